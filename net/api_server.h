@@ -1,0 +1,62 @@
+/* api_server.h — the node's local client API socket.
+ *
+ * A ZeroMQ ROUTER bound on ipc://PATH. A request is a message whose last
+ * frame is the payload (one serialized ApiRequest); every frame before it is
+ * the envelope (routing id, an empty delimiter for REQ/DEALER clients) and is
+ * echoed, unchanged, before each reply. This module moves frames and knows
+ * nothing of their meaning; messages over RSN_API_MAX_MESSAGE are dropped by
+ * ZeroMQ (ZMQ_MAXMSGSIZE) and a client that sends them is disconnected. */
+#ifndef RSN_API_SERVER_H
+#define RSN_API_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+
+/* Largest request a client may send: an entry, a 64 KiB body, framing. */
+#define RSN_API_MAX_MESSAGE (80 * 1024)
+/* A Unix socket path holds at most this many bytes (sun_path less NUL). */
+#define RSN_IPC_PATH_MAX 107
+/* Envelope frames kept per request; more and the request is dropped. */
+#define RSN_API_MAX_ENVELOPE 8
+
+typedef struct rsn_api_server rsn_api_server_t;
+typedef struct rsn_api_msg rsn_api_msg_t;
+
+/* Binds a ROUTER on ipc://PATH (a stale socket file is replaced). Returns 0
+ * and *OUT; RSN_ERR_INVALID_ARG when PATH is longer than RSN_IPC_PATH_MAX
+ * bytes; RSN_ERR_IO when the bind fails (one log line says why). */
+RSN_NODISCARD int rsn_api_server_bind(rsn_api_server_t **out, const char *path);
+
+/* Closes the socket and removes its file; accepts NULL; sets *SELF_P NULL. */
+void rsn_api_server_destroy(rsn_api_server_t **self_p);
+
+/* Waits up to TIMEOUT_MS (-1: forever) for a request. 0 when one is ready,
+ * RSN_ERR_TIMEOUT, or RSN_ERR_INTERRUPTED when a signal arrived. */
+RSN_NODISCARD int rsn_api_server_wait(rsn_api_server_t *self, int timeout_ms);
+
+/* Takes the next request without blocking. 0 and *MSG (the caller destroys
+ * it), RSN_ERR_AGAIN when none is waiting, RSN_ERR_BAD_REQUEST when a
+ * message had too many envelope frames (it was dropped). */
+RSN_NODISCARD int rsn_api_server_recv(rsn_api_server_t *self, rsn_api_msg_t **msg);
+
+/* The payload (last frame) of MSG, owned by MSG. */
+const uint8_t *rsn_api_msg_payload(const rsn_api_msg_t *msg, size_t *len);
+
+/* A copy of MSG's envelope alone, to reply to later (subscriptions).
+ * NULL when out of memory. */
+rsn_api_msg_t *rsn_api_msg_envelope_copy(const rsn_api_msg_t *msg);
+
+/* True when A and B came from the same client (same routing id). */
+int rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b);
+
+void rsn_api_msg_destroy(rsn_api_msg_t **msg_p);
+
+/* Sends REPLY (LEN bytes) to the client of TO: TO's envelope, then REPLY.
+ * Never blocks: 0, or RSN_ERR_UNAVAILABLE when the client is gone or its
+ * queue is full (the reply is dropped). */
+RSN_NODISCARD int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to,
+                                      const uint8_t *reply, size_t len);
+
+#endif

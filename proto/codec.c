@@ -1,0 +1,146 @@
+/* codec.c — size-checked unpacking into arenas. */
+#include "codec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void *arena_alloc_cb(void *data, size_t size)
+{
+    return rsn_arena_alloc(data, size);
+}
+
+static void arena_free_cb(void *data, void *ptr)
+{
+    (void)data;
+    (void)ptr;
+}
+
+ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena)
+{
+    ProtobufCAllocator a = {arena_alloc_cb, arena_free_cb, arena};
+    return a;
+}
+
+static int refuse(char *why, size_t why_size, int code, const char *text)
+{
+    if (why && why_size) {
+        snprintf(why, why_size, "%s", text);
+    }
+    return code;
+}
+
+int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                     Raison__Entry **out, char *why, size_t why_size)
+{
+    *out = NULL;
+    if (len > RSN_ENTRY_MAX) {
+        return refuse(why, why_size, RSN_ERR_TOO_LARGE, "entry is over 1024 bytes");
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__Entry *e = raison__entry__unpack(&a, len, bytes);
+    if (!e) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry is not a protobuf Entry");
+    }
+    if (e->author.len != 32) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry author is not 32 bytes");
+    }
+    if (e->seq < 1) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq must be 1 or more");
+    }
+    if (e->seq == 1 && e->prev.len != 0) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq 1 must have an empty prev");
+    }
+    if (e->seq > 1 && e->prev.len != 32) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry prev is not a 32-byte id");
+    }
+    if (e->kind < RAISON__KIND__KIND_CHARTER || e->kind > RAISON__KIND__KIND_RETRACTION) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry kind is unspecified or unknown");
+    }
+    if (e->body_hash.len != 32) {
+        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry body_hash is not 32 bytes");
+    }
+    if (e->body_size > RSN_BODY_MAX) {
+        return refuse(why, why_size, RSN_ERR_TOO_LARGE, "entry body_size is over 65536 bytes");
+    }
+    *out = e;
+    return 0;
+}
+
+int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes,
+                    size_t len, void **out)
+{
+    *out = NULL;
+    if (len > RSN_BODY_MAX) {
+        return RSN_ERR_TOO_LARGE;
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    void *m = NULL;
+    switch (kind) {
+    case RAISON__KIND__KIND_CHARTER: m = raison__charter__unpack(&a, len, bytes); break;
+    case RAISON__KIND__KIND_MEMBERSHIP: m = raison__membership__unpack(&a, len, bytes); break;
+    case RAISON__KIND__KIND_POST: m = raison__post__unpack(&a, len, bytes); break;
+    case RAISON__KIND__KIND_PROFILE: m = raison__profile__unpack(&a, len, bytes); break;
+    case RAISON__KIND__KIND_RETRACTION: m = raison__retraction__unpack(&a, len, bytes); break;
+    default: return RSN_ERR_INVALID_BODY;
+    }
+    if (!m) {
+        return RSN_ERR_INVALID_BODY;
+    }
+    *out = m;
+    return 0;
+}
+
+int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                       Raison__ApiRequest **out)
+{
+    *out = NULL;
+    if (len > 80 * 1024) {
+        return RSN_ERR_TOO_LARGE;
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__ApiRequest *r = raison__api_request__unpack(&a, len, bytes);
+    if (!r) {
+        return RSN_ERR_BAD_REQUEST;
+    }
+    *out = r;
+    return 0;
+}
+
+int rsn_pack(rsn_arena_t *arena, const ProtobufCMessage *msg, uint8_t **out, size_t *len)
+{
+    size_t n = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = rsn_arena_alloc(arena, n ? n : 1);
+    if (!buf) {
+        return RSN_ERR_NOMEM;
+    }
+    *len = protobuf_c_message_pack(msg, buf);
+    *out = buf;
+    return 0;
+}
+
+bool rsn_mission_key_valid(const char *key)
+{
+    size_t n = strlen(key);
+    if (n == 0 || n > RSN_MISSION_KEY_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = key[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+const char *rsn_kind_name(Raison__Kind kind)
+{
+    switch (kind) {
+    case RAISON__KIND__KIND_CHARTER: return "charter";
+    case RAISON__KIND__KIND_MEMBERSHIP: return "membership";
+    case RAISON__KIND__KIND_POST: return "post";
+    case RAISON__KIND__KIND_PROFILE: return "profile";
+    case RAISON__KIND__KIND_RETRACTION: return "retraction";
+    default: return "unspecified";
+    }
+}
