@@ -1,0 +1,63 @@
+/* d_ingest.h — the write path: the feed rule, and staged group commits.
+ *
+ * Every entry, whatever its origin, goes through rsn_ingest_stage: size
+ * limits, header structure, duplicate lookup by id (a duplicate costs no
+ * signature check), the signature, the body against its hash, then the feed
+ * rule (seq = head + 1, prev = head id; a second entry for a held (author,
+ * seq) is a fork: the evidence is staged and the feed frozen). A client's own
+ * publish (LOCAL) must also carry its body and pass the semantic rules
+ * (d_views.h) before anything is staged. Staged entries of several calls
+ * share one LevelDB WriteBatch; validation sees the heads of staged entries,
+ * so seq 5 and 6 of one author can share a batch. rsn_ingest_commit writes
+ * the batch with sync: only then may a publish be acknowledged. */
+#ifndef RSN_D_INGEST_H
+#define RSN_D_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/arena.h"
+#include "../common/err.h"
+#include "../store/store.h"
+
+typedef struct rsn_ingest rsn_ingest_t;
+
+/* Most entries one batch may stage before it must be committed. */
+#define RSN_INGEST_BATCH_MAX 512
+
+typedef struct {
+    uint8_t id[32];
+    uint64_t seq;
+    bool duplicate; /* already held (or staged): nothing new staged */
+} rsn_ingest_result_t;
+
+/* A write path over STORE (not owned). NULL when out of memory. */
+rsn_ingest_t *rsn_ingest_new(rsn_store_t *store);
+void rsn_ingest_destroy(rsn_ingest_t **self_p);
+
+/* Checks one signed entry and stages it. BODY may be NULL (HAS_BODY false)
+ * for an entry whose body was erased; a LOCAL publish needs its body. Returns
+ * 0 and RES; or RSN_ERR_TOO_LARGE, RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE,
+ * RSN_ERR_BODY_MISMATCH, RSN_ERR_FEED_FROZEN, RSN_ERR_BAD_SEQ,
+ * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it), or a semantic
+ * rule's code for LOCAL; WHY gets a sentence for people. Nothing is staged
+ * on error, except fork evidence. RSN_ERR_BUSY when the batch is full. */
+RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
+                                   const uint8_t *signature, size_t signature_len,
+                                   const uint8_t *body, size_t body_len, bool has_body,
+                                   bool local, rsn_ingest_result_t *res, char *why,
+                                   size_t why_size);
+
+/* Entries (and evidence) staged and not yet committed. */
+size_t rsn_ingest_pending(const rsn_ingest_t *self);
+
+/* Writes the staged batch durably (sync) and clears it. 0 or RSN_ERR_IO (the
+ * staged entries are then dropped: none was acknowledged). */
+RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
+
+/* Ids of the entries the last successful commit stored, in order (for
+ * subscriptions and, later, gossip); valid until the next stage. */
+const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[32];
+
+#endif
