@@ -32,8 +32,9 @@ typedef struct {
     bool duplicate; /* already held (or staged): nothing new staged */
 } rsn_ingest_result_t;
 
-/* A write path over STORE (not owned). NULL when out of memory. */
-rsn_ingest_t *rsn_ingest_new(rsn_store_t *store);
+/* A write path over STORE (not owned); reads the counters. 0 and *OUT,
+ * RSN_ERR_NOMEM or RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store);
 void rsn_ingest_destroy(rsn_ingest_t **self_p);
 
 /* Checks one signed entry and stages it. BODY may be NULL (HAS_BODY false)
@@ -41,7 +42,9 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p);
  * 0 and RES; or RSN_ERR_TOO_LARGE, RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE,
  * RSN_ERR_BODY_MISMATCH, RSN_ERR_FEED_FROZEN, RSN_ERR_BAD_SEQ,
  * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it), or a semantic
- * rule's code for LOCAL; WHY gets a sentence for people. Nothing is staged
+ * rule's code for LOCAL (when a rule fails and entries are staged, the batch
+ * is committed and the rule checked again, since the entry may depend on
+ * one of them); WHY gets a sentence for people. Nothing is staged
  * on error, except fork evidence. RSN_ERR_BUSY when the batch is full. */
 RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
                                    const uint8_t *signature, size_t signature_len,
@@ -56,8 +59,21 @@ size_t rsn_ingest_pending(const rsn_ingest_t *self);
  * staged entries are then dropped: none was acknowledged). */
 RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
 
-/* Ids of the entries the last successful commit stored, in order (for
- * subscriptions and, later, gossip); valid until the next stage. */
+/* Ids of the entries stored by the commits since the last
+ * rsn_ingest_committed_clear, in order (for subscriptions and, later,
+ * gossip). The array is owned by SELF. */
 const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[32];
+void rsn_ingest_committed_clear(rsn_ingest_t *self);
+
+/* What the store holds, kept current by every commit. */
+typedef struct {
+    uint64_t entries; /* entries accepted under the feed rule */
+    uint64_t authors; /* feeds */
+    uint64_t groups;  /* charter v1 entries */
+    uint64_t forks;   /* fork evidences */
+    uint64_t leaves;  /* transparency log size */
+} rsn_counts_t;
+
+void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);
 
 #endif

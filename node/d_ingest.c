@@ -1,0 +1,709 @@
+/* d_ingest.c — the write path: checks every entry and stages it in a batch.
+ *
+ * The order of the checks is the cost model of DESIGN.md: cheap structural
+ * checks first, then the duplicate lookup by id (a duplicate never costs a
+ * signature verification), then the signature, the body hash, the feed rule,
+ * and for a client's own publish the semantic rules. An accepted entry
+ * becomes one set of puts in the shared batch: the entry, its body, its feed
+ * index and head, its transparency-log leaf, the counters, and the indexes of
+ * its kind (store/keys.h). */
+#include "d_ingest.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../crypto/crypto.h"
+#include "../proto/codec.h"
+#include "../store/keys.h"
+#include "d_views.h"
+
+typedef struct {
+    uint8_t id[32];
+    uint8_t author[32];
+    uint64_t seq;
+    const uint8_t *entry; /* copies in the batch arena, for fork evidence */
+    size_t entry_len;
+    const uint8_t *signature;
+} staged_t;
+
+typedef struct {
+    uint8_t author[32];
+    uint64_t seq;
+} frozen_t;
+
+struct rsn_ingest {
+    rsn_store_t *store;
+    rsn_batch_t *batch;
+    rsn_arena_t *batch_arena; /* lives as long as the staged batch */
+    staged_t staged[RSN_INGEST_BATCH_MAX];
+    size_t n_staged;
+    frozen_t frozen[RSN_INGEST_BATCH_MAX];
+    size_t n_frozen;
+    size_t n_evidence;
+    rsn_counts_t counts;  /* as committed */
+    rsn_counts_t pending; /* as staged */
+    uint8_t (*committed)[32];
+    size_t n_committed;
+    size_t cap_committed;
+};
+
+static const char *const counter_names[] = {"entries", "authors", "groups", "forks", "leaves"};
+
+static uint64_t *counter_slot(rsn_counts_t *c, int i)
+{
+    uint64_t *slots[] = {&c->entries, &c->authors, &c->groups, &c->forks, &c->leaves};
+    return slots[i];
+}
+
+static size_t counter_key(uint8_t *k, int i)
+{
+    size_t n = strlen(counter_names[i]);
+    k[0] = RSN_TAG_COUNTER;
+    memcpy(k + 1, counter_names[i], n);
+    return n + 1;
+}
+
+static int load_counts(rsn_ingest_t *self)
+{
+    for (int i = 0; i < 5; i++) {
+        uint8_t k[16];
+        size_t kl = counter_key(k, i);
+        void *v = NULL;
+        size_t vl = 0;
+        int rc = rsn_store_get(self->store, k, kl, &v, &vl);
+        if (rc == RSN_ERR_NOT_FOUND) {
+            *counter_slot(&self->counts, i) = 0;
+            continue;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (vl != 8) {
+            rsn_store_free(v);
+            rsn_error("store: counter %s is %zu bytes, not 8", counter_names[i], vl);
+            return RSN_ERR_IO;
+        }
+        *counter_slot(&self->counts, i) = rsn_be64_get(v);
+        rsn_store_free(v);
+    }
+    self->pending = self->counts;
+    return 0;
+}
+
+int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
+{
+    *out = NULL;
+    rsn_ingest_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return RSN_ERR_NOMEM;
+    }
+    self->store = store;
+    self->batch = rsn_batch_new();
+    self->batch_arena = rsn_arena_new();
+    if (!self->batch || !self->batch_arena) {
+        rsn_ingest_destroy(&self);
+        return RSN_ERR_NOMEM;
+    }
+    int rc = load_counts(self);
+    if (rc < 0) {
+        rsn_ingest_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+void rsn_ingest_destroy(rsn_ingest_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    rsn_ingest_t *self = *self_p;
+    rsn_batch_destroy(&self->batch);
+    rsn_arena_destroy(&self->batch_arena);
+    free(self->committed);
+    free(self);
+    *self_p = NULL;
+}
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
+    RSN_PRINTF(4, 5);
+
+static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
+{
+    if (why && why_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, why_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* The head of AUTHOR as staged or stored: seq 0 when none. */
+static int head_of(rsn_ingest_t *self, const uint8_t author[32], uint64_t *seq, uint8_t id[32])
+{
+    for (size_t i = self->n_staged; i-- > 0;) {
+        if (memcmp(self->staged[i].author, author, 32) == 0) {
+            *seq = self->staged[i].seq;
+            memcpy(id, self->staged[i].id, 32);
+            return 0;
+        }
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_HEAD, author);
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        *seq = 0;
+        memset(id, 0, 32);
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (vl != 40) {
+        rsn_store_free(v);
+        return RSN_ERR_IO;
+    }
+    *seq = rsn_be64_get(v);
+    memcpy(id, (uint8_t *)v + 8, 32);
+    rsn_store_free(v);
+    return 0;
+}
+
+/* The seq from which AUTHOR's feed is frozen, or 0. */
+static uint64_t frozen_from(rsn_ingest_t *self, const uint8_t author[32])
+{
+    for (size_t i = 0; i < self->n_frozen; i++) {
+        if (memcmp(self->frozen[i].author, author, 32) == 0) {
+            return self->frozen[i].seq;
+        }
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_FROZEN, author);
+    void *v = NULL;
+    size_t vl = 0;
+    if (rsn_store_get(self->store, k, kl, &v, &vl) != 0) {
+        return 0;
+    }
+    uint64_t seq = vl == 8 ? rsn_be64_get(v) : 0;
+    rsn_store_free(v);
+    return seq;
+}
+
+static bool is_staged(const rsn_ingest_t *self, const uint8_t id[32])
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (memcmp(self->staged[i].id, id, 32) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Finds the entry held for (AUTHOR, SEQ): staged or stored. Fills the
+ * header and signature into HELD (from ARENA). 0 or RSN_ERR_NOT_FOUND. */
+static int held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[32], uint64_t seq,
+                   uint8_t id[32], Raison__SignedEntry *held)
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (self->staged[i].seq == seq && memcmp(self->staged[i].author, author, 32) == 0) {
+            memcpy(id, self->staged[i].id, 32);
+            held->entry.data = (uint8_t *)self->staged[i].entry;
+            held->entry.len = self->staged[i].entry_len;
+            held->signature.data = (uint8_t *)self->staged[i].signature;
+            held->signature.len = RSN_SIG_BYTES;
+            return 0;
+        }
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1n(k, RSN_TAG_SEQ, author, seq);
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    if (rc < 0) {
+        return rc;
+    }
+    if (vl != 32) {
+        rsn_store_free(v);
+        return RSN_ERR_IO;
+    }
+    memcpy(id, v, 32);
+    rsn_store_free(v);
+    kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
+    rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    if (rc < 0) {
+        return rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc;
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__SignedEntry *se = raison__signed_entry__unpack(&a, vl, v);
+    rsn_store_free(v);
+    if (!se) {
+        return RSN_ERR_IO;
+    }
+    held->entry = se->entry;
+    held->signature = se->signature;
+    return 0;
+}
+
+/* Stages fork evidence for (AUTHOR, SEQ) and freezes the feed there. */
+static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[32],
+                      uint64_t seq, const Raison__SignedEntry *held,
+                      const Raison__SignedEntry *incoming)
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1n(k, RSN_TAG_FORK, author, seq);
+    if (rsn_store_has(self->store, k, kl) == 0) {
+        return 0; /* evidence for this seq already held */
+    }
+    for (size_t i = 0; i < self->n_frozen; i++) {
+        if (self->frozen[i].seq == seq && memcmp(self->frozen[i].author, author, 32) == 0) {
+            return 0; /* already staged */
+        }
+    }
+    if (self->n_frozen >= RSN_INGEST_BATCH_MAX) {
+        return RSN_ERR_BUSY;
+    }
+    Raison__ForkEvidence ev = RAISON__FORK_EVIDENCE__INIT;
+    Raison__SignedEntry a = RAISON__SIGNED_ENTRY__INIT;
+    Raison__SignedEntry b = RAISON__SIGNED_ENTRY__INIT;
+    a.entry = held->entry;
+    a.signature = held->signature;
+    b.entry = incoming->entry;
+    b.signature = incoming->signature;
+    ev.author.data = (uint8_t *)author;
+    ev.author.len = 32;
+    ev.seq = seq;
+    ev.a = &a;
+    ev.b = &b;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = rsn_pack(arena, &ev.base, &bytes, &len);
+    if (rc < 0) {
+        return rc;
+    }
+    rsn_batch_put(self->batch, k, kl, bytes, len);
+    uint64_t from = frozen_from(self, author);
+    if (from == 0 || seq < from) {
+        uint8_t v[8];
+        rsn_be64_put(v, seq);
+        kl = rsn_key_1(k, RSN_TAG_FROZEN, author);
+        rsn_batch_put(self->batch, k, kl, v, 8);
+    }
+    memcpy(self->frozen[self->n_frozen].author, author, 32);
+    self->frozen[self->n_frozen].seq = from == 0 || seq < from ? seq : from;
+    self->n_frozen++;
+    self->pending.forks++;
+    self->n_evidence++;
+    char hex[65];
+    rsn_warn("fork: author %s signed two entries for seq %llu; feed frozen",
+             rsn_hex_encode(hex, sizeof hex, author, 32), (unsigned long long)seq);
+    return 0;
+}
+
+/* True when a held retraction by AUTHOR asks that TARGET's body be erased. */
+static bool erase_requested(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[32],
+                            const uint8_t author[32])
+{
+    uint8_t prefix[33];
+    rsn_key_1(prefix, RSN_TAG_RETRACTION, target);
+    rsn_iter_t *it = rsn_iter_new(self->store, prefix, sizeof prefix);
+    bool erase = false;
+    if (!it) {
+        return false;
+    }
+    for (rsn_iter_first(it); rsn_iter_valid(it) && !erase; rsn_iter_next(it)) {
+        size_t kl = 0;
+        const uint8_t *key = rsn_iter_key(it, &kl);
+        if (kl != 65) {
+            continue;
+        }
+        rsn_loaded_t *r = NULL;
+        if (rsn_entry_load(self->store, arena, key + 33, &r) != 0 || !r->body ||
+            r->entry->kind != RAISON__KIND__KIND_RETRACTION) {
+            continue;
+        }
+        const Raison__Retraction *ret = r->body;
+        erase = ret->erase && memcmp(r->entry->author.data, author, 32) == 0;
+    }
+    rsn_iter_destroy(&it);
+    return erase;
+}
+
+/* The author of entry TARGET (staged or stored), into AUTHOR. */
+static int author_of(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[32],
+                     uint8_t author[32])
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (memcmp(self->staged[i].id, target, 32) == 0) {
+            memcpy(author, self->staged[i].author, 32);
+            return 0;
+        }
+    }
+    rsn_loaded_t *t = NULL;
+    int rc = rsn_entry_load(self->store, arena, target, &t);
+    if (rc == 0) {
+        memcpy(author, t->entry->author.data, 32);
+    }
+    return rc;
+}
+
+/* The puts of the indexes of one entry's kind. */
+static void stage_indexes(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__Entry *e,
+                          const void *body, const uint8_t id[32])
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl;
+    switch (e->kind) {
+    case RAISON__KIND__KIND_CHARTER: {
+        const Raison__Charter *c = body;
+        if (c->version == 1 && c->group.len == 0) {
+            kl = rsn_key_1(k, RSN_TAG_GROUP, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+            kl = rsn_key_2(k, RSN_TAG_CHARTER, id, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+            self->pending.groups++;
+        } else if (c->group.len == 32) {
+            kl = rsn_key_2(k, RSN_TAG_CHARTER, c->group.data, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_MEMBERSHIP: {
+        const Raison__Membership *m = body;
+        if (m->group.len == 32) {
+            kl = rsn_key_1n2(k, RSN_TAG_MEMBERSHIP, m->group.data, e->timestamp, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_POST: {
+        const Raison__Post *p = body;
+        if (p->group.len == 32) {
+            kl = rsn_key_1n2(k, RSN_TAG_POST, p->group.data, e->timestamp, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+        }
+        if (p->reply_to.len == 32) {
+            kl = rsn_key_2(k, RSN_TAG_REPLY, p->reply_to.data, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_PROFILE: {
+        uint8_t v[40];
+        rsn_be64_put(v, e->seq);
+        memcpy(v + 8, id, 32);
+        kl = rsn_key_1(k, RSN_TAG_PROFILE, e->author.data);
+        rsn_batch_put(self->batch, k, kl, v, sizeof v);
+        break;
+    }
+    case RAISON__KIND__KIND_RETRACTION: {
+        const Raison__Retraction *r = body;
+        if (r->target.len == 32) {
+            kl = rsn_key_2(k, RSN_TAG_RETRACTION, r->target.data, id);
+            rsn_batch_put(self->batch, k, kl, "", 0);
+            uint8_t target_author[32];
+            if (r->erase && author_of(self, arena, r->target.data, target_author) == 0 &&
+                memcmp(target_author, e->author.data, 32) == 0) {
+                kl = rsn_key_1(k, RSN_TAG_BODY, r->target.data);
+                rsn_batch_delete(self->batch, k, kl);
+            }
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__Entry *e,
+                         const void *body, const uint8_t id[32], const uint8_t *entry,
+                         size_t entry_len, const uint8_t *signature, const uint8_t *body_bytes,
+                         size_t body_len, bool has_body)
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl;
+    /* the entry as received: header and signature, body apart */
+    Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
+    se.entry.data = (uint8_t *)entry;
+    se.entry.len = entry_len;
+    se.signature.data = (uint8_t *)signature;
+    se.signature.len = RSN_SIG_BYTES;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+    int rc = rsn_pack(arena, &se.base, &packed, &packed_len);
+    if (rc < 0) {
+        return rc;
+    }
+    kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
+    rsn_batch_put(self->batch, k, kl, packed, packed_len);
+    if (has_body && !erase_requested(self, arena, id, e->author.data)) {
+        kl = rsn_key_1(k, RSN_TAG_BODY, id);
+        rsn_batch_put(self->batch, k, kl, body_bytes, body_len);
+    }
+    kl = rsn_key_1n(k, RSN_TAG_SEQ, e->author.data, e->seq);
+    rsn_batch_put(self->batch, k, kl, id, 32);
+    uint8_t head[40];
+    rsn_be64_put(head, e->seq);
+    memcpy(head + 8, id, 32);
+    kl = rsn_key_1(k, RSN_TAG_HEAD, e->author.data);
+    rsn_batch_put(self->batch, k, kl, head, sizeof head);
+    /* transparency log leaf, in acceptance order */
+    uint64_t index = self->pending.leaves;
+    kl = rsn_key_n(k, RSN_TAG_LEAF, index);
+    rsn_batch_put(self->batch, k, kl, id, 32);
+    uint8_t iv[8];
+    rsn_be64_put(iv, index);
+    kl = rsn_key_1(k, RSN_TAG_LEAF_INDEX, id);
+    rsn_batch_put(self->batch, k, kl, iv, 8);
+    self->pending.leaves++;
+    self->pending.entries++;
+    if (e->seq == 1) {
+        self->pending.authors++;
+    }
+    if (body) {
+        stage_indexes(self, arena, e, body, id);
+    }
+    staged_t *s = &self->staged[self->n_staged++];
+    memcpy(s->id, id, 32);
+    memcpy(s->author, e->author.data, 32);
+    s->seq = e->seq;
+    s->entry = rsn_arena_memdup(self->batch_arena, entry, entry_len);
+    s->entry_len = entry_len;
+    s->signature = rsn_arena_memdup(self->batch_arena, signature, RSN_SIG_BYTES);
+    if (!s->entry || !s->signature) {
+        return RSN_ERR_NOMEM;
+    }
+    return 0;
+}
+
+/* True for the rule failures that a staged entry could cure. */
+static bool may_depend_on_staged(int rc)
+{
+    return rc == RSN_ERR_UNKNOWN_GROUP || rc == RSN_ERR_UNKNOWN_MISSION ||
+           rc == RSN_ERR_NOT_OWNER || rc == RSN_ERR_NOT_MEMBER || rc == RSN_ERR_UNKNOWN_ENTRY ||
+           rc == RSN_ERR_INVALID_CHARTER || rc == RSN_ERR_INVALID_BODY;
+}
+
+int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
+                     const uint8_t *signature, size_t signature_len, const uint8_t *body,
+                     size_t body_len, bool has_body, bool local, rsn_ingest_result_t *res,
+                     char *why, size_t why_size)
+{
+    memset(res, 0, sizeof *res);
+    if (why && why_size) {
+        why[0] = '\0';
+    }
+    if (self->n_staged >= RSN_INGEST_BATCH_MAX) {
+        return fail(why, why_size, RSN_ERR_BUSY, "too many entries staged; retry");
+    }
+    if (entry_len > RSN_ENTRY_MAX) {
+        return fail(why, why_size, RSN_ERR_TOO_LARGE, "entry is %zu bytes; the limit is %d",
+                    entry_len, RSN_ENTRY_MAX);
+    }
+    if (has_body && body_len > RSN_BODY_MAX) {
+        return fail(why, why_size, RSN_ERR_TOO_LARGE, "body is %zu bytes; the limit is %d",
+                    body_len, RSN_BODY_MAX);
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return RSN_ERR_NOMEM;
+    }
+    int rc = 0;
+    Raison__Entry *e = NULL;
+    rc = rsn_entry_decode(arena, entry, entry_len, &e, why, why_size);
+    if (rc < 0) {
+        goto out;
+    }
+    uint8_t id[32];
+    rsn_entry_id(id, entry, entry_len);
+    memcpy(res->id, id, 32);
+    res->seq = e->seq;
+    /* a duplicate costs a lookup, never a signature check */
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
+    if (is_staged(self, id) || rsn_store_has(self->store, k, kl) == 0) {
+        res->duplicate = true;
+        goto out;
+    }
+    if (signature_len != RSN_SIG_BYTES) {
+        rc = fail(why, why_size, RSN_ERR_BAD_ENTRY, "signature is %zu bytes, not 64",
+                  signature_len);
+        goto out;
+    }
+    if (rsn_entry_verify(e->author.data, entry, entry_len, signature) != 0) {
+        rc = fail(why, why_size, RSN_ERR_BAD_SIGNATURE,
+                  "signature does not verify under the entry's author");
+        goto out;
+    }
+    if (local && !has_body) {
+        rc = fail(why, why_size, RSN_ERR_BAD_ENTRY, "a publish must carry the entry's body");
+        goto out;
+    }
+    if (has_body) {
+        uint8_t h[32];
+        rsn_sha256(h, body, body_len);
+        if (body_len != e->body_size || !rsn_equal(h, e->body_hash.data, 32)) {
+            rc = fail(why, why_size, RSN_ERR_BODY_MISMATCH,
+                      "body (%zu bytes) does not match the entry's body_hash and body_size (%u)",
+                      body_len, e->body_size);
+            goto out;
+        }
+    }
+    /* the feed rule */
+    uint64_t frozen = frozen_from(self, e->author.data);
+    uint64_t head_seq = 0;
+    uint8_t head_id[32];
+    rc = head_of(self, e->author.data, &head_seq, head_id);
+    if (rc < 0) {
+        goto out;
+    }
+    if (e->seq <= head_seq) {
+        Raison__SignedEntry held = RAISON__SIGNED_ENTRY__INIT;
+        uint8_t held_id[32];
+        rc = held_at(self, arena, e->author.data, e->seq, held_id, &held);
+        if (rc < 0) {
+            goto out;
+        }
+        Raison__SignedEntry incoming = RAISON__SIGNED_ENTRY__INIT;
+        incoming.entry.data = (uint8_t *)entry;
+        incoming.entry.len = entry_len;
+        incoming.signature.data = (uint8_t *)signature;
+        incoming.signature.len = RSN_SIG_BYTES;
+        rc = stage_fork(self, arena, e->author.data, e->seq, &held, &incoming);
+        if (rc == 0) {
+            rc = fail(why, why_size, RSN_ERR_FORK,
+                      "a different entry is held for this author at seq %llu: both are kept as "
+                      "fork evidence and the feed is frozen",
+                      (unsigned long long)e->seq);
+        }
+        goto out;
+    }
+    if (frozen) {
+        rc = fail(why, why_size, RSN_ERR_FEED_FROZEN,
+                  "this author's feed forked at seq %llu: no new entry is accepted",
+                  (unsigned long long)frozen);
+        goto out;
+    }
+    if (e->seq != head_seq + 1) {
+        rc = fail(why, why_size, RSN_ERR_BAD_SEQ, "seq %llu is not the feed head + 1 (%llu)",
+                  (unsigned long long)e->seq, (unsigned long long)head_seq + 1);
+        goto out;
+    }
+    if (e->seq > 1 && memcmp(e->prev.data, head_id, 32) != 0) {
+        rc = fail(why, why_size, RSN_ERR_BAD_PREV, "prev is not the id of the feed head (seq %llu)",
+                  (unsigned long long)head_seq);
+        goto out;
+    }
+    void *decoded = NULL;
+    if (has_body) {
+        if (rsn_body_decode(arena, e->kind, body, body_len, &decoded) < 0) {
+            decoded = NULL;
+            if (local) {
+                rc = fail(why, why_size, RSN_ERR_INVALID_BODY, "body is not a protobuf %s",
+                          rsn_kind_name(e->kind));
+                goto out;
+            }
+        }
+    }
+    if (local) {
+        rc = rsn_rules_check(self->store, arena, e, decoded, id, why, why_size);
+        if (rc < 0 && may_depend_on_staged(rc) && self->n_staged > 0) {
+            /* it may name an entry staged but not yet stored */
+            int crc = rsn_ingest_commit(self);
+            if (crc < 0) {
+                rc = crc;
+                goto out;
+            }
+            rc = rsn_rules_check(self->store, arena, e, decoded, id, why, why_size);
+        }
+        if (rc < 0) {
+            goto out;
+        }
+    }
+    rc = stage_checked(self, arena, e, decoded, id, entry, entry_len, signature, body, body_len,
+                       has_body);
+out:
+    rsn_arena_destroy(&arena);
+    return rc;
+}
+
+size_t rsn_ingest_pending(const rsn_ingest_t *self)
+{
+    return self->n_staged + self->n_evidence;
+}
+
+static void reset_batch(rsn_ingest_t *self)
+{
+    rsn_batch_clear(self->batch);
+    rsn_arena_destroy(&self->batch_arena);
+    self->batch_arena = rsn_arena_new();
+    self->n_staged = 0;
+    self->n_frozen = 0;
+    self->n_evidence = 0;
+}
+
+int rsn_ingest_commit(rsn_ingest_t *self)
+{
+    if (rsn_ingest_pending(self) == 0) {
+        return 0;
+    }
+    if (!self->batch_arena) {
+        return RSN_ERR_NOMEM;
+    }
+    for (int i = 0; i < 5; i++) {
+        uint64_t now = *counter_slot(&self->pending, i);
+        if (now != *counter_slot(&self->counts, i)) {
+            uint8_t k[16], v[8];
+            size_t kl = counter_key(k, i);
+            rsn_be64_put(v, now);
+            rsn_batch_put(self->batch, k, kl, v, 8);
+        }
+    }
+    int rc = rsn_store_write(self->store, self->batch, true);
+    if (rc < 0) {
+        rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
+                  self->n_staged);
+        self->pending = self->counts;
+        reset_batch(self);
+        return rc;
+    }
+    if (self->n_committed + self->n_staged > self->cap_committed) {
+        size_t cap = self->cap_committed ? self->cap_committed * 2 : 1024;
+        while (cap < self->n_committed + self->n_staged) {
+            cap *= 2;
+        }
+        uint8_t(*grown)[32] = realloc(self->committed, cap * 32);
+        if (grown) {
+            self->committed = grown;
+            self->cap_committed = cap;
+        }
+    }
+    for (size_t i = 0; i < self->n_staged && self->n_committed < self->cap_committed; i++) {
+        memcpy(self->committed[self->n_committed++], self->staged[i].id, 32);
+    }
+    self->counts = self->pending;
+    reset_batch(self);
+    return 0;
+}
+
+const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[32]
+{
+    *count = self->n_committed;
+    return (const uint8_t(*)[32])self->committed;
+}
+
+void rsn_ingest_committed_clear(rsn_ingest_t *self)
+{
+    self->n_committed = 0;
+}
+
+void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)
+{
+    *out = self->counts;
+}

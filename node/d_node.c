@@ -1,0 +1,581 @@
+/* d_node.c — the node's lifecycle and event loop.
+ *
+ * One thread serves everything. Each turn of the loop drains up to
+ * DRAIN_MAX requests from the API socket. Publishes are staged into one
+ * batch (rsn_ingest) and their replies queued; the batch is committed with
+ * sync when the drain ends, or before any other call is answered, and only
+ * then are the queued replies sent. So a publish is acknowledged only once
+ * durable, many publishes share one fsync (group commit), a read after a
+ * publish sees it, and every client gets its replies in the order of its
+ * requests. Subscribers are sent an event per committed entry. */
+#include "d_node.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../common/arena.h"
+#include "../common/log.h"
+#include "../crypto/crypto.h"
+#include "../crypto/keypair.h"
+#include "../net/api_server.h"
+#include "../proto/codec.h"
+#include "../store/store.h"
+#include "d_api.h"
+#include "d_ingest.h"
+#include "d_views.h"
+
+#define DRAIN_MAX 256          /* requests read per turn of the loop */
+#define SUBSCRIBERS_MAX 64     /* live subscriptions */
+#define SUBSCRIPTION_MS 60000  /* a subscription not renewed ends after this */
+#define WHY_MAX 512
+
+typedef struct {
+    rsn_api_msg_t *to; /* envelope */
+    uint8_t *reply;    /* malloc'd */
+    size_t len;
+    bool is_publish_ack; /* to be turned into an error if the commit fails */
+    uint64_t request_id;
+} queued_t;
+
+typedef struct {
+    rsn_api_msg_t *to;
+    uint64_t request_id;
+    bool all;
+    uint8_t group[32];
+    int64_t expires_ms;
+} subscriber_t;
+
+struct rsn_node {
+    char *data_dir;
+    char *socket_path;
+    char *site;
+    rsn_keypair_t *key;
+    rsn_store_t *store;
+    rsn_ingest_t *ingest;
+    rsn_api_server_t *api;
+    queued_t queue[DRAIN_MAX];
+    size_t n_queue;
+    subscriber_t subs[SUBSCRIBERS_MAX];
+    size_t n_subs;
+    int64_t started_ms;
+    uint64_t requests;
+    uint64_t refused;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rsn_node_make_dir(const char *dir)
+{
+    char path[4096];
+    if (strlen(dir) >= sizeof path) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+                rsn_error("cannot create folder %s: %s", path, strerror(errno));
+                return RSN_ERR_IO;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        rsn_error("cannot create folder %s: %s", path, strerror(errno));
+        return RSN_ERR_IO;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rsn_error("%s is not a folder", path);
+        return RSN_ERR_IO;
+    }
+    return 0;
+}
+
+int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node.key", dir);
+    *created = false;
+    int rc = rsn_keypair_load(out, path, NULL);
+    if (rc != RSN_ERR_NOT_FOUND) {
+        if (rc < 0) {
+            rsn_error("node key %s: %s", path, rsn_strerror(rc));
+        }
+        return rc;
+    }
+    rsn_keypair_t *kp = rsn_keypair_generate();
+    if (!kp) {
+        return RSN_ERR_NOMEM;
+    }
+    rc = rsn_keypair_save(kp, path, NULL);
+    if (rc < 0) {
+        rsn_error("cannot write node key %s: %s", path, rsn_strerror(rc));
+        rsn_keypair_destroy(&kp);
+        return rc;
+    }
+    *created = true;
+    *out = kp;
+    return 0;
+}
+
+int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
+{
+    *out = NULL;
+    rsn_node_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return RSN_ERR_NOMEM;
+    }
+    int rc = 0;
+    self->started_ms = now_ms();
+    self->data_dir = strdup(cfg->data_dir);
+    self->site = strdup(cfg->site ? cfg->site : "");
+    if (cfg->socket_path) {
+        self->socket_path = strdup(cfg->socket_path);
+    } else {
+        size_t n = strlen(cfg->data_dir) + sizeof "/raison.sock";
+        self->socket_path = malloc(n);
+        if (self->socket_path) {
+            snprintf(self->socket_path, n, "%s/raison.sock", cfg->data_dir);
+        }
+    }
+    if (!self->data_dir || !self->site || !self->socket_path) {
+        rc = RSN_ERR_NOMEM;
+        goto out;
+    }
+    if (strlen(self->socket_path) > RSN_IPC_PATH_MAX) {
+        rsn_error("the API socket path %s is %zu bytes; a Unix socket path holds at most %d: "
+                  "use a shorter --data folder or --socket PATH",
+                  self->socket_path, strlen(self->socket_path), RSN_IPC_PATH_MAX);
+        rc = RSN_ERR_INVALID_ARG;
+        goto out;
+    }
+    rc = rsn_node_make_dir(self->data_dir);
+    if (rc < 0) {
+        goto out;
+    }
+    /* the database lock comes first: a second node stops here */
+    char dbdir[4096];
+    snprintf(dbdir, sizeof dbdir, "%s/db", self->data_dir);
+    rc = rsn_store_open(&self->store, dbdir);
+    if (rc == RSN_ERR_LOCKED) {
+        rsn_error("data folder %s is in use by another raisond (its database is locked)",
+                  self->data_dir);
+        goto out;
+    }
+    if (rc < 0) {
+        rsn_error("cannot open the database in %s: %s", dbdir, rsn_strerror(rc));
+        goto out;
+    }
+    bool created = false;
+    rc = rsn_node_key(self->data_dir, &self->key, &created);
+    if (rc < 0) {
+        goto out;
+    }
+    char hex[65];
+    rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(self->key), 32);
+    rsn_info("node key %s%s", hex, created ? " (created)" : "");
+    rc = rsn_ingest_new(&self->ingest, self->store);
+    if (rc < 0) {
+        rsn_error("cannot read the store's counters: %s", rsn_strerror(rc));
+        goto out;
+    }
+    rc = rsn_api_server_bind(&self->api, self->socket_path);
+    if (rc < 0) {
+        goto out;
+    }
+    rsn_counts_t c;
+    rsn_ingest_counts(self->ingest, &c);
+    rsn_info("serving ipc://%s (site '%s'; %llu entries, %llu authors, %llu groups)",
+             self->socket_path, self->site, (unsigned long long)c.entries,
+             (unsigned long long)c.authors, (unsigned long long)c.groups);
+out:
+    if (rc < 0) {
+        rsn_node_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+void rsn_node_destroy(rsn_node_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    rsn_node_t *self = *self_p;
+    for (size_t i = 0; i < self->n_queue; i++) {
+        rsn_api_msg_destroy(&self->queue[i].to);
+        free(self->queue[i].reply);
+    }
+    for (size_t i = 0; i < self->n_subs; i++) {
+        rsn_api_msg_destroy(&self->subs[i].to);
+    }
+    rsn_api_server_destroy(&self->api);
+    rsn_ingest_destroy(&self->ingest);
+    rsn_store_destroy(&self->store);
+    rsn_keypair_destroy(&self->key);
+    free(self->data_dir);
+    free(self->socket_path);
+    free(self->site);
+    free(self);
+    *self_p = NULL;
+}
+
+/* Packs REPLY and sends it to TO now. */
+static void send_now(rsn_node_t *self, rsn_arena_t *arena, const rsn_api_msg_t *to,
+                     Raison__ApiReply *reply)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (rsn_pack(arena, &reply->base, &bytes, &len) < 0) {
+        return;
+    }
+    if (rsn_api_server_send(self->api, to, bytes, len) < 0) {
+        rsn_debug("api: a client left before its reply");
+    }
+}
+
+/* Keeps REPLY to send after the commit. Takes MSG. */
+static void enqueue(rsn_node_t *self, rsn_arena_t *arena, rsn_api_msg_t **msg,
+                    Raison__ApiReply *reply, bool ack)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (rsn_pack(arena, &reply->base, &bytes, &len) < 0) {
+        rsn_api_msg_destroy(msg);
+        return;
+    }
+    queued_t *q = &self->queue[self->n_queue];
+    q->reply = malloc(len ? len : 1);
+    if (!q->reply) {
+        rsn_api_msg_destroy(msg);
+        return;
+    }
+    memcpy(q->reply, bytes, len);
+    q->len = len;
+    q->to = *msg;
+    *msg = NULL;
+    q->is_publish_ack = ack;
+    q->request_id = reply->request_id;
+    self->n_queue++;
+}
+
+static bool sub_matches(const subscriber_t *s, const rsn_loaded_t *e)
+{
+    if (s->all) {
+        return true;
+    }
+    uint8_t group[32];
+    return rsn_entry_group(e, group) == 0 && memcmp(group, s->group, 32) == 0;
+}
+
+/* One event per committed entry to each matching subscriber. */
+static void send_events(rsn_node_t *self)
+{
+    size_t count = 0;
+    const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
+    if (self->n_subs == 0 || count == 0) {
+        rsn_ingest_committed_clear(self->ingest);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        rsn_arena_t *arena = rsn_arena_new();
+        if (!arena) {
+            break;
+        }
+        rsn_loaded_t *e = NULL;
+        Raison__Event *ev = rsn_arena_alloc(arena, sizeof *ev);
+        if (ev && rsn_entry_load(self->store, arena, ids[i], &e) == 0) {
+            raison__event__init(ev);
+            if (rsn_view_entry(self->store, arena, ids[i], &ev->entry) < 0) {
+                ev->entry = NULL;
+            }
+            if (e->entry->kind == RAISON__KIND__KIND_POST &&
+                rsn_view_post(self->store, arena, ids[i], &ev->post) < 0) {
+                ev->post = NULL;
+            }
+            for (size_t s = 0; s < self->n_subs; s++) {
+                if (!sub_matches(&self->subs[s], e)) {
+                    continue;
+                }
+                Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+                reply.request_id = self->subs[s].request_id;
+                reply.result_case = RAISON__API_REPLY__RESULT_EVENT;
+                reply.event = ev;
+                uint8_t *bytes = NULL;
+                size_t len = 0;
+                if (rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
+                    rsn_api_server_send(self->api, self->subs[s].to, bytes, len) < 0) {
+                    /* gone or not reading: the subscription ends */
+                    self->subs[s].expires_ms = 0;
+                }
+            }
+        }
+        rsn_arena_destroy(&arena);
+    }
+    rsn_ingest_committed_clear(self->ingest);
+}
+
+static void expire_subscriptions(rsn_node_t *self)
+{
+    int64_t now = now_ms();
+    size_t j = 0;
+    for (size_t i = 0; i < self->n_subs; i++) {
+        if (self->subs[i].expires_ms > now) {
+            self->subs[j++] = self->subs[i];
+        } else {
+            rsn_api_msg_destroy(&self->subs[i].to);
+        }
+    }
+    self->n_subs = j;
+}
+
+/* Commits what is staged, then sends the queued replies in order. */
+static void flush(rsn_node_t *self)
+{
+    int rc = rsn_ingest_commit(self->ingest);
+    for (size_t i = 0; i < self->n_queue; i++) {
+        queued_t *q = &self->queue[i];
+        if (rc < 0 && q->is_publish_ack) {
+            rsn_arena_t *arena = rsn_arena_new();
+            if (arena) {
+                Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+                reply.request_id = q->request_id;
+                rsn_api_error(arena, &reply, RSN_ERR_INTERNAL,
+                              "the node could not write the entry durably; retry");
+                send_now(self, arena, q->to, &reply);
+                rsn_arena_destroy(&arena);
+            }
+        } else if (rsn_api_server_send(self->api, q->to, q->reply, q->len) < 0) {
+            rsn_debug("api: a client left before its reply");
+        }
+        rsn_api_msg_destroy(&q->to);
+        free(q->reply);
+        q->reply = NULL;
+    }
+    self->n_queue = 0;
+    send_events(self);
+    expire_subscriptions(self);
+}
+
+static void handle_publish(rsn_node_t *self, rsn_arena_t *arena, const Raison__ApiRequest *req,
+                           Raison__ApiReply *reply, bool *ack)
+{
+    char why[WHY_MAX] = "";
+    const Raison__PublishRequest *p = req->publish;
+    if (!p->entry || p->entry->entry.len == 0) {
+        rsn_api_error(arena, reply, RSN_ERR_BAD_REQUEST, "publish needs a signed entry");
+        return;
+    }
+    const Raison__SignedEntry *se = p->entry;
+    rsn_ingest_result_t res;
+    int rc = rsn_ingest_stage(self->ingest, se->entry.data, se->entry.len, se->signature.data,
+                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
+                              sizeof why);
+    if (rc < 0) {
+        self->refused++;
+        char hex[65] = "";
+        if (res.seq) {
+            rsn_hex_encode(hex, sizeof hex, res.id, 32);
+        }
+        rsn_info("refused a publish%s%s: %s", hex[0] ? " of " : "", hex,
+                 why[0] ? why : rsn_strerror(rc));
+        rsn_api_error(arena, reply, rc, why);
+        return;
+    }
+    Raison__PublishReply *r = rsn_arena_alloc(arena, sizeof *r);
+    if (!r) {
+        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
+        return;
+    }
+    raison__publish_reply__init(r);
+    r->id.data = rsn_arena_memdup(arena, res.id, 32);
+    r->id.len = 32;
+    r->seq = res.seq;
+    r->duplicate = res.duplicate;
+    reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
+    reply->publish = r;
+    *ack = !res.duplicate;
+}
+
+static void handle_status(rsn_node_t *self, rsn_arena_t *arena, Raison__ApiReply *reply)
+{
+    Raison__StatusReply *s = rsn_arena_alloc(arena, sizeof *s);
+    if (!s) {
+        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
+        return;
+    }
+    raison__status_reply__init(s);
+    rsn_counts_t c;
+    rsn_ingest_counts(self->ingest, &c);
+    s->node_key.data = rsn_arena_memdup(arena, rsn_keypair_public(self->key), 32);
+    s->node_key.len = 32;
+    s->site = self->site;
+    s->entries = c.entries;
+    s->authors = c.authors;
+    s->groups = c.groups;
+    s->forks = c.forks;
+    s->log_size = c.leaves;
+    s->version = (char *)RSN_VERSION;
+    s->uptime_ms = (uint64_t)(now_ms() - self->started_ms);
+    reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
+    reply->status = s;
+}
+
+static void handle_subscribe(rsn_node_t *self, rsn_arena_t *arena, const rsn_api_msg_t *msg,
+                             const Raison__ApiRequest *req, Raison__ApiReply *reply)
+{
+    const Raison__SubscribeRequest *sr = req->subscribe;
+    subscriber_t *found = NULL;
+    for (size_t i = 0; i < self->n_subs; i++) {
+        if (self->subs[i].request_id == req->request_id &&
+            rsn_api_msg_same_client(self->subs[i].to, msg)) {
+            found = &self->subs[i];
+        }
+    }
+    if (sr->cancel) {
+        if (found) {
+            found->expires_ms = 0;
+        }
+        Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
+        raison__subscribe_reply__init(r);
+        reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
+        reply->subscribe = r;
+        return;
+    }
+    subscriber_t s = {0};
+    s.all = true;
+    if (sr->group && sr->group[0]) {
+        char why[WHY_MAX] = "";
+        int rc = rsn_group_resolve(self->store, arena, sr->group, s.group, why, sizeof why);
+        if (rc < 0) {
+            rsn_api_error(arena, reply, rc, why);
+            return;
+        }
+        s.all = false;
+    }
+    if (!found) {
+        if (self->n_subs >= SUBSCRIBERS_MAX) {
+            rsn_api_error(arena, reply, RSN_ERR_BUSY, "too many subscriptions on this node");
+            return;
+        }
+        s.to = rsn_api_msg_envelope_copy(msg);
+        if (!s.to) {
+            rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
+            return;
+        }
+        s.request_id = req->request_id;
+        found = &self->subs[self->n_subs++];
+        *found = s;
+    } else {
+        found->all = s.all;
+        memcpy(found->group, s.group, 32);
+    }
+    found->expires_ms = now_ms() + SUBSCRIPTION_MS;
+    Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
+    if (!r) {
+        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
+        return;
+    }
+    raison__subscribe_reply__init(r);
+    r->expires_in_ms = SUBSCRIPTION_MS;
+    reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
+    reply->subscribe = r;
+}
+
+/* Handles one request; takes *MSG. */
+static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        rsn_api_msg_destroy(msg);
+        return;
+    }
+    self->requests++;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    size_t len = 0;
+    const uint8_t *payload = rsn_api_msg_payload(*msg, &len);
+    Raison__ApiRequest *req = NULL;
+    int rc = rsn_request_decode(arena, payload, len, &req);
+    if (rc < 0) {
+        rsn_api_error(arena, &reply, RSN_ERR_BAD_REQUEST,
+                      rc == RSN_ERR_TOO_LARGE ? "request is over the size limit"
+                                              : "request is not a protobuf ApiRequest");
+        self->refused++;
+    } else {
+        reply.request_id = req->request_id;
+    }
+    if (req && req->call_case == RAISON__API_REQUEST__CALL_PUBLISH) {
+        bool ack = false;
+        handle_publish(self, arena, req, &reply, &ack);
+        if (self->n_queue >= DRAIN_MAX) {
+            flush(self);
+        }
+        enqueue(self, arena, msg, &reply, ack);
+        rsn_arena_destroy(&arena);
+        return;
+    }
+    /* anything else is answered after what was published before it */
+    if (self->n_queue > 0 || rsn_ingest_pending(self->ingest) > 0) {
+        flush(self);
+    }
+    if (req) {
+        if (req->call_case == RAISON__API_REQUEST__CALL_STATUS) {
+            handle_status(self, arena, &reply);
+        } else if (req->call_case == RAISON__API_REQUEST__CALL_SUBSCRIBE) {
+            handle_subscribe(self, arena, *msg, req, &reply);
+        } else {
+            char why[WHY_MAX] = "";
+            rc = rsn_api_read(self->store, arena, req, &reply, why, sizeof why);
+            if (rc < 0) {
+                rsn_api_error(arena, &reply, rc, why);
+            }
+        }
+    }
+    send_now(self, arena, *msg, &reply);
+    rsn_api_msg_destroy(msg);
+    rsn_arena_destroy(&arena);
+}
+
+int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop)
+{
+    while (!*stop) {
+        int rc = rsn_api_server_wait(self->api, 1000);
+        if (rc == RSN_ERR_INTERRUPTED || rc == RSN_ERR_TIMEOUT) {
+            expire_subscriptions(self);
+            continue;
+        }
+        if (rc < 0) {
+            rsn_error("api: wait failed: %s", rsn_strerror(rc));
+            return rc;
+        }
+        for (int i = 0; i < DRAIN_MAX && !*stop; i++) {
+            rsn_api_msg_t *msg = NULL;
+            rc = rsn_api_server_recv(self->api, &msg);
+            if (rc == RSN_ERR_AGAIN) {
+                break;
+            }
+            if (rc < 0) {
+                self->refused++;
+                continue;
+            }
+            handle(self, &msg);
+        }
+        flush(self);
+    }
+    flush(self);
+    rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,
+             (unsigned long long)self->refused);
+    return 0;
+}

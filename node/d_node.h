@@ -1,0 +1,45 @@
+/* d_node.h — one raison node: its data folder, key, store and API socket,
+ * and the event loop that serves them.
+ *
+ * Opening a node creates the data folder (0700) and the node key (0600) on
+ * first start, takes the database lock before binding any socket (a second
+ * node on the same folder fails at once with RSN_ERR_LOCKED), then binds the
+ * local API. rsn_node_run serves until *STOP becomes non-zero (a signal
+ * handler sets it). */
+#ifndef RSN_D_NODE_H
+#define RSN_D_NODE_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "../common/err.h"
+
+typedef struct {
+    const char *data_dir;    /* required */
+    const char *socket_path; /* NULL: DATA/raison.sock */
+    const char *site;        /* may be NULL */
+} rsn_node_config_t;
+
+typedef struct rsn_node rsn_node_t;
+
+/* Opens the node described by CFG. 0 and *OUT; RSN_ERR_LOCKED (another node
+ * owns the folder), RSN_ERR_INVALID_ARG (socket path too long), RSN_ERR_IO,
+ * RSN_ERR_PERMISSION (node key readable by others), RSN_ERR_BAD_KEYFILE. Each
+ * failure is logged with its cause. */
+RSN_NODISCARD int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg);
+
+/* Serves requests until *STOP is non-zero. 0 on a clean stop. */
+RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop);
+
+/* Closes everything; accepts NULL; sets *SELF_P to NULL. */
+void rsn_node_destroy(rsn_node_t **self_p);
+
+/* Creates DIR (and missing parents) with mode 0700. 0 or RSN_ERR_IO. */
+RSN_NODISCARD int rsn_node_make_dir(const char *dir);
+
+/* Loads DIR/node.key, creating it first when absent. *CREATED tells which.
+ * 0 and *OUT (a rsn_keypair_t*), or the errors of rsn_keypair_load/save. */
+struct rsn_keypair;
+RSN_NODISCARD int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created);
+
+#endif

@@ -1,0 +1,248 @@
+/* raisond.c — the raison node daemon: options, configuration, signals.
+ *
+ *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH]
+ *   raisond keygen [--data DIR] [--json]
+ *
+ * With no configuration at all it runs on the embedded defaults: data folder
+ * $XDG_DATA_HOME/raison (else ~/.local/share/raison), API socket DIR/raison.sock.
+ * A config file (INI, read with libinih) may set the same things; options on
+ * the command line win over it. */
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "../common/log.h"
+#include "../crypto/crypto.h"
+#include "../crypto/keypair.h"
+#include "d_node.h"
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct {
+    char *data;
+    char *site;
+    char *socket;
+    char *log_level;
+    const char *config_path;
+} options_t;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: raisond [options]            run a node\n"
+            "       raisond keygen [--data DIR] [--json]\n"
+            "                                    create the node key if absent; print it\n"
+            "\n"
+            "options:\n"
+            "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
+            "                       else ~/.local/share/raison); created 0700\n"
+            "  -s, --site NAME      this node's site (branch office) name\n"
+            "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=\n"
+            "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
+            "  -l, --log-level L    debug, info (default), warn, error\n"
+            "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
+            "  -h, --help           this text\n"
+            "  -V, --version        print the version\n"
+            "\n"
+            "The node serves the local API on ipc://SOCKET; talk to it with `raison`.\n"
+            "SIGINT or SIGTERM stop it cleanly.\n");
+}
+
+static int config_entry(void *user, const char *section, const char *name, const char *value)
+{
+    options_t *o = user;
+    if (strcmp(section, "node") != 0) {
+        fprintf(stderr, "raisond: %s: unknown section [%s]\n", o->config_path, section);
+        return 0;
+    }
+    char **slot = NULL;
+    if (strcmp(name, "data") == 0) {
+        slot = &o->data;
+    } else if (strcmp(name, "site") == 0) {
+        slot = &o->site;
+    } else if (strcmp(name, "socket") == 0) {
+        slot = &o->socket;
+    } else if (strcmp(name, "log_level") == 0) {
+        slot = &o->log_level;
+    } else {
+        fprintf(stderr, "raisond: %s: unknown key '%s' in [node]\n", o->config_path, name);
+        return 0;
+    }
+    if (!*slot) { /* the command line wins */
+        *slot = strdup(value);
+    }
+    return 1;
+}
+
+static char *default_data_dir(void)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    char buf[4096];
+    if (xdg && xdg[0] == '/') {
+        snprintf(buf, sizeof buf, "%s/raison", xdg);
+    } else if (home && home[0]) {
+        snprintf(buf, sizeof buf, "%s/.local/share/raison", home);
+    } else {
+        return NULL;
+    }
+    return strdup(buf);
+}
+
+static int parse_level(const char *text, rsn_log_level *level)
+{
+    static const char *names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *level = (rsn_log_level)i;
+            return 0;
+        }
+    }
+    return RSN_ERR_INVALID_ARG;
+}
+
+static int keygen(const char *data, bool json)
+{
+    int rc = rsn_node_make_dir(data);
+    if (rc < 0) {
+        return 1;
+    }
+    rsn_keypair_t *kp = NULL;
+    bool created = false;
+    rc = rsn_node_key(data, &kp, &created);
+    if (rc < 0) {
+        fprintf(stderr, "raisond: node key in %s: %s\n", data, rsn_strerror(rc));
+        return 1;
+    }
+    char hex[65], curve_hex[65];
+    uint8_t curve[32];
+    rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), 32);
+    if (rsn_curve_public(curve, rsn_keypair_public(kp)) < 0) {
+        rsn_keypair_destroy(&kp);
+        return 1;
+    }
+    rsn_hex_encode(curve_hex, sizeof curve_hex, curve, 32);
+    if (json) {
+        printf("{\"key\": \"%s\", \"curve\": \"%s\", \"created\": %s}\n", hex, curve_hex,
+               created ? "true" : "false");
+    } else {
+        printf("%s\n", hex);
+    }
+    rsn_keypair_destroy(&kp);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"data", required_argument, NULL, 'd'},   {"site", required_argument, NULL, 's'},
+        {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 'S'},
+        {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0}};
+    options_t o = {0};
+    bool json = false;
+    bool do_keygen = false;
+    int first = 1;
+    if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
+        do_keygen = true;
+        first = 2;
+    }
+    optind = first;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:jhV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'd': o.data = strdup(optarg); break;
+        case 's': o.site = strdup(optarg); break;
+        case 'c': o.config_path = optarg; break;
+        case 'S': o.socket = strdup(optarg); break;
+        case 'l': o.log_level = strdup(optarg); break;
+        case 'j': json = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("raisond %s\n", RSN_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "raisond: unexpected argument '%s' (see raisond --help)\n", argv[optind]);
+        return 2;
+    }
+    if (o.config_path) {
+        int line = ini_parse(o.config_path, config_entry, &o);
+        if (line < 0) {
+            fprintf(stderr, "raisond: cannot read config file %s: %s\n", o.config_path,
+                    strerror(errno));
+            return 2;
+        }
+        if (line > 0) {
+            fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
+            return 2;
+        }
+    }
+    rsn_log_level level = RSN_LOG_INFO;
+    if (o.log_level && parse_level(o.log_level, &level) < 0) {
+        fprintf(stderr, "raisond: unknown log level '%s' (debug, info, warn, error)\n",
+                o.log_level);
+        return 2;
+    }
+    rsn_log_setup("raisond", level);
+    if (!o.data) {
+        o.data = default_data_dir();
+        if (!o.data) {
+            fprintf(stderr, "raisond: no --data given and neither XDG_DATA_HOME nor HOME is set\n");
+            return 2;
+        }
+    }
+    if (rsn_crypto_init() < 0) {
+        fprintf(stderr, "raisond: libsodium failed to start\n");
+        return 1;
+    }
+    /* secrets must never reach a core file */
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+    int status = 0;
+    if (do_keygen) {
+        status = keygen(o.data, json);
+        goto out;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    rsn_node_config_t cfg = {.data_dir = o.data, .socket_path = o.socket, .site = o.site};
+    rsn_node_t *node = NULL;
+    int rc = rsn_node_open(&node, &cfg);
+    if (rc < 0) {
+        fprintf(stderr, "raisond: cannot start: %s\n", rsn_strerror(rc));
+        status = 1;
+        goto out;
+    }
+    rc = rsn_node_run(node, &stop_requested);
+    rsn_node_destroy(&node);
+    rsn_info("stopped");
+    status = rc < 0 ? 1 : 0;
+out:
+    free(o.data);
+    free(o.site);
+    free(o.socket);
+    free(o.log_level);
+    return status;
+}
