@@ -94,7 +94,7 @@ int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                        Raison__ApiRequest **out)
 {
     *out = NULL;
-    if (len > 80 * 1024) {
+    if (len > RSN_REQUEST_MAX) {
         return RSN_ERR_TOO_LARGE;
     }
     ProtobufCAllocator a = rsn_arena_allocator(arena);

@@ -20,6 +20,7 @@
 #define RSN_ENTRY_MAX 1024        /* bytes of a serialized Entry */
 #define RSN_BODY_MAX (64 * 1024)  /* bytes of a serialized body */
 #define RSN_MISSION_KEY_MAX 32    /* characters of a mission key */
+#define RSN_REQUEST_MAX (80 * 1024) /* bytes of one ApiRequest (net: RSN_API_MAX_MESSAGE) */
 
 /* A protobuf-c allocator that takes memory from ARENA (free is a no-op). */
 ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena);
@@ -39,7 +40,7 @@ RSN_NODISCARD int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, siz
 RSN_NODISCARD int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind,
                                   const uint8_t *bytes, size_t len, void **out);
 
-/* Decodes an ApiRequest of at most MAX bytes: RSN_ERR_TOO_LARGE,
+/* Decodes an ApiRequest of at most RSN_REQUEST_MAX bytes: RSN_ERR_TOO_LARGE,
  * RSN_ERR_BAD_REQUEST when it is not one. */
 RSN_NODISCARD int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                                      Raison__ApiRequest **out);

@@ -1,0 +1,398 @@
+/* store.c — raison's LevelDB wrapper: one database, atomic batches, prefix scans.
+ *
+ * The only file that includes leveldb/c.h. LevelDB reports failures as
+ * malloc'd strings through char **errptr; each is turned here into an rsn_err
+ * and one log line, then freed with leveldb_free. Iterators are bounded to a
+ * key prefix so that callers walking one index never see the next one. */
+#include "store.h"
+
+#include <leveldb/c.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+
+#define STORE_CACHE_BYTES (8u * 1024 * 1024)
+#define STORE_WRITE_BUFFER_BYTES (4u * 1024 * 1024)
+
+struct rsn_store {
+    leveldb_t *db;
+    leveldb_options_t *options;
+    leveldb_cache_t *cache;
+    leveldb_readoptions_t *read;
+    leveldb_writeoptions_t *write_async;
+    leveldb_writeoptions_t *write_sync;
+};
+
+struct rsn_batch {
+    leveldb_writebatch_t *wb;
+    size_t count;
+};
+
+struct rsn_iter {
+    leveldb_iterator_t *it;
+    uint8_t *prefix;
+    size_t prefix_len;
+    uint8_t *succ;   /* the smallest key above every key with the prefix */
+    size_t succ_len; /* 0 when there is none (prefix empty or all 0xff) */
+};
+
+/* LevelDB's posix env says "IO error: lock DIR/LOCK: Resource temporarily
+ * unavailable" when another process holds the lock, and "... already held by
+ * process" when this one does. */
+static bool is_lock_error(const char *err)
+{
+    return strstr(err, ": lock ") != NULL || strstr(err, "already held by process") != NULL;
+}
+
+/* Logs and frees a LevelDB error string; returns RSN_ERR_IO. */
+static int io_error(const char *what, char *err)
+{
+    rsn_error("store: %s: %s", what, err ? err : "unknown error");
+    leveldb_free(err);
+    return RSN_ERR_IO;
+}
+
+int rsn_store_open(rsn_store_t **out, const char *dir)
+{
+    *out = NULL;
+    int rc = RSN_ERR_NOMEM;
+    char *err = NULL;
+    rsn_store_t *self = calloc(1, sizeof(*self));
+    if (!self) {
+        goto out;
+    }
+    self->options = leveldb_options_create();
+    self->cache = leveldb_cache_create_lru(STORE_CACHE_BYTES);
+    self->read = leveldb_readoptions_create();
+    self->write_async = leveldb_writeoptions_create();
+    self->write_sync = leveldb_writeoptions_create();
+    if (!self->options || !self->cache || !self->read || !self->write_async || !self->write_sync) {
+        goto out;
+    }
+    leveldb_options_set_create_if_missing(self->options, 1);
+    leveldb_options_set_paranoid_checks(self->options, 0);
+    leveldb_options_set_cache(self->options, self->cache);
+    leveldb_options_set_write_buffer_size(self->options, STORE_WRITE_BUFFER_BYTES);
+    leveldb_readoptions_set_fill_cache(self->read, 1);
+    leveldb_writeoptions_set_sync(self->write_async, 0);
+    leveldb_writeoptions_set_sync(self->write_sync, 1);
+
+    self->db = leveldb_open(self->options, dir, &err);
+    if (!self->db || err) {
+        if (err && is_lock_error(err)) {
+            rsn_error("store: %s is locked, another node uses it: %s", dir, err);
+            leveldb_free(err);
+            err = NULL;
+            rc = RSN_ERR_LOCKED;
+        } else {
+            rsn_error("store: cannot open %s: %s", dir, err ? err : "unknown error");
+            leveldb_free(err);
+            err = NULL;
+            rc = RSN_ERR_IO;
+        }
+        goto out;
+    }
+    *out = self;
+    self = NULL;
+    rc = 0;
+out:
+    rsn_store_destroy(&self);
+    return rc;
+}
+
+void rsn_store_destroy(rsn_store_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    rsn_store_t *self = *self_p;
+    /* the database first: it uses the options' cache until closed */
+    if (self->db) {
+        leveldb_close(self->db);
+    }
+    if (self->options) {
+        leveldb_options_destroy(self->options);
+    }
+    if (self->cache) {
+        leveldb_cache_destroy(self->cache);
+    }
+    if (self->read) {
+        leveldb_readoptions_destroy(self->read);
+    }
+    if (self->write_async) {
+        leveldb_writeoptions_destroy(self->write_async);
+    }
+    if (self->write_sync) {
+        leveldb_writeoptions_destroy(self->write_sync);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+int rsn_store_get(rsn_store_t *self, const void *key, size_t key_len, void **value,
+                  size_t *value_len)
+{
+    *value = NULL;
+    *value_len = 0;
+    char *err = NULL;
+    size_t len = 0;
+    char *data = leveldb_get(self->db, self->read, key, key_len, &len, &err);
+    if (err) {
+        leveldb_free(data);
+        return io_error("get", err);
+    }
+    if (!data) {
+        return RSN_ERR_NOT_FOUND;
+    }
+    *value = data;
+    *value_len = len;
+    return 0;
+}
+
+void rsn_store_free(void *value)
+{
+    if (value) {
+        leveldb_free(value);
+    }
+}
+
+int rsn_store_has(rsn_store_t *self, const void *key, size_t key_len)
+{
+    void *value = NULL;
+    size_t len = 0;
+    int rc = rsn_store_get(self, key, key_len, &value, &len);
+    rsn_store_free(value);
+    return rc;
+}
+
+int rsn_store_write(rsn_store_t *self, rsn_batch_t *batch, bool sync)
+{
+    char *err = NULL;
+    leveldb_write(self->db, sync ? self->write_sync : self->write_async, batch->wb, &err);
+    if (err) {
+        return io_error("write", err);
+    }
+    return 0;
+}
+
+rsn_batch_t *rsn_batch_new(void)
+{
+    rsn_batch_t *self = calloc(1, sizeof(*self));
+    if (!self) {
+        return NULL;
+    }
+    self->wb = leveldb_writebatch_create();
+    if (!self->wb) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void rsn_batch_put(rsn_batch_t *self, const void *key, size_t key_len, const void *value,
+                   size_t value_len)
+{
+    leveldb_writebatch_put(self->wb, key, key_len, value_len ? value : "", value_len);
+    self->count++;
+}
+
+void rsn_batch_delete(rsn_batch_t *self, const void *key, size_t key_len)
+{
+    leveldb_writebatch_delete(self->wb, key, key_len);
+    self->count++;
+}
+
+void rsn_batch_clear(rsn_batch_t *self)
+{
+    leveldb_writebatch_clear(self->wb);
+    self->count = 0;
+}
+
+size_t rsn_batch_count(const rsn_batch_t *self)
+{
+    return self->count;
+}
+
+void rsn_batch_destroy(rsn_batch_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    leveldb_writebatch_destroy((*self_p)->wb);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* Byte order, as LevelDB's default comparator: memcmp, then the shorter first. */
+static int key_compare(const void *a, size_t a_len, const void *b, size_t b_len)
+{
+    size_t n = a_len < b_len ? a_len : b_len;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c != 0) {
+        return c;
+    }
+    return a_len < b_len ? -1 : (a_len > b_len ? 1 : 0);
+}
+
+static bool has_prefix(const rsn_iter_t *self, const void *key, size_t key_len)
+{
+    return key_len >= self->prefix_len &&
+           (self->prefix_len == 0 || memcmp(key, self->prefix, self->prefix_len) == 0);
+}
+
+rsn_iter_t *rsn_iter_new(rsn_store_t *store, const void *prefix, size_t prefix_len)
+{
+    rsn_iter_t *self = calloc(1, sizeof(*self));
+    if (!self) {
+        return NULL;
+    }
+    /* +1 so that an empty prefix still gets a real allocation */
+    self->prefix = malloc(prefix_len + 1);
+    self->succ = malloc(prefix_len + 1);
+    if (!self->prefix || !self->succ) {
+        goto fail;
+    }
+    if (prefix_len) {
+        memcpy(self->prefix, prefix, prefix_len);
+        memcpy(self->succ, prefix, prefix_len);
+    }
+    self->prefix_len = prefix_len;
+    /* the successor: increment the last byte below 0xff and cut after it */
+    size_t n = prefix_len;
+    while (n > 0 && self->succ[n - 1] == 0xff) {
+        n--;
+    }
+    if (n > 0) {
+        self->succ[n - 1]++;
+    }
+    self->succ_len = n;
+    /* an iterator reads from an implicit snapshot taken now; no explicit one */
+    leveldb_readoptions_t *read = leveldb_readoptions_create();
+    if (!read) {
+        goto fail;
+    }
+    self->it = leveldb_create_iterator(store->db, read);
+    leveldb_readoptions_destroy(read);
+    if (!self->it) {
+        goto fail;
+    }
+    return self;
+fail:
+    free(self->prefix);
+    free(self->succ);
+    free(self);
+    return NULL;
+}
+
+void rsn_iter_first(rsn_iter_t *self)
+{
+    if (self->prefix_len) {
+        leveldb_iter_seek(self->it, (const char *)self->prefix, self->prefix_len);
+    } else {
+        leveldb_iter_seek_to_first(self->it);
+    }
+}
+
+void rsn_iter_last(rsn_iter_t *self)
+{
+    if (self->succ_len == 0) {
+        leveldb_iter_seek_to_last(self->it);
+        return;
+    }
+    leveldb_iter_seek(self->it, (const char *)self->succ, self->succ_len);
+    if (leveldb_iter_valid(self->it)) {
+        leveldb_iter_prev(self->it);
+    } else {
+        leveldb_iter_seek_to_last(self->it);
+    }
+}
+
+void rsn_iter_seek(rsn_iter_t *self, const void *key, size_t key_len)
+{
+    if (key_compare(key, key_len, self->prefix, self->prefix_len) < 0) {
+        rsn_iter_first(self);
+        return;
+    }
+    leveldb_iter_seek(self->it, key, key_len);
+}
+
+void rsn_iter_seek_before(rsn_iter_t *self, const void *key, size_t key_len)
+{
+    /* a key past every key of the prefix: the answer is the prefix's last */
+    if (!has_prefix(self, key, key_len) &&
+        key_compare(key, key_len, self->prefix, self->prefix_len) > 0) {
+        rsn_iter_last(self);
+        return;
+    }
+    leveldb_iter_seek(self->it, key, key_len);
+    if (!leveldb_iter_valid(self->it)) {
+        leveldb_iter_seek_to_last(self->it);
+        return;
+    }
+    size_t cur_len = 0;
+    const char *cur = leveldb_iter_key(self->it, &cur_len);
+    if (key_compare(cur, cur_len, key, key_len) > 0) {
+        leveldb_iter_prev(self->it);
+    }
+}
+
+void rsn_iter_next(rsn_iter_t *self)
+{
+    if (leveldb_iter_valid(self->it)) {
+        leveldb_iter_next(self->it);
+    }
+}
+
+void rsn_iter_prev(rsn_iter_t *self)
+{
+    if (leveldb_iter_valid(self->it)) {
+        leveldb_iter_prev(self->it);
+    }
+}
+
+bool rsn_iter_valid(const rsn_iter_t *self)
+{
+    if (!leveldb_iter_valid(self->it)) {
+        return false;
+    }
+    size_t len = 0;
+    const char *key = leveldb_iter_key(self->it, &len);
+    return has_prefix(self, key, len);
+}
+
+const uint8_t *rsn_iter_key(const rsn_iter_t *self, size_t *len)
+{
+    *len = 0;
+    if (!leveldb_iter_valid(self->it)) {
+        return NULL;
+    }
+    return (const uint8_t *)leveldb_iter_key(self->it, len);
+}
+
+const uint8_t *rsn_iter_value(const rsn_iter_t *self, size_t *len)
+{
+    *len = 0;
+    if (!leveldb_iter_valid(self->it)) {
+        return NULL;
+    }
+    return (const uint8_t *)leveldb_iter_value(self->it, len);
+}
+
+void rsn_iter_destroy(rsn_iter_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    rsn_iter_t *self = *self_p;
+    char *err = NULL;
+    leveldb_iter_get_error(self->it, &err);
+    if (err) {
+        (void)io_error("iterator", err);
+    }
+    leveldb_iter_destroy(self->it);
+    free(self->prefix);
+    free(self->succ);
+    free(self);
+    *self_p = NULL;
+}

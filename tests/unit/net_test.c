@@ -1,0 +1,663 @@
+/* net_test.c — the local API socket and its C client, in one process.
+ *
+ * Most tests drive both ends from one thread (client send, server wait and
+ * recv, server send, client recv); rsn_client_call, which blocks, is served by
+ * a thread that owns the server. Round trips, envelope echo for REQ and
+ * DEALER clients, request ids, pipelining, the path limit, missing and stale
+ * sockets, timeouts, oversize and malformed messages. This test includes
+ * zmq.h itself only to play clients the library does not offer (REQ, raw
+ * DEALER with extra envelope frames). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "../../net/api_server.h"
+#include "../../net/client.h"
+
+#define WAIT_MS 2000
+
+typedef struct {
+    char dir[64];
+    char path[128];
+    rsn_api_server_t *server;
+    rsn_client_t *client;
+} fixture_t;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/rsnnet.XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/api.sock", f->dir);
+    assert_int_equal(rsn_api_server_bind(&f->server, f->path), 0);
+    assert_int_equal(rsn_client_connect(&f->client, f->path, WAIT_MS), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    rsn_client_destroy(&f->client);
+    rsn_api_server_destroy(&f->server);
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* Waits for and takes the next request on SERVER. */
+static rsn_api_msg_t *next_request(rsn_api_server_t *server)
+{
+    rsn_api_msg_t *msg = NULL;
+    assert_int_equal(rsn_api_server_wait(server, WAIT_MS), 0);
+    assert_int_equal(rsn_api_server_recv(server, &msg), 0);
+    assert_non_null(msg);
+    return msg;
+}
+
+/* Decodes MSG's payload as an ApiRequest (free with free_unpacked). */
+static Raison__ApiRequest *request_of(const rsn_api_msg_t *msg)
+{
+    size_t len = 0;
+    const uint8_t *payload = rsn_api_msg_payload(msg, &len);
+    Raison__ApiRequest *req = raison__api_request__unpack(NULL, len, payload);
+    assert_non_null(req);
+    return req;
+}
+
+/* Answers TO with a StatusReply for REQUEST_ID whose entries count is
+ * ENTRIES and whose site is "paris". Returns what rsn_api_server_send said. */
+static int reply_status(rsn_api_server_t *server, const rsn_api_msg_t *to, uint64_t request_id,
+                        uint64_t entries)
+{
+    Raison__StatusReply status = RAISON__STATUS_REPLY__INIT;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    uint8_t buf[256];
+
+    status.site = "paris";
+    status.entries = entries;
+    reply.request_id = request_id;
+    reply.result_case = RAISON__API_REPLY__RESULT_STATUS;
+    reply.status = &status;
+    size_t len = raison__api_reply__pack(&reply, buf);
+    assert_true(len < sizeof buf);
+    return rsn_api_server_send(server, to, buf, len);
+}
+
+static void status_request(Raison__ApiRequest *req, Raison__StatusRequest *status)
+{
+    Raison__ApiRequest init = RAISON__API_REQUEST__INIT;
+    Raison__StatusRequest status_init = RAISON__STATUS_REQUEST__INIT;
+    *req = init;
+    *status = status_init;
+    req->call_case = RAISON__API_REQUEST__CALL_STATUS;
+    req->status = status;
+}
+
+static void test_round_trip(void **state)
+{
+    fixture_t *f = *state;
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+    uint64_t id = 0;
+    Raison__ApiReply *reply = NULL;
+
+    status_request(&req, &status);
+    assert_int_equal(rsn_client_send(f->client, &req, &id), 0);
+    assert_int_not_equal(id, 0);
+    assert_int_equal(req.request_id, id);
+
+    rsn_api_msg_t *msg = next_request(f->server);
+    Raison__ApiRequest *got = request_of(msg);
+    assert_int_equal(got->request_id, id);
+    assert_int_equal(got->call_case, RAISON__API_REQUEST__CALL_STATUS);
+    raison__api_request__free_unpacked(got, NULL);
+    assert_int_equal(reply_status(f->server, msg, id, 42), 0);
+    rsn_api_msg_destroy(&msg);
+    assert_null(msg);
+    rsn_api_msg_destroy(&msg); /* idempotent */
+
+    assert_int_equal(rsn_client_recv(f->client, &reply), 0);
+    assert_non_null(reply);
+    assert_int_equal(reply->request_id, id);
+    assert_int_equal(reply->result_case, RAISON__API_REPLY__RESULT_STATUS);
+    assert_string_equal(reply->status->site, "paris");
+    assert_int_equal(reply->status->entries, 42);
+    raison__api_reply__free_unpacked(reply, NULL);
+
+    /* Nothing more is waiting on either side. */
+    assert_int_equal(rsn_api_server_wait(f->server, 20), RSN_ERR_TIMEOUT);
+    assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_AGAIN);
+    assert_null(msg);
+    assert_int_equal(rsn_client_recv_timeout(f->client, &reply, 20), RSN_ERR_TIMEOUT);
+    assert_null(reply);
+}
+
+static void test_request_ids(void **state)
+{
+    fixture_t *f = *state;
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+    uint64_t ids[3];
+
+    status_request(&req, &status);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rsn_client_send(f->client, &req, &ids[i]), 0);
+    }
+    assert_true(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    for (int i = 0; i < 3; i++) {
+        rsn_api_msg_t *msg = next_request(f->server);
+        Raison__ApiRequest *got = request_of(msg);
+        assert_int_equal(got->request_id, ids[i]);
+        raison__api_request__free_unpacked(got, NULL);
+        /* A reply echoes whatever id the server puts in. */
+        assert_int_equal(reply_status(f->server, msg, ids[i] + 1000, (uint64_t)i), 0);
+        rsn_api_msg_destroy(&msg);
+    }
+    for (int i = 0; i < 3; i++) {
+        Raison__ApiReply *reply = NULL;
+        assert_int_equal(rsn_client_recv(f->client, &reply), 0);
+        assert_int_equal(reply->request_id, ids[i] + 1000);
+        assert_int_equal(reply->status->entries, (uint64_t)i);
+        raison__api_reply__free_unpacked(reply, NULL);
+    }
+    /* ID may be NULL. */
+    assert_int_equal(rsn_client_send(f->client, &req, NULL), 0);
+    assert_true(req.request_id > ids[2]);
+}
+
+static void test_pipelining(void **state)
+{
+    fixture_t *f = *state;
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+    uint64_t ids[100];
+
+    status_request(&req, &status);
+    for (int i = 0; i < 100; i++) {
+        assert_int_equal(rsn_client_send(f->client, &req, &ids[i]), 0);
+    }
+    for (int i = 0; i < 100; i++) {
+        rsn_api_msg_t *msg = next_request(f->server);
+        Raison__ApiRequest *got = request_of(msg);
+        assert_int_equal(got->request_id, ids[i]);
+        assert_int_equal(reply_status(f->server, msg, got->request_id, (uint64_t)i), 0);
+        raison__api_request__free_unpacked(got, NULL);
+        rsn_api_msg_destroy(&msg);
+    }
+    for (int i = 0; i < 100; i++) {
+        Raison__ApiReply *reply = NULL;
+        assert_int_equal(rsn_client_recv(f->client, &reply), 0);
+        assert_int_equal(reply->request_id, ids[i]);
+        assert_int_equal(reply->status->entries, (uint64_t)i);
+        raison__api_reply__free_unpacked(reply, NULL);
+    }
+}
+
+/* The server side of test_call: answers COUNT requests, in order. */
+typedef struct {
+    rsn_api_server_t *server;
+    int count;
+    int answered;
+} serve_args_t;
+
+static void *serve(void *arg)
+{
+    serve_args_t *args = arg;
+    for (int i = 0; i < args->count; i++) {
+        rsn_api_msg_t *msg = NULL;
+        if (rsn_api_server_wait(args->server, WAIT_MS) != 0 ||
+            rsn_api_server_recv(args->server, &msg) != 0) {
+            break;
+        }
+        size_t len = 0;
+        const uint8_t *payload = rsn_api_msg_payload(msg, &len);
+        Raison__ApiRequest *req = raison__api_request__unpack(NULL, len, payload);
+        if (req != NULL) {
+            if (reply_status(args->server, msg, req->request_id, req->request_id * 10) == 0) {
+                args->answered++;
+            }
+            raison__api_request__free_unpacked(req, NULL);
+        }
+        rsn_api_msg_destroy(&msg);
+    }
+    return NULL;
+}
+
+static void test_call(void **state)
+{
+    fixture_t *f = *state;
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+    Raison__ApiReply *reply = NULL;
+    uint64_t early = 0;
+    serve_args_t args = {.server = f->server, .count = 3};
+    pthread_t thread;
+
+    assert_int_equal(pthread_create(&thread, NULL, serve, &args), 0);
+    status_request(&req, &status);
+    /* A request whose reply nobody waits for: call skips it. */
+    assert_int_equal(rsn_client_send(f->client, &req, &early), 0);
+    assert_int_equal(rsn_client_call(f->client, &req, &reply), 0);
+    assert_int_not_equal(req.request_id, early);
+    assert_int_equal(reply->request_id, req.request_id);
+    assert_int_equal(reply->status->entries, req.request_id * 10);
+    raison__api_reply__free_unpacked(reply, NULL);
+
+    assert_int_equal(rsn_client_call(f->client, &req, &reply), 0);
+    assert_int_equal(reply->request_id, req.request_id);
+    assert_int_equal(reply->status->entries, req.request_id * 10);
+    raison__api_reply__free_unpacked(reply, NULL);
+
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_int_equal(args.answered, 3);
+}
+
+static void test_call_timeout(void **state)
+{
+    fixture_t *f = *state;
+    rsn_client_t *client = NULL;
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+    Raison__ApiReply *reply = NULL;
+
+    assert_int_equal(rsn_client_connect(&client, f->path, 200), 0);
+    status_request(&req, &status);
+    int64_t start = now_ms();
+    assert_int_equal(rsn_client_call(client, &req, &reply), RSN_ERR_TIMEOUT);
+    int64_t elapsed = now_ms() - start;
+    assert_null(reply);
+    assert_true(elapsed >= 190);
+    assert_true(elapsed < 1500);
+    /* The request did arrive; the server simply never answered. */
+    rsn_api_msg_t *msg = next_request(f->server);
+    rsn_api_msg_destroy(&msg);
+    rsn_client_destroy(&client);
+    assert_null(client);
+    rsn_client_destroy(&client);
+    rsn_client_destroy(NULL);
+}
+
+static void test_send_raw(void **state)
+{
+    fixture_t *f = *state;
+    const uint8_t garbage[] = {0xff, 0x00, 0x13, 0x37, 0x00, 0xfe, 'x'};
+    size_t len = 0;
+
+    assert_int_equal(rsn_client_send_raw(f->client, garbage, sizeof garbage), 0);
+    assert_int_equal(rsn_client_send_raw(f->client, NULL, 0), 0);
+
+    rsn_api_msg_t *msg = next_request(f->server);
+    const uint8_t *payload = rsn_api_msg_payload(msg, &len);
+    assert_int_equal(len, sizeof garbage);
+    assert_memory_equal(payload, garbage, sizeof garbage);
+    rsn_api_msg_destroy(&msg);
+
+    msg = next_request(f->server);
+    payload = rsn_api_msg_payload(msg, &len);
+    assert_int_equal(len, 0);
+    rsn_api_msg_destroy(&msg);
+}
+
+static void test_bad_reply(void **state)
+{
+    fixture_t *f = *state;
+    const uint8_t truncated[] = {0x08, 0x80}; /* a varint cut short */
+    Raison__ApiReply *reply = NULL;
+
+    assert_int_equal(rsn_client_send_raw(f->client, (const uint8_t *)"?", 1), 0);
+    rsn_api_msg_t *msg = next_request(f->server);
+    assert_int_equal(rsn_api_server_send(f->server, msg, truncated, sizeof truncated), 0);
+    assert_int_equal(rsn_client_recv(f->client, &reply), RSN_ERR_BAD_REQUEST);
+    assert_null(reply);
+    /* An empty reply decodes as an empty ApiReply. */
+    assert_int_equal(rsn_api_server_send(f->server, msg, NULL, 0), 0);
+    assert_int_equal(rsn_client_recv(f->client, &reply), 0);
+    assert_int_equal(reply->request_id, 0);
+    assert_int_equal(reply->result_case, RAISON__API_REPLY__RESULT__NOT_SET);
+    raison__api_reply__free_unpacked(reply, NULL);
+    rsn_api_msg_destroy(&msg);
+}
+
+static void test_req_client(void **state)
+{
+    fixture_t *f = *state;
+    char endpoint[160];
+    uint8_t buf[256];
+    uint8_t in[256];
+    Raison__ApiRequest req;
+    Raison__StatusRequest status;
+
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", f->path);
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_REQ);
+    int linger = 0;
+    int timeout = WAIT_MS;
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout), 0);
+    assert_int_equal(zmq_connect(sock, endpoint), 0);
+
+    status_request(&req, &status);
+    req.request_id = 77;
+    size_t len = raison__api_request__pack(&req, buf);
+    assert_int_equal(zmq_send(sock, buf, len, 0), (int)len);
+
+    rsn_api_msg_t *msg = next_request(f->server);
+    size_t got_len = 0;
+    const uint8_t *payload = rsn_api_msg_payload(msg, &got_len);
+    assert_int_equal(got_len, len);
+    assert_memory_equal(payload, buf, len);
+    Raison__ApiRequest *got = request_of(msg);
+    assert_int_equal(got->request_id, 77);
+    raison__api_request__free_unpacked(got, NULL);
+    assert_int_equal(reply_status(f->server, msg, 77, 5), 0);
+    rsn_api_msg_destroy(&msg);
+
+    /* REQ only accepts a reply whose envelope (the empty delimiter) came
+     * back intact. */
+    int n = zmq_recv(sock, in, sizeof in, 0);
+    assert_true(n > 0);
+    Raison__ApiReply *reply = raison__api_reply__unpack(NULL, (size_t)n, in);
+    assert_non_null(reply);
+    assert_int_equal(reply->request_id, 77);
+    assert_int_equal(reply->status->entries, 5);
+    raison__api_reply__free_unpacked(reply, NULL);
+
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
+/* A raw DEALER that sends EXTRA empty frames, then PAYLOAD. */
+static void send_with_frames(void *sock, int extra, const char *payload)
+{
+    for (int i = 0; i < extra; i++) {
+        assert_int_equal(zmq_send(sock, "", 0, ZMQ_SNDMORE), 0);
+    }
+    assert_int_equal(zmq_send(sock, payload, strlen(payload), 0), (int)strlen(payload));
+}
+
+static void test_envelope(void **state)
+{
+    fixture_t *f = *state;
+    char endpoint[160];
+    char in[64];
+    size_t len = 0;
+
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", f->path);
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int linger = 0;
+    int timeout = WAIT_MS;
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger), 0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_RCVTIMEO, &timeout, sizeof timeout), 0);
+    assert_int_equal(zmq_connect(sock, endpoint), 0);
+
+    /* Routing id + 7 frames = the most kept; routing id + 8 is one too many,
+     * and is dropped whole without disturbing the next request. */
+    send_with_frames(sock, RSN_API_MAX_ENVELOPE - 1, "fits");
+    send_with_frames(sock, RSN_API_MAX_ENVELOPE, "too many");
+    send_with_frames(sock, 0, "bare");
+
+    rsn_api_msg_t *fits = next_request(f->server);
+    const uint8_t *payload = rsn_api_msg_payload(fits, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(payload, "fits", 4);
+
+    rsn_api_msg_t *msg = NULL;
+    assert_int_equal(rsn_api_server_wait(f->server, WAIT_MS), 0);
+    assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_BAD_REQUEST);
+    assert_null(msg);
+
+    rsn_api_msg_t *bare = next_request(f->server);
+    payload = rsn_api_msg_payload(bare, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(payload, "bare", 4);
+
+    /* The envelope goes back unchanged: 7 empty frames, then the reply. */
+    assert_int_equal(rsn_api_server_send(f->server, fits, (const uint8_t *)"ok", 2), 0);
+    for (int i = 0; i < RSN_API_MAX_ENVELOPE - 1; i++) {
+        assert_int_equal(zmq_recv(sock, in, sizeof in, 0), 0);
+        int more = 0;
+        size_t size = sizeof more;
+        assert_int_equal(zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &size), 0);
+        assert_int_equal(more, 1);
+    }
+    assert_int_equal(zmq_recv(sock, in, sizeof in, 0), 2);
+    assert_memory_equal(in, "ok", 2);
+
+    /* No frame before the payload: none before the reply either. */
+    assert_int_equal(rsn_api_server_send(f->server, bare, (const uint8_t *)"hi", 2), 0);
+    assert_int_equal(zmq_recv(sock, in, sizeof in, 0), 2);
+    assert_memory_equal(in, "hi", 2);
+
+    /* Same client, envelope copies, and another client. */
+    rsn_api_msg_t *copy = rsn_api_msg_envelope_copy(fits);
+    assert_non_null(copy);
+    assert_true(rsn_api_msg_same_client(fits, bare));
+    assert_true(rsn_api_msg_same_client(copy, fits));
+    payload = rsn_api_msg_payload(copy, &len);
+    assert_int_equal(len, 0);
+    rsn_api_msg_destroy(&fits);
+    assert_int_equal(rsn_api_server_send(f->server, copy, (const uint8_t *)"later", 5), 0);
+    for (int i = 0; i < RSN_API_MAX_ENVELOPE - 1; i++) {
+        assert_int_equal(zmq_recv(sock, in, sizeof in, 0), 0);
+    }
+    assert_int_equal(zmq_recv(sock, in, sizeof in, 0), 5);
+    assert_memory_equal(in, "later", 5);
+
+    assert_int_equal(rsn_client_send_raw(f->client, (const uint8_t *)"x", 1), 0);
+    rsn_api_msg_t *other = next_request(f->server);
+    assert_false(rsn_api_msg_same_client(other, bare));
+    assert_false(rsn_api_msg_same_client(other, copy));
+
+    rsn_api_msg_destroy(&copy);
+    rsn_api_msg_destroy(&bare);
+    rsn_api_msg_destroy(&other);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
+static void test_oversize(void **state)
+{
+    fixture_t *f = *state;
+    size_t big = RSN_API_MAX_MESSAGE + 1;
+    uint8_t *bytes = calloc(1, big);
+    assert_non_null(bytes);
+    rsn_api_msg_t *msg = NULL;
+
+    /* The client library refuses an oversize request up front. */
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PublishRequest publish = RAISON__PUBLISH_REQUEST__INIT;
+    Raison__SignedEntry entry = RAISON__SIGNED_ENTRY__INIT;
+    entry.body.data = bytes;
+    entry.body.len = big;
+    publish.entry = &entry;
+    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+    req.publish = &publish;
+    assert_int_equal(rsn_client_send(f->client, &req, NULL), RSN_ERR_TOO_LARGE);
+
+    /* Raw bytes go out, and libzmq drops them at the server. */
+    assert_int_equal(rsn_client_send_raw(f->client, bytes, big), 0);
+    assert_int_equal(rsn_api_server_wait(f->server, 300), RSN_ERR_TIMEOUT);
+    assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_AGAIN);
+    free(bytes);
+
+    /* The client reconnects and is served again; the largest frame passes. */
+    uint8_t *most = calloc(1, RSN_API_MAX_MESSAGE);
+    assert_non_null(most);
+    most[0] = 0x5a;
+    assert_int_equal(rsn_client_send_raw(f->client, most, RSN_API_MAX_MESSAGE), 0);
+    msg = next_request(f->server);
+    size_t len = 0;
+    const uint8_t *payload = rsn_api_msg_payload(msg, &len);
+    assert_int_equal(len, RSN_API_MAX_MESSAGE);
+    assert_int_equal(payload[0], 0x5a);
+    rsn_api_msg_destroy(&msg);
+    free(most);
+}
+
+static void test_client_gone(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(rsn_client_send_raw(f->client, (const uint8_t *)"x", 1), 0);
+    rsn_api_msg_t *msg = next_request(f->server);
+    rsn_client_destroy(&f->client);
+
+    /* The server learns of the disconnect asynchronously. */
+    int rc = 0;
+    for (int i = 0; i < 200 && rc == 0; i++) {
+        rc = rsn_api_server_send(f->server, msg, (const uint8_t *)"late", 4);
+        if (rc == 0) {
+            usleep(10 * 1000);
+        }
+    }
+    assert_int_equal(rc, RSN_ERR_UNAVAILABLE);
+    rsn_api_msg_destroy(&msg);
+}
+
+static void test_socket_file(void **state)
+{
+    fixture_t *f = *state;
+    struct stat st;
+
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_true(S_ISSOCK(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0600);
+    rsn_client_destroy(&f->client);
+    rsn_api_server_destroy(&f->server);
+    assert_null(f->server);
+    rsn_api_server_destroy(&f->server);
+    rsn_api_server_destroy(NULL);
+    assert_int_equal(stat(f->path, &st), -1);
+
+    /* Now nothing is there. */
+    assert_int_equal(rsn_client_connect(&f->client, f->path, 100), RSN_ERR_UNAVAILABLE);
+    assert_null(f->client);
+}
+
+static void test_connect_errors(void **state)
+{
+    char dir[] = "/tmp/rsnnet.XXXXXX";
+    char path[256];
+    rsn_client_t *client = NULL;
+    assert_non_null(mkdtemp(dir));
+
+    snprintf(path, sizeof path, "%s/missing.sock", dir);
+    assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_UNAVAILABLE);
+    assert_null(client);
+
+    /* A plain file is not a node. */
+    snprintf(path, sizeof path, "%s/plain", dir);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fclose(file);
+    assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_UNAVAILABLE);
+    unlink(path);
+
+    /* A socket file left by a node that died refuses connections. */
+    snprintf(path, sizeof path, "%s/stale.sock", dir);
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+    close(fd);
+    assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_UNAVAILABLE);
+    assert_null(client);
+
+    /* A stale socket file is replaced by bind. */
+    rsn_api_server_t *server = NULL;
+    assert_int_equal(rsn_api_server_bind(&server, path), 0);
+    assert_int_equal(rsn_client_connect(&client, path, 100), 0);
+    rsn_client_destroy(&client);
+    rsn_api_server_destroy(&server);
+
+    /* Too long for a Unix socket. */
+    memset(path, 'a', 200);
+    path[0] = '/';
+    path[200] = '\0';
+    assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_INVALID_ARG);
+    assert_null(client);
+    rmdir(dir);
+}
+
+static void test_path_limit(void **state)
+{
+    char dir[] = "/tmp/rsnnet.XXXXXX";
+    char path[RSN_IPC_PATH_MAX + 8];
+    rsn_api_server_t *server = NULL;
+    rsn_client_t *client = NULL;
+    assert_non_null(mkdtemp(dir));
+
+    /* Exactly RSN_IPC_PATH_MAX bytes: accepted. */
+    size_t dir_len = strlen(dir);
+    memcpy(path, dir, dir_len);
+    path[dir_len] = '/';
+    memset(path + dir_len + 1, 'p', RSN_IPC_PATH_MAX - dir_len - 1);
+    path[RSN_IPC_PATH_MAX] = '\0';
+    assert_int_equal(strlen(path), 107);
+    assert_int_equal(rsn_api_server_bind(&server, path), 0);
+    assert_int_equal(rsn_client_connect(&client, path, WAIT_MS), 0);
+    assert_int_equal(rsn_client_send_raw(client, (const uint8_t *)"x", 1), 0);
+    rsn_api_msg_t *msg = next_request(server);
+    rsn_api_msg_destroy(&msg);
+    rsn_client_destroy(&client);
+    rsn_api_server_destroy(&server);
+
+    /* One byte more: refused. */
+    path[RSN_IPC_PATH_MAX] = 'p';
+    path[RSN_IPC_PATH_MAX + 1] = '\0';
+    assert_int_equal(strlen(path), 108);
+    assert_int_equal(rsn_api_server_bind(&server, path), RSN_ERR_INVALID_ARG);
+    assert_null(server);
+    struct stat st;
+    assert_int_equal(stat(path, &st), -1);
+
+    /* A folder that does not exist. */
+    snprintf(path, sizeof path, "%s/no/such/api.sock", dir);
+    assert_int_equal(rsn_api_server_bind(&server, path), RSN_ERR_IO);
+    assert_null(server);
+    rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_ids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pipelining, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_call_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_raw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_req_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
+        cmocka_unit_test(test_connect_errors),
+        cmocka_unit_test(test_path_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
