@@ -48,9 +48,13 @@ struct rsn_ingest {
     uint8_t (*committed)[32];
     size_t n_committed;
     size_t cap_committed;
+    uint8_t buckets[RSN_BUCKETS][32];         /* as committed */
+    uint8_t pending_buckets[RSN_BUCKETS][32]; /* as staged */
 };
 
 static const char *const counter_names[] = {"entries", "authors", "groups", "forks", "leaves"};
+
+static int load_buckets(rsn_ingest_t *self);
 
 static uint64_t *counter_slot(rsn_counts_t *c, int i)
 {
@@ -108,6 +112,9 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
         return RSN_ERR_NOMEM;
     }
     int rc = load_counts(self);
+    if (rc == 0) {
+        rc = load_buckets(self);
+    }
     if (rc < 0) {
         rsn_ingest_destroy(&self);
         return rc;
@@ -176,12 +183,14 @@ static int head_of(rsn_ingest_t *self, const uint8_t author[32], uint64_t *seq, 
     return 0;
 }
 
-/* The seq from which AUTHOR's feed is frozen, or 0. */
+/* The seq from which AUTHOR's feed is frozen (staged or stored), or 0. */
 static uint64_t frozen_from(rsn_ingest_t *self, const uint8_t author[32])
 {
+    uint64_t seq = 0;
     for (size_t i = 0; i < self->n_frozen; i++) {
-        if (memcmp(self->frozen[i].author, author, 32) == 0) {
-            return self->frozen[i].seq;
+        if (memcmp(self->frozen[i].author, author, 32) == 0 &&
+            (seq == 0 || self->frozen[i].seq < seq)) {
+            seq = self->frozen[i].seq;
         }
     }
     uint8_t k[RSN_KEY_MAX];
@@ -189,10 +198,13 @@ static uint64_t frozen_from(rsn_ingest_t *self, const uint8_t author[32])
     void *v = NULL;
     size_t vl = 0;
     if (rsn_store_get(self->store, k, kl, &v, &vl) != 0) {
-        return 0;
+        return seq;
     }
-    uint64_t seq = vl == 8 ? rsn_be64_get(v) : 0;
+    uint64_t stored = vl == 8 ? rsn_be64_get(v) : 0;
     rsn_store_free(v);
+    if (stored && (seq == 0 || stored < seq)) {
+        seq = stored;
+    }
     return seq;
 }
 
@@ -251,6 +263,145 @@ static int held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[
     return 0;
 }
 
+void rsn_ingest_head_hash(const uint8_t author[32], uint64_t seq, const uint8_t *id,
+                          uint8_t out[32])
+{
+    uint8_t buf[72];
+    memcpy(buf, author, 32);
+    rsn_be64_put(buf + 32, seq);
+    if (id && seq > 0) {
+        memcpy(buf + 40, id, 32);
+    } else {
+        memset(buf + 40, 0, 32);
+    }
+    rsn_sha256(out, buf, sizeof buf);
+}
+
+/* The id held at (AUTHOR, SEQ), staged or stored. */
+static int id_at(rsn_ingest_t *self, const uint8_t author[32], uint64_t seq, uint8_t id[32])
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (self->staged[i].seq == seq && memcmp(self->staged[i].author, author, 32) == 0) {
+            memcpy(id, self->staged[i].id, 32);
+            return 0;
+        }
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1n(k, RSN_TAG_SEQ, author, seq);
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    if (rc < 0) {
+        return rc;
+    }
+    if (vl != 32) {
+        rsn_store_free(v);
+        return RSN_ERR_IO;
+    }
+    memcpy(id, v, 32);
+    rsn_store_free(v);
+    return 0;
+}
+
+/* The effective head of AUTHOR (see d_ingest.h), staged state included.
+ * *EXISTS is false for an author of whom nothing is held. */
+static int effective_head(rsn_ingest_t *self, const uint8_t author[32], bool *exists,
+                          uint64_t *seq, uint8_t id[32], bool *frozen)
+{
+    uint64_t hs = 0;
+    uint8_t hid[32];
+    int rc = head_of(self, author, &hs, hid);
+    if (rc < 0) {
+        return rc;
+    }
+    uint64_t f = frozen_from(self, author);
+    *exists = hs > 0 || f > 0;
+    *frozen = f > 0;
+    uint64_t eff = f && f - 1 < hs ? f - 1 : hs;
+    *seq = eff;
+    memset(id, 0, 32);
+    if (eff == 0) {
+        return 0;
+    }
+    if (eff == hs) {
+        memcpy(id, hid, 32);
+        return 0;
+    }
+    return id_at(self, author, eff, id);
+}
+
+/* XORs the contribution of AUTHOR's effective head into the staged bucket:
+ * called once before and once after a change, it swaps old for new. */
+static int toggle_contribution(rsn_ingest_t *self, const uint8_t author[32])
+{
+    bool exists = false, frozen = false;
+    uint64_t seq = 0;
+    uint8_t id[32], h[32];
+    int rc = effective_head(self, author, &exists, &seq, id, &frozen);
+    if (rc < 0 || !exists) {
+        return rc;
+    }
+    rsn_ingest_head_hash(author, seq, id, h);
+    for (int i = 0; i < 32; i++) {
+        self->pending_buckets[author[0]][i] ^= h[i];
+    }
+    return 0;
+}
+
+static int load_buckets(rsn_ingest_t *self)
+{
+    memset(self->pending_buckets, 0, sizeof self->pending_buckets);
+    const uint8_t tags[2] = {RSN_TAG_HEAD, RSN_TAG_FROZEN};
+    for (int t = 0; t < 2; t++) {
+        rsn_iter_t *it = rsn_iter_new(self->store, &tags[t], 1);
+        if (!it) {
+            return RSN_ERR_NOMEM;
+        }
+        for (rsn_iter_first(it); rsn_iter_valid(it); rsn_iter_next(it)) {
+            size_t kl = 0;
+            const uint8_t *key = rsn_iter_key(it, &kl);
+            if (kl != 33) {
+                continue;
+            }
+            uint8_t hk[33];
+            rsn_key_1(hk, RSN_TAG_HEAD, key + 1);
+            if (t == 1 && rsn_store_has(self->store, hk, sizeof hk) == 0) {
+                continue; /* counted with the heads */
+            }
+            int rc = toggle_contribution(self, key + 1);
+            if (rc < 0) {
+                rsn_iter_destroy(&it);
+                return rc;
+            }
+        }
+        rsn_iter_destroy(&it);
+    }
+    memcpy(self->buckets, self->pending_buckets, sizeof self->buckets);
+    return 0;
+}
+
+const uint8_t (*rsn_ingest_buckets(const rsn_ingest_t *self))[32]
+{
+    return (const uint8_t(*)[32])self->buckets;
+}
+
+void rsn_ingest_root(const rsn_ingest_t *self, uint8_t root[32])
+{
+    memset(root, 0, 32);
+    for (int b = 0; b < RSN_BUCKETS; b++) {
+        for (int i = 0; i < 32; i++) {
+            root[i] ^= self->buckets[b][i];
+        }
+    }
+}
+
+int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t author[32], uint64_t *seq,
+                              uint8_t id[32], bool *frozen)
+{
+    bool exists = false;
+    return effective_head(self, author, &exists, seq, id, frozen);
+}
+
 /* Stages fork evidence for (AUTHOR, SEQ) and freezes the feed there. */
 static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[32],
                       uint64_t seq, const Raison__SignedEntry *held,
@@ -287,6 +438,10 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
     if (rc < 0) {
         return rc;
     }
+    rc = toggle_contribution(self, author);
+    if (rc < 0) {
+        return rc;
+    }
     rsn_batch_put(self->batch, k, kl, bytes, len);
     uint64_t from = frozen_from(self, author);
     if (from == 0 || seq < from) {
@@ -300,6 +455,10 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
     self->n_frozen++;
     self->pending.forks++;
     self->n_evidence++;
+    rc = toggle_contribution(self, author);
+    if (rc < 0) {
+        return rc;
+    }
     char hex[65];
     rsn_warn("fork: author %s signed two entries for seq %llu; feed frozen",
              rsn_hex_encode(hex, sizeof hex, author, 32), (unsigned long long)seq);
@@ -428,6 +587,10 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
 {
     uint8_t k[RSN_KEY_MAX];
     size_t kl;
+    int rc = toggle_contribution(self, e->author.data);
+    if (rc < 0) {
+        return rc;
+    }
     /* the entry as received: header and signature, body apart */
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)entry;
@@ -436,7 +599,7 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     se.signature.len = RSN_SIG_BYTES;
     uint8_t *packed = NULL;
     size_t packed_len = 0;
-    int rc = rsn_pack(arena, &se.base, &packed, &packed_len);
+    rc = rsn_pack(arena, &se.base, &packed, &packed_len);
     if (rc < 0) {
         return rc;
     }
@@ -479,7 +642,7 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     if (!s->entry || !s->signature) {
         return RSN_ERR_NOMEM;
     }
-    return 0;
+    return toggle_contribution(self, e->author.data);
 }
 
 /* True for the rule failures that a staged entry could cure. */
@@ -519,6 +682,12 @@ int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
     rc = rsn_entry_decode(arena, entry, entry_len, &e, why, why_size);
     if (rc < 0) {
         goto out;
+    }
+    if (!has_body && e->body_size == 0) {
+        /* an empty body cannot be told from an absent one on the wire */
+        has_body = true;
+        body = (const uint8_t *)"";
+        body_len = 0;
     }
     uint8_t id[32];
     rsn_entry_id(id, entry, entry_len);
@@ -584,7 +753,7 @@ int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
         }
         goto out;
     }
-    if (frozen) {
+    if (frozen && e->seq >= frozen) {
         rc = fail(why, why_size, RSN_ERR_FEED_FROZEN,
                   "this author's feed forked at seq %llu: no new entry is accepted",
                   (unsigned long long)frozen);
@@ -670,9 +839,11 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
                   self->n_staged);
         self->pending = self->counts;
+        memcpy(self->pending_buckets, self->buckets, sizeof self->buckets);
         reset_batch(self);
         return rc;
     }
+    memcpy(self->buckets, self->pending_buckets, sizeof self->buckets);
     if (self->n_committed + self->n_staged > self->cap_committed) {
         size_t cap = self->cap_committed ? self->cap_committed * 2 : 1024;
         while (cap < self->n_committed + self->n_staged) {
@@ -706,4 +877,66 @@ void rsn_ingest_committed_clear(rsn_ingest_t *self)
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)
 {
     *out = self->counts;
+}
+
+/* Checks one signed header of fork evidence: decodes, verifies. */
+static int evidence_half(rsn_arena_t *arena, const Raison__SignedEntry *se, Raison__Entry **e,
+                         char *why, size_t why_size)
+{
+    if (!se || se->signature.len != RSN_SIG_BYTES) {
+        return fail(why, why_size, RSN_ERR_BAD_ENTRY, "fork evidence lacks a signed entry");
+    }
+    int rc = rsn_entry_decode(arena, se->entry.data, se->entry.len, e, why, why_size);
+    if (rc < 0) {
+        return rc;
+    }
+    if (rsn_entry_verify((*e)->author.data, se->entry.data, se->entry.len,
+                         se->signature.data) != 0) {
+        return fail(why, why_size, RSN_ERR_BAD_SIGNATURE,
+                    "fork evidence: a signature does not verify");
+    }
+    return 0;
+}
+
+int rsn_ingest_evidence(rsn_ingest_t *self, const uint8_t *bytes, size_t len, char *why,
+                        size_t why_size)
+{
+    if (len > 4 * RSN_ENTRY_MAX) {
+        return fail(why, why_size, RSN_ERR_TOO_LARGE, "fork evidence is over %d bytes",
+                    4 * RSN_ENTRY_MAX);
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return RSN_ERR_NOMEM;
+    }
+    int rc = 0;
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__ForkEvidence *ev = raison__fork_evidence__unpack(&a, len, bytes);
+    Raison__Entry *ea = NULL, *eb = NULL;
+    if (!ev) {
+        rc = fail(why, why_size, RSN_ERR_BAD_ENTRY, "fork evidence does not decode");
+        goto out;
+    }
+    rc = evidence_half(arena, ev->a, &ea, why, why_size);
+    if (rc == 0) {
+        rc = evidence_half(arena, ev->b, &eb, why, why_size);
+    }
+    if (rc < 0) {
+        goto out;
+    }
+    if (memcmp(ea->author.data, eb->author.data, 32) != 0 || ea->seq != eb->seq ||
+        (ev->a->entry.len == ev->b->entry.len &&
+         memcmp(ev->a->entry.data, ev->b->entry.data, ev->a->entry.len) == 0)) {
+        rc = fail(why, why_size, RSN_ERR_BAD_ENTRY,
+                  "fork evidence must be two different entries of one (author, seq)");
+        goto out;
+    }
+    if (self->n_evidence + self->n_staged >= RSN_INGEST_BATCH_MAX) {
+        rc = RSN_ERR_BUSY;
+        goto out;
+    }
+    rc = stage_fork(self, arena, ea->author.data, ea->seq, ev->a, ev->b);
+out:
+    rsn_arena_destroy(&arena);
+    return rc;
 }

@@ -76,4 +76,40 @@ typedef struct {
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);
 
+/* --- for federation -------------------------------------------------------
+ *
+ * Anti-entropy compares feeds' effective heads: the head, or for a feed
+ * frozen by a fork the entry just before the fork (seq 0 and no id when the
+ * fork is at seq 1), so that two nodes that saw different branches still
+ * agree once both hold the evidence. Each feed contributes
+ * SHA-256(author || seq (8, big-endian) || id (32, zeros when seq is 0)) by
+ * XOR to the digest of its bucket (the author's first byte); the root is the
+ * XOR of the 256 buckets. Kept in memory, computed at start from the heads
+ * (not the log), updated by every commit. */
+
+#define RSN_BUCKETS 256
+
+/* The contribution of one feed's effective head (ID may be NULL when SEQ
+ * is 0). */
+void rsn_ingest_head_hash(const uint8_t author[32], uint64_t seq, const uint8_t *id,
+                          uint8_t out[32]);
+
+/* The committed bucket digests (RSN_BUCKETS x 32 bytes, owned by SELF). */
+const uint8_t (*rsn_ingest_buckets(const rsn_ingest_t *self))[32];
+
+/* The committed root digest. */
+void rsn_ingest_root(const rsn_ingest_t *self, uint8_t root[32]);
+
+/* The effective head of AUTHOR as committed: *SEQ (0 when none), ID, and
+ * *FROZEN. 0 or RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t author[32],
+                                            uint64_t *seq, uint8_t id[32], bool *frozen);
+
+/* Checks fork evidence received from a peer (a serialized ForkEvidence: two
+ * different headers for one (author, seq), both signed by the author) and
+ * stages it, freezing the feed. 0 (staged, or already held);
+ * RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE, RSN_ERR_TOO_LARGE with WHY. */
+RSN_NODISCARD int rsn_ingest_evidence(rsn_ingest_t *self, const uint8_t *bytes, size_t len,
+                                      char *why, size_t why_size);
+
 #endif
