@@ -19,6 +19,7 @@
 #include <zmq.h>
 
 #include "../common/log.h"
+#include "internal.h"
 
 /* Messages queued per client, each way, before a client counts as slow. */
 #define API_HWM 10000
@@ -311,4 +312,9 @@ int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to, const u
         }
     }
     return send_frame(self->socket, len > 0 ? (const void *)reply : "", len, 0);
+}
+
+void *rsn_api_server_socket_(rsn_api_server_t *self)
+{
+    return self->socket;
 }

@@ -48,6 +48,8 @@ struct rsn_ingest {
     uint8_t (*committed)[32];
     size_t n_committed;
     size_t cap_committed;
+    rsn_fork_ref_t forks_committed[RSN_INGEST_BATCH_MAX];
+    size_t n_forks_committed;
     uint8_t buckets[RSN_BUCKETS][32];         /* as committed */
     uint8_t pending_buckets[RSN_BUCKETS][32]; /* as staged */
 };
@@ -451,7 +453,7 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
         rsn_batch_put(self->batch, k, kl, v, 8);
     }
     memcpy(self->frozen[self->n_frozen].author, author, 32);
-    self->frozen[self->n_frozen].seq = from == 0 || seq < from ? seq : from;
+    self->frozen[self->n_frozen].seq = seq; /* the evidence key; frozen_from takes the min */
     self->n_frozen++;
     self->pending.forks++;
     self->n_evidence++;
@@ -580,14 +582,34 @@ static void stage_indexes(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__
     }
 }
 
+/* Swaps the digest contribution of a feed that is not frozen from its old
+ * head (HEAD_SEQ, HEAD_ID; none when 0) to its new one (SEQ, ID). */
+static void advance_contribution(rsn_ingest_t *self, const uint8_t author[32], uint64_t head_seq,
+                                 const uint8_t *head_id, uint64_t seq, const uint8_t id[32])
+{
+    uint8_t h[32];
+    uint8_t *bucket = self->pending_buckets[author[0]];
+    if (head_seq > 0) {
+        rsn_ingest_head_hash(author, head_seq, head_id, h);
+        for (int i = 0; i < 32; i++) {
+            bucket[i] ^= h[i];
+        }
+    }
+    rsn_ingest_head_hash(author, seq, id, h);
+    for (int i = 0; i < 32; i++) {
+        bucket[i] ^= h[i];
+    }
+}
+
 static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__Entry *e,
                          const void *body, const uint8_t id[32], const uint8_t *entry,
                          size_t entry_len, const uint8_t *signature, const uint8_t *body_bytes,
-                         size_t body_len, bool has_body)
+                         size_t body_len, bool has_body, uint64_t head_seq,
+                         const uint8_t *head_id, bool frozen)
 {
     uint8_t k[RSN_KEY_MAX];
     size_t kl;
-    int rc = toggle_contribution(self, e->author.data);
+    int rc = frozen ? toggle_contribution(self, e->author.data) : 0;
     if (rc < 0) {
         return rc;
     }
@@ -642,7 +664,11 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     if (!s->entry || !s->signature) {
         return RSN_ERR_NOMEM;
     }
-    return toggle_contribution(self, e->author.data);
+    if (frozen) {
+        return toggle_contribution(self, e->author.data);
+    }
+    advance_contribution(self, e->author.data, head_seq, head_id, e->seq, id);
+    return 0;
 }
 
 /* True for the rule failures that a staged entry could cure. */
@@ -796,7 +822,7 @@ int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
         }
     }
     rc = stage_checked(self, arena, e, decoded, id, entry, entry_len, signature, body, body_len,
-                       has_body);
+                       has_body, head_seq, head_id, frozen != 0);
 out:
     rsn_arena_destroy(&arena);
     return rc;
@@ -858,9 +884,22 @@ int rsn_ingest_commit(rsn_ingest_t *self)
     for (size_t i = 0; i < self->n_staged && self->n_committed < self->cap_committed; i++) {
         memcpy(self->committed[self->n_committed++], self->staged[i].id, 32);
     }
+    for (size_t i = 0; i < self->n_frozen; i++) {
+        if (self->n_forks_committed < RSN_INGEST_BATCH_MAX) {
+            rsn_fork_ref_t *f = &self->forks_committed[self->n_forks_committed++];
+            memcpy(f->author, self->frozen[i].author, 32);
+            f->seq = self->frozen[i].seq;
+        }
+    }
     self->counts = self->pending;
     reset_batch(self);
     return 0;
+}
+
+const rsn_fork_ref_t *rsn_ingest_committed_forks(const rsn_ingest_t *self, size_t *count)
+{
+    *count = self->n_forks_committed;
+    return self->forks_committed;
 }
 
 const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[32]
@@ -872,6 +911,7 @@ const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[3
 void rsn_ingest_committed_clear(rsn_ingest_t *self)
 {
     self->n_committed = 0;
+    self->n_forks_committed = 0;
 }
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)

@@ -65,6 +65,14 @@ RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
 const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[32];
 void rsn_ingest_committed_clear(rsn_ingest_t *self);
 
+/* Fork evidences stored by the commits since rsn_ingest_committed_clear
+ * (to gossip them); owned by SELF. */
+typedef struct {
+    uint8_t author[32];
+    uint64_t seq;
+} rsn_fork_ref_t;
+const rsn_fork_ref_t *rsn_ingest_committed_forks(const rsn_ingest_t *self, size_t *count);
+
 /* What the store holds, kept current by every commit. */
 typedef struct {
     uint64_t entries; /* entries accepted under the feed rule */

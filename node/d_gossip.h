@@ -1,0 +1,62 @@
+/* d_gossip.h — the federation protocol: eager push and anti-entropy.
+ *
+ * Runs in raisond's event loop over net/fed.h. Every entry committed here is
+ * pushed to every linked peer but the one it came from; entries from peers go
+ * through the same write path as everything else (rsn_ingest_stage), so a
+ * duplicate costs an id lookup and nothing invalid is ever stored. On
+ * (re)connect and every RSN_GOSSIP_ROUND_MS, linked nodes exchange a Digest
+ * of a few dozen bytes; only when digests differ do they narrow down by
+ * bucket, then by feed head, and pull what they miss in bounded batches, one
+ * Want outstanding per peer (flow control). Entries that arrive ahead of
+ * their predecessor wait in a small bounded buffer. A peer whose frames keep
+ * failing validation is banned for a while. docs/federation.md. */
+#ifndef RSN_D_GOSSIP_H
+#define RSN_D_GOSSIP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/arena.h"
+#include "../common/err.h"
+#include "../net/fed.h"
+#include "../proto/codec.h"
+#include "../store/store.h"
+#include "d_ingest.h"
+
+#define RSN_GOSSIP_ROUND_MS 2000   /* anti-entropy digest period */
+#define RSN_GOSSIP_BATCH 256       /* entries per EntryBatch frame */
+#define RSN_GOSSIP_BUFFER 4096     /* entries waiting for a predecessor */
+#define RSN_GOSSIP_BAN_MS 30000    /* penalty of a peer that keeps misbehaving */
+#define RSN_GOSSIP_BAN_AFTER 20    /* invalid frames or entries before a ban */
+
+typedef struct rsn_gossip rsn_gossip_t;
+
+/* A protocol engine for the node whose key is NODE_KEY at SITE, over STORE,
+ * INGEST and FED (none owned). 0 and *OUT or RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
+                                 rsn_fed_t *fed, const uint8_t node_key[32], const char *site);
+
+void rsn_gossip_destroy(rsn_gossip_t **self_p);
+
+/* Takes frames from peers and handles them, staging entries. Stops early
+ * (returning RSN_ERR_AGAIN) when the ingest batch is nearly full, so the
+ * caller commits and calls again; 0 when no frame is waiting. */
+RSN_NODISCARD int rsn_gossip_receive(rsn_gossip_t *self);
+
+/* After a commit: pushes the committed entries (IDS) and any new fork
+ * evidence to the peers that did not send them, and asks peers for what
+ * the entries that just arrived still lack. */
+void rsn_gossip_after_commit(rsn_gossip_t *self, const uint8_t (*ids)[32], size_t n);
+
+/* Link events and periodic anti-entropy; call every turn of the loop. */
+void rsn_gossip_tick(rsn_gossip_t *self);
+
+/* The peers' states for the API (built in ARENA). */
+RSN_NODISCARD int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena,
+                                   Raison__PeersReply **out);
+
+/* How many peers are configured, and how many linked now. */
+void rsn_gossip_counts(const rsn_gossip_t *self, uint32_t *peers, uint32_t *connected);
+
+#endif

@@ -1,0 +1,843 @@
+/* api_tool.c — speaks the local API directly, for the integration tests.
+ *
+ * The CLI never sends a malformed or hostile request, so the node's refusals
+ * of bad input (bad signatures, broken chains, forks, oversize entries,
+ * garbage bytes, semantic violations) are driven from here, one case per
+ * run, through the same C client library as any client. Each bad case
+ * publishes the setup it needs with fresh random identities, prints
+ * `setup=K code=N` (K entries legitimately accepted as setup, N the node's
+ * ErrorCode) and exits 0 only when the node answered with the expected code.
+ *
+ *   api_tool SOCKET raw HEXBYTES             send raw payload bytes, print code
+ *   api_tool SOCKET junk N                   send N bytes of 0xff; print code,
+ *                                            or exit 3 when no answer comes
+ *   api_tool SOCKET bad CASE                 one bad-input case (see CASES)
+ *   api_tool SOCKET publish-burst SEED N OUT publish N profiles of SEED's
+ *                                            author, pipelined, appending each
+ *                                            acknowledged id to OUT (fsynced)
+ *   api_tool SOCKET has ID                   exit 0 when the node holds ID
+ *   api_tool SOCKET head KEY                 print seq=N id=HEX frozen=0|1
+ *   api_tool SOCKET pubkey SEED              print the public key of SEED
+ *
+ * Exit codes: 0 as expected, 1 the node answered otherwise, 2 the tool or
+ * its setup failed. API_TOOL_TIMEOUT_MS in the environment bounds every wait
+ * for a reply (default 10000). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../common/arena.h"
+#include "../../common/log.h"
+#include "../../crypto/crypto.h"
+#include "../../crypto/keypair.h"
+#include "../../net/client.h"
+#include "../../proto/codec.h"
+#include "raison.pb-c.h"
+
+#define TIMEOUT_MS 10000
+#define BURST_WINDOW 64
+
+/* One signed entry ready to publish; its memory is in the tool's arena. */
+typedef struct {
+    uint8_t *entry;
+    size_t entry_len;
+    uint8_t sig[RSN_SIG_BYTES];
+    uint8_t *body;
+    size_t body_len;
+    uint8_t id[RSN_ID_BYTES];
+} signed_t;
+
+typedef struct {
+    rsn_client_t *client;
+    rsn_arena_t *arena;
+} tool_t;
+
+static void die(const char *what)
+{
+    fprintf(stderr, "api_tool: %s\n", what);
+    exit(2);
+}
+
+static void *grab(tool_t *t, size_t len)
+{
+    void *p = rsn_arena_alloc(t->arena, len);
+    if (p == NULL) {
+        die("out of memory");
+    }
+    return p;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint8_t *pack_message(tool_t *t, const ProtobufCMessage *msg, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *out = grab(t, *len + 1);
+    if (protobuf_c_message_pack(msg, out) != *len) {
+        die("packing a message failed");
+    }
+    return out;
+}
+
+/* Signs the ENTRY_LEN bytes at ENTRY (already packed) into S. */
+static void sign_bytes(const rsn_keypair_t *kp, uint8_t *entry, size_t entry_len, signed_t *s)
+{
+    s->entry = entry;
+    s->entry_len = entry_len;
+    if (rsn_keypair_sign_entry(kp, entry, entry_len, s->sig) != 0) {
+        die("signing failed");
+    }
+    rsn_entry_id(s->id, entry, entry_len);
+}
+
+/* Builds and signs the entry SEQ of KP's feed (PREV NULL for seq 1) over
+ * BODY of KIND. */
+static signed_t make_entry(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
+                           Raison__Kind kind, const ProtobufCMessage *body)
+{
+    signed_t s;
+    uint8_t hash[RSN_HASH_BYTES];
+    Raison__Entry e = RAISON__ENTRY__INIT;
+
+    memset(&s, 0, sizeof s);
+    s.body = pack_message(t, body, &s.body_len);
+    rsn_sha256(hash, s.body, s.body_len);
+    e.author.data = (uint8_t *)rsn_keypair_public(kp);
+    e.author.len = RSN_KEY_BYTES;
+    e.seq = seq;
+    if (prev != NULL) {
+        e.prev.data = (uint8_t *)prev;
+        e.prev.len = RSN_ID_BYTES;
+    }
+    e.timestamp = now_ms();
+    e.kind = kind;
+    e.body_hash.data = hash;
+    e.body_hash.len = RSN_HASH_BYTES;
+    e.body_size = (uint32_t)s.body_len;
+    size_t len = 0;
+    uint8_t *bytes = pack_message(t, &e.base, &len);
+    sign_bytes(kp, bytes, len, &s);
+    return s;
+}
+
+static signed_t make_profile(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
+                             const char *name)
+{
+    Raison__Profile p = RAISON__PROFILE__INIT;
+    p.name = (char *)name;
+    p.site = "api-tool";
+    p.role = "tester";
+    return make_entry(t, kp, seq, prev, RAISON__KIND__KIND_PROFILE, &p.base);
+}
+
+/* What a charter test case leaves out or changes. */
+typedef struct {
+    bool no_purpose;
+    bool no_mission;
+    bool no_benefit;
+    Raison__Access access;
+    const uint8_t *group;      /* amendments: the group id */
+    const uint8_t *supersedes; /* amendments: the version amended */
+    uint32_t version;
+} charter_opts_t;
+
+/* A charter with missions "m1" and "m2", owned by OWNER, signed by KP. */
+static signed_t make_charter(tool_t *t, const rsn_keypair_t *kp, const rsn_keypair_t *owner,
+                             uint64_t seq, const uint8_t *prev, const charter_opts_t *o)
+{
+    Raison__Charter c = RAISON__CHARTER__INIT;
+    Raison__Mission m1 = RAISON__MISSION__INIT;
+    Raison__Mission m2 = RAISON__MISSION__INIT;
+    Raison__Mission *missions[2] = {&m1, &m2};
+    Raison__DataPolicy dp = RAISON__DATA_POLICY__INIT;
+    char *benefits[1] = {"faster answers"};
+    ProtobufCBinaryData owners[1];
+    char name[64];
+    uint8_t salt[4];
+
+    rsn_random(salt, sizeof salt);
+    snprintf(name, sizeof name, "tool-%02x%02x%02x%02x", salt[0], salt[1], salt[2], salt[3]);
+    m1.key = "m1";
+    m1.goal = "first goal";
+    m2.key = "m2";
+    m2.goal = "second goal";
+    dp.readers = "everyone of the company";
+    dp.use = "only this group's work";
+    dp.retention_days = 0;
+    owners[0].data = (uint8_t *)rsn_keypair_public(owner);
+    owners[0].len = RSN_KEY_BYTES;
+
+    c.version = o->version == 0 ? 1 : o->version;
+    if (o->group != NULL) {
+        c.group.data = (uint8_t *)o->group;
+        c.group.len = RSN_ID_BYTES;
+    }
+    if (o->supersedes != NULL) {
+        c.supersedes.data = (uint8_t *)o->supersedes;
+        c.supersedes.len = RSN_ID_BYTES;
+    }
+    c.name = name;
+    c.purpose = o->no_purpose ? "" : "test the node's refusals";
+    if (!o->no_mission) {
+        c.n_missions = 2;
+        c.missions = missions;
+    }
+    if (!o->no_benefit) {
+        c.n_benefits = 1;
+        c.benefits = benefits;
+    }
+    c.data_policy = &dp;
+    c.access = o->access == 0 ? RAISON__ACCESS__ACCESS_OPEN : o->access;
+    c.n_owners = 1;
+    c.owners = owners;
+    return make_entry(t, kp, seq, prev, RAISON__KIND__KIND_CHARTER, &c.base);
+}
+
+static signed_t make_post(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
+                          const uint8_t group[RSN_ID_BYTES], const char *mission)
+{
+    Raison__Post p = RAISON__POST__INIT;
+    p.group.data = (uint8_t *)group;
+    p.group.len = RSN_ID_BYTES;
+    p.mission = (char *)mission;
+    p.text = "a post from api_tool";
+    return make_entry(t, kp, seq, prev, RAISON__KIND__KIND_POST, &p.base);
+}
+
+/* The code of REPLY: 0 for a result of EXPECTED_CASE, the ErrorCode of an
+ * error, -1 for anything else. Frees REPLY. */
+static int reply_code(Raison__ApiReply *reply, Raison__ApiReply__ResultCase expected_case)
+{
+    int code = -1;
+    if (reply->result_case == RAISON__API_REPLY__RESULT_ERROR && reply->error != NULL) {
+        code = (int)reply->error->code;
+        fprintf(stderr, "api_tool: node says %d: %s\n", code,
+                reply->error->message ? reply->error->message : "");
+    } else if (reply->result_case == expected_case) {
+        code = 0;
+    } else {
+        fprintf(stderr, "api_tool: unexpected reply kind %d\n", (int)reply->result_case);
+    }
+    raison__api_reply__free_unpacked(reply, NULL);
+    return code;
+}
+
+/* Publishes S (without its body when WITH_BODY is false); returns the code. */
+static int publish_signed(tool_t *t, const signed_t *s, bool with_body)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
+    Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
+    Raison__ApiReply *reply = NULL;
+
+    se.entry.data = s->entry;
+    se.entry.len = s->entry_len;
+    se.signature.data = (uint8_t *)s->sig;
+    se.signature.len = RSN_SIG_BYTES;
+    if (with_body) {
+        se.body.data = s->body;
+        se.body.len = s->body_len;
+    }
+    pub.entry = &se;
+    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+    req.publish = &pub;
+    int rc = rsn_client_call(t->client, &req, &reply);
+    if (rc != 0) {
+        fprintf(stderr, "api_tool: publish call failed: %s\n", rsn_strerror(rc));
+        exit(2);
+    }
+    return reply_code(reply, RAISON__API_REPLY__RESULT_PUBLISH);
+}
+
+static int publish(tool_t *t, const signed_t *s)
+{
+    return publish_signed(t, s, true);
+}
+
+/* Publishes a setup entry that must be accepted; counts it in *SETUP. */
+static void publish_setup(tool_t *t, const signed_t *s, int *setup)
+{
+    int code = publish(t, s);
+    if (code != 0) {
+        fprintf(stderr, "api_tool: a setup entry was refused (code %d)\n", code);
+        exit(2);
+    }
+    (*setup)++;
+}
+
+static int send_raw(tool_t *t, const uint8_t *bytes, size_t len)
+{
+    Raison__ApiReply *reply = NULL;
+    int rc = rsn_client_send_raw(t->client, bytes, len);
+    if (rc == 0) {
+        rc = rsn_client_recv(t->client, &reply);
+    }
+    if (rc == RSN_ERR_TIMEOUT) {
+        fprintf(stderr, "api_tool: no answer to a raw request of %zu bytes\n", len);
+        exit(3);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "api_tool: raw request failed: %s\n", rsn_strerror(rc));
+        exit(2);
+    }
+    return reply_code(reply, RAISON__API_REPLY__RESULT__NOT_SET);
+}
+
+static rsn_keypair_t *fresh_key(void)
+{
+    rsn_keypair_t *kp = rsn_keypair_generate();
+    if (kp == NULL) {
+        die("cannot generate a key");
+    }
+    return kp;
+}
+
+/* --- the bad cases ------------------------------------------------------ */
+
+/* Each returns the first code the node gave for the bad request; THEN gets
+ * a second code for cases that check two answers (-1 when unused). */
+typedef int (*case_fn)(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then);
+
+static int case_bad_signature(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    signed_t s = make_profile(t, a, 1, NULL, "bad signature");
+    s.sig[10] ^= 0x01;
+    return publish(t, &s);
+}
+
+static int case_wrong_seq(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    signed_t s1 = make_profile(t, a, 1, NULL, "seq one");
+    publish_setup(t, &s1, setup);
+    /* prev names the head, as it should; only seq skips one */
+    signed_t s3 = make_profile(t, a, 3, s1.id, "seq three");
+    return publish(t, &s3);
+}
+
+static int case_wrong_prev(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    uint8_t other[RSN_ID_BYTES];
+    signed_t s1 = make_profile(t, a, 1, NULL, "seq one");
+    publish_setup(t, &s1, setup);
+    rsn_random(other, sizeof other);
+    signed_t s2 = make_profile(t, a, 2, other, "seq two, wrong prev");
+    return publish(t, &s2);
+}
+
+static int case_fork(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    signed_t s1 = make_profile(t, a, 1, NULL, "branch one");
+    publish_setup(t, &s1, setup);
+    signed_t other = make_profile(t, a, 1, NULL, "branch two");
+    int code = publish(t, &other);
+    signed_t s2 = make_profile(t, a, 2, s1.id, "after the fork");
+    *then = publish(t, &s2);
+    return code;
+}
+
+static uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v & 0x7f) | 0x80;
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+static int case_entry_too_large(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                int *then)
+{
+    /* A valid entry followed by an unknown field (number 100, 1100 bytes):
+     * protobuf would skip it, so only the size breaks the rules. Our keypair
+     * refuses to sign over 1 KiB, so the signature is the one of the valid
+     * prefix: the node must bound the size before it verifies anything. */
+    signed_t s = make_profile(t, a, 1, NULL, "too large");
+    size_t pad = 1100;
+    size_t len = s.entry_len + 2 + 2 + pad; /* both varints take 2 bytes */
+    uint8_t *bytes = grab(t, len);
+    memcpy(bytes, s.entry, s.entry_len);
+    uint8_t *p = bytes + s.entry_len;
+    p = put_varint(p, 100 << 3 | 2); /* field 100, length-delimited */
+    p = put_varint(p, pad);
+    memset(p, 'x', pad);
+    s.entry = bytes;
+    s.entry_len = len;
+    return publish(t, &s);
+}
+
+static int case_body_too_large(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    /* a Profile whose name makes the body 65537 bytes: the name's tag and
+     * 3-byte length, the name, and the other fields of make_profile */
+    Raison__Profile rest = RAISON__PROFILE__INIT;
+    rest.name = "";
+    rest.site = "api-tool";
+    rest.role = "tester";
+    size_t name_len = RSN_BODY_MAX + 1 - 4 - raison__profile__get_packed_size(&rest);
+    char *name = grab(t, name_len + 1);
+    memset(name, 'n', name_len);
+    signed_t s = make_profile(t, a, 1, NULL, name);
+    if (s.body_len != RSN_BODY_MAX + 1) {
+        die("the oversize body is not 65537 bytes");
+    }
+    return publish(t, &s);
+}
+
+static int case_body_hash_mismatch(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                   int *then)
+{
+    signed_t s = make_profile(t, a, 1, NULL, "body will change");
+    s.body[s.body_len - 1] ^= 0x01; /* same size, other bytes */
+    return publish(t, &s);
+}
+
+static int case_not_protobuf(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    /* an overlong varint, then a field of wire type 7: never protobuf */
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xff, 0xff, 0xff, 0xff, 0x0f, 0x07, 0x42};
+    return send_raw(t, garbage, sizeof garbage);
+}
+
+static int case_missing_fields(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+
+    /* an ApiRequest with no call at all */
+    if (rsn_client_call(t->client, &req, &reply) != 0) {
+        die("the call without a call got no answer");
+    }
+    int code = reply_code(reply, RAISON__API_REPLY__RESULT__NOT_SET);
+    /* a publish without its entry */
+    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+    req.publish = &pub;
+    if (rsn_client_call(t->client, &req, &reply) != 0) {
+        die("the publish without an entry got no answer");
+    }
+    *then = reply_code(reply, RAISON__API_REPLY__RESULT_PUBLISH);
+    return code;
+}
+
+static int case_unknown_group(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup, int *then)
+{
+    uint8_t group[RSN_ID_BYTES];
+    rsn_random(group, sizeof group);
+    signed_t s = make_post(t, a, 1, NULL, group, "m1");
+    return publish(t, &s);
+}
+
+static int case_unknown_mission(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                int *then)
+{
+    charter_opts_t o = {0};
+    signed_t c = make_charter(t, a, a, 1, NULL, &o);
+    publish_setup(t, &c, setup);
+    signed_t s = make_post(t, a, 2, c.id, c.id, "no-such-mission");
+    return publish(t, &s);
+}
+
+static int charter_case(tool_t *t, rsn_keypair_t *a, const charter_opts_t *o)
+{
+    signed_t c = make_charter(t, a, a, 1, NULL, o);
+    return publish(t, &c);
+}
+
+static int case_charter_no_purpose(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                   int *then)
+{
+    charter_opts_t o = {.no_purpose = true};
+    return charter_case(t, a, &o);
+}
+
+static int case_charter_no_mission(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                   int *then)
+{
+    charter_opts_t o = {.no_mission = true};
+    return charter_case(t, a, &o);
+}
+
+static int case_charter_no_benefit(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                   int *then)
+{
+    charter_opts_t o = {.no_benefit = true};
+    return charter_case(t, a, &o);
+}
+
+static int case_amend_by_non_owner(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                   int *then)
+{
+    charter_opts_t o = {0};
+    signed_t v1 = make_charter(t, a, a, 1, NULL, &o);
+    publish_setup(t, &v1, setup);
+    /* B signs version 2 and even names A as the owner: B is not one */
+    charter_opts_t amend = {.group = v1.id, .supersedes = v1.id, .version = 2};
+    signed_t v2 = make_charter(t, b, a, 1, NULL, &amend);
+    return publish(t, &v2);
+}
+
+static int case_non_member_post(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
+                                int *then)
+{
+    charter_opts_t o = {.access = RAISON__ACCESS__ACCESS_MEMBERS_ONLY};
+    signed_t c = make_charter(t, a, a, 1, NULL, &o);
+    publish_setup(t, &c, setup);
+    signed_t s = make_post(t, b, 1, NULL, c.id, "m1");
+    return publish(t, &s);
+}
+
+static const struct {
+    const char *name;
+    case_fn fn;
+    int expected;
+    int expected_then; /* -1: no second answer */
+} CASES[] = {
+    {"bad-signature", case_bad_signature, RAISON__ERROR_CODE__ERROR_BAD_SIGNATURE, -1},
+    {"wrong-seq", case_wrong_seq, RAISON__ERROR_CODE__ERROR_BAD_SEQ, -1},
+    {"wrong-prev", case_wrong_prev, RAISON__ERROR_CODE__ERROR_BAD_PREV, -1},
+    {"fork", case_fork, RAISON__ERROR_CODE__ERROR_FORK, RAISON__ERROR_CODE__ERROR_FEED_FROZEN},
+    {"entry-too-large", case_entry_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1},
+    {"body-too-large", case_body_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1},
+    {"body-hash-mismatch", case_body_hash_mismatch, RAISON__ERROR_CODE__ERROR_BODY_MISMATCH, -1},
+    {"not-protobuf", case_not_protobuf, RAISON__ERROR_CODE__ERROR_BAD_REQUEST, -1},
+    {"missing-fields", case_missing_fields, RAISON__ERROR_CODE__ERROR_BAD_REQUEST,
+     RAISON__ERROR_CODE__ERROR_BAD_REQUEST},
+    {"unknown-group", case_unknown_group, RAISON__ERROR_CODE__ERROR_UNKNOWN_GROUP, -1},
+    {"unknown-mission", case_unknown_mission, RAISON__ERROR_CODE__ERROR_UNKNOWN_MISSION, -1},
+    {"charter-no-purpose", case_charter_no_purpose, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
+    {"charter-no-mission", case_charter_no_mission, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
+    {"charter-no-benefit", case_charter_no_benefit, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
+    {"amend-by-non-owner", case_amend_by_non_owner, RAISON__ERROR_CODE__ERROR_NOT_OWNER, -1},
+    {"non-member-post", case_non_member_post, RAISON__ERROR_CODE__ERROR_NOT_MEMBER, -1},
+};
+
+static int run_bad(tool_t *t, const char *name)
+{
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        if (strcmp(CASES[i].name, name) != 0) {
+            continue;
+        }
+        rsn_keypair_t *a = fresh_key();
+        rsn_keypair_t *b = fresh_key();
+        int setup = 0;
+        int then = -1;
+        int code = CASES[i].fn(t, a, b, &setup, &then);
+        rsn_keypair_destroy(&a);
+        rsn_keypair_destroy(&b);
+        if (CASES[i].expected_then >= 0) {
+            printf("setup=%d code=%d then=%d\n", setup, code, then);
+        } else {
+            printf("setup=%d code=%d\n", setup, code);
+        }
+        if (code != CASES[i].expected) {
+            fprintf(stderr, "api_tool: %s: expected code %d, the node gave %d\n", name,
+                    CASES[i].expected, code);
+            return 1;
+        }
+        if (then != CASES[i].expected_then) {
+            fprintf(stderr, "api_tool: %s: expected then %d, the node gave %d\n", name,
+                    CASES[i].expected_then, then);
+            return 1;
+        }
+        return 0;
+    }
+    fprintf(stderr, "api_tool: no bad case named %s; the cases are:", name);
+    for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
+        fprintf(stderr, " %s", CASES[i].name);
+    }
+    fprintf(stderr, "\n");
+    return 2;
+}
+
+/* --- the other commands -------------------------------------------------- */
+
+static int run_raw(tool_t *t, const char *hex)
+{
+    size_t len = 0;
+    size_t max = strlen(hex) / 2 + 1;
+    uint8_t *bytes = grab(t, max);
+    if (rsn_hex_decode(bytes, max, &len, hex) != 0) {
+        die("HEXBYTES is not hex");
+    }
+    printf("code=%d\n", send_raw(t, bytes, len));
+    return 0;
+}
+
+static int run_junk(tool_t *t, const char *count)
+{
+    long n = strtol(count, NULL, 10);
+    if (n <= 0 || n > 64L * 1024 * 1024) {
+        die("N must be from 1 to 64 MiB");
+    }
+    uint8_t *bytes = grab(t, (size_t)n);
+    memset(bytes, 0xff, (size_t)n);
+    printf("code=%d\n", send_raw(t, bytes, (size_t)n));
+    return 0;
+}
+
+/* Asks for the head of AUTHOR: *SEQ and ID (zeroed when seq is 0). */
+static int query_head(tool_t *t, const uint8_t author[RSN_KEY_BYTES], uint64_t *seq,
+                      uint8_t id[RSN_ID_BYTES], bool *frozen)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__HeadRequest head = RAISON__HEAD_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+
+    head.author.data = (uint8_t *)author;
+    head.author.len = RSN_KEY_BYTES;
+    req.call_case = RAISON__API_REQUEST__CALL_HEAD;
+    req.head = &head;
+    int rc = rsn_client_call(t->client, &req, &reply);
+    if (rc != 0) {
+        fprintf(stderr, "api_tool: head call failed: %s\n", rsn_strerror(rc));
+        return 2;
+    }
+    if (reply->result_case != RAISON__API_REPLY__RESULT_HEAD) {
+        reply_code(reply, RAISON__API_REPLY__RESULT_HEAD);
+        return 1;
+    }
+    *seq = reply->head->seq;
+    *frozen = reply->head->frozen;
+    memset(id, 0, RSN_ID_BYTES);
+    if (reply->head->seq > 0) {
+        if (reply->head->id.len != RSN_ID_BYTES) {
+            fprintf(stderr, "api_tool: the head's id is %zu bytes\n", reply->head->id.len);
+            raison__api_reply__free_unpacked(reply, NULL);
+            return 1;
+        }
+        memcpy(id, reply->head->id.data, RSN_ID_BYTES);
+    }
+    raison__api_reply__free_unpacked(reply, NULL);
+    return 0;
+}
+
+static int run_head(tool_t *t, const char *key_hex)
+{
+    uint8_t key[RSN_KEY_BYTES];
+    uint8_t id[RSN_ID_BYTES];
+    char hex[RSN_KEY_HEX + 1];
+    uint64_t seq = 0;
+    bool frozen = false;
+
+    if (rsn_key_from_hex(key, key_hex) != 0) {
+        die("KEY is not 64 hex characters");
+    }
+    int rc = query_head(t, key, &seq, id, &frozen);
+    if (rc != 0) {
+        return rc;
+    }
+    printf("seq=%" PRIu64 " id=%s frozen=%d\n", seq,
+           seq > 0 ? rsn_hex_encode(hex, sizeof hex, id, RSN_ID_BYTES) : "", frozen ? 1 : 0);
+    return 0;
+}
+
+static int run_has(tool_t *t, const char *id_hex)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__EntryRequest er = RAISON__ENTRY_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+    uint8_t id[RSN_ID_BYTES];
+
+    if (rsn_key_from_hex(id, id_hex) != 0) {
+        die("ID is not 64 hex characters");
+    }
+    er.id.data = id;
+    er.id.len = RSN_ID_BYTES;
+    req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
+    req.entry = &er;
+    int rc = rsn_client_call(t->client, &req, &reply);
+    if (rc != 0) {
+        fprintf(stderr, "api_tool: entry call failed: %s\n", rsn_strerror(rc));
+        return 2;
+    }
+    bool held = reply->result_case == RAISON__API_REPLY__RESULT_ENTRY &&
+                reply->entry->entry != NULL && reply->entry->entry->id.len == RSN_ID_BYTES &&
+                memcmp(reply->entry->entry->id.data, id, RSN_ID_BYTES) == 0;
+    if (!held) {
+        fprintf(stderr, "api_tool: %s is not held\n", id_hex);
+    }
+    raison__api_reply__free_unpacked(reply, NULL);
+    return held ? 0 : 1;
+}
+
+static rsn_keypair_t *key_of_seed(const char *seed_hex)
+{
+    uint8_t seed[32];
+    if (rsn_key_from_hex(seed, seed_hex) != 0) {
+        die("SEED is not 64 hex characters");
+    }
+    rsn_keypair_t *kp = rsn_keypair_from_seed(seed);
+    if (kp == NULL) {
+        die("cannot make a key from SEED");
+    }
+    return kp;
+}
+
+static int run_pubkey(const char *seed_hex)
+{
+    char hex[RSN_KEY_HEX + 1];
+    rsn_keypair_t *kp = key_of_seed(seed_hex);
+    printf("%s\n", rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), RSN_KEY_BYTES));
+    rsn_keypair_destroy(&kp);
+    return 0;
+}
+
+/* Appends ID in hex and a newline to OUT, durably. */
+static void record_ack(FILE *out, const uint8_t id[RSN_ID_BYTES])
+{
+    char hex[RSN_KEY_HEX + 1];
+    if (fprintf(out, "%s\n", rsn_hex_encode(hex, sizeof hex, id, RSN_ID_BYTES)) < 0 ||
+        fflush(out) != 0 || fsync(fileno(out)) != 0) {
+        die("cannot record an acknowledged id");
+    }
+}
+
+/* Publishes N profiles after the author's current head, keeping up to
+ * BURST_WINDOW requests in flight; each acknowledged id goes to OUT. */
+static int run_burst(tool_t *t, const char *seed_hex, long n, const char *out_path)
+{
+    int rc = 2;
+    uint64_t head_seq = 0;
+    bool frozen = false;
+    uint8_t prev[RSN_ID_BYTES];
+    uint8_t(*ids)[RSN_ID_BYTES] = NULL;
+    rsn_keypair_t *kp = key_of_seed(seed_hex);
+    FILE *out = fopen(out_path, "a");
+
+    if (out == NULL || n <= 0) {
+        fprintf(stderr, "api_tool: cannot open %s or bad N\n", out_path);
+        goto out;
+    }
+    rc = query_head(t, rsn_keypair_public(kp), &head_seq, prev, &frozen);
+    if (rc != 0) {
+        goto out;
+    }
+    ids = grab(t, (size_t)n * RSN_ID_BYTES);
+    long sent = 0;
+    long acked = 0;
+    while (acked < n) {
+        while (sent < n && sent - acked < BURST_WINDOW) {
+            /* A small arena per entry would be neater; the tool's one arena
+             * holds N entries of about 200 bytes, which is fine. */
+            uint64_t seq = head_seq + 1 + (uint64_t)sent;
+            char name[48];
+            snprintf(name, sizeof name, "burst %" PRIu64, seq);
+            signed_t s = make_profile(t, kp, seq, seq == 1 ? NULL : prev, name);
+            memcpy(ids[sent], s.id, RSN_ID_BYTES);
+            memcpy(prev, s.id, RSN_ID_BYTES);
+            Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+            Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
+            Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
+            se.entry.data = s.entry;
+            se.entry.len = s.entry_len;
+            se.signature.data = s.sig;
+            se.signature.len = RSN_SIG_BYTES;
+            se.body.data = s.body;
+            se.body.len = s.body_len;
+            pub.entry = &se;
+            req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+            req.publish = &pub;
+            rc = rsn_client_send(t->client, &req, NULL);
+            if (rc != 0) {
+                fprintf(stderr, "api_tool: send failed: %s\n", rsn_strerror(rc));
+                rc = 1;
+                goto out;
+            }
+            sent++;
+        }
+        Raison__ApiReply *reply = NULL;
+        rc = rsn_client_recv(t->client, &reply);
+        if (rc != 0) {
+            fprintf(stderr, "api_tool: no ack after %ld: %s\n", acked, rsn_strerror(rc));
+            rc = 1;
+            goto out;
+        }
+        bool ok = reply->result_case == RAISON__API_REPLY__RESULT_PUBLISH &&
+                  reply->publish->id.len == RSN_ID_BYTES &&
+                  memcmp(reply->publish->id.data, ids[acked], RSN_ID_BYTES) == 0;
+        if (!ok) {
+            fprintf(stderr, "api_tool: publish %ld was not acknowledged as sent\n", acked);
+            reply_code(reply, RAISON__API_REPLY__RESULT_PUBLISH);
+            rc = 1;
+            goto out;
+        }
+        raison__api_reply__free_unpacked(reply, NULL);
+        record_ack(out, ids[acked]);
+        acked++;
+    }
+    printf("acked=%ld\n", acked);
+    rc = 0;
+out:
+    if (out != NULL) {
+        fclose(out);
+    }
+    rsn_keypair_destroy(&kp);
+    return rc;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: api_tool SOCKET raw HEXBYTES | junk N | bad CASE | "
+                    "publish-burst SEED N OUTFILE | has ID | head KEY | pubkey SEED\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    tool_t t = {0};
+    int rc = 2;
+
+    if (argc < 4) {
+        usage();
+    }
+    rsn_log_setup("api_tool", RSN_LOG_WARN);
+    if (rsn_crypto_init() != 0) {
+        die("libsodium does not start");
+    }
+    const char *cmd = argv[2];
+    if (strcmp(cmd, "pubkey") == 0) {
+        return run_pubkey(argv[3]);
+    }
+    t.arena = rsn_arena_new();
+    if (t.arena == NULL) {
+        die("out of memory");
+    }
+    const char *timeout = getenv("API_TOOL_TIMEOUT_MS");
+    rc = rsn_client_connect(&t.client, argv[1], timeout ? atoi(timeout) : TIMEOUT_MS);
+    if (rc != 0) {
+        fprintf(stderr, "api_tool: cannot connect to %s: %s\n", argv[1], rsn_strerror(rc));
+        rc = 2;
+        goto out;
+    }
+    if (strcmp(cmd, "raw") == 0) {
+        rc = run_raw(&t, argv[3]);
+    } else if (strcmp(cmd, "junk") == 0) {
+        rc = run_junk(&t, argv[3]);
+    } else if (strcmp(cmd, "bad") == 0) {
+        rc = run_bad(&t, argv[3]);
+    } else if (strcmp(cmd, "has") == 0) {
+        rc = run_has(&t, argv[3]);
+    } else if (strcmp(cmd, "head") == 0) {
+        rc = run_head(&t, argv[3]);
+    } else if (strcmp(cmd, "publish-burst") == 0 && argc == 6) {
+        rc = run_burst(&t, argv[3], strtol(argv[4], NULL, 10), argv[5]);
+    } else {
+        usage();
+    }
+out:
+    rsn_client_destroy(&t.client);
+    rsn_arena_destroy(&t.arena);
+    return rc;
+}
