@@ -24,7 +24,9 @@
 #include "../net/api_server.h"
 #include "../proto/codec.h"
 #include "../store/store.h"
+#include "../net/fed.h"
 #include "d_api.h"
+#include "d_gossip.h"
 #include "d_ingest.h"
 #include "d_views.h"
 
@@ -57,6 +59,9 @@ struct rsn_node {
     rsn_store_t *store;
     rsn_ingest_t *ingest;
     rsn_api_server_t *api;
+    rsn_fed_t *fed;
+    rsn_gossip_t *gossip;
+    char *listen;
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
     subscriber_t subs[SUBSCRIBERS_MAX];
@@ -194,6 +199,38 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
+    /* federation: the node key's Curve25519 form is its CURVE key */
+    uint8_t *curve_secret = rsn_secure_alloc(32);
+    if (!curve_secret) {
+        rc = RSN_ERR_NOMEM;
+        goto out;
+    }
+    rc = rsn_keypair_curve_secret(self->key, curve_secret);
+    if (rc == 0) {
+        rc = rsn_fed_new(&self->fed, rsn_keypair_public(self->key), curve_secret, cfg->listen);
+    }
+    rsn_secure_free(curve_secret);
+    if (rc < 0) {
+        rsn_error("cannot start federation%s%s: %s", cfg->listen ? " on " : "",
+                  cfg->listen ? cfg->listen : "", rsn_strerror(rc));
+        goto out;
+    }
+    self->listen = strdup(cfg->listen ? cfg->listen : "");
+    rc = rsn_fed_set_peers(self->fed, cfg->peers, cfg->n_peers);
+    if (rc < 0) {
+        rsn_error("invalid peer list");
+        goto out;
+    }
+    rc = rsn_gossip_new(&self->gossip, self->store, self->ingest, self->fed,
+                        rsn_keypair_public(self->key), self->site);
+    if (rc < 0) {
+        goto out;
+    }
+    if (cfg->listen) {
+        rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
+    } else if (cfg->n_peers) {
+        rsn_info("federation: %zu peer(s) trusted (not listening)", cfg->n_peers);
+    }
     rsn_counts_t c;
     rsn_ingest_counts(self->ingest, &c);
     rsn_info("serving ipc://%s (site '%s'; %llu entries, %llu authors, %llu groups)",
@@ -221,6 +258,9 @@ void rsn_node_destroy(rsn_node_t **self_p)
     for (size_t i = 0; i < self->n_subs; i++) {
         rsn_api_msg_destroy(&self->subs[i].to);
     }
+    rsn_gossip_destroy(&self->gossip);
+    rsn_fed_destroy(&self->fed);
+    free(self->listen);
     rsn_api_server_destroy(&self->api);
     rsn_ingest_destroy(&self->ingest);
     rsn_store_destroy(&self->store);
@@ -286,7 +326,6 @@ static void send_events(rsn_node_t *self)
     size_t count = 0;
     const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
     if (self->n_subs == 0 || count == 0) {
-        rsn_ingest_committed_clear(self->ingest);
         return;
     }
     for (size_t i = 0; i < count; i++) {
@@ -324,7 +363,6 @@ static void send_events(rsn_node_t *self)
         }
         rsn_arena_destroy(&arena);
     }
-    rsn_ingest_committed_clear(self->ingest);
 }
 
 static void expire_subscriptions(rsn_node_t *self)
@@ -366,6 +404,10 @@ static void flush(rsn_node_t *self)
     }
     self->n_queue = 0;
     send_events(self);
+    size_t count = 0;
+    const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
+    rsn_gossip_after_commit(self->gossip, ids, count);
+    rsn_ingest_committed_clear(self->ingest);
     expire_subscriptions(self);
 }
 
@@ -429,6 +471,7 @@ static void handle_status(rsn_node_t *self, rsn_arena_t *arena, Raison__ApiReply
     s->log_size = c.leaves;
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - self->started_ms);
+    rsn_gossip_counts(self->gossip, &s->peers, &s->peers_connected);
     reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
     reply->status = s;
 }
@@ -535,6 +578,16 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
             handle_status(self, arena, &reply);
         } else if (req->call_case == RAISON__API_REQUEST__CALL_SUBSCRIBE) {
             handle_subscribe(self, arena, *msg, req, &reply);
+        } else if (req->call_case == RAISON__API_REQUEST__CALL_PEERS) {
+            Raison__PeersReply *pr = NULL;
+            rc = rsn_gossip_peers(self->gossip, arena, &pr);
+            if (rc < 0) {
+                rsn_api_error(arena, &reply, rc, NULL);
+            } else {
+                pr->listen = self->listen;
+                reply.result_case = RAISON__API_REPLY__RESULT_PEERS;
+                reply.peers = pr;
+            }
         } else {
             char why[WHY_MAX] = "";
             rc = rsn_api_read(self->store, arena, req, &reply, why, sizeof why);
@@ -548,16 +601,57 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     rsn_arena_destroy(&arena);
 }
 
-int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop)
+int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n)
+{
+    int rc = rsn_fed_set_peers(self->fed, peers, n);
+    if (rc == 0) {
+        rsn_info("federation: %zu peer(s) trusted", n);
+    }
+    return rc;
+}
+
+int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why, size_t why_size)
+{
+    memset(out, 0, sizeof *out);
+    const char *eq = strrchr(text, '=');
+    if (!eq) {
+        snprintf(why, why_size, "peer '%s' is not ENDPOINT=NODEKEY", text);
+        return RSN_ERR_INVALID_ARG;
+    }
+    size_t elen = (size_t)(eq - text);
+    if (elen > RSN_FED_ENDPOINT_MAX) {
+        snprintf(why, why_size, "peer endpoint is over %d characters", RSN_FED_ENDPOINT_MAX);
+        return RSN_ERR_INVALID_ARG;
+    }
+    if (elen > 0 && strncmp(text, "tcp://", 6) != 0 && strncmp(text, "ipc://", 6) != 0) {
+        snprintf(why, why_size, "peer endpoint '%.*s' must start with tcp:// or ipc://",
+                 (int)elen, text);
+        return RSN_ERR_INVALID_ARG;
+    }
+    if (rsn_key_from_hex(out->key, eq + 1) < 0) {
+        snprintf(why, why_size,
+                 "peer key '%s' is not 64 hex characters (raisond keygen prints it)", eq + 1);
+        return RSN_ERR_INVALID_ARG;
+    }
+    memcpy(out->endpoint, text, elen);
+    out->endpoint[elen] = '\0';
+    return 0;
+}
+
+int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
+                 rsn_node_reload_fn reload_fn, void *ctx)
 {
     while (!*stop) {
-        int rc = rsn_api_server_wait(self->api, 1000);
-        if (rc == RSN_ERR_INTERRUPTED || rc == RSN_ERR_TIMEOUT) {
-            expire_subscriptions(self);
-            continue;
+        if (reload && *reload) {
+            *reload = 0;
+            if (reload_fn) {
+                reload_fn(self, ctx);
+            }
         }
-        if (rc < 0) {
-            rsn_error("api: wait failed: %s", rsn_strerror(rc));
+        bool api_ready = false, fed_ready = false;
+        int rc = rsn_fed_wait(self->fed, self->api, 200, &api_ready, &fed_ready);
+        if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
+            rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
         }
         for (int i = 0; i < DRAIN_MAX && !*stop; i++) {
@@ -572,7 +666,12 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop)
             }
             handle(self, &msg);
         }
+        /* a bounded share of the turn for peers, so clients are not starved */
+        for (int i = 0; i < 8 && rsn_gossip_receive(self->gossip) == RSN_ERR_AGAIN; i++) {
+            flush(self);
+        }
         flush(self);
+        rsn_gossip_tick(self->gossip);
     }
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,

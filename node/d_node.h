@@ -13,11 +13,15 @@
 #include <stdbool.h>
 
 #include "../common/err.h"
+#include "../net/fed.h"
 
 typedef struct {
     const char *data_dir;    /* required */
     const char *socket_path; /* NULL: DATA/raison.sock */
     const char *site;        /* may be NULL */
+    const char *listen;      /* federation endpoint to bind; NULL: none */
+    const rsn_fed_peer_conf_t *peers; /* trusted peers (dialled when they have an endpoint) */
+    size_t n_peers;
 } rsn_node_config_t;
 
 typedef struct rsn_node rsn_node_t;
@@ -28,8 +32,26 @@ typedef struct rsn_node rsn_node_t;
  * failure is logged with its cause. */
 RSN_NODISCARD int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg);
 
-/* Serves requests until *STOP is non-zero. 0 on a clean stop. */
-RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop);
+/* Called by rsn_node_run when *RELOAD became non-zero (SIGHUP); it may call
+ * rsn_node_set_peers. */
+typedef void (*rsn_node_reload_fn)(rsn_node_t *node, void *ctx);
+
+/* Serves requests and federation links until *STOP is non-zero; calls
+ * RELOAD_FN (may be NULL) each time *RELOAD is set, after clearing it.
+ * 0 on a clean stop. */
+RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop,
+                               volatile sig_atomic_t *reload, rsn_node_reload_fn reload_fn,
+                               void *ctx);
+
+/* Replaces the trusted peers (new ones dialled, dropped ones cut). */
+RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers,
+                                     size_t n);
+
+/* Parses "ENDPOINT=NODEKEY" (NODEKEY: 64 hex characters; ENDPOINT may be
+ * empty: trust that node without dialling it) into OUT. 0 or
+ * RSN_ERR_INVALID_ARG with WHY. */
+RSN_NODISCARD int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why,
+                                      size_t why_size);
 
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);

@@ -23,11 +23,15 @@
 #include "d_node.h"
 
 static volatile sig_atomic_t stop_requested = 0;
+static volatile sig_atomic_t reload_requested = 0;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGHUP) {
+        reload_requested = 1;
+    } else {
+        stop_requested = 1;
+    }
 }
 
 typedef struct {
@@ -35,7 +39,13 @@ typedef struct {
     char *site;
     char *socket;
     char *log_level;
+    char *listen;
     const char *config_path;
+    rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
+    size_t n_cli_peers;
+    rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */
+    size_t n_file_peers;
+    int config_errors;
 } options_t;
 
 static void usage(FILE *out)
@@ -49,9 +59,15 @@ static void usage(FILE *out)
             "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
             "                       else ~/.local/share/raison); created 0700\n"
             "  -s, --site NAME      this node's site (branch office) name\n"
-            "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=\n"
+            "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
+            "                       [federation] listen=, peer=EP=KEY (repeatable).\n"
+            "                       SIGHUP re-reads its peers without a restart\n"
             "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
             "  -l, --log-level L    debug, info (default), warn, error\n"
+            "  -L, --listen EP      federation endpoint to bind, e.g. tcp://0.0.0.0:7701\n"
+            "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
+            "                       key in hex, as `raisond keygen` prints it; EP may be\n"
+            "                       empty (=KEY) to trust a node that dials us\n"
             "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
             "  -h, --help           this text\n"
             "  -V, --version        print the version\n"
@@ -60,9 +76,39 @@ static void usage(FILE *out)
             "SIGINT or SIGTERM stop it cleanly.\n");
 }
 
+static int add_peer(options_t *o, rsn_fed_peer_conf_t *list, size_t *n, const char *text,
+                    const char *where)
+{
+    char why[256];
+    if (*n >= RSN_FED_MAX_PEERS) {
+        fprintf(stderr, "raisond: %s: more than %d peers\n", where, RSN_FED_MAX_PEERS);
+        return -1;
+    }
+    if (rsn_node_parse_peer(text, &list[*n], why, sizeof why) < 0) {
+        fprintf(stderr, "raisond: %s: %s\n", where, why);
+        return -1;
+    }
+    (void)o;
+    (*n)++;
+    return 0;
+}
+
 static int config_entry(void *user, const char *section, const char *name, const char *value)
 {
     options_t *o = user;
+    if (strcmp(section, "federation") == 0) {
+        if (strcmp(name, "peer") == 0) {
+            return add_peer(o, o->file_peers, &o->n_file_peers, value, o->config_path) == 0;
+        }
+        if (strcmp(name, "listen") == 0) {
+            if (!o->listen) {
+                o->listen = strdup(value);
+            }
+            return 1;
+        }
+        fprintf(stderr, "raisond: %s: unknown key '%s' in [federation]\n", o->config_path, name);
+        return 0;
+    }
     if (strcmp(section, "node") != 0) {
         fprintf(stderr, "raisond: %s: unknown section [%s]\n", o->config_path, section);
         return 0;
@@ -84,6 +130,58 @@ static int config_entry(void *user, const char *section, const char *name, const
         *slot = strdup(value);
     }
     return 1;
+}
+
+/* The --peer list, then the config file's peers not already named. */
+static size_t merge_peers(const options_t *o, rsn_fed_peer_conf_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < o->n_cli_peers; i++) {
+        out[n++] = o->cli_peers[i];
+    }
+    for (size_t i = 0; i < o->n_file_peers; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < n; j++) {
+            seen = seen || memcmp(out[j].key, o->file_peers[i].key, 32) == 0;
+        }
+        if (!seen && n < RSN_FED_MAX_PEERS) {
+            out[n++] = o->file_peers[i];
+        }
+    }
+    return n;
+}
+
+/* SIGHUP: re-read the config file's peers and apply them. */
+static void reload(rsn_node_t *node, void *ctx)
+{
+    options_t *o = ctx;
+    if (!o->config_path) {
+        rsn_info("SIGHUP: no --config file to re-read");
+        return;
+    }
+    options_t fresh = *o;
+    fresh.n_file_peers = 0;
+    /* keys of [node] are kept as they are: only peers change at run time */
+    int line = ini_parse(o->config_path, config_entry, &fresh);
+    char **mine[] = {&o->data, &o->site, &o->socket, &o->log_level, &o->listen};
+    char **theirs[] = {&fresh.data, &fresh.site, &fresh.socket, &fresh.log_level, &fresh.listen};
+    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
+        if (*theirs[i] != *mine[i]) {
+            free(*theirs[i]); /* set only by the re-read: not applied at run time */
+        }
+    }
+    if (line != 0) {
+        rsn_error("SIGHUP: config file %s unreadable (line %d): peers unchanged", o->config_path,
+                  line);
+        return;
+    }
+    memcpy(o->file_peers, fresh.file_peers, sizeof o->file_peers);
+    o->n_file_peers = fresh.n_file_peers;
+    rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
+    size_t n = merge_peers(o, peers);
+    if (rsn_node_set_peers(node, peers, n) < 0) {
+        rsn_error("SIGHUP: the new peer list was refused");
+    }
 }
 
 static char *default_data_dir(void)
@@ -150,6 +248,7 @@ int main(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},   {"site", required_argument, NULL, 's'},
         {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 'S'},
         {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+        {"listen", required_argument, NULL, 'L'}, {"peer", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     options_t o = {0};
@@ -162,7 +261,7 @@ int main(int argc, char **argv)
     }
     optind = first;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:c:S:l:jhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': o.data = strdup(optarg); break;
         case 's': o.site = strdup(optarg); break;
@@ -170,6 +269,12 @@ int main(int argc, char **argv)
         case 'S': o.socket = strdup(optarg); break;
         case 'l': o.log_level = strdup(optarg); break;
         case 'j': json = true; break;
+        case 'L': o.listen = strdup(optarg); break;
+        case 'p':
+            if (add_peer(&o, o.cli_peers, &o.n_cli_peers, optarg, "--peer") < 0) {
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("raisond %s\n", RSN_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -219,15 +324,23 @@ int main(int argc, char **argv)
         status = keygen(o.data, json);
         goto out;
     }
+    rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
+    size_t n_peers = merge_peers(&o, peers);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    rsn_node_config_t cfg = {.data_dir = o.data, .socket_path = o.socket, .site = o.site};
+    rsn_node_config_t cfg = {.data_dir = o.data,
+                             .socket_path = o.socket,
+                             .site = o.site,
+                             .listen = o.listen,
+                             .peers = peers,
+                             .n_peers = n_peers};
     rsn_node_t *node = NULL;
     int rc = rsn_node_open(&node, &cfg);
     if (rc < 0) {
@@ -235,7 +348,7 @@ int main(int argc, char **argv)
         status = 1;
         goto out;
     }
-    rc = rsn_node_run(node, &stop_requested);
+    rc = rsn_node_run(node, &stop_requested, &reload_requested, reload, &o);
     rsn_node_destroy(&node);
     rsn_info("stopped");
     status = rc < 0 ? 1 : 0;
@@ -244,5 +357,6 @@ out:
     free(o.site);
     free(o.socket);
     free(o.log_level);
+    free(o.listen);
     return status;
 }
