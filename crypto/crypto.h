@@ -44,6 +44,22 @@ RSN_NODISCARD int rsn_entry_verify(const uint8_t author[RSN_KEY_BYTES],
                                    const uint8_t *entry, size_t len,
                                    const uint8_t sig[RSN_SIG_BYTES]);
 
+/* One entry signature to check with rsn_entry_verify_many. */
+typedef struct {
+    const uint8_t *author;    /* 32 bytes */
+    const uint8_t *entry;
+    size_t len;
+    const uint8_t *signature; /* 64 bytes */
+} rsn_verify_item_t;
+
+/* Checks N entry signatures as rsn_entry_verify does, on up to THREADS
+ * threads (0: one per core); RESULTS[i] gets 0 or RSN_ERR_BAD_SIGNATURE.
+ * Small batches run on the calling thread. */
+void rsn_entry_verify_many(const rsn_verify_item_t *items, size_t n, int *results, int threads);
+
+/* Cores available to this process (1 to 8). */
+int rsn_cpu_count(void);
+
 /* Checks a plain Ed25519 detached signature over MSG (no prefix): for signed
  * notes and checkpoints. 0 or RSN_ERR_BAD_SIGNATURE. */
 RSN_NODISCARD int rsn_signature_verify(const uint8_t pk[RSN_KEY_BYTES],

@@ -186,7 +186,7 @@ json_t *cli_json_entry(rsn_cli_t *cli, const Raison__EntryInfo *info);
  * Returns CLI_EXIT_OK, or CLI_EXIT_FAIL when DOC is NULL (out of memory). */
 int cli_json_print(json_t *doc, bool line);
 
-/* --- the commands (cli_identity.c, cli_publish.c, cli_show.c) ------------ */
+/* --- the commands (cli_identity.c, cli_publish.c, cli_show.c, cli_peers.c) */
 
 int cli_cmd_id(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_profile(rsn_cli_t *cli, int argc, char **argv);
@@ -205,6 +205,7 @@ int cli_cmd_feed(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_watch(rsn_cli_t *cli, int argc, char **argv);
+int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv); /* cli_peers.c */
 
 /* Runs the subcommand SUB of a command family (id new, charter amend): sets
  * cli->command and cli->command_name. Returns the table entry or NULL. */

@@ -304,7 +304,11 @@ static int origin_of(const rsn_gossip_t *self, const uint8_t id[32])
 
 static void push_entries(rsn_gossip_t *self, const uint8_t (*ids)[32], size_t n)
 {
-    if (n == 0) {
+    bool any = false;
+    for (int p = 0; p < RSN_FED_MAX_PEERS && !any; p++) {
+        any = self->peers[p].used && self->peers[p].linked;
+    }
+    if (n == 0 || !any) {
         return;
     }
     rsn_arena_t *arena = rsn_arena_new();
@@ -834,6 +838,16 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
     rsn_arena_t *arena = rsn_arena_new();
     if (!arena) {
         return;
+    }
+    rsn_ingest_input_t *in = rsn_arena_alloc(arena, (b->n_entries + 1) * sizeof *in);
+    if (in && b->n_entries > 1) {
+        for (size_t i = 0; i < b->n_entries; i++) {
+            in[i].entry = b->entries[i]->entry.data;
+            in[i].entry_len = b->entries[i]->entry.len;
+            in[i].signature = b->entries[i]->signature.data;
+            in[i].signature_len = b->entries[i]->signature.len;
+        }
+        rsn_ingest_preverify(self->ingest, in, b->n_entries);
     }
     for (size_t i = 0; i < b->n_entries; i++) {
         const Raison__SignedEntry *se = b->entries[i];

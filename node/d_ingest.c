@@ -34,8 +34,19 @@ typedef struct {
     uint64_t seq;
 } frozen_t;
 
+#define VERIFIED_SLOTS 1024 /* power of two, twice RSN_INGEST_BATCH_MAX */
+
+typedef struct {
+    bool used;
+    uint8_t id[32];
+    uint8_t signature[64];
+} verified_t;
+
 struct rsn_ingest {
     rsn_store_t *store;
+    verified_t *verified; /* open addressing by the id's first bytes */
+    uint16_t verified_used[VERIFIED_SLOTS];
+    size_t n_verified;
     rsn_batch_t *batch;
     rsn_arena_t *batch_arena; /* lives as long as the staged batch */
     staged_t staged[RSN_INGEST_BATCH_MAX];
@@ -109,7 +120,8 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
     self->store = store;
     self->batch = rsn_batch_new();
     self->batch_arena = rsn_arena_new();
-    if (!self->batch || !self->batch_arena) {
+    self->verified = calloc(VERIFIED_SLOTS, sizeof(verified_t));
+    if (!self->batch || !self->batch_arena || !self->verified) {
         rsn_ingest_destroy(&self);
         return RSN_ERR_NOMEM;
     }
@@ -134,6 +146,7 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p)
     rsn_batch_destroy(&self->batch);
     rsn_arena_destroy(&self->batch_arena);
     free(self->committed);
+    free(self->verified);
     free(self);
     *self_p = NULL;
 }
@@ -150,6 +163,44 @@ static int fail(char *why, size_t why_size, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
+}
+
+static size_t verified_slot(const uint8_t id[32])
+{
+    return ((size_t)id[0] | (size_t)id[1] << 8) & (VERIFIED_SLOTS - 1);
+}
+
+/* True when (ID, SIGNATURE) was verified by the last rsn_ingest_preverify. */
+static bool verified_has(const rsn_ingest_t *self, const uint8_t id[32],
+                         const uint8_t signature[64])
+{
+    for (size_t i = verified_slot(id), probes = 0; probes < VERIFIED_SLOTS;
+         i = (i + 1) & (VERIFIED_SLOTS - 1), probes++) {
+        const verified_t *v = &self->verified[i];
+        if (!v->used) {
+            return false;
+        }
+        if (memcmp(v->id, id, 32) == 0 && memcmp(v->signature, signature, 64) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void verified_add(rsn_ingest_t *self, const uint8_t id[32], const uint8_t signature[64])
+{
+    if (self->n_verified >= VERIFIED_SLOTS / 2) {
+        return;
+    }
+    size_t i = verified_slot(id);
+    while (self->verified[i].used) {
+        i = (i + 1) & (VERIFIED_SLOTS - 1);
+    }
+    verified_t *v = &self->verified[i];
+    v->used = true;
+    memcpy(v->id, id, 32);
+    memcpy(v->signature, signature, 64);
+    self->verified_used[self->n_verified++] = (uint16_t)i;
 }
 
 /* The head of AUTHOR as staged or stored: seq 0 when none. */
@@ -731,7 +782,8 @@ int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
                   signature_len);
         goto out;
     }
-    if (rsn_entry_verify(e->author.data, entry, entry_len, signature) != 0) {
+    if (!verified_has(self, id, signature) &&
+        rsn_entry_verify(e->author.data, entry, entry_len, signature) != 0) {
         rc = fail(why, why_size, RSN_ERR_BAD_SIGNATURE,
                   "signature does not verify under the entry's author");
         goto out;
@@ -979,4 +1031,52 @@ int rsn_ingest_evidence(rsn_ingest_t *self, const uint8_t *bytes, size_t len, ch
 out:
     rsn_arena_destroy(&arena);
     return rc;
+}
+
+void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n)
+{
+    for (size_t i = 0; i < self->n_verified; i++) {
+        self->verified[self->verified_used[i]].used = false;
+    }
+    self->n_verified = 0;
+    if (n > RSN_INGEST_BATCH_MAX) {
+        n = RSN_INGEST_BATCH_MAX;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    rsn_verify_item_t *items = calloc(n ? n : 1, sizeof *items);
+    int *results = calloc(n ? n : 1, sizeof *results);
+    uint8_t(*ids)[32] = calloc(n ? n : 1, 32);
+    size_t count = 0;
+    if (!arena || !items || !results || !ids) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        Raison__Entry *e = NULL;
+        if (in[i].signature_len != RSN_SIG_BYTES ||
+            rsn_entry_decode(arena, in[i].entry, in[i].entry_len, &e, NULL, 0) < 0) {
+            continue;
+        }
+        uint8_t k[RSN_KEY_MAX];
+        rsn_entry_id(ids[count], in[i].entry, in[i].entry_len);
+        size_t kl = rsn_key_1(k, RSN_TAG_ENTRY, ids[count]);
+        if (is_staged(self, ids[count]) || rsn_store_has(self->store, k, kl) == 0) {
+            continue; /* a duplicate is never verified */
+        }
+        items[count].author = e->author.data;
+        items[count].entry = in[i].entry;
+        items[count].len = in[i].entry_len;
+        items[count].signature = in[i].signature;
+        count++;
+    }
+    rsn_entry_verify_many(items, count, results, 0);
+    for (size_t i = 0; i < count; i++) {
+        if (results[i] == 0) {
+            verified_add(self, ids[i], items[i].signature);
+        }
+    }
+out:
+    free(items);
+    free(results);
+    free(ids);
+    rsn_arena_destroy(&arena);
 }

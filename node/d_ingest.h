@@ -52,6 +52,21 @@ RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, siz
                                    bool local, rsn_ingest_result_t *res, char *why,
                                    size_t why_size);
 
+/* One entry handed to rsn_ingest_preverify. */
+typedef struct {
+    const uint8_t *entry;
+    size_t entry_len;
+    const uint8_t *signature;
+    size_t signature_len;
+} rsn_ingest_input_t;
+
+/* Checks the signatures of N entries (at most RSN_INGEST_BATCH_MAX) ahead of
+ * rsn_ingest_stage, on every core, so that staging them one by one costs no
+ * verification. Entries that do not decode or are held already are skipped;
+ * those that fail are left for rsn_ingest_stage to refuse. What was verified
+ * (entry id and signature together) is remembered until the next call. */
+void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n);
+
 /* Entries (and evidence) staged and not yet committed. */
 size_t rsn_ingest_pending(const rsn_ingest_t *self);
 

@@ -57,7 +57,15 @@ static const rsn_cli_command_t commands[] = {
      "  AUTHOR      an author's key in hex (default: your identity)\n"
      "  --limit N   at most N entries (default: all)\n"},
     {"report", cli_cmd_report, "GROUP", "the value report of a group, per mission", ""},
-    {"status", cli_cmd_status, "", "the node's key, site and counters", ""},
+    {"status", cli_cmd_status, "", "the node's key, site, counters and peers", ""},
+    {"peers", cli_cmd_peers, "", "the node's federation peers: links, traffic, errors",
+     "  one line per peer: its node key (short; full with --json), site,\n"
+     "  endpoint, link up or down and for how long, entries sent and received,\n"
+     "  entries it lacks that this node holds, frames or entries it sent that\n"
+     "  were dropped as invalid; then its last error and any ban\n"
+     "  --json: {\"listen\", \"peers\": [{key, endpoint, site, connected, since,\n"
+     "          entries_sent, entries_received, missing, dropped, last_error,\n"
+     "          bytes_sent, bytes_received, banned_until}]} (times: ms since epoch)\n"},
     {"watch", cli_cmd_watch, "[GROUP] [--count N] [--timeout-ms MS]",
      "print entries as they arrive (Ctrl-C to stop)",
      "  GROUP            only entries of this group (default: every entry)\n"

@@ -1,0 +1,145 @@
+/* cli_peers.c — `raison peers`: the federation links of the node.
+ *
+ * One `peers` API call. For people: where the node listens, then a table of
+ * its peers (short key, site, endpoint, link state and since when, entries
+ * sent and received, entries the peer lacks that we hold, frames or entries
+ * dropped as invalid), with the last error and any ban on a line under the
+ * peer they concern. With --json: {"listen": ..., "peers": [...]} with full
+ * keys and raw numbers (times in ms since the epoch, 0 when never). */
+#include <string.h>
+
+#include "cli.h"
+
+/* "12s", "3m 04s", "2h 05m", "4d 03h": a span of MS for people, in the arena. */
+static const char *span(rsn_cli_t *cli, uint64_t ms)
+{
+    unsigned long long s = (unsigned long long)(ms / 1000);
+    const char *t;
+    if (s < 60) {
+        t = rsn_arena_printf(cli->arena, "%llus", s);
+    } else if (s < 3600) {
+        t = rsn_arena_printf(cli->arena, "%llum %02llus", s / 60, s % 60);
+    } else if (s < 86400) {
+        t = rsn_arena_printf(cli->arena, "%lluh %02llum", s / 3600, s / 60 % 60);
+    } else {
+        t = rsn_arena_printf(cli->arena, "%llud %02lluh", s / 86400, s / 3600 % 24);
+    }
+    return t ? t : "?";
+}
+
+/* "up for 3m 04s", "down for 12s", "never connected": the link for people. */
+static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t now)
+{
+    const char *state = p->connected ? "up" : "down";
+    if (p->since == 0) {
+        return p->connected ? "up" : "never connected";
+    }
+    uint64_t ago = now > p->since ? now - p->since : 0;
+    const char *t = rsn_arena_printf(cli->arena, "%s for %s", state, span(cli, ago));
+    return t ? t : state;
+}
+
+static json_t *json_peer(const Raison__PeerInfo *p)
+{
+    return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I}", "key",
+                     cli_json_hex(p->key.data, p->key.len), "endpoint", cli_json_str(p->endpoint),
+                     "site", cli_json_str(p->site), "connected", (int)p->connected, "since",
+                     (json_int_t)p->since, "entries_sent", (json_int_t)p->entries_sent,
+                     "entries_received", (json_int_t)p->entries_received, "missing",
+                     (json_int_t)p->missing, "dropped", (json_int_t)p->dropped, "last_error",
+                     cli_json_str(p->last_error), "bytes_sent", (json_int_t)p->bytes_sent,
+                     "bytes_received", (json_int_t)p->bytes_received, "banned_until",
+                     (json_int_t)p->banned_until);
+}
+
+static int print_json(const Raison__PeersReply *pr)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < pr->n_peers; i++) {
+        if (json_array_append_new(list, json_peer(pr->peers[i])) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    json_t *doc = list ? json_pack("{s:o,s:o}", "listen", cli_json_str(pr->listen), "peers", list)
+                       : NULL;
+    return cli_json_print(doc, false);
+}
+
+static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
+{
+    uint64_t now = cli_now_ms();
+    size_t connected = 0;
+    int ep_width = 8; /* "ENDPOINT" */
+    for (size_t i = 0; i < pr->n_peers; i++) {
+        const Raison__PeerInfo *p = pr->peers[i];
+        connected += p->connected ? 1 : 0;
+        int w = p->endpoint && p->endpoint[0] ? (int)strlen(p->endpoint) : 13;
+        ep_width = w > ep_width ? w : ep_width;
+    }
+    ep_width = ep_width > 40 ? 40 : ep_width;
+    printf("listening on %s; %zu peer%s, %zu connected\n",
+           pr->listen && pr->listen[0] ? pr->listen : "(nothing: dial only)", pr->n_peers,
+           pr->n_peers == 1 ? "" : "s", connected);
+    if (pr->n_peers == 0) {
+        printf("no peers configured: start raisond with --peer EP=KEY, or add\n"
+               "peer=EP=KEY to the [federation] section of its config file and\n"
+               "send it SIGHUP\n");
+        return;
+    }
+    printf("\n%-12s  %-10s  %-*s  %-16s  %8s  %8s  %7s  %7s\n", "PEER", "SITE", ep_width,
+           "ENDPOINT", "LINK", "SENT", "RECEIVED", "MISSING", "DROPPED");
+    for (size_t i = 0; i < pr->n_peers; i++) {
+        const Raison__PeerInfo *p = pr->peers[i];
+        const char *key = cli_hex(cli, p->key.data, p->key.len < 6 ? p->key.len : 6);
+        const char *site = p->site && p->site[0] ? p->site : "?";
+        const char *ep = p->endpoint && p->endpoint[0] ? p->endpoint : "(dials us)";
+        printf("%-12s  %-10.10s  %-*.*s  %-16s  %8llu  %8llu  %7llu  %7llu\n", key, site,
+               ep_width, ep_width, ep, link_text(cli, p, now),
+               (unsigned long long)p->entries_sent, (unsigned long long)p->entries_received,
+               (unsigned long long)p->missing, (unsigned long long)p->dropped);
+        if (p->banned_until > now) {
+            printf("%14sbanned until %s (%s more)\n", "", cli_time(cli, p->banned_until),
+                   span(cli, p->banned_until - now));
+        }
+        if (p->last_error && p->last_error[0]) {
+            printf("%14slast error: %s\n", "", p->last_error);
+        }
+    }
+    printf("\nSENT, RECEIVED: entries; MISSING: entries we hold that the peer lacked at the\n"
+           "last comparison; DROPPED: its frames or entries refused as invalid.\n");
+}
+
+int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
+        if (c == CLI_OPT_STOP) {
+            return cli->status;
+        }
+        return cli_usage_error(cli, "unexpected option");
+    }
+    if (optind < argc) {
+        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
+    }
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+    req.call_case = RAISON__API_REQUEST__CALL_PEERS;
+    req.peers = &pr;
+    if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_PEERS, &reply) != 0) {
+        return CLI_EXIT_FAIL;
+    }
+    int status = CLI_EXIT_FAIL;
+    if (!reply->peers) {
+        cli_fail("the node sent an empty peer list");
+    } else if (cli->json) {
+        status = print_json(reply->peers);
+    } else {
+        print_text(cli, reply->peers);
+        status = CLI_EXIT_OK;
+    }
+    raison__api_reply__free_unpacked(reply, NULL);
+    return status;
+}
