@@ -46,15 +46,19 @@
 #define FED_HANDSHAKE_MS 5000         /* a connection that never authenticates */
 #define FED_RECONNECT_IVL_MS 100
 #define FED_RECONNECT_IVL_MAX_MS 2000
-#define FED_HWM 10000             /* frames queued per link, each way */
-#define FED_TICK_MS 100           /* longest sleep between timer checks */
-#define FED_EVENT_QUEUE 1024      /* link events not yet taken */
-#define FED_REFUSED_SLOTS 64      /* refused keys remembered for the rate limit */
-#define FED_REFUSED_LOG_MS 60000  /* one log line (and event) per key per minute */
-#define FED_ROUTING_ID_MAX 255    /* libzmq's limit on a routing id */
+#define FED_HWM 10000            /* frames queued per link, each way */
+#define FED_TICK_MS 100          /* longest sleep between timer checks */
+#define FED_EVENT_QUEUE 1024     /* link events not yet taken */
+#define FED_REFUSED_SLOTS 64     /* refused keys remembered for the rate limit */
+#define FED_REFUSED_LOG_MS 60000 /* one log line (and event) per key per minute */
+#define FED_ROUTING_ID_MAX 255   /* libzmq's limit on a routing id */
 #define FED_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define FED_ZAP_DOMAIN "raison"
 #define FED_ZAP_FRAMES 16 /* more frames than this is not a ZAP request */
+/* libzmq applies ZMQ_MAXMSGSIZE to the frame on the wire; CURVE wraps each
+ * payload in a MESSAGE command: "\x07MESSAGE", an 8-byte nonce, a 16-byte
+ * MAC and a flags byte. */
+#define FED_CURVE_OVERHEAD 33
 
 typedef struct {
     uint8_t key[RSN_KEY_BYTES];   /* Ed25519 node key */
@@ -66,9 +70,9 @@ typedef struct {
     bool dealer_up;
     bool router_up;
     uint8_t routing_id[FED_ROUTING_ID_MAX];
-    size_t routing_id_len; /* 0: no ROUTER connection known */
-    int64_t router_seen_ms; /* monotonic: last frame on the ROUTER */
-    int64_t keepalive_ms;   /* monotonic: last keepalive sent */
+    size_t routing_id_len;   /* 0: no ROUTER connection known */
+    int64_t router_seen_ms;  /* monotonic: last frame on the ROUTER */
+    int64_t keepalive_ms;    /* monotonic: last keepalive sent */
     int64_t banned_until_ms; /* monotonic; 0 when not banned */
     bool connected;          /* last state reported by an event */
     int64_t since_ms;
@@ -79,6 +83,7 @@ typedef struct {
     uint64_t dropped_out;
     uint64_t malformed_in;
     char last_error[128];
+    bool handshake_error; /* LAST_ERROR is the DEALER's handshake failing */
 } fed_peer_t;
 
 typedef struct {
@@ -98,6 +103,7 @@ struct rsn_fed {
     size_t peer_count;
     size_t next_source; /* round robin over the ROUTER and the DEALERs */
     unsigned monitor_seq;
+    int64_t serviced_ms; /* monotonic: last time ZAP, monitors, timers ran */
     rsn_fed_event_t events[FED_EVENT_QUEUE];
     size_t event_head;
     size_t event_count;
@@ -126,7 +132,7 @@ static int set_int(void *socket, int option, int value)
 /* Options every federation socket shares: bounded, never lingering. */
 static int configure_common(void *socket)
 {
-    int64_t max_frame = RSN_FED_MAX_FRAME;
+    int64_t max_frame = RSN_FED_MAX_FRAME + FED_CURVE_OVERHEAD;
     if (zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0 ||
         set_int(socket, ZMQ_LINGER, 0) != 0 || set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
         set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
@@ -237,10 +243,8 @@ static int dealer_open(rsn_fed_t *self, fed_peer_t *peer)
         set_int(peer->dealer, ZMQ_RECONNECT_IVL, FED_RECONNECT_IVL_MS) != 0 ||
         set_int(peer->dealer, ZMQ_RECONNECT_IVL_MAX, FED_RECONNECT_IVL_MAX_MS) != 0 ||
         zmq_setsockopt(peer->dealer, ZMQ_CURVE_SERVERKEY, peer->curve, RSN_KEY_BYTES) != 0 ||
-        zmq_setsockopt(peer->dealer, ZMQ_CURVE_PUBLICKEY, self->curve_public, RSN_KEY_BYTES) !=
-            0 ||
-        zmq_setsockopt(peer->dealer, ZMQ_CURVE_SECRETKEY, self->curve_secret, RSN_KEY_BYTES) !=
-            0 ||
+        zmq_setsockopt(peer->dealer, ZMQ_CURVE_PUBLICKEY, self->curve_public, RSN_KEY_BYTES) != 0 ||
+        zmq_setsockopt(peer->dealer, ZMQ_CURVE_SECRETKEY, self->curve_secret, RSN_KEY_BYTES) != 0 ||
         set_int(peer->monitor, ZMQ_LINGER, 0) != 0) {
         rsn_error("federation: cannot configure the socket to %s: %s", peer->endpoint,
                   zmq_strerror(errno));
@@ -302,8 +306,8 @@ static int dealer_send(fed_peer_t *peer, const void *data, size_t len)
 /* Sends one frame to PEER's connection on our ROUTER without blocking. */
 static int router_send(rsn_fed_t *self, fed_peer_t *peer, const void *data, size_t len)
 {
-    if (zmq_send(self->router, peer->routing_id, peer->routing_id_len,
-                 ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+    if (zmq_send(self->router, peer->routing_id, peer->routing_id_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) <
+        0) {
         if (errno == EHOSTUNREACH) {
             router_down(self, peer);
             return RSN_ERR_UNAVAILABLE;
@@ -311,14 +315,12 @@ static int router_send(rsn_fed_t *self, fed_peer_t *peer, const void *data, size
         if (errno == EAGAIN) {
             return RSN_ERR_BUSY;
         }
-        rsn_warn("federation: sending to node %s failed: %s", peer->user_id,
-                 zmq_strerror(errno));
+        rsn_warn("federation: sending to node %s failed: %s", peer->user_id, zmq_strerror(errno));
         return RSN_ERR_UNAVAILABLE;
     }
     /* once the routing id is taken, the ROUTER takes the rest */
     if (zmq_send(self->router, data, len, ZMQ_DONTWAIT) < 0) {
-        rsn_warn("federation: sending to node %s failed: %s", peer->user_id,
-                 zmq_strerror(errno));
+        rsn_warn("federation: sending to node %s failed: %s", peer->user_id, zmq_strerror(errno));
         return RSN_ERR_UNAVAILABLE;
     }
     return 0;
@@ -466,25 +468,27 @@ static void monitor_drain(rsn_fed_t *self, fed_peer_t *peer)
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
             peer->dealer_up = true;
-            peer->last_error[0] = '\0';
+            if (peer->handshake_error) {
+                peer->last_error[0] = '\0'; /* that error is over */
+                peer->handshake_error = false;
+            }
             /* tell the other side at once which connection is ours */
             keepalive(self, peer, mono_ms());
             break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
             peer->dealer_up = false;
             set_error(peer, "refused by the peer (this node is not trusted there)");
+            peer->handshake_error = true;
             break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
             peer->dealer_up = false;
-            set_error(peer, "handshake failed (wrong node key at this endpoint?)");
+            set_error(peer, "handshake failed (protocol error, or another node's key there)");
+            peer->handshake_error = true;
             break;
         case ZMQ_EVENT_DISCONNECTED:
-        case ZMQ_EVENT_CLOSED:
-            peer->dealer_up = false;
-            break;
-        default:
-            break;
+        case ZMQ_EVENT_CLOSED: peer->dealer_up = false; break;
+        default: break;
         }
         link_update(self, peer);
     }
@@ -518,11 +522,22 @@ static void tick(rsn_fed_t *self)
 /* Handles everything the caller does not see: ZAP, monitors, timers. */
 static void service(rsn_fed_t *self)
 {
+    self->serviced_ms = mono_ms();
     zap_drain(self);
     for (size_t i = 0; i < self->peer_count; i++) {
         monitor_drain(self, self->peers[i]);
     }
     tick(self);
+}
+
+/* service, at most once a millisecond: recv and next_event run once per
+ * frame or event, and a node with many peers must not pay for all their
+ * monitors each time. */
+static void service_often(rsn_fed_t *self)
+{
+    if (mono_ms() != self->serviced_ms) {
+        service(self);
+    }
 }
 
 /* Reads the rest of a message after FRAME, to drop it. */
@@ -540,6 +555,12 @@ static int deliver(fed_peer_t *peer, zmq_msg_t *frame, uint8_t out_peer[32], uin
                    size_t *len)
 {
     size_t size = zmq_msg_size(frame);
+    if (size > RSN_FED_MAX_FRAME) {
+        /* cannot pass ZMQ_MAXMSGSIZE with CURVE; checked all the same */
+        peer->malformed_in++;
+        set_error(peer, "frame over the size limit");
+        return RSN_ERR_AGAIN;
+    }
     uint8_t *copy = malloc(size);
     if (copy == NULL) {
         return RSN_ERR_NOMEM;
@@ -609,6 +630,9 @@ static int recv_router(rsn_fed_t *self, uint8_t out_peer[32], uint8_t **out, siz
             continue; /* keepalive */
         }
         rc = deliver(peer, &payload, out_peer, out, len);
+        if (rc == RSN_ERR_AGAIN) {
+            continue;
+        }
         goto out;
     }
 out:
@@ -638,6 +662,9 @@ static int recv_dealer(fed_peer_t *peer, uint8_t out_peer[32], uint8_t **out, si
             continue; /* keepalive */
         }
         rc = deliver(peer, &payload, out_peer, out, len);
+        if (rc == RSN_ERR_AGAIN) {
+            continue;
+        }
         goto out;
     }
 out:
@@ -702,15 +729,14 @@ int rsn_fed_new(rsn_fed_t **out, const uint8_t node_key[32], const uint8_t *curv
         self->router = zmq_socket(self->context, ZMQ_ROUTER);
         if (self->router == NULL || configure_common(self->router) != 0 ||
             zmq_setsockopt(self->router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
-            zmq_setsockopt(self->router, ZMQ_CURVE_PUBLICKEY, self->curve_public,
-                           RSN_KEY_BYTES) != 0 ||
-            zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, self->curve_secret,
-                           RSN_KEY_BYTES) != 0 ||
-            zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, FED_ZAP_DOMAIN,
-                           strlen(FED_ZAP_DOMAIN)) != 0 ||
+            zmq_setsockopt(self->router, ZMQ_CURVE_PUBLICKEY, self->curve_public, RSN_KEY_BYTES) !=
+                0 ||
+            zmq_setsockopt(self->router, ZMQ_CURVE_SECRETKEY, self->curve_secret, RSN_KEY_BYTES) !=
+                0 ||
+            zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, FED_ZAP_DOMAIN, strlen(FED_ZAP_DOMAIN)) !=
+                0 ||
             set_int(self->router, ZMQ_ROUTER_MANDATORY, 1) != 0) {
-            rsn_error("federation: cannot configure the listening socket: %s",
-                      zmq_strerror(errno));
+            rsn_error("federation: cannot configure the listening socket: %s", zmq_strerror(errno));
             goto out;
         }
         if (zmq_bind(self->router, listen) != 0) {
@@ -764,6 +790,13 @@ const char *rsn_fed_endpoint(const rsn_fed_t *self)
     return self->endpoint;
 }
 
+/* An endpoint a peer may be dialled at: none, or tcp:// or ipc://. */
+static bool endpoint_ok(const char *endpoint)
+{
+    return endpoint[0] == '\0' || strncmp(endpoint, "tcp://", 6) == 0 ||
+           strncmp(endpoint, "ipc://", 6) == 0;
+}
+
 int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *peers, size_t n)
 {
     uint8_t curves[RSN_FED_MAX_PEERS][RSN_KEY_BYTES];
@@ -776,7 +809,7 @@ int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *peers, size_t 
     /* check everything before changing anything */
     for (size_t i = 0; i < n; i++) {
         if (memchr(peers[i].endpoint, '\0', sizeof peers[i].endpoint) == NULL ||
-            rsn_curve_public(curves[i], peers[i].key) != 0) {
+            !endpoint_ok(peers[i].endpoint) || rsn_curve_public(curves[i], peers[i].key) != 0) {
             return RSN_ERR_INVALID_ARG;
         }
         for (size_t j = 0; j < i; j++) {
@@ -855,7 +888,8 @@ int rsn_fed_wait(rsn_fed_t *self, rsn_api_server_t *api, int timeout_ms, bool *a
         size_t api_at = SIZE_MAX;
         if (api != NULL) {
             api_at = n;
-            items[n++] = (zmq_pollitem_t){.socket = rsn_api_server_socket_(api), .events = ZMQ_POLLIN};
+            items[n++] =
+                (zmq_pollitem_t){.socket = rsn_api_server_socket_(api), .events = ZMQ_POLLIN};
         }
         size_t fed_from = n;
         if (self->router != NULL) {
@@ -863,16 +897,16 @@ int rsn_fed_wait(rsn_fed_t *self, rsn_api_server_t *api, int timeout_ms, bool *a
         }
         for (size_t i = 0; i < self->peer_count; i++) {
             if (self->peers[i]->dealer != NULL) {
-                items[n++] = (zmq_pollitem_t){.socket = self->peers[i]->dealer,
-                                              .events = ZMQ_POLLIN};
+                items[n++] =
+                    (zmq_pollitem_t){.socket = self->peers[i]->dealer, .events = ZMQ_POLLIN};
             }
         }
         size_t fed_to = n;
         items[n++] = (zmq_pollitem_t){.socket = self->zap, .events = ZMQ_POLLIN};
         for (size_t i = 0; i < self->peer_count; i++) {
             if (self->peers[i]->monitor != NULL) {
-                items[n++] = (zmq_pollitem_t){.socket = self->peers[i]->monitor,
-                                              .events = ZMQ_POLLIN};
+                items[n++] =
+                    (zmq_pollitem_t){.socket = self->peers[i]->monitor, .events = ZMQ_POLLIN};
             }
         }
 
@@ -913,7 +947,7 @@ int rsn_fed_recv(rsn_fed_t *self, uint8_t peer[32], uint8_t **frame, size_t *len
 {
     *frame = NULL;
     *len = 0;
-    service(self);
+    service_often(self);
     /* source 0 is the ROUTER, source 1 + i the DEALER of peer i */
     size_t sources = 1 + self->peer_count;
     for (size_t k = 0; k < sources; k++) {
@@ -964,7 +998,7 @@ int rsn_fed_send(rsn_fed_t *self, const uint8_t peer_key[32], const uint8_t *fra
 int rsn_fed_next_event(rsn_fed_t *self, rsn_fed_event_t *ev)
 {
     if (self->event_count == 0) {
-        service(self);
+        service_often(self);
     }
     if (self->event_count == 0) {
         return RSN_ERR_AGAIN;

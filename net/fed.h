@@ -83,7 +83,8 @@ RSN_NODISCARD int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *
 
 /* Waits up to TIMEOUT_MS for the API socket (API may be NULL) or any
  * federation socket to be readable, answering ZAP requests meanwhile.
- * *API_READY and *FED_READY tell which. 0, RSN_ERR_TIMEOUT, or
+ * *API_READY and *FED_READY tell which (*FED_READY also when link events
+ * wait for rsn_fed_next_event). 0, RSN_ERR_TIMEOUT, or
  * RSN_ERR_INTERRUPTED. */
 RSN_NODISCARD int rsn_fed_wait(rsn_fed_t *self, rsn_api_server_t *api, int timeout_ms,
                                bool *api_ready, bool *fed_ready);
@@ -95,7 +96,9 @@ RSN_NODISCARD int rsn_fed_wait(rsn_fed_t *self, rsn_api_server_t *api, int timeo
 RSN_NODISCARD int rsn_fed_recv(rsn_fed_t *self, uint8_t peer[32], uint8_t **frame, size_t *len);
 
 /* Sends FRAME to PEER without blocking. 0; RSN_ERR_UNAVAILABLE when no link
- * to PEER is up; RSN_ERR_BUSY when its queue is full (dropped and counted). */
+ * to PEER is up; RSN_ERR_BUSY when its queue is full (dropped and counted);
+ * RSN_ERR_INVALID_ARG for an empty frame (empty frames are the transport's
+ * keepalives); RSN_ERR_TOO_LARGE over RSN_FED_MAX_FRAME. */
 RSN_NODISCARD int rsn_fed_send(rsn_fed_t *self, const uint8_t peer[32], const uint8_t *frame,
                                size_t len);
 
