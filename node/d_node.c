@@ -28,12 +28,15 @@
 #include "d_api.h"
 #include "d_gossip.h"
 #include "d_ingest.h"
+#include "d_retention.h"
 #include "d_views.h"
 
 #define DRAIN_MAX 256          /* requests read per turn of the loop */
 #define SUBSCRIBERS_MAX 64     /* live subscriptions */
 #define SUBSCRIPTION_MS 60000  /* a subscription not renewed ends after this */
 #define WHY_MAX 512
+#define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
+#define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
 
 typedef struct {
     rsn_api_msg_t *to; /* envelope */
@@ -67,6 +70,7 @@ struct rsn_node {
     subscriber_t subs[SUBSCRIBERS_MAX];
     size_t n_subs;
     int64_t started_ms;
+    int64_t last_sweep_ms;
     uint64_t requests;
     uint64_t refused;
 };
@@ -707,6 +711,16 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         }
         flush(self);
         rsn_gossip_tick(self->gossip);
+        if (self->last_sweep_ms == 0 || now_ms() - self->last_sweep_ms >= RETENTION_EVERY_MS) {
+            self->last_sweep_ms = now_ms();
+            size_t erased = 0;
+            struct timespec wall;
+            clock_gettime(CLOCK_REALTIME, &wall);
+            uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
+            if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
+                rsn_error("retention: the sweep failed");
+            }
+        }
     }
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,
