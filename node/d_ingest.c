@@ -16,6 +16,7 @@
 
 #include "../common/log.h"
 #include "../crypto/crypto.h"
+#include "../crypto/merkle.h"
 #include "../proto/codec.h"
 #include "../store/keys.h"
 #include "d_views.h"
@@ -61,6 +62,8 @@ struct rsn_ingest {
     size_t cap_committed;
     rsn_fork_ref_t forks_committed[RSN_INGEST_BATCH_MAX];
     size_t n_forks_committed;
+    rsn_merkle_frontier_t frontier;         /* the log as committed */
+    rsn_merkle_frontier_t pending_frontier; /* as staged */
     uint8_t buckets[RSN_BUCKETS][32];         /* as committed */
     uint8_t pending_buckets[RSN_BUCKETS][32]; /* as staged */
 };
@@ -128,6 +131,15 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
     int rc = load_counts(self);
     if (rc == 0) {
         rc = load_buckets(self);
+    }
+    if (rc == 0) {
+        rc = rsn_merkle_frontier_load(&self->frontier, rsn_tree_get, store, self->counts.leaves);
+        if (rc < 0) {
+            rsn_error("store: the transparency log's right edge at size %llu is unreadable",
+                      (unsigned long long)self->counts.leaves);
+            rc = RSN_ERR_IO;
+        }
+        self->pending_frontier = self->frontier;
     }
     if (rc < 0) {
         rsn_ingest_destroy(&self);
@@ -697,6 +709,18 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     rsn_be64_put(iv, index);
     kl = rsn_key_1(k, RSN_TAG_LEAF_INDEX, id);
     rsn_batch_put(self->batch, k, kl, iv, 8);
+    uint8_t leaf_hash[32];
+    rsn_merkle_leaf_hash(leaf_hash, id, 32);
+    rsn_merkle_node_t nodes[RSN_MERKLE_MAX_DEPTH];
+    size_t n_nodes = 0;
+    rc = rsn_merkle_frontier_append(&self->pending_frontier, leaf_hash, nodes, &n_nodes);
+    if (rc < 0) {
+        return RSN_ERR_INTERNAL;
+    }
+    for (size_t i = 0; i < n_nodes; i++) {
+        kl = rsn_key_tree(k, nodes[i].level, nodes[i].index);
+        rsn_batch_put(self->batch, k, kl, nodes[i].hash, 32);
+    }
     self->pending.leaves++;
     self->pending.entries++;
     if (e->seq == 1) {
@@ -918,10 +942,12 @@ int rsn_ingest_commit(rsn_ingest_t *self)
                   self->n_staged);
         self->pending = self->counts;
         memcpy(self->pending_buckets, self->buckets, sizeof self->buckets);
+        self->pending_frontier = self->frontier;
         reset_batch(self);
         return rc;
     }
     memcpy(self->buckets, self->pending_buckets, sizeof self->buckets);
+    self->frontier = self->pending_frontier;
     if (self->n_committed + self->n_staged > self->cap_committed) {
         size_t cap = self->cap_committed ? self->cap_committed * 2 : 1024;
         while (cap < self->n_committed + self->n_staged) {
@@ -1079,4 +1105,29 @@ out:
     free(results);
     free(ids);
     rsn_arena_destroy(&arena);
+}
+
+int rsn_tree_get(void *store, unsigned level, uint64_t index, uint8_t out[32])
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_tree(k, level, index);
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_store_get(store, k, kl, &v, &vl);
+    if (rc < 0) {
+        return rc;
+    }
+    if (vl != 32) {
+        rsn_store_free(v);
+        return RSN_ERR_IO;
+    }
+    memcpy(out, v, 32);
+    rsn_store_free(v);
+    return 0;
+}
+
+void rsn_ingest_log_root(const rsn_ingest_t *self, uint64_t *size, uint8_t root[32])
+{
+    *size = rsn_merkle_frontier_size(&self->frontier);
+    rsn_merkle_frontier_root(&self->frontier, root);
 }

@@ -99,6 +99,19 @@ typedef struct {
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);
 
+/* --- the transparency log ---------------------------------------------------
+ *
+ * Every accepted entry is a leaf (leaf hash SHA-256(0x00 || id), RFC 9162),
+ * appended in the same batch as the entry; the hashes of the complete
+ * subtrees it completes are stored under 'T' (store/keys.h), so roots and
+ * proofs of any size cost O(log n) reads (crypto/merkle.h). */
+
+/* A rsn_merkle_get_fn over a rsn_store_t* (CTX): reads a 'T' subtree hash. */
+int rsn_tree_get(void *store, unsigned level, uint64_t index, uint8_t out[32]);
+
+/* The committed log's size and root. */
+void rsn_ingest_log_root(const rsn_ingest_t *self, uint64_t *size, uint8_t root[32]);
+
 /* --- for federation -------------------------------------------------------
  *
  * Anti-entropy compares feeds' effective heads: the head, or for a feed

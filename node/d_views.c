@@ -728,16 +728,24 @@ typedef struct {
     const char *site;
 } profile_t;
 
+#define CTX_GROUPS 16 /* group states kept by one context */
+
 typedef struct {
+    rsn_group_t *group;
+    uint8_t id[32];
+    int rc;
+} cached_group_t;
+
+struct rsn_view_ctx {
     rsn_store_t *store;
     rsn_arena_t *arena;
     profile_t *profiles;
     size_t n_profiles, cap_profiles;
-    rsn_group_t *group; /* the last group loaded by ctx_group */
-    uint8_t group_id[32];
-    int group_rc;
-    bool has_group;
-} ctx_t;
+    cached_group_t groups[CTX_GROUPS]; /* the groups loaded by ctx_group */
+    size_t n_groups;
+    size_t next_slot;
+};
+typedef struct rsn_view_ctx ctx_t;
 
 /* The latest profile of AUTHOR that views show: 0, RSN_ERR_NOT_FOUND. */
 static int profile_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t author[32],
@@ -799,14 +807,29 @@ static const profile_t *ctx_profile(ctx_t *x, const uint8_t author[32])
 
 static int ctx_group(ctx_t *x, const uint8_t id[32], rsn_group_t **g)
 {
-    if (!x->has_group || memcmp(x->group_id, id, 32) != 0) {
-        x->group = NULL;
-        x->group_rc = rsn_group_load(x->store, x->arena, id, &x->group);
-        memcpy(x->group_id, id, 32);
-        x->has_group = true;
+    for (size_t i = 0; i < x->n_groups; i++) {
+        if (memcmp(x->groups[i].id, id, 32) == 0) {
+            *g = x->groups[i].group;
+            return x->groups[i].rc;
+        }
     }
-    *g = x->group;
-    return x->group_rc;
+    size_t slot = x->n_groups < CTX_GROUPS ? x->n_groups++ : x->next_slot++ % CTX_GROUPS;
+    cached_group_t *c = &x->groups[slot];
+    c->group = NULL;
+    c->rc = rsn_group_load(x->store, x->arena, id, &c->group);
+    memcpy(c->id, id, 32);
+    *g = c->group;
+    return c->rc;
+}
+
+rsn_view_ctx_t *rsn_view_ctx_new(rsn_store_t *store, rsn_arena_t *arena)
+{
+    ctx_t *x = rsn_arena_alloc(arena, sizeof *x);
+    if (x) {
+        x->store = store;
+        x->arena = arena;
+    }
+    return x;
 }
 
 /* ----------------------------------------------------------------- posts -- */
@@ -1000,6 +1023,11 @@ static int entry_problem(ctx_t *x, const rsn_loaded_t *l, const char **problem)
     case RAISON__KIND__KIND_POST: *problem = post_problem(x, g, l); return 0;
     default: return 0;
     }
+}
+
+int rsn_view_entry_problem(rsn_view_ctx_t *x, const rsn_loaded_t *l, const char **problem)
+{
+    return entry_problem(x, l, problem);
 }
 
 static int entry_info(ctx_t *x, const rsn_loaded_t *l, Raison__EntryInfo **out)

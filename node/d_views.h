@@ -92,6 +92,19 @@ RSN_NODISCARD int rsn_rules_check(rsn_store_t *store, rsn_arena_t *arena,
                                   const Raison__Entry *e, const void *body,
                                   const uint8_t id[32], char *why, size_t why_size);
 
+/* --- judging many entries (audit) ----------------------------------------- */
+
+typedef struct rsn_view_ctx rsn_view_ctx_t;
+
+/* A context that keeps the states of the last groups and profiles it loaded
+ * (from ARENA, which it lives in), to judge many entries cheaply. */
+rsn_view_ctx_t *rsn_view_ctx_new(rsn_store_t *store, rsn_arena_t *arena);
+
+/* The semantic rule the stored entry L breaks (a sentence), or NULL when it
+ * keeps them; hidden by a fork counts as a problem. 0 or RSN_ERR_IO. */
+RSN_NODISCARD int rsn_view_entry_problem(rsn_view_ctx_t *x, const rsn_loaded_t *l,
+                                         const char **problem);
+
 /* --- read calls of the API ---------------------------------------------- */
 /* Each returns 0 and a reply built in ARENA, or an rsn_err with WHY. */
 

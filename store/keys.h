@@ -20,7 +20,16 @@
  *   'R' target(32) id(32)         -> "" : a retraction naming TARGET
  *   'U' author(32)                -> seq(8) id(32): the author's latest profile
  *   'N' name                      -> u64(8): counters ("entries", "authors",
- *                                    "groups", "forks")
+ *                                    "groups", "forks", "leaves")
+ *   'T' level(1) index(8)         -> hash(32): the transparency log's complete
+ *                                    subtree covering leaves
+ *                                    [index * 2^level, (index+1) * 2^level)
+ *   'K' size(8)                   -> a checkpoint this node signed at SIZE
+ *                                    (the signed note, byte for byte)
+ *   'W' peer(32)                  -> the latest checkpoint of a peer that was
+ *                                    verified consistent (signed note)
+ *   'X' peer(32) size(8)          -> evidence: two checkpoints of PEER that no
+ *                                    consistency proof joins (WitnessEvidence)
  */
 #ifndef RSN_KEYS_H
 #define RSN_KEYS_H
@@ -45,6 +54,10 @@
 #define RSN_TAG_RETRACTION 'R'
 #define RSN_TAG_PROFILE 'U'
 #define RSN_TAG_COUNTER 'N'
+#define RSN_TAG_TREE 'T'
+#define RSN_TAG_CHECKPOINT 'K'
+#define RSN_TAG_WITNESSED 'W'
+#define RSN_TAG_INCONSISTENT 'X'
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
@@ -104,6 +117,15 @@ static inline size_t rsn_key_n(uint8_t *k, char tag, uint64_t n)
     k[0] = (uint8_t)tag;
     rsn_be64_put(k + 1, n);
     return 9;
+}
+
+/* 'T' level(1) index(8): 10. */
+static inline size_t rsn_key_tree(uint8_t *k, unsigned level, uint64_t index)
+{
+    k[0] = RSN_TAG_TREE;
+    k[1] = (uint8_t)level;
+    rsn_be64_put(k + 2, index);
+    return 10;
 }
 
 #endif
