@@ -214,11 +214,11 @@ static int prompt_hidden(const char *prompt, char *buf)
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
-        restore = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        restore = tcsetattr(STDIN_FILENO, TCSANOW, &quiet) == 0;
     }
     int rc = read_line(STDIN_FILENO, buf);
     if (restore) {
-        (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        (void)tcsetattr(STDIN_FILENO, TCSANOW, &old);
     }
     fputc('\n', stderr);
     return rc;

@@ -61,8 +61,8 @@ static int print_json(const Raison__PeersReply *pr)
             list = NULL;
         }
     }
-    json_t *doc = list ? json_pack("{s:o,s:o}", "listen", cli_json_str(pr->listen), "peers", list)
-                       : NULL;
+    json_t *doc =
+        list ? json_pack("{s:o,s:o}", "listen", cli_json_str(pr->listen), "peers", list) : NULL;
     return cli_json_print(doc, false);
 }
 
@@ -92,12 +92,12 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
     for (size_t i = 0; i < pr->n_peers; i++) {
         const Raison__PeerInfo *p = pr->peers[i];
         const char *key = cli_hex(cli, p->key.data, p->key.len < 6 ? p->key.len : 6);
-        const char *site = p->site && p->site[0] ? p->site : "?";
+        const char *site = p->site && p->site[0] ? p->site : "-";
         const char *ep = p->endpoint && p->endpoint[0] ? p->endpoint : "(dials us)";
-        printf("%-12s  %-10.10s  %-*.*s  %-16s  %8llu  %8llu  %7llu  %7llu\n", key, site,
-               ep_width, ep_width, ep, link_text(cli, p, now),
-               (unsigned long long)p->entries_sent, (unsigned long long)p->entries_received,
-               (unsigned long long)p->missing, (unsigned long long)p->dropped);
+        printf("%-12s  %-10.10s  %-*.*s  %-16s  %8llu  %8llu  %7llu  %7llu\n", key, site, ep_width,
+               ep_width, ep, link_text(cli, p, now), (unsigned long long)p->entries_sent,
+               (unsigned long long)p->entries_received, (unsigned long long)p->missing,
+               (unsigned long long)p->dropped);
         if (p->banned_until > now) {
             printf("%14sbanned until %s (%s more)\n", "", cli_time(cli, p->banned_until),
                    span(cli, p->banned_until - now));

@@ -11,7 +11,10 @@
  *    retried with the same bytes, 3 times;
  *  - the next publish settles a pending entry first: stored already (the
  *    node's head is at or past it) → forgotten; the node is one entry behind
- *    → resent; anything else → refuse to go on, rather than fork. */
+ *    → resent; anything else → refuse to go on, rather than fork;
+ *  - the last acknowledged seq is kept in FILE.head: a node whose head is
+ *    behind it (another node, not caught up yet) is refused, since signing
+ *    on its head would fork the feed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -263,6 +266,56 @@ static int settle_pending(rsn_cli_t *cli, const char *pending, const uint8_t aut
     return rc;
 }
 
+/* FILE.head: the seq of the last entry a node acknowledged to this client. */
+static const char *known_head_path(rsn_cli_t *cli)
+{
+    return rsn_arena_printf(cli->arena, "%s.head", cli->identity_path);
+}
+
+/* Refuses a node whose head is behind the last seq acknowledged to us. */
+static int check_known_head(rsn_cli_t *cli, const head_t *head)
+{
+    const char *path = known_head_path(cli);
+    char text[32] = "";
+    uint64_t known = 0;
+    FILE *f = path ? fopen(path, "re") : NULL;
+    if (!f) {
+        return 0; /* nothing published from here yet */
+    }
+    bool ok = fgets(text, sizeof text, f) != NULL;
+    fclose(f);
+    text[strcspn(text, "\n")] = '\0';
+    if (!ok || !cli_parse_uint(text, UINT64_MAX, &known) || head->seq >= known) {
+        return 0;
+    }
+    cli_fail("the node at %s holds your feed up to seq %llu, but seq %llu was already "
+             "published (through another node?): publishing now would fork your feed; "
+             "wait until this node has caught up (if that feed is truly lost, remove %s)",
+             cli->socket_path, (unsigned long long)head->seq, (unsigned long long)known, path);
+    return RSN_ERR_BAD_SEQ;
+}
+
+/* Records SEQ as acknowledged (best effort: a failure only loses a guard). */
+static void save_known_head(rsn_cli_t *cli, uint64_t seq)
+{
+    const char *path = known_head_path(cli);
+    const char *tmp = rsn_arena_printf(cli->arena, "%s.head.tmp", cli->identity_path);
+    char text[32];
+    int n = snprintf(text, sizeof text, "%llu\n", (unsigned long long)seq);
+    if (!path || !tmp || n <= 0) {
+        return;
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return;
+    }
+    bool ok = write(fd, text, (size_t)n) == n;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+    }
+}
+
 int cli_publish(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body, uint8_t id[32])
 {
     const rsn_keypair_t *kp = NULL;
@@ -293,7 +346,8 @@ int cli_publish(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body,
         return rc;
     }
     if ((rc = fetch_head(cli, author, &head)) != 0 ||
-        (rc = settle_pending(cli, pending, author, &head)) != 0) {
+        (rc = settle_pending(cli, pending, author, &head)) != 0 ||
+        (rc = check_known_head(cli, &head)) != 0) {
         goto out;
     }
 
@@ -350,6 +404,7 @@ int cli_publish(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body,
     }
     unlink(pending);
     rsn_entry_id(id, entry_bytes, entry_len);
+    save_known_head(cli, e.seq);
 out:
     if (reply) {
         raison__api_reply__free_unpacked(reply, NULL);

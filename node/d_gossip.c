@@ -23,14 +23,18 @@
 
 #include "../common/log.h"
 #include "../crypto/crypto.h"
+#include "../crypto/merkle.h"
+#include "../crypto/note.h"
 #include "../store/keys.h"
+#include "d_audit.h"
 
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
 #define WANT_TIMEOUT_MS 5000       /* an unanswered Want is dropped after */
 #define FRAME_BYTES_SOFT (768 * 1024)
 #define HEADS_PER_FRAME 8000
-#define REQUESTS_PER_SECOND 50     /* requests a peer may make of us */
+#define REQUESTS_PER_SECOND 50     /* digests' follow-ups a peer may ask of us */
+#define WANTS_PER_SECOND 1000      /* Wants (honest peers keep one outstanding) */
 #define RECEIVE_BUDGET 64          /* frames handled per call */
 
 typedef struct {
@@ -58,6 +62,16 @@ typedef struct {
     int strikes;
     int64_t window_start_ms;
     int requests_in_window;
+    int wants_in_window;
+    /* witnessing */
+    bool witness_loaded;
+    char *held_note;     /* its latest checkpoint verified consistent */
+    uint64_t held_size;
+    uint8_t held_root[32];
+    char *pending_note;  /* a checkpoint awaiting its consistency proof */
+    uint64_t pending_size;
+    uint8_t pending_root[32];
+    char inconsistency[160];
 } peer_t;
 
 typedef struct {
@@ -90,6 +104,7 @@ struct rsn_gossip {
     size_t n_waiting;
     bool retry_waiting;
     int64_t last_round_ms;
+    rsn_audit_t *audit;
 };
 
 static int64_t mono_ms(void)
@@ -146,6 +161,8 @@ void rsn_gossip_destroy(rsn_gossip_t **self_p)
     free(self->waiting);
     for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
         free(self->peers[i].queue);
+        free(self->peers[i].held_note);
+        free(self->peers[i].pending_note);
     }
     free(self);
     *self_p = NULL;
@@ -189,19 +206,28 @@ static void strike(rsn_gossip_t *self, peer_t *p, const char *what)
     }
 }
 
-/* True when P may make one more request of us now (flood control). */
-static bool allow_request(rsn_gossip_t *self, peer_t *p)
+/* True when P may make one more request of us now (flood control): WANT
+ * says which budget it counts against. A request over budget is dropped
+ * unanswered and counted. */
+static bool allow_request_of(rsn_gossip_t *self, peer_t *p, bool want)
 {
     int64_t now = mono_ms();
     if (now - p->window_start_ms >= 1000) {
         p->window_start_ms = now;
         p->requests_in_window = 0;
+        p->wants_in_window = 0;
     }
-    if (++p->requests_in_window > REQUESTS_PER_SECOND) {
+    if (want ? ++p->wants_in_window > WANTS_PER_SECOND
+             : ++p->requests_in_window > REQUESTS_PER_SECOND) {
         strike(self, p, "too many requests");
         return false;
     }
     return true;
+}
+
+static bool allow_request(rsn_gossip_t *self, peer_t *p)
+{
+    return allow_request_of(self, p, false);
 }
 
 static void send_frame(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__FedFrame *f)
@@ -710,7 +736,7 @@ static void on_want(rsn_gossip_t *self, peer_t *p, const Raison__Want *w)
         strike(self, p, "too many ranges wanted");
         return;
     }
-    if (!allow_request(self, p)) {
+    if (!allow_request_of(self, p, true)) {
         return;
     }
     rsn_arena_t *arena = rsn_arena_new();
@@ -939,6 +965,278 @@ static void on_evidence(rsn_gossip_t *self, peer_t *p, const Raison__Evidence *e
     rsn_arena_destroy(&arena);
 }
 
+/* --- witnessing -------------------------------------------------------------- */
+
+void rsn_gossip_set_audit(rsn_gossip_t *self, rsn_audit_t *audit)
+{
+    self->audit = audit;
+}
+
+static void send_checkpoint(rsn_gossip_t *self, peer_t *p)
+{
+    const char *note = NULL;
+    uint64_t size = 0;
+    uint8_t root[32];
+    if (!self->audit || rsn_audit_latest(self->audit, &note, &size, root) < 0) {
+        return;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return;
+    }
+    Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
+    c.note = (char *)note;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
+    f.checkpoint = &c;
+    send_frame(self, p, arena, &f);
+    rsn_arena_destroy(&arena);
+}
+
+void rsn_gossip_checkpoint_signed(rsn_gossip_t *self)
+{
+    for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
+        if (self->peers[i].used && self->peers[i].linked) {
+            send_checkpoint(self, &self->peers[i]);
+        }
+    }
+}
+
+/* Verifies a checkpoint note of peer P: 0 with SIZE and ROOT. */
+static int peer_checkpoint(const peer_t *p, const char *note, uint64_t *size, uint8_t root[32])
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE], origin[RSN_NOTE_RAISON_NAME_SIZE];
+    size_t text_len = 0;
+    if (rsn_note_raison_name(p->key, name, sizeof name) < 0) {
+        return RSN_ERR_INTERNAL;
+    }
+    int rc = rsn_note_verify(note, strlen(note), name, p->key, &text_len);
+    if (rc == 0) {
+        rc = rsn_checkpoint_parse(note, text_len, origin, sizeof origin, size, root);
+    }
+    if (rc == 0 && strcmp(origin, name) != 0) {
+        rc = RSN_ERR_BAD_SIGNATURE;
+    }
+    return rc;
+}
+
+static void load_witness(rsn_gossip_t *self, peer_t *p)
+{
+    if (p->witness_loaded) {
+        return;
+    }
+    p->witness_loaded = true;
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_WITNESSED, p->key);
+    void *v = NULL;
+    size_t vl = 0;
+    if (rsn_store_get(self->store, k, kl, &v, &vl) != 0) {
+        return;
+    }
+    char *note = malloc(vl + 1);
+    if (note) {
+        memcpy(note, v, vl);
+        note[vl] = '\0';
+        if (peer_checkpoint(p, note, &p->held_size, p->held_root) == 0) {
+            p->held_note = note;
+        } else {
+            free(note);
+        }
+    }
+    rsn_store_free(v);
+}
+
+static void store_witness(rsn_gossip_t *self, peer_t *p, char *note, uint64_t size,
+                          const uint8_t root[32])
+{
+    free(p->held_note);
+    p->held_note = note;
+    p->held_size = size;
+    memcpy(p->held_root, root, 32);
+    rsn_batch_t *b = rsn_batch_new();
+    if (!b) {
+        return;
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_WITNESSED, p->key);
+    rsn_batch_put(b, k, kl, note, strlen(note));
+    if (rsn_store_write(self->store, b, false) < 0) {
+        rsn_error("witness: cannot store a peer's checkpoint");
+    }
+    rsn_batch_destroy(&b);
+}
+
+/* Stores evidence that P showed checkpoints A and B that do not fit. */
+static void store_inconsistency(rsn_gossip_t *self, peer_t *p, const char *a, const char *b,
+                                uint64_t size, const char *reason)
+{
+    char h[17];
+    snprintf(p->inconsistency, sizeof p->inconsistency, "%s", reason);
+    rsn_warn("witness: peer %s: %s (evidence kept)", hex8(h, p->key), reason);
+    rsn_arena_t *arena = rsn_arena_new();
+    rsn_batch_t *batch = rsn_batch_new();
+    if (arena && batch) {
+        Raison__WitnessEvidence ev = RAISON__WITNESS_EVIDENCE__INIT;
+        ev.peer.data = p->key;
+        ev.peer.len = 32;
+        ev.a = (char *)(a ? a : "");
+        ev.b = (char *)(b ? b : "");
+        ev.reason = (char *)reason;
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        uint8_t k[RSN_KEY_MAX];
+        size_t kl = rsn_key_1n(k, RSN_TAG_INCONSISTENT, p->key, size);
+        if (rsn_store_has(self->store, k, kl) != 0 &&
+            rsn_pack(arena, &ev.base, &bytes, &len) == 0) {
+            rsn_batch_put(batch, k, kl, bytes, len);
+            if (rsn_store_write(self->store, batch, true) < 0) {
+                rsn_error("witness: cannot store evidence");
+            }
+        }
+    }
+    rsn_batch_destroy(&batch);
+    rsn_arena_destroy(&arena);
+}
+
+static void request_consistency(rsn_gossip_t *self, peer_t *p, uint64_t old_size,
+                                uint64_t new_size)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return;
+    }
+    Raison__ConsistencyRequest cr = RAISON__CONSISTENCY_REQUEST__INIT;
+    cr.old_size = old_size;
+    cr.new_size = new_size;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST;
+    f.consistency_request = &cr;
+    send_frame(self, p, arena, &f);
+    rsn_arena_destroy(&arena);
+}
+
+static void on_checkpoint(rsn_gossip_t *self, peer_t *p, const Raison__CheckpointNote *c)
+{
+    if (!c->note || strlen(c->note) > RSN_NOTE_MAX) {
+        strike(self, p, "malformed checkpoint");
+        return;
+    }
+    load_witness(self, p);
+    uint64_t size = 0;
+    uint8_t root[32];
+    if (peer_checkpoint(p, c->note, &size, root) < 0) {
+        strike(self, p, "badly signed checkpoint");
+        store_inconsistency(self, p, p->held_note, c->note, 0,
+                            "sent a checkpoint that does not verify under its node key");
+        return;
+    }
+    char *note = strdup(c->note);
+    if (!note) {
+        return;
+    }
+    if (!p->held_note || p->held_size == 0) {
+        store_witness(self, p, note, size, root);
+        return;
+    }
+    if (size == p->held_size) {
+        if (memcmp(root, p->held_root, 32) != 0) {
+            store_inconsistency(self, p, p->held_note, note, size,
+                                "signed two different roots for one tree size");
+        }
+        free(note);
+        return;
+    }
+    if (size == 0) {
+        store_inconsistency(self, p, p->held_note, note, size,
+                            "signed an empty log after a non-empty one");
+        free(note);
+        return;
+    }
+    free(p->pending_note);
+    p->pending_note = note;
+    p->pending_size = size;
+    memcpy(p->pending_root, root, 32);
+    uint64_t lo = size < p->held_size ? size : p->held_size;
+    uint64_t hi = size < p->held_size ? p->held_size : size;
+    request_consistency(self, p, lo, hi);
+}
+
+static void on_consistency_request(rsn_gossip_t *self, peer_t *p,
+                                   const Raison__ConsistencyRequest *cr)
+{
+    if (!allow_request(self, p) || !self->audit) {
+        return;
+    }
+    const char *note = NULL;
+    uint64_t latest = 0;
+    uint8_t root[32];
+    if (rsn_audit_latest(self->audit, &note, &latest, root) < 0 || cr->new_size > latest) {
+        return;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return;
+    }
+    Raison__ProveReply *pr = NULL;
+    char why[128];
+    if (rsn_audit_prove(self->store, arena, latest, cr->old_size, cr->new_size, &pr, why,
+                        sizeof why) == 0) {
+        Raison__ConsistencyProof cp = RAISON__CONSISTENCY_PROOF__INIT;
+        cp.old_size = pr->old_size;
+        cp.new_size = pr->new_size;
+        cp.proof = pr->proof;
+        cp.n_proof = pr->n_proof;
+        Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+        f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF;
+        f.consistency_proof = &cp;
+        send_frame(self, p, arena, &f);
+    }
+    rsn_arena_destroy(&arena);
+}
+
+static void on_consistency_proof(rsn_gossip_t *self, peer_t *p, const Raison__ConsistencyProof *cp)
+{
+    if (!p->pending_note || !p->held_note) {
+        return; /* not asked for, or already settled */
+    }
+    bool newer = p->pending_size > p->held_size;
+    uint64_t lo = newer ? p->held_size : p->pending_size;
+    uint64_t hi = newer ? p->pending_size : p->held_size;
+    const uint8_t *lo_root = newer ? p->held_root : p->pending_root;
+    const uint8_t *hi_root = newer ? p->pending_root : p->held_root;
+    if (cp->old_size != lo || cp->new_size != hi) {
+        return; /* an answer to another question */
+    }
+    if (cp->n_proof > RSN_MERKLE_MAX_DEPTH) {
+        strike(self, p, "consistency proof too long");
+        return;
+    }
+    uint8_t proof[RSN_MERKLE_MAX_DEPTH][32];
+    bool shaped = true;
+    for (size_t i = 0; i < cp->n_proof; i++) {
+        shaped = shaped && cp->proof[i].len == 32;
+        if (shaped) {
+            memcpy(proof[i], cp->proof[i].data, 32);
+        }
+    }
+    int rc = shaped ? rsn_merkle_verify_consistency(lo, hi, lo_root, 32, hi_root, 32,
+                                                    (const uint8_t(*)[32])proof, cp->n_proof)
+                    : RSN_ERR_INVALID_ARG;
+    char *pending = p->pending_note;
+    p->pending_note = NULL;
+    if (rc < 0) {
+        store_inconsistency(self, p, p->held_note, pending, p->pending_size,
+                            "showed two checkpoints that no consistency proof joins");
+        free(pending);
+        return;
+    }
+    if (newer) {
+        store_witness(self, p, pending, p->pending_size, p->pending_root);
+    } else {
+        free(pending);
+    }
+}
+
 static void handle_frame(rsn_gossip_t *self, int pi, const uint8_t *bytes, size_t len)
 {
     peer_t *p = &self->peers[pi];
@@ -971,6 +1269,13 @@ static void handle_frame(rsn_gossip_t *self, int pi, const uint8_t *bytes, size_
     case RAISON__FED_FRAME__MSG_ENTRIES: on_entries(self, pi, f->entries); break;
     case RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST: on_evidence_request(self, p); break;
     case RAISON__FED_FRAME__MSG_EVIDENCE: on_evidence(self, p, f->evidence); break;
+    case RAISON__FED_FRAME__MSG_CHECKPOINT: on_checkpoint(self, p, f->checkpoint); break;
+    case RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST:
+        on_consistency_request(self, p, f->consistency_request);
+        break;
+    case RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF:
+        on_consistency_proof(self, p, f->consistency_proof);
+        break;
     default: strike(self, p, "frame carries no message"); break;
     }
     rsn_arena_destroy(&arena);
@@ -1075,6 +1380,7 @@ void rsn_gossip_tick(rsn_gossip_t *self)
             p->want_outstanding = false;
             send_hello(self, p);
             send_digest(self, p);
+            send_checkpoint(self, p);
         } else if (ev.kind == RSN_FED_EVENT_DISCONNECTED) {
             rsn_info("gossip: link to %s down", hex8(h, p->key));
             p->linked = false;
@@ -1126,6 +1432,8 @@ int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena, Raison__PeersReply 
         pi->bytes_received = info[i].bytes_in;
         pi->last_error = rsn_arena_strdup(arena, info[i].last_error);
         pi->site = (char *)"";
+        pi->checkpoint_note = (char *)"";
+        pi->inconsistency = (char *)"";
         int gi = peer_index(self, info[i].key, false);
         if (gi >= 0) {
             peer_t *p = &self->peers[gi];
@@ -1134,6 +1442,13 @@ int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena, Raison__PeersReply 
             pi->entries_received = p->entries_received;
             pi->missing = p->missing;
             pi->dropped = p->dropped;
+            load_witness(self, p);
+            pi->checkpoint_size = p->held_note ? p->held_size : 0;
+            pi->checkpoint_note = rsn_arena_strdup(arena, p->held_note ? p->held_note : "");
+            pi->inconsistency = rsn_arena_strdup(arena, p->inconsistency);
+            if (!pi->checkpoint_note || !pi->inconsistency) {
+                return RSN_ERR_NOMEM;
+            }
             if (p->last_error[0]) {
                 pi->last_error = rsn_arena_strdup(arena, p->last_error);
             }

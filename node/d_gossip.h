@@ -56,6 +56,17 @@ void rsn_gossip_tick(rsn_gossip_t *self);
 RSN_NODISCARD int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena,
                                    Raison__PeersReply **out);
 
+/* Witnessing (docs/audit.md): with AUDIT set, the node sends its latest
+ * signed checkpoint to each peer on link-up and whenever it signs one, keeps
+ * each peer's latest checkpoint verified consistent ('W'), asks for a
+ * consistency proof when a newer one arrives, and stores as evidence ('X')
+ * two checkpoints of a peer that no proof joins, or a badly signed one. */
+struct rsn_audit;
+void rsn_gossip_set_audit(rsn_gossip_t *self, struct rsn_audit *audit);
+
+/* Sends the latest signed checkpoint to every linked peer. */
+void rsn_gossip_checkpoint_signed(rsn_gossip_t *self);
+
 /* How many peers are configured, and how many linked now. */
 void rsn_gossip_counts(const rsn_gossip_t *self, uint32_t *peers, uint32_t *connected);
 

@@ -26,6 +26,7 @@
 #include "../store/store.h"
 #include "../net/fed.h"
 #include "d_api.h"
+#include "d_audit.h"
 #include "d_gossip.h"
 #include "d_ingest.h"
 #include "d_retention.h"
@@ -64,6 +65,7 @@ struct rsn_node {
     rsn_api_server_t *api;
     rsn_fed_t *fed;
     rsn_gossip_t *gossip;
+    rsn_audit_t *audit;
     char *listen;
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
@@ -230,6 +232,11 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
+    rc = rsn_audit_new(&self->audit, self->store, self->ingest, self->key);
+    if (rc < 0) {
+        goto out;
+    }
+    rsn_gossip_set_audit(self->gossip, self->audit);
     if (cfg->listen) {
         rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
     } else if (cfg->n_peers) {
@@ -263,6 +270,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->subs[i].to);
     }
     rsn_gossip_destroy(&self->gossip);
+    rsn_audit_destroy(&self->audit);
     rsn_fed_destroy(&self->fed);
     free(self->listen);
     rsn_api_server_destroy(&self->api);
@@ -582,6 +590,15 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
             handle_status(self, arena, &reply);
         } else if (req->call_case == RAISON__API_REQUEST__CALL_SUBSCRIBE) {
             handle_subscribe(self, arena, *msg, req, &reply);
+        } else if (req->call_case >= RAISON__API_REQUEST__CALL_AUDIT_KEY &&
+                   req->call_case <= RAISON__API_REQUEST__CALL_FORKS) {
+            char why[WHY_MAX] = "";
+            rc = rsn_audit_call(self->audit, arena, req, &reply, why, sizeof why);
+            if (rc < 0) {
+                rsn_api_error(arena, &reply, rc, why);
+            } else if (req->call_case == RAISON__API_REQUEST__CALL_CHECKPOINT) {
+                rsn_gossip_checkpoint_signed(self->gossip);
+            }
         } else if (req->call_case == RAISON__API_REQUEST__CALL_PEERS) {
             Raison__PeersReply *pr = NULL;
             rc = rsn_gossip_peers(self->gossip, arena, &pr);
@@ -711,6 +728,12 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         }
         flush(self);
         rsn_gossip_tick(self->gossip);
+        bool signed_now = false;
+        if (rsn_audit_tick(self->audit, false, &signed_now) < 0) {
+            rsn_error("audit: could not sign or store a checkpoint");
+        } else if (signed_now) {
+            rsn_gossip_checkpoint_signed(self->gossip);
+        }
         if (self->last_sweep_ms == 0 || now_ms() - self->last_sweep_ms >= RETENTION_EVERY_MS) {
             self->last_sweep_ms = now_ms();
             size_t erased = 0;

@@ -17,7 +17,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include <jansson.h>
+
+#include "../common/arena.h"
 #include "../common/log.h"
+#include "../store/store.h"
+#include "d_audit.h"
 #include "../crypto/crypto.h"
 #include "../crypto/keypair.h"
 #include "d_node.h"
@@ -54,6 +59,9 @@ static void usage(FILE *out)
             "usage: raisond [options]            run a node\n"
             "       raisond keygen [--data DIR] [--json]\n"
             "                                    create the node key if absent; print it\n"
+            "       raisond verify [--data DIR] [--json]\n"
+            "                                    check a STOPPED node's whole store offline\n"
+            "                                    (exit 1 when integrity is broken)\n"
             "\n"
             "options:\n"
             "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
@@ -242,6 +250,102 @@ static int keygen(const char *data, bool json)
     return 0;
 }
 
+/* raisond verify: the audit of a stopped node's folder, read directly. */
+static int verify_offline(const char *data, bool json)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node.key", data);
+    rsn_keypair_t *kp = NULL;
+    int rc = rsn_keypair_load(&kp, path, NULL);
+    if (rc < 0) {
+        fprintf(stderr, "raisond: node key %s: %s\n", path, rsn_strerror(rc));
+        return 2;
+    }
+    uint8_t key[32];
+    memcpy(key, rsn_keypair_public(kp), 32);
+    rsn_keypair_destroy(&kp);
+    snprintf(path, sizeof path, "%s/db", data);
+    rsn_store_t *store = NULL;
+    rc = rsn_store_open(&store, path);
+    if (rc == RSN_ERR_LOCKED) {
+        fprintf(stderr, "raisond: %s is in use by a running raisond: stop it, or ask it with "
+                        "`raison audit verify`\n", data);
+        return 2;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
+        return 2;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    Raison__AuditVerifyReply *r = NULL;
+    rc = arena ? rsn_audit_verify_store(store, key, arena, &r) : RSN_ERR_NOMEM;
+    rsn_store_destroy(&store);
+    if (rc < 0) {
+        fprintf(stderr, "raisond: verification could not run: %s\n", rsn_strerror(rc));
+        rsn_arena_destroy(&arena);
+        return 2;
+    }
+    if (json) {
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:b,s:I}",
+                              "entries", (json_int_t)r->entries, "signatures_ok",
+                              (json_int_t)r->signatures_ok, "bad_signatures",
+                              (json_int_t)r->bad_signatures, "chain_errors",
+                              (json_int_t)r->chain_errors, "body_mismatches",
+                              (json_int_t)r->body_mismatches, "erased", (json_int_t)r->erased,
+                              "forks", (json_int_t)r->forks, "bad_forks", (json_int_t)r->bad_forks,
+                              "rule_violations", (json_int_t)r->rule_violations, "log_size",
+                              (json_int_t)r->log_size, "log_ok", r->log_ok, "checkpoints",
+                              (json_int_t)r->checkpoints, "bad_checkpoints",
+                              (json_int_t)r->bad_checkpoints, "integrity_ok", r->integrity_ok,
+                              "elapsed_ms", (json_int_t)r->elapsed_ms);
+        json_t *list = json_array();
+        for (size_t i = 0; o && list && i < r->n_problems; i++) {
+            const Raison__AuditProblem *p = r->problems[i];
+            char hex[65];
+            json_t *id = p->id.len == 32 ? json_string(rsn_hex_encode(hex, sizeof hex,
+                                                                       p->id.data, 32))
+                                         : json_null();
+            json_array_append_new(list, json_pack("{s:s,s:o,s:I,s:s}", "kind", p->kind, "id",
+                                                  id, "index", (json_int_t)p->index, "reason",
+                                                  p->reason));
+        }
+        if (o && list) {
+            json_object_set_new(o, "problems", list);
+            json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+            printf("\n");
+        }
+        json_decref(o);
+    } else {
+        printf("entries          %llu (%llu signatures verified, %llu bad)\n",
+               (unsigned long long)r->entries, (unsigned long long)r->signatures_ok,
+               (unsigned long long)r->bad_signatures);
+        printf("chains           %llu errors\n", (unsigned long long)r->chain_errors);
+        printf("bodies           %llu mismatches, %llu erased\n",
+               (unsigned long long)r->body_mismatches, (unsigned long long)r->erased);
+        printf("forks            %llu evidences (%llu invalid)\n", (unsigned long long)r->forks,
+               (unsigned long long)r->bad_forks);
+        printf("semantic rules   %llu entries kept as evidence only\n",
+               (unsigned long long)r->rule_violations);
+        printf("log              %llu leaves, %s\n", (unsigned long long)r->log_size,
+               r->log_ok ? "consistent with its tree" : "INCONSISTENT");
+        printf("checkpoints      %llu signed (%llu contradicted)\n",
+               (unsigned long long)r->checkpoints, (unsigned long long)r->bad_checkpoints);
+        for (size_t i = 0; i < r->n_problems; i++) {
+            char hex[65] = "";
+            if (r->problems[i]->id.len == 32) {
+                rsn_hex_encode(hex, sizeof hex, r->problems[i]->id.data, 32);
+            }
+            printf("  %-10s %s%s%s\n", r->problems[i]->kind, hex, hex[0] ? ": " : "",
+                   r->problems[i]->reason);
+        }
+        printf("%s (%llu ms)\n", r->integrity_ok ? "integrity holds" : "INTEGRITY BROKEN",
+               (unsigned long long)r->elapsed_ms);
+    }
+    int status = r->integrity_ok ? 0 : 1;
+    rsn_arena_destroy(&arena);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -254,9 +358,13 @@ int main(int argc, char **argv)
     options_t o = {0};
     bool json = false;
     bool do_keygen = false;
+    bool do_verify = false;
     int first = 1;
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         do_keygen = true;
+        first = 2;
+    } else if (argc > 1 && strcmp(argv[1], "verify") == 0) {
+        do_verify = true;
         first = 2;
     }
     optind = first;
@@ -322,6 +430,10 @@ int main(int argc, char **argv)
     int status = 0;
     if (do_keygen) {
         status = keygen(o.data, json);
+        goto out;
+    }
+    if (do_verify) {
+        status = verify_offline(o.data, json);
         goto out;
     }
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
