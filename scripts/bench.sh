@@ -1,49 +1,135 @@
 #!/usr/bin/env bash
-# bench.sh — builds raison in Release and runs the ingest benchmark.
+# bench.sh — builds raison in Release and runs its benchmarks.
 #
-# Starts a raisond on a fresh data folder in a temporary directory, runs
-# tests/bench/bench_ingest against its API socket (20,000 pre-signed entries
-# of 100 authors, 512 requests in flight by default), prints the ingest rate
-# beside the raw verification rate of the same run, and stops the node.
-# Benchmarks are not tests: nothing here fails on a slow figure.
+#   scripts/bench.sh [ingest|catchup|propagation|idle|all] [ARGS...]
 #
-#   scripts/bench.sh [AUTHORS] [PER_AUTHOR] [INFLIGHT]
+# Targets (default: all, one after the other):
+#   ingest       one node, pre-signed entries published through the API
+#                (tests/bench/bench_ingest.c; ARGS: AUTHORS PER_AUTHOR INFLIGHT,
+#                default 100 200 512): ingest rate beside the raw verify rate.
+#   catchup      a node with an empty store pulls 100,000 entries of 1,000
+#                authors from a peer (bench_catchup.c; ARGS: AUTHORS PER_AUTHOR
+#                INFLIGHT): entries/s beside the raw verify rate. Target >= 0.8.
+#   propagation  10 nodes on loopback in a random connected 3-regular graph,
+#                200 posts (bench_propagation.c; ARGS: NODES POSTS DEGREE SEED):
+#                publish-to-every-node time, median and p99. Target p99 < 100 ms.
+#   idle         two nodes holding the same 10,000 authors
+#                (bench_idle.c; ARGS: AUTHORS SECONDS mutual|oneway): bytes per
+#                anti-entropy round. Target < 512.
+# ARGS go to the one target named; `all` runs every target with its defaults.
+# For backward compatibility, `scripts/bench.sh 100 200 512` (numbers first)
+# runs the ingest benchmark with those arguments.
 #
-# Environment: BUILD (build folder, default /tmp/build-raison-bench),
+# Each benchmark runs real raisond processes on a fresh folder under /tmp
+# (the programs start and stop the nodes themselves; nodes die with them),
+# and prints its figure beside a baseline measured in the same run.
+# Benchmarks are not tests: nothing here fails on a slow figure. The script
+# exits 1 only when a benchmark could not run (setup failed, a node died, a
+# catch-up stalled), after running the others.
+#
+# Environment: BUILD (build folder, default build-bench/ in the checkout),
 # JOBS (parallel build jobs, default: the number of processors).
 set -euo pipefail
 
 SOURCE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${BUILD:-/tmp/build-raison-bench}
+BUILD=${BUILD:-$SOURCE/build-bench}
 JOBS=${JOBS:-$(nproc)}
 
-cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$BUILD" --target raisond raison bench_ingest -j "$JOBS" >/dev/null
+target=all
+if [[ $# -gt 0 && ! $1 =~ ^[0-9] ]]; then
+    target=$1
+    shift
+fi
+[[ $# -gt 0 && $target == all ]] && target=ingest # numbers alone: the old usage
+case $target in
+ingest | catchup | propagation | idle | all) ;;
+*)
+    echo "usage: scripts/bench.sh [ingest|catchup|propagation|idle|all] [ARGS...]" >&2
+    exit 2
+    ;;
+esac
+if [[ $target == all && $# -gt 0 ]]; then
+    echo "bench.sh: arguments go with one target, not with all" >&2
+    exit 2
+fi
 
-T=$(mktemp -d /tmp/rsnbXXXXXX)
+cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" --target raisond raison bench_ingest bench_catchup bench_propagation \
+    bench_idle -j "$JOBS" >/dev/null
+
+WORKS=()
 NODE_PID=""
 cleanup() {
     if [[ -n $NODE_PID ]]; then
         kill -TERM "$NODE_PID" 2>/dev/null || true
         wait "$NODE_PID" 2>/dev/null || true
     fi
-    rm -rf "$T"
+    local w
+    for w in "${WORKS[@]}"; do
+        rm -rf "$w"
+    done
 }
 trap cleanup EXIT
 
-mkdir -m 700 "$T/node"
-"$BUILD/raisond" --data "$T/node" --site bench 2>"$T/node.log" &
-NODE_PID=$!
-SOCK="$T/node/raison.sock"
-deadline=$((SECONDS + 30))
-until "$BUILD/raison" --socket "$SOCK" status >/dev/null 2>&1; do
-    if ! kill -0 "$NODE_PID" 2>/dev/null || ((SECONDS >= deadline)); then
-        echo "bench.sh: raisond did not start:" >&2
-        tail -n 20 "$T/node.log" >&2
-        exit 1
-    fi
-    sleep 0.05
-done
+# new_work: a fresh short folder (API socket paths must stay under 107 bytes)
+new_work() {
+    WORK=$(mktemp -d /tmp/rsnbXXXXXX)
+    WORKS+=("$WORK")
+}
 
-echo "machine: $(nproc) processors, $(uname -sr)"
-"$BUILD/tests/bench_ingest" "$SOCK" "$@"
+run_ingest() {
+    new_work
+    mkdir -m 700 "$WORK/node"
+    "$BUILD/raisond" --data "$WORK/node" --site bench 2>"$WORK/node.log" &
+    NODE_PID=$!
+    local sock="$WORK/node/raison.sock"
+    local deadline=$((SECONDS + 30))
+    until "$BUILD/raison" --socket "$sock" status >/dev/null 2>&1; do
+        if ! kill -0 "$NODE_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+            echo "bench.sh: raisond did not start:" >&2
+            tail -n 20 "$WORK/node.log" >&2
+            return 1
+        fi
+        sleep 0.05
+    done
+    local rc=0
+    "$BUILD/tests/bench_ingest" "$sock" "$@" || rc=$?
+    kill -TERM "$NODE_PID" 2>/dev/null || true
+    wait "$NODE_PID" 2>/dev/null || true
+    NODE_PID=""
+    return "$rc"
+}
+
+run_program() {
+    local program=$1
+    shift
+    new_work
+    "$BUILD/tests/$program" "$BUILD/raisond" "$WORK" "$@"
+}
+
+run() {
+    local name=$1
+    shift
+    echo "== $name ($(date -u +%H:%M:%S), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+    case $name in
+    ingest) run_ingest "$@" ;;
+    catchup) run_program bench_catchup "$@" ;;
+    propagation) run_program bench_propagation "$@" ;;
+    idle) run_program bench_idle "$@" ;;
+    esac
+}
+
+echo "machine: $(nproc) processors, $(uname -sr); build: $BUILD (Release)"
+failed=()
+if [[ $target == all ]]; then
+    for name in ingest catchup propagation idle; do
+        run "$name" || failed+=("$name")
+        echo
+    done
+else
+    run "$target" "$@" || failed+=("$target")
+fi
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "bench.sh: could not run: ${failed[*]}" >&2
+    exit 1
+fi

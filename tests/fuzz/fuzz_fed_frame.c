@@ -295,8 +295,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rsn_counts_t c;
         rsn_ingest_counts(H.ingest, &c);
         v = victim_view(info);
-        fprintf(stderr, "fuzz_fed_frame: %zu bytes handled=%d entries=%" PRIu64 " forks=%" PRIu64
-                        " last_error=%s\n",
+        fprintf(stderr,
+                "fuzz_fed_frame: %zu bytes handled=%d entries=%" PRIu64 " forks=%" PRIu64
+                " last_error=%s\n",
                 size, v->frames_in != before, c.entries, c.forks, v->last_error);
     }
     return 0;

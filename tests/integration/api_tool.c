@@ -18,6 +18,12 @@
  *   api_tool SOCKET has ID                   exit 0 when the node holds ID
  *   api_tool SOCKET head KEY                 print seq=N id=HEX frozen=0|1
  *   api_tool SOCKET pubkey SEED              print the public key of SEED
+ *   api_tool SOCKET publish-seq1 SEED TEXT [GROUP MISSION]
+ *                                            publish entry 1 of SEED's feed: a
+ *                                            profile named TEXT, or a post of
+ *                                            TEXT in GROUP (id hex) for MISSION;
+ *                                            print id=HEX (two runs with other
+ *                                            TEXTs make a fork)
  *
  * Exit codes: 0 as expected, 1 the node answered otherwise, 2 the tool or
  * its setup failed. API_TOOL_TIMEOUT_MS in the environment bounds every wait
@@ -203,15 +209,22 @@ static signed_t make_charter(tool_t *t, const rsn_keypair_t *kp, const rsn_keypa
     return make_entry(t, kp, seq, prev, RAISON__KIND__KIND_CHARTER, &c.base);
 }
 
-static signed_t make_post(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
-                          const uint8_t group[RSN_ID_BYTES], const char *mission)
+static signed_t make_post_text(tool_t *t, const rsn_keypair_t *kp, uint64_t seq,
+                               const uint8_t *prev, const uint8_t group[RSN_ID_BYTES],
+                               const char *mission, const char *text)
 {
     Raison__Post p = RAISON__POST__INIT;
     p.group.data = (uint8_t *)group;
     p.group.len = RSN_ID_BYTES;
     p.mission = (char *)mission;
-    p.text = "a post from api_tool";
+    p.text = (char *)text;
     return make_entry(t, kp, seq, prev, RAISON__KIND__KIND_POST, &p.base);
+}
+
+static signed_t make_post(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
+                          const uint8_t group[RSN_ID_BYTES], const char *mission)
+{
+    return make_post_text(t, kp, seq, prev, group, mission, "a post from api_tool");
 }
 
 /* The code of REPLY: 0 for a result of EXPECTED_CASE, the ErrorCode of an
@@ -787,10 +800,35 @@ out:
     return rc;
 }
 
+/* Publishes seq 1 of SEED's feed: a profile named TEXT, or (GROUP_HEX not
+ * NULL) a post of TEXT in that group for MISSION. Prints its id. */
+static int run_seq1(tool_t *t, const char *seed_hex, const char *text, const char *group_hex,
+                    const char *mission)
+{
+    char hex[RSN_KEY_HEX + 1];
+    uint8_t group[RSN_ID_BYTES];
+    rsn_keypair_t *kp = key_of_seed(seed_hex);
+    signed_t s;
+
+    if (group_hex != NULL) {
+        if (rsn_key_from_hex(group, group_hex) != 0) {
+            die("GROUP is not 64 hex characters");
+        }
+        s = make_post_text(t, kp, 1, NULL, group, mission, text);
+    } else {
+        s = make_profile(t, kp, 1, NULL, text);
+    }
+    rsn_keypair_destroy(&kp);
+    int code = publish(t, &s);
+    printf("id=%s code=%d\n", rsn_hex_encode(hex, sizeof hex, s.id, RSN_ID_BYTES), code);
+    return code == 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: api_tool SOCKET raw HEXBYTES | junk N | bad CASE | "
-                    "publish-burst SEED N OUTFILE | has ID | head KEY | pubkey SEED\n");
+                    "publish-burst SEED N OUTFILE | has ID | head KEY | pubkey SEED | "
+                    "publish-seq1 SEED TEXT [GROUP MISSION]\n");
     exit(2);
 }
 
@@ -831,6 +869,9 @@ int main(int argc, char **argv)
         rc = run_has(&t, argv[3]);
     } else if (strcmp(cmd, "head") == 0) {
         rc = run_head(&t, argv[3]);
+    } else if (strcmp(cmd, "publish-seq1") == 0 && (argc == 5 || argc == 7)) {
+        rc = run_seq1(&t, argv[3], argv[4], argc == 7 ? argv[5] : NULL,
+                      argc == 7 ? argv[6] : NULL);
     } else if (strcmp(cmd, "publish-burst") == 0 && argc == 6) {
         rc = run_burst(&t, argv[3], strtol(argv[4], NULL, 10), argv[5]);
     } else {

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_fed_restart.sh — a stopped node catches up; a stopped relay resumes.
+#
+# A line a–b–c. c is stopped (SIGTERM) and a publishes 50 entries (a burst of
+# one author's profiles) and a group post; restarted, c catches up to exactly
+# a's count and shows the post. Then b, the only link between a and c, is
+# stopped; a posts again; c does not get it while b is down; restarted, b
+# relays it, and c ends with a's entries and the post.
+set -euo pipefail
+# shellcheck source=fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+
+fed_init a b c
+fed_start_peered a b
+fed_start_peered b a c
+fed_start_peered c b
+wait_connected b a
+wait_connected b c
+
+ALICE=$(as_on a alice id new 2>/dev/null)
+assert_hex64 "$ALICE" "alice's key"
+as_on a alice profile --name Alice --site paris >/dev/null
+G=$(as_on a alice --json charter new --name restart --purpose "Survive restarts" \
+    --mission "ops=Keep every site in step" --benefit "Nothing is lost" \
+    --data-policy "Kept while useful" | json 'j["group"]')
+assert_hex64 "$G" "group id"
+N=2
+wait_converged "$N" a b c
+
+# --- c is down while a publishes ---------------------------------------------------
+stop_node c
+SEED=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+AUTHOR=$("$API_TOOL" - pubkey "$SEED")
+assert_hex64 "$AUTHOR" "the burst author's key"
+"$API_TOOL" "$(node_socket a)" publish-burst "$SEED" 50 "$T/acks" >"$T/burst.out" \
+    || fail "the burst at a: $(cat "$T/burst.out")"
+assert_eq "acked=50" "$(cat "$T/burst.out")" "acks of the burst"
+N=$((N + 50))
+P1=$(as_on a alice --json post "$G" --mission ops "Posted while nantes was down" | json 'j["id"]')
+N=$((N + 1))
+assert_eq "$N" "$(st a entries)" "entries at a after the burst and the post"
+wait_entries b "$N"
+
+fed_start_peered c b
+wait_converged "$N" a b c
+wait_post c "$G" "$P1"
+assert_eq "seq=50 frozen=0" "$(head_of c "$AUTHOR" | sed 's/ id=[0-9a-f]*//')" \
+    "the burst author's head at c"
+assert_eq "$(head_of a "$AUTHOR")" "$(head_of c "$AUTHOR")" "the burst author's head, a and c"
+assert_eq "$(on a --json feed "$AUTHOR")" "$(on c --json feed "$AUTHOR")" \
+    "the burst author's feed, a and c"
+
+# --- b, the only link, is down while a posts -----------------------------------------
+stop_node b
+P2=$(as_on a alice --json post "$G" --mission ops "Posted while lyon was down" | json 'j["id"]')
+N=$((N + 1))
+assert_hex64 "$P2" "the post made while b was down"
+stays_entries c $((N - 1)) 3
+fed_start_peered b a c
+wait_converged "$N" a b c
+wait_post c "$G" "$P2"
+assert_eq "$(on a --json timeline "$G")" "$(on c --json timeline "$G")" "timelines of a and c"
+for n in a b c; do
+    assert_eq 0 "$(st "$n" forks)" "forks at $n"
+done
+fed_stop_all
+echo "test_fed_restart: ok"
