@@ -46,7 +46,9 @@
 #define FED_HANDSHAKE_MS 5000         /* a connection that never authenticates */
 #define FED_RECONNECT_IVL_MS 100
 #define FED_RECONNECT_IVL_MAX_MS 2000
-#define FED_HWM 10000            /* frames queued per link, each way */
+#define FED_HWM 64 /* frames queued per link, each way: frames are batches of up to
+                    * 256 entries, so this bounds what a peer that never reads can
+                    * make us hold (64 x a 256 KiB answer) */
 #define FED_TICK_MS 100          /* longest sleep between timer checks */
 #define FED_EVENT_QUEUE 1024     /* link events not yet taken */
 #define FED_REFUSED_SLOTS 64     /* refused keys remembered for the rate limit */
@@ -1046,6 +1048,10 @@ size_t rsn_fed_peers(const rsn_fed_t *self, rsn_fed_peer_info_t *info, size_t ma
         out->bytes_out = peer->bytes_out;
         out->dropped_out = peer->dropped_out;
         memcpy(out->last_error, peer->last_error, sizeof out->last_error);
+        if (peer->banned_until_ms != 0) {
+            /* monotonic deadline, told as wall-clock time */
+            out->banned_until_ms = wall_ms() + (peer->banned_until_ms - mono_ms());
+        }
     }
     return n;
 }

@@ -61,6 +61,7 @@ typedef struct {
     uint64_t bytes_in;
     uint64_t bytes_out;
     uint64_t dropped_out;  /* frames not sent because the peer did not read */
+    int64_t banned_until_ms; /* wall clock ms; 0 when not banned */
     char last_error[128];
 } rsn_fed_peer_info_t;
 

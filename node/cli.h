@@ -206,6 +206,7 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_watch(rsn_cli_t *cli, int argc, char **argv);
 int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv); /* cli_peers.c */
+int cli_cmd_audit(rsn_cli_t *cli, int argc, char **argv); /* cli_audit.c */
 
 /* Runs the subcommand SUB of a command family (id new, charter amend): sets
  * cli->command and cli->command_name. Returns the table entry or NULL. */

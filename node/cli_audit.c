@@ -578,6 +578,9 @@ static json_t *ordered(size_t n, const char *const *keys, json_t **values)
     json_t *o = json_object();
     for (size_t i = 0; i < n; i++) {
         if (!o || !values[i] || json_object_set_new(o, keys[i], values[i]) != 0) {
+            if (!o) {
+                json_decref(values[i]);
+            }
             json_decref(o);
             o = NULL;
             for (size_t j = i + 1; j < n; j++) {
@@ -989,7 +992,13 @@ static int vx_header(vx_t *x, const json_t *o)
     uint64_t version = 0;
     uint8_t vkey_pub[RSN_KEY_BYTES];
     int rc = 0;
-    if ((rc = members(x, o, 6, "the header")) != 0 || (rc = get_str(x, o, "type", &type, NULL)) ||
+    if ((rc = get_str(x, o, "type", &type, NULL)) != 0) {
+        return rc;
+    }
+    if (strcmp(type, "header") != 0) {
+        return bad(x, "the first line is not the header (type \"%s\")", type);
+    }
+    if ((rc = members(x, o, 6, "the header")) != 0 ||
         (rc = get_str(x, o, "format", &format, NULL)) ||
         (rc = get_uint(x, o, "version", &version)) ||
         (rc = get_hex32(x, o, "node", x->node)) || (rc = get_str(x, o, "vkey", &vkey, NULL)) ||
@@ -997,9 +1006,6 @@ static int vx_header(vx_t *x, const json_t *o)
         return rc;
     }
     node_hex = json_string_value(json_object_get(o, "node"));
-    if (strcmp(type, "header") != 0) {
-        return bad(x, "the first line is not the header (type \"%s\")", type);
-    }
     if (strcmp(format, EXPORT_FORMAT) != 0) {
         return bad(x, "format \"%s\" is not \"%s\"", format, EXPORT_FORMAT);
     }
@@ -1242,6 +1248,8 @@ static int vx_line(vx_t *x, const char *text, size_t len)
         rc = vx_fork(x, arena, o);
     } else if (strcmp(type, "checkpoint") == 0) {
         rc = vx_checkpoint(x, o);
+    } else if (strcmp(type, "header") == 0) {
+        rc = bad(x, "a second header line");
     } else {
         rc = bad(x, "unknown line type \"%s\"", type);
     }

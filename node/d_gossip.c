@@ -31,7 +31,10 @@
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
 #define WANT_TIMEOUT_MS 5000       /* an unanswered Want is dropped after */
-#define FRAME_BYTES_SOFT (768 * 1024)
+#define FRAME_BYTES_SOFT (256 * 1024)
+#define WAITING_PER_PEER (RSN_GOSSIP_BUFFER / 8) /* one peer's share of the buffer */
+#define WAITING_BYTES_MAX (16 * 1024 * 1024)     /* bytes the buffer may hold */
+#define WAITING_MS 60000                         /* a waiting entry expires after */
 #define HEADS_PER_FRAME 8000
 #define REQUESTS_PER_SECOND 50     /* digests' follow-ups a peer may ask of us */
 #define WANTS_PER_SECOND 1000      /* Wants (honest peers keep one outstanding) */
@@ -63,6 +66,7 @@ typedef struct {
     int64_t window_start_ms;
     int requests_in_window;
     int wants_in_window;
+    int64_t last_busy_ms;
     /* witnessing */
     bool witness_loaded;
     char *held_note;     /* its latest checkpoint verified consistent */
@@ -89,6 +93,7 @@ typedef struct {
     uint8_t *body;
     size_t body_len;
     bool has_body;
+    int64_t since_ms;
 } waiting_t;
 
 struct rsn_gossip {
@@ -102,6 +107,7 @@ struct rsn_gossip {
     size_t n_origins;
     waiting_t *waiting;
     size_t n_waiting;
+    size_t waiting_bytes;
     bool retry_waiting;
     int64_t last_round_ms;
     rsn_audit_t *audit;
@@ -142,6 +148,7 @@ int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
     return 0;
 }
 
+/* Frees W's copies; the callers keep the byte count. */
 static void waiting_free(waiting_t *w)
 {
     free(w->entry);
@@ -189,6 +196,25 @@ static int peer_index(rsn_gossip_t *self, const uint8_t key[32], bool create)
     return free_slot;
 }
 
+/* Drops the waiting entries that peer PI sent (it was banned). */
+static void drop_waiting_of(rsn_gossip_t *self, int pi)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < self->n_waiting; i++) {
+        waiting_t *w = &self->waiting[i];
+        if (w->peer == pi) {
+            self->waiting_bytes -= w->entry_len + w->body_len;
+            waiting_free(w);
+        } else {
+            self->waiting[j++] = *w;
+        }
+    }
+    for (size_t i = j; i < self->n_waiting; i++) {
+        memset(&self->waiting[i], 0, sizeof self->waiting[i]);
+    }
+    self->n_waiting = j;
+}
+
 /* Counts one invalid frame or entry from P; bans it past the threshold. */
 static void strike(rsn_gossip_t *self, peer_t *p, const char *what)
 {
@@ -199,6 +225,7 @@ static void strike(rsn_gossip_t *self, peer_t *p, const char *what)
         rsn_warn("gossip: peer %s keeps sending invalid data (%s): banned for %d s", hex8(h, p->key),
                  what, RSN_GOSSIP_BAN_MS / 1000);
         rsn_fed_ban(self->fed, p->key, RSN_GOSSIP_BAN_MS, what);
+        drop_waiting_of(self, (int)(p - self->peers));
         p->strikes = 0;
         p->linked = false;
         p->want_outstanding = false;
@@ -238,7 +265,15 @@ static void send_frame(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison
         return;
     }
     int rc = rsn_fed_send(self->fed, p->key, bytes, len);
-    if (rc < 0 && rc != RSN_ERR_UNAVAILABLE) {
+    if (rc == RSN_ERR_BUSY) {
+        /* its queue is full: it does not read what it asked for (one strike a
+         * second at most, so a briefly slow peer is not banned) */
+        int64_t now = mono_ms();
+        if (now - p->last_busy_ms >= 1000) {
+            p->last_busy_ms = now;
+            strike(self, p, "does not read: its queue is full");
+        }
+    } else if (rc < 0 && rc != RSN_ERR_UNAVAILABLE) {
         snprintf(p->last_error, sizeof p->last_error, "send: %s", rsn_strerror(rc));
     }
 }
@@ -806,7 +841,13 @@ static void buffer_entry(rsn_gossip_t *self, int peer, const Raison__SignedEntry
             return;
         }
     }
-    if (self->n_waiting >= RSN_GOSSIP_BUFFER) {
+    size_t mine = 0;
+    for (size_t i = 0; i < self->n_waiting; i++) {
+        mine += self->waiting[i].peer == peer;
+    }
+    size_t bytes = se->entry.len + se->body.len;
+    if (self->n_waiting >= RSN_GOSSIP_BUFFER || mine >= WAITING_PER_PEER ||
+        self->waiting_bytes + bytes > WAITING_BYTES_MAX) {
         return; /* anti-entropy will fetch it again in order */
     }
     waiting_t *w = &self->waiting[self->n_waiting];
@@ -827,6 +868,8 @@ static void buffer_entry(rsn_gossip_t *self, int peer, const Raison__SignedEntry
     }
     w->body_len = se->body.len;
     w->has_body = se->body.len > 0;
+    w->since_ms = mono_ms();
+    self->waiting_bytes += bytes;
     self->n_waiting++;
 }
 
@@ -1299,7 +1342,10 @@ static void retry_waiting(rsn_gossip_t *self)
             uint8_t id[32];
             bool frozen = false;
             bool keep = true;
-            if (rsn_ingest_effective_head(self->ingest, w->author, &seq, id, &frozen) == 0) {
+            if (mono_ms() - w->since_ms > WAITING_MS) {
+                keep = false; /* its predecessor never came */
+            } else if (rsn_ingest_effective_head(self->ingest, w->author, &seq, id, &frozen) ==
+                       0) {
                 if (w->seq <= seq || frozen) {
                     keep = false; /* held already, or the feed froze */
                 } else if (w->seq == seq + 1 && w->peer >= 0 &&
@@ -1313,6 +1359,7 @@ static void retry_waiting(rsn_gossip_t *self)
             if (keep) {
                 self->waiting[j++] = *w;
             } else {
+                self->waiting_bytes -= w->entry_len + w->body_len;
                 waiting_free(w);
             }
         }
@@ -1388,6 +1435,10 @@ void rsn_gossip_tick(rsn_gossip_t *self)
         }
     }
     int64_t now = mono_ms();
+    if (now - self->last_round_ms >= RSN_GOSSIP_ROUND_MS) {
+        self->last_round_ms = now;
+        self->retry_waiting = true; /* also expires what waited too long */
+    }
     for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
         peer_t *p = &self->peers[i];
         if (!p->used || !p->linked) {
@@ -1430,6 +1481,7 @@ int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena, Raison__PeersReply 
         pi->since = (uint64_t)info[i].since_ms;
         pi->bytes_sent = info[i].bytes_out;
         pi->bytes_received = info[i].bytes_in;
+        pi->banned_until = info[i].banned_until_ms > 0 ? (uint64_t)info[i].banned_until_ms : 0;
         pi->last_error = rsn_arena_strdup(arena, info[i].last_error);
         pi->site = (char *)"";
         pi->checkpoint_note = (char *)"";

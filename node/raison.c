@@ -66,6 +66,16 @@ static const rsn_cli_command_t commands[] = {
      "  --json: {\"listen\", \"peers\": [{key, endpoint, site, connected, since,\n"
      "          entries_sent, entries_received, missing, dropped, last_error,\n"
      "          bytes_sent, bytes_received, banned_until}]} (times: ms since epoch)\n"},
+    {"audit", cli_cmd_audit, "key | checkpoint | prove | include | verify | export | verify-export",
+     "the node's transparency log: checkpoints, proofs, verification, exports",
+     "  raison audit key                      the node's note verifier key\n"
+     "  raison audit checkpoint [--fresh]     the latest signed checkpoint\n"
+     "  raison audit prove --old N [--new M]  a consistency proof, verified here\n"
+     "  raison audit include ENTRY_ID         an inclusion proof, verified here\n"
+     "  raison audit verify                   have the node check its whole store\n"
+     "  raison audit export FILE              write the audit export (JSON Lines)\n"
+     "  raison audit verify-export FILE       check an export (no node needed)\n"
+     "  see 'raison audit SUBCOMMAND --help' and docs/audit.md\n"},
     {"watch", cli_cmd_watch, "[GROUP] [--count N] [--timeout-ms MS]",
      "print entries as they arrive (Ctrl-C to stop)",
      "  GROUP            only entries of this group (default: every entry)\n"

@@ -29,9 +29,9 @@
 
 #define VERIFY_SECONDS 2.0
 #define POLL_MS 20
-#define STALL_S 30.0   /* no new entry for this long: the catch-up stalled */
-#define LIMIT_S 300.0  /* the whole catch-up may take at most this */
-#define GAP_S 0.2      /* a pause without progress this long is counted */
+#define STALL_S 30.0  /* no new entry for this long: the catch-up stalled */
+#define LIMIT_S 300.0 /* the whole catch-up may take at most this */
+#define GAP_S 0.2     /* a pause without progress this long is counted */
 
 int main(int argc, char **argv)
 {
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
     double t_progress = t_api;
     double t_report = t_api;
     uint64_t last = 0;
-    double gaps = 0;   /* seconds spent in pauses of GAP_S or more without progress */
+    double gaps = 0; /* seconds spent in pauses of GAP_S or more without progress */
     int n_gaps = 0;
     double longest = 0;
     entries = 0;

@@ -210,10 +210,10 @@ int main(int argc, char **argv)
         order[k] = &all[k];
     }
     if (bench_node_init(&a, raisond, work, "a") != 0 ||
-        bench_node_init(&b, raisond, work, "b") != 0 ||
-        bench_node_peer(&a, &b, mutual) != 0 || bench_node_peer(&b, &a, true) != 0 ||
-        bench_node_start(&a, raisond) != 0 || bench_node_start(&b, raisond) != 0 ||
-        bench_node_connect(&a, &ca, 30) != 0 || bench_node_connect(&b, &cb, 30) != 0) {
+        bench_node_init(&b, raisond, work, "b") != 0 || bench_node_peer(&a, &b, mutual) != 0 ||
+        bench_node_peer(&b, &a, true) != 0 || bench_node_start(&a, raisond) != 0 ||
+        bench_node_start(&b, raisond) != 0 || bench_node_connect(&a, &ca, 30) != 0 ||
+        bench_node_connect(&b, &cb, 30) != 0) {
         goto out;
     }
     double fill = bench_publish_all(ca, order, authors, 512);
@@ -284,8 +284,8 @@ int main(int argc, char **argv)
            a_to_b, b_to_a, s1.b_received - s0.b_received, s1.a_received - s0.a_received);
     printf("idle cost: %.0f payload bytes per round, both ways  (target < 512)\n",
            (double)(a_to_b + b_to_a) / rounds);
-    printf("payload frames per round: A->B %.1f bytes, B->A %.1f bytes\n",
-           (double)a_to_b / rounds, (double)b_to_a / rounds);
+    printf("payload frames per round: A->B %.1f bytes, B->A %.1f bytes\n", (double)a_to_b / rounds,
+           (double)b_to_a / rounds);
     printf("the Digests alone on the wire (estimate: payload + 35 B a frame, the CURVE MESSAGE"
            " box 33 B and the ZMTP frame header 2 B, one frame each way a round): %.0f bytes"
            " per round\n",

@@ -255,8 +255,7 @@ int main(int argc, char **argv)
     memset(node, 0, sizeof node);
     memset(subs, 0, sizeof subs);
     if (argc < 3) {
-        fprintf(stderr,
-                "usage: bench_propagation RAISOND WORK [NODES] [POSTS] [DEGREE] [SEED]\n");
+        fprintf(stderr, "usage: bench_propagation RAISOND WORK [NODES] [POSTS] [DEGREE] [SEED]\n");
         return 2;
     }
     const char *raisond = argv[1];
@@ -300,8 +299,8 @@ int main(int argc, char **argv)
             diameter = dist[j] > diameter ? dist[j] : diameter;
         }
     }
-    printf("graph: %d nodes, degree %d, seed %" PRIu64 ", diameter %d hops, edges:", nodes,
-           degree, seed, diameter);
+    printf("graph: %d nodes, degree %d, seed %" PRIu64 ", diameter %d hops, edges:", nodes, degree,
+           seed, diameter);
     for (int i = 0; i < nodes; i++) {
         for (int j = i + 1; j < nodes; j++) {
             if (adj[i][j]) {
@@ -426,8 +425,10 @@ int main(int argc, char **argv)
         if (arrived < nodes) {
             lat[k] = INFINITY;
             lost++;
-            fprintf(stderr, "bench_propagation: post %zu from %s reached %d of %d nodes in %.0f"
-                            " s; missing at:", k, node[at].name, arrived, nodes, LOST_S);
+            fprintf(stderr,
+                    "bench_propagation: post %zu from %s reached %d of %d nodes in %.0f"
+                    " s; missing at:",
+                    k, node[at].name, arrived, nodes, LOST_S);
             for (int j = 0; j < nodes; j++) {
                 if (arrival[j] == 0) {
                     fprintf(stderr, " %s", node[j].name);

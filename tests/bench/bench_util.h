@@ -58,12 +58,12 @@ typedef struct {
 
 typedef struct {
     char name[32];
-    char dir[BENCH_PATH_MAX];  /* data folder */
-    char sock[BENCH_PATH_MAX]; /* API socket */
-    char log[BENCH_PATH_MAX];  /* stderr of raisond */
-    char key[RSN_KEY_HEX + 1]; /* node key in hex */
-    int port;                  /* federation listen port on 127.0.0.1 */
-    pid_t pid;                 /* 0 when not running */
+    char dir[BENCH_PATH_MAX];     /* data folder */
+    char sock[BENCH_PATH_MAX];    /* API socket */
+    char log[BENCH_PATH_MAX];     /* stderr of raisond */
+    char key[RSN_KEY_HEX + 1];    /* node key in hex */
+    int port;                     /* federation listen port on 127.0.0.1 */
+    pid_t pid;                    /* 0 when not running */
     char *peers[BENCH_MAX_PEERS]; /* --peer values, malloc'd */
     size_t n_peers;
 } bench_node_t;
@@ -224,8 +224,7 @@ static inline int bench_node_init(bench_node_t *n, const char *raisond, const ch
     memset(n, 0, sizeof *n);
     snprintf(n->name, sizeof n->name, "%s", name);
     if (snprintf(n->dir, sizeof n->dir, "%s/%s", work, name) >= (int)sizeof n->dir ||
-        snprintf(n->sock, sizeof n->sock, "%s/%s/raison.sock", work, name) >=
-            (int)sizeof n->sock ||
+        snprintf(n->sock, sizeof n->sock, "%s/%s/raison.sock", work, name) >= (int)sizeof n->sock ||
         snprintf(n->log, sizeof n->log, "%s/%s.log", work, name) >= (int)sizeof n->log) {
         fprintf(stderr, "bench: the work folder path is too long\n");
         return -1;
