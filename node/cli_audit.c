@@ -21,7 +21,9 @@
 
 #define EXPORT_FORMAT "raison-audit-export"
 #define EXPORT_VERSION 1
-#define EXPORT_PAGE 1024        /* leaves asked per LeavesRequest (the node's maximum) */
+/* leaves asked per LeavesRequest: a page of the largest entries and bodies
+ * (200 x 66 KiB) stays under the client library's 16 MiB reply limit */
+#define EXPORT_PAGE 200
 #define EXPORT_FORKS_PAGE 256   /* fork evidence asked per ForksRequest */
 #define EXPORT_MAX_PAGES 1000000 /* a node that keeps sending cursors is not followed forever */
 #define EXPORT_PROGRESS 10000   /* entries between two progress lines */

@@ -24,6 +24,12 @@
  *                                            TEXT in GROUP (id hex) for MISSION;
  *                                            print id=HEX (two runs with other
  *                                            TEXTs make a fork)
+ *   api_tool SOCKET post-at SEED GROUP MISSION TS_MS TEXT
+ *                                            publish, after SEED's head, a post
+ *                                            of TEXT in GROUP for MISSION whose
+ *                                            timestamp is TS_MS (ms since the
+ *                                            epoch; the CLI always stamps now);
+ *                                            print id=HEX code=N
  *
  * Exit codes: 0 as expected, 1 the node answered otherwise, 2 the tool or
  * its setup failed. API_TOOL_TIMEOUT_MS in the environment bounds every wait
@@ -47,6 +53,9 @@
 
 #define TIMEOUT_MS 10000
 #define BURST_WINDOW 64
+
+/* When not 0, the timestamp of every entry made (post-at); else now. */
+static uint64_t stamp_ms = 0;
 
 /* One signed entry ready to publish; its memory is in the tool's arena. */
 typedef struct {
@@ -125,7 +134,7 @@ static signed_t make_entry(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, con
         e.prev.data = (uint8_t *)prev;
         e.prev.len = RSN_ID_BYTES;
     }
-    e.timestamp = now_ms();
+    e.timestamp = stamp_ms != 0 ? stamp_ms : now_ms();
     e.kind = kind;
     e.body_hash.data = hash;
     e.body_hash.len = RSN_HASH_BYTES;
@@ -824,11 +833,46 @@ static int run_seq1(tool_t *t, const char *seed_hex, const char *text, const cha
     return code == 0 ? 0 : 1;
 }
 
+/* Publishes, after SEED's head, a post of TEXT in GROUP_HEX for MISSION
+ * stamped TS_TEXT; prints its id and the node's code. */
+static int run_post_at(tool_t *t, const char *seed_hex, const char *group_hex, const char *mission,
+                       const char *ts_text, const char *text)
+{
+    char hex[RSN_KEY_HEX + 1];
+    uint8_t group[RSN_ID_BYTES];
+    uint8_t prev[RSN_ID_BYTES];
+    uint64_t seq = 0;
+    bool frozen = false;
+    char *end = NULL;
+
+    if (rsn_key_from_hex(group, group_hex) != 0) {
+        die("GROUP is not 64 hex characters");
+    }
+    unsigned long long ts = strtoull(ts_text, &end, 10);
+    if (end == ts_text || *end != '\0' || ts == 0) {
+        die("TS_MS must be a positive number of milliseconds");
+    }
+    rsn_keypair_t *kp = key_of_seed(seed_hex);
+    int rc = query_head(t, rsn_keypair_public(kp), &seq, prev, &frozen);
+    if (rc != 0) {
+        rsn_keypair_destroy(&kp);
+        return rc;
+    }
+    stamp_ms = (uint64_t)ts;
+    signed_t s = make_post_text(t, kp, seq + 1, seq > 0 ? prev : NULL, group, mission, text);
+    stamp_ms = 0;
+    rsn_keypair_destroy(&kp);
+    int code = publish(t, &s);
+    printf("id=%s code=%d\n", rsn_hex_encode(hex, sizeof hex, s.id, RSN_ID_BYTES), code);
+    return code == 0 ? 0 : 1;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: api_tool SOCKET raw HEXBYTES | junk N | bad CASE | "
                     "publish-burst SEED N OUTFILE | has ID | head KEY | pubkey SEED | "
-                    "publish-seq1 SEED TEXT [GROUP MISSION]\n");
+                    "publish-seq1 SEED TEXT [GROUP MISSION] | "
+                    "post-at SEED GROUP MISSION TS_MS TEXT\n");
     exit(2);
 }
 
@@ -872,6 +916,8 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "publish-seq1") == 0 && (argc == 5 || argc == 7)) {
         rc = run_seq1(&t, argv[3], argv[4], argc == 7 ? argv[5] : NULL,
                       argc == 7 ? argv[6] : NULL);
+    } else if (strcmp(cmd, "post-at") == 0 && argc == 8) {
+        rc = run_post_at(&t, argv[3], argv[4], argv[5], argv[6], argv[7]);
     } else if (strcmp(cmd, "publish-burst") == 0 && argc == 6) {
         rc = run_burst(&t, argv[3], strtol(argv[4], NULL, 10), argv[5]);
     } else {

@@ -36,6 +36,15 @@
  *                         link that reads nothing
  *   probe MS              sends a Digest, exit 0 when anything comes back
  *                         within MS ms, 1 otherwise (a banned peer gets nothing)
+ *   rule-post GROUP       seq 1 of a fresh author: a post in GROUP (id hex) for
+ *                         a mission its charter lacks; valid under the feed
+ *                         rule, refused by the views; prints id= author=
+ *   checkpoint MODE       one or two CheckpointNote frames: garbage (a text
+ *                         that is no note), forged (our checkpoint's text
+ *                         changed under its signature), other-key (signed by
+ *                         another key under our name), two-roots (two
+ *                         checkpoints of size 3 with different roots, both
+ *                         signed by our node key)
  *
  * Exit codes: 0 the case ran (or the probe was answered), 1 the probe got no
  * answer, 2 the tool failed (cannot link, bad arguments). */
@@ -53,6 +62,7 @@
 #include "../../common/log.h"
 #include "../../crypto/crypto.h"
 #include "../../crypto/keypair.h"
+#include "../../crypto/note.h"
 #include "../../net/client.h"
 #include "../../net/fed.h"
 #include "../../node/d_gossip.h"
@@ -797,6 +807,94 @@ static int case_probe(tool_t *t, long ms)
     return t->frames_back > 0 ? 0 : 1;
 }
 
+/* A post for a mission GROUP's charter does not have, by a fresh author. */
+static int case_rule_post(tool_t *t, const char *group_hex)
+{
+    char hex[RSN_KEY_HEX + 1];
+    uint8_t group[32];
+    if (rsn_key_from_hex(group, group_hex) != 0) {
+        die("GROUP is not 64 hex characters");
+    }
+    Raison__Post p = RAISON__POST__INIT;
+    p.group.data = group;
+    p.group.len = 32;
+    p.mission = "no-such-mission";
+    p.text = "a post for a mission the charter does not have";
+    size_t body_len = 0;
+    uint8_t *body = pack(t->arena, &p.base, &body_len);
+    rsn_keypair_t *kp = fresh_key();
+    signed_t s = make_entry(t->arena, kp, 1, NULL, body, body_len);
+    Raison__SignedEntry *one = wire_entry(t->arena, &s);
+    send_batch(t, &one, 1);
+    pump(t, HOLD_MS);
+    printf("sent=1 id=%s", rsn_hex_encode(hex, sizeof hex, s.id, RSN_ID_BYTES));
+    printf(" author=%s\n", rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), 32));
+    rsn_keypair_destroy(&kp);
+    return 0;
+}
+
+static void send_note(tool_t *t, const char *note)
+{
+    Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
+    c.note = (char *)note;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
+    f.checkpoint = &c;
+    size_t len = 0;
+    uint8_t *frame = pack(t->arena, &f.base, &len);
+    send_frame(t, frame, len);
+}
+
+/* Signs the checkpoint (SIZE, a root of bytes FILL) under our key name with
+ * SIGNER into OUT (RSN_NOTE_MAX bytes); TEXT gets the checkpoint text. */
+static void signed_checkpoint(const tool_t *t, const rsn_keypair_t *signer, uint64_t size,
+                              uint8_t fill, char *text, size_t text_size, char *out)
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE];
+    uint8_t root[RSN_HASH_BYTES];
+    memset(root, fill, sizeof root);
+    if (rsn_note_raison_name(rsn_keypair_public(t->node), name, sizeof name) != 0 ||
+        rsn_checkpoint_text(name, size, root, text, text_size) != 0 ||
+        rsn_note_sign(signer, name, text, out, RSN_NOTE_MAX) != 0) {
+        die("cannot sign a checkpoint");
+    }
+}
+
+static int case_checkpoint(tool_t *t, const char *mode)
+{
+    char text[RSN_NOTE_RAISON_NAME_SIZE + 96];
+    char *note = grab(t->arena, RSN_NOTE_MAX);
+    int sent = 1;
+    if (strcmp(mode, "garbage") == 0) {
+        snprintf(note, RSN_NOTE_MAX, "this is no checkpoint\n\n\xe2\x80\x94 nobody AAAA\n");
+        send_note(t, note);
+    } else if (strcmp(mode, "forged") == 0) {
+        signed_checkpoint(t, t->node, 3, 0x11, text, sizeof text, note);
+        /* the root's base64 starts on the third line: change one character */
+        char *third = strchr(strchr(note, '\n') + 1, '\n') + 1;
+        third[0] = third[0] == 'A' ? 'B' : 'A';
+        send_note(t, note);
+    } else if (strcmp(mode, "other-key") == 0) {
+        rsn_keypair_t *other = fresh_key();
+        signed_checkpoint(t, other, 3, 0x11, text, sizeof text, note);
+        rsn_keypair_destroy(&other);
+        send_note(t, note);
+    } else if (strcmp(mode, "two-roots") == 0) {
+        signed_checkpoint(t, t->node, 3, 0x11, text, sizeof text, note);
+        send_note(t, note);
+        pump(t, 300);
+        char *second = grab(t->arena, RSN_NOTE_MAX);
+        signed_checkpoint(t, t->node, 3, 0x22, text, sizeof text, second);
+        send_note(t, second);
+        sent = 2;
+    } else {
+        die("checkpoint MODE is garbage, forged, other-key or two-roots");
+    }
+    pump(t, HOLD_MS);
+    printf("sent=%d checkpoints\n", sent);
+    return 0;
+}
+
 /* --- the victim's view, and fuzz seeds -------------------------------------------- */
 
 static int run_peers(const char *socket, const char *key_hex)
@@ -997,6 +1095,10 @@ int main(int argc, char **argv)
             rc = case_request_flood(&t, arg_long(argc, argv, 5, 2000));
         } else if (strcmp(c, "huge-range") == 0 && argc >= 6) {
             rc = case_huge_range(&t, argv[5]);
+        } else if (strcmp(c, "rule-post") == 0 && argc >= 6) {
+            rc = case_rule_post(&t, argv[5]);
+        } else if (strcmp(c, "checkpoint") == 0 && argc >= 6) {
+            rc = case_checkpoint(&t, argv[5]);
         } else if (strcmp(c, "probe") == 0) {
             rc = case_probe(&t, arg_long(argc, argv, 5, 3000));
         } else {
