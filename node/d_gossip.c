@@ -384,9 +384,21 @@ static void push_entries(rsn_gossip_t *self, const uint8_t (*ids)[32], size_t n)
         rsn_arena_destroy(&arena);
         return;
     }
+    /* the origins were recorded in staging order, which is commit order */
+    size_t cursor = 0;
     for (size_t i = 0; i < n; i++) {
-        origins[i] = origin_of(self, ids[i]);
-        if (load_signed(self, arena, ids[i], &all[i], &sizes[i]) < 0) {
+        origins[i] = -1;
+        if (cursor < self->n_origins && memcmp(self->origins[cursor].id, ids[i], 32) == 0) {
+            origins[i] = self->origins[cursor++].peer;
+        } else if (cursor < self->n_origins) {
+            origins[i] = origin_of(self, ids[i]);
+        }
+        all[i] = NULL;
+        bool wanted = false;
+        for (int p = 0; p < RSN_FED_MAX_PEERS && !wanted; p++) {
+            wanted = self->peers[p].used && self->peers[p].linked && origins[i] != p;
+        }
+        if (wanted && load_signed(self, arena, ids[i], &all[i], &sizes[i]) < 0) {
             all[i] = NULL;
         }
     }
@@ -475,38 +487,40 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
     if (!arena) {
         return;
     }
-    size_t n = p->n_queue < WANT_RANGES_PER_FRAME ? p->n_queue : WANT_RANGES_PER_FRAME;
-    Raison__WantRange **ranges = rsn_arena_alloc(arena, n * sizeof *ranges);
+    Raison__WantRange **ranges = rsn_arena_alloc(arena, WANT_RANGES_PER_FRAME * sizeof *ranges);
     size_t count = 0;
-    /* drop ranges already satisfied (by pushes or other peers) */
-    size_t j = 0;
-    for (size_t i = 0; i < p->n_queue; i++) {
+    /* from the front of the queue: drop the ranges already satisfied (by pushes
+     * or other peers), ask for the next ones; the rest waits unexamined */
+    size_t i = 0, j = 0;
+    for (; ranges && i < p->n_queue && count < WANT_RANGES_PER_FRAME; i++) {
         range_t *r = &p->queue[i];
         uint64_t seq = 0;
         uint8_t id[32];
         bool frozen = false;
-        if (rsn_ingest_effective_head(self->ingest, r->author, &seq, id, &frozen) == 0 &&
-            seq >= r->to && r->from > 0 && r->from <= seq && r->from != r->to) {
-            continue;
+        if (rsn_ingest_effective_head(self->ingest, r->author, &seq, id, &frozen) < 0) {
+            seq = 0;
         }
-        if (r->from <= seq && r->from != r->to) {
+        bool fork_probe = r->from == r->to && r->from == seq;
+        if (!fork_probe && seq >= r->to) {
+            continue; /* satisfied */
+        }
+        if (!fork_probe && r->from <= seq) {
             r->from = seq + 1;
         }
-        p->queue[j++] = *r;
-    }
-    p->n_queue = j;
-    for (size_t i = 0; ranges && i < p->n_queue && count < n; i++) {
         Raison__WantRange *w = rsn_arena_alloc(arena, sizeof *w);
         if (!w) {
             break;
         }
         raison__want_range__init(w);
-        w->author.data = p->queue[i].author;
+        w->author.data = rsn_arena_memdup(arena, r->author, 32);
         w->author.len = 32;
-        w->from_seq = p->queue[i].from;
-        w->to_seq = p->queue[i].to;
+        w->from_seq = r->from;
+        w->to_seq = r->to;
         ranges[count++] = w;
+        p->queue[j++] = *r;
     }
+    memmove(&p->queue[j], &p->queue[i], (p->n_queue - i) * sizeof *p->queue);
+    p->n_queue = j + (p->n_queue - i);
     if (count > 0) {
         Raison__Want want = RAISON__WANT__INIT;
         want.ranges = ranges;

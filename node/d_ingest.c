@@ -530,35 +530,6 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
     return 0;
 }
 
-/* True when a held retraction by AUTHOR asks that TARGET's body be erased. */
-static bool erase_requested(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[32],
-                            const uint8_t author[32])
-{
-    uint8_t prefix[33];
-    rsn_key_1(prefix, RSN_TAG_RETRACTION, target);
-    rsn_iter_t *it = rsn_iter_new(self->store, prefix, sizeof prefix);
-    bool erase = false;
-    if (!it) {
-        return false;
-    }
-    for (rsn_iter_first(it); rsn_iter_valid(it) && !erase; rsn_iter_next(it)) {
-        size_t kl = 0;
-        const uint8_t *key = rsn_iter_key(it, &kl);
-        if (kl != 65) {
-            continue;
-        }
-        rsn_loaded_t *r = NULL;
-        if (rsn_entry_load(self->store, arena, key + 33, &r) != 0 || !r->body ||
-            r->entry->kind != RAISON__KIND__KIND_RETRACTION) {
-            continue;
-        }
-        const Raison__Retraction *ret = r->body;
-        erase = ret->erase && memcmp(r->entry->author.data, author, 32) == 0;
-    }
-    rsn_iter_destroy(&it);
-    return erase;
-}
-
 /* The author of entry TARGET (staged or stored), into AUTHOR. */
 static int author_of(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[32],
                      uint8_t author[32])
@@ -690,7 +661,9 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     }
     kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
     rsn_batch_put(self->batch, k, kl, packed, packed_len);
-    if (has_body && !erase_requested(self, arena, id, e->author.data)) {
+    /* no retraction can be held before its target: it is a later entry of
+     * the same feed, and feeds are accepted in order */
+    if (has_body) {
         kl = rsn_key_1(k, RSN_TAG_BODY, id);
         rsn_batch_put(self->batch, k, kl, body_bytes, body_len);
     }

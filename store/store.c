@@ -74,6 +74,8 @@ int rsn_store_open(rsn_store_t **out, const char *dir)
     leveldb_options_set_paranoid_checks(self->options, 0);
     leveldb_options_set_cache(self->options, self->cache);
     leveldb_options_set_write_buffer_size(self->options, STORE_WRITE_BUFFER_BYTES);
+    /* entries are hashes, keys and signatures: compression costs CPU, saves little */
+    leveldb_options_set_compression(self->options, leveldb_no_compression);
     leveldb_readoptions_set_fill_cache(self->read, 1);
     leveldb_writeoptions_set_sync(self->write_async, 0);
     leveldb_writeoptions_set_sync(self->write_sync, 1);
