@@ -48,7 +48,7 @@
 #define FED_RECONNECT_IVL_MAX_MS 2000
 #define FED_HWM 64 /* frames queued per link, each way: frames are batches of up to
                     * 256 entries, so this bounds what a peer that never reads can
-                    * make us hold (64 x a 256 KiB answer) */
+                    * make us hold (64 x a 512 KiB answer) */
 #define FED_TICK_MS 100          /* longest sleep between timer checks */
 #define FED_EVENT_QUEUE 1024     /* link events not yet taken */
 #define FED_REFUSED_SLOTS 64     /* refused keys remembered for the rate limit */

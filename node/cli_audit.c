@@ -24,9 +24,9 @@
 /* leaves asked per LeavesRequest: a page of the largest entries and bodies
  * (200 x 66 KiB) stays under the client library's 16 MiB reply limit */
 #define EXPORT_PAGE 200
-#define EXPORT_FORKS_PAGE 256   /* fork evidence asked per ForksRequest */
+#define EXPORT_FORKS_PAGE 256    /* fork evidence asked per ForksRequest */
 #define EXPORT_MAX_PAGES 1000000 /* a node that keeps sending cursors is not followed forever */
-#define EXPORT_PROGRESS 10000   /* entries between two progress lines */
+#define EXPORT_PROGRESS 10000    /* entries between two progress lines */
 #define EXPORT_LINE_MAX (256 * 1024)
 #define VERIFY_TIMEOUT_MS (10 * 60 * 1000)
 #define JSON_LINE_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
@@ -324,12 +324,12 @@ static int audit_prove(rsn_cli_t *cli, int argc, char **argv)
         goto out;
     }
     if (cli->json) {
-        st = cli_json_print(
-            json_pack("{s:I,s:I,s:o,s:o,s:o}", "old_size", (json_int_t)p->old_size, "new_size",
-                      (json_int_t)p->new_size, "old_root", json_b64(p->old_root.data, 32),
-                      "new_root", json_b64(p->new_root.data, 32), "proof",
-                      json_b64_list(p->proof, p->n_proof)),
-            false);
+        st = cli_json_print(json_pack("{s:I,s:I,s:o,s:o,s:o}", "old_size", (json_int_t)p->old_size,
+                                      "new_size", (json_int_t)p->new_size, "old_root",
+                                      json_b64(p->old_root.data, 32), "new_root",
+                                      json_b64(p->new_root.data, 32), "proof",
+                                      json_b64_list(p->proof, p->n_proof)),
+                            false);
         goto out;
     }
     printf("old tree  size %-10llu root %s\n", (unsigned long long)p->old_size,
@@ -415,10 +415,9 @@ static int audit_include(rsn_cli_t *cli, int argc, char **argv)
     }
     if (cli->json) {
         st = cli_json_print(
-            json_pack("{s:I,s:I,s:o,s:o,s:o}", "leaf_index", (json_int_t)p->leaf_index,
-                      "tree_size", (json_int_t)p->tree_size, "root", json_b64(p->root.data, 32),
-                      "leaf_hash", json_b64(leaf, sizeof leaf), "proof",
-                      json_b64_list(p->proof, p->n_proof)),
+            json_pack("{s:I,s:I,s:o,s:o,s:o}", "leaf_index", (json_int_t)p->leaf_index, "tree_size",
+                      (json_int_t)p->tree_size, "root", json_b64(p->root.data, 32), "leaf_hash",
+                      json_b64(leaf, sizeof leaf), "proof", json_b64_list(p->proof, p->n_proof)),
             false);
         goto out;
     }
@@ -491,9 +490,8 @@ static json_t *json_verify(const Raison__AuditVerifyReply *v)
 
 static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
 {
-    printf("entries          %llu (signatures ok %llu, bad %llu)\n",
-           (unsigned long long)v->entries, (unsigned long long)v->signatures_ok,
-           (unsigned long long)v->bad_signatures);
+    printf("entries          %llu (signatures ok %llu, bad %llu)\n", (unsigned long long)v->entries,
+           (unsigned long long)v->signatures_ok, (unsigned long long)v->bad_signatures);
     printf("chain errors     %llu\n", (unsigned long long)v->chain_errors);
     printf("body mismatches  %llu (erased bodies %llu)\n", (unsigned long long)v->body_mismatches,
            (unsigned long long)v->erased);
@@ -596,8 +594,8 @@ static json_t *ordered(size_t n, const char *const *keys, json_t **values)
 
 static json_t *entry_line(const Raison__Leaf *leaf, const Raison__Entry *e)
 {
-    static const char *const keys[] = {"type", "index",     "id",  "author", "seq",
-                                       "entry", "signature", "body"};
+    static const char *const keys[] = {"type", "index", "id",        "author",
+                                       "seq",  "entry", "signature", "body"};
     const Raison__SignedEntry *se = leaf->signed_entry;
     /* an absent body is an erased one, unless the entry's body is empty */
     bool erased = se->body.len == 0 && e->body_size != 0;
@@ -628,8 +626,11 @@ static json_t *fork_line(const Raison__ForkEvidence *f)
 {
     static const char *const keys[] = {"type", "author", "seq", "a", "b"};
     json_t *values[] = {
-        json_string("fork"),     cli_json_hex(f->author.data, f->author.len),
-        json_integer((json_int_t)f->seq), half_line(f->a), half_line(f->b),
+        json_string("fork"),
+        cli_json_hex(f->author.data, f->author.len),
+        json_integer((json_int_t)f->seq),
+        half_line(f->a),
+        half_line(f->b),
     };
     return ordered(5, keys, values);
 }
@@ -784,8 +785,11 @@ static int audit_export(rsn_cli_t *cli, int argc, char **argv)
     }
     static const char *const hkeys[] = {"type", "format", "version", "node", "vkey", "tree_size"};
     json_t *hvalues[] = {
-        json_string("header"), json_string(EXPORT_FORMAT), json_integer(EXPORT_VERSION),
-        json_string(name + strlen(RSN_NOTE_ORIGIN_PREFIX)), json_string(vkey),
+        json_string("header"),
+        json_string(EXPORT_FORMAT),
+        json_integer(EXPORT_VERSION),
+        json_string(name + strlen(RSN_NOTE_ORIGIN_PREFIX)),
+        json_string(vkey),
         json_integer((json_int_t)size),
     };
     if (write_line(f, ordered(6, hkeys, hvalues)) != 0) {
@@ -928,8 +932,7 @@ static int members(const vx_t *x, const json_t *obj, size_t n, const char *what)
     return 0;
 }
 
-static int get_str(const vx_t *x, const json_t *obj, const char *key, const char **out,
-                   size_t *len)
+static int get_str(const vx_t *x, const json_t *obj, const char *key, const char **out, size_t *len)
 {
     const json_t *v = json_object_get(obj, key);
     if (!json_is_string(v)) {
@@ -1002,8 +1005,8 @@ static int vx_header(vx_t *x, const json_t *o)
     }
     if ((rc = members(x, o, 6, "the header")) != 0 ||
         (rc = get_str(x, o, "format", &format, NULL)) ||
-        (rc = get_uint(x, o, "version", &version)) ||
-        (rc = get_hex32(x, o, "node", x->node)) || (rc = get_str(x, o, "vkey", &vkey, NULL)) ||
+        (rc = get_uint(x, o, "version", &version)) || (rc = get_hex32(x, o, "node", x->node)) ||
+        (rc = get_str(x, o, "vkey", &vkey, NULL)) ||
         (rc = get_uint(x, o, "tree_size", &x->tree_size))) {
         return rc;
     }
@@ -1106,8 +1109,8 @@ static int vx_entry(vx_t *x, rsn_arena_t *arena, const json_t *o)
     }
     if (head->seq + 1 != seq) {
         return bad(x, "author %.12s... jumps from seq %llu to %llu (the chain is broken)",
-                   json_string_value(json_object_get(o, "author")),
-                   (unsigned long long)head->seq, (unsigned long long)seq);
+                   json_string_value(json_object_get(o, "author")), (unsigned long long)head->seq,
+                   (unsigned long long)seq);
     }
     if (seq > 1 && (e->prev.len != RSN_ID_BYTES || memcmp(e->prev.data, head->id, 32) != 0)) {
         return bad(x, "prev is not the id of the author's entry seq %llu",

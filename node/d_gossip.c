@@ -31,7 +31,7 @@
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
 #define WANT_TIMEOUT_MS 5000       /* an unanswered Want is dropped after */
-#define FRAME_BYTES_SOFT (256 * 1024)
+#define FRAME_BYTES_SOFT (512 * 1024)
 #define WAITING_PER_PEER (RSN_GOSSIP_BUFFER / 8) /* one peer's share of the buffer */
 #define WAITING_BYTES_MAX (16 * 1024 * 1024)     /* bytes the buffer may hold */
 #define WAITING_MS 60000                         /* a waiting entry expires after */

@@ -25,7 +25,7 @@
 #include "d_ingest.h"
 
 #define RSN_GOSSIP_ROUND_MS 2000   /* anti-entropy digest period */
-#define RSN_GOSSIP_BATCH 256       /* entries per EntryBatch frame */
+#define RSN_GOSSIP_BATCH 1024      /* entries per EntryBatch frame */
 #define RSN_GOSSIP_BUFFER 4096     /* entries waiting for a predecessor */
 #define RSN_GOSSIP_BAN_MS 30000    /* penalty of a peer that keeps misbehaving */
 #define RSN_GOSSIP_BAN_AFTER 20    /* invalid frames or entries before a ban */

@@ -35,7 +35,8 @@ typedef struct {
     uint64_t seq;
 } frozen_t;
 
-#define VERIFIED_SLOTS 1024 /* power of two, twice RSN_INGEST_BATCH_MAX */
+#define VERIFIED_SLOTS 4096 /* power of two, twice RSN_INGEST_BATCH_MAX */
+#define STAGED_SLOTS 4096  /* power of two, twice RSN_INGEST_BATCH_MAX */
 
 typedef struct {
     bool used;
@@ -51,10 +52,12 @@ struct rsn_ingest {
     rsn_batch_t *batch;
     rsn_arena_t *batch_arena; /* lives as long as the staged batch */
     staged_t staged[RSN_INGEST_BATCH_MAX];
+    int16_t staged_slots[STAGED_SLOTS]; /* staged ids by hash: index in staged, -1 free */
     size_t n_staged;
     frozen_t frozen[RSN_INGEST_BATCH_MAX];
     size_t n_frozen;
     size_t n_evidence;
+    bool any_frozen;      /* a feed is frozen (staged or stored): look it up */
     rsn_counts_t counts;  /* as committed */
     rsn_counts_t pending; /* as staged */
     uint8_t (*committed)[32];
@@ -124,6 +127,7 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
     self->batch = rsn_batch_new();
     self->batch_arena = rsn_arena_new();
     self->verified = calloc(VERIFIED_SLOTS, sizeof(verified_t));
+    memset(self->staged_slots, 0xff, sizeof self->staged_slots);
     if (!self->batch || !self->batch_arena || !self->verified) {
         rsn_ingest_destroy(&self);
         return RSN_ERR_NOMEM;
@@ -251,6 +255,9 @@ static int head_of(rsn_ingest_t *self, const uint8_t author[32], uint64_t *seq, 
 /* The seq from which AUTHOR's feed is frozen (staged or stored), or 0. */
 static uint64_t frozen_from(rsn_ingest_t *self, const uint8_t author[32])
 {
+    if (!self->any_frozen) {
+        return 0; /* the common case: no fork was ever seen */
+    }
     uint64_t seq = 0;
     for (size_t i = 0; i < self->n_frozen; i++) {
         if (memcmp(self->frozen[i].author, author, 32) == 0 &&
@@ -273,14 +280,31 @@ static uint64_t frozen_from(rsn_ingest_t *self, const uint8_t author[32])
     return seq;
 }
 
+static size_t staged_slot(const uint8_t id[32])
+{
+    return ((size_t)id[2] | (size_t)id[3] << 8) & (STAGED_SLOTS - 1);
+}
+
 static bool is_staged(const rsn_ingest_t *self, const uint8_t id[32])
 {
-    for (size_t i = 0; i < self->n_staged; i++) {
-        if (memcmp(self->staged[i].id, id, 32) == 0) {
+    for (size_t i = staged_slot(id);; i = (i + 1) & (STAGED_SLOTS - 1)) {
+        int16_t at = self->staged_slots[i];
+        if (at < 0) {
+            return false;
+        }
+        if (memcmp(self->staged[at].id, id, 32) == 0) {
             return true;
         }
     }
-    return false;
+}
+
+static void staged_index(rsn_ingest_t *self, size_t at)
+{
+    size_t i = staged_slot(self->staged[at].id);
+    while (self->staged_slots[i] >= 0) {
+        i = (i + 1) & (STAGED_SLOTS - 1);
+    }
+    self->staged_slots[i] = (int16_t)at;
 }
 
 /* Finds the entry held for (AUTHOR, SEQ): staged or stored. Fills the
@@ -416,6 +440,14 @@ static int toggle_contribution(rsn_ingest_t *self, const uint8_t author[32])
 static int load_buckets(rsn_ingest_t *self)
 {
     memset(self->pending_buckets, 0, sizeof self->pending_buckets);
+    uint8_t ztag = RSN_TAG_FROZEN;
+    rsn_iter_t *z = rsn_iter_new(self->store, &ztag, 1);
+    if (!z) {
+        return RSN_ERR_NOMEM;
+    }
+    rsn_iter_first(z);
+    self->any_frozen = rsn_iter_valid(z);
+    rsn_iter_destroy(&z);
     const uint8_t tags[2] = {RSN_TAG_HEAD, RSN_TAG_FROZEN};
     for (int t = 0; t < 2; t++) {
         rsn_iter_t *it = rsn_iter_new(self->store, &tags[t], 1);
@@ -515,6 +547,7 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
         kl = rsn_key_1(k, RSN_TAG_FROZEN, author);
         rsn_batch_put(self->batch, k, kl, v, 8);
     }
+    self->any_frozen = true;
     memcpy(self->frozen[self->n_frozen].author, author, 32);
     self->frozen[self->n_frozen].seq = seq; /* the evidence key; frozen_from takes the min */
     self->n_frozen++;
@@ -702,8 +735,9 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     if (body) {
         stage_indexes(self, arena, e, body, id);
     }
-    staged_t *s = &self->staged[self->n_staged++];
+    staged_t *s = &self->staged[self->n_staged];
     memcpy(s->id, id, 32);
+    staged_index(self, self->n_staged++);
     memcpy(s->author, e->author.data, 32);
     s->seq = e->seq;
     s->entry = rsn_arena_memdup(self->batch_arena, entry, entry_len);
@@ -888,6 +922,7 @@ static void reset_batch(rsn_ingest_t *self)
     rsn_arena_destroy(&self->batch_arena);
     self->batch_arena = rsn_arena_new();
     self->n_staged = 0;
+    memset(self->staged_slots, 0xff, sizeof self->staged_slots);
     self->n_frozen = 0;
     self->n_evidence = 0;
 }

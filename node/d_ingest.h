@@ -24,7 +24,7 @@
 typedef struct rsn_ingest rsn_ingest_t;
 
 /* Most entries one batch may stage before it must be committed. */
-#define RSN_INGEST_BATCH_MAX 512
+#define RSN_INGEST_BATCH_MAX 2048
 
 typedef struct {
     uint8_t id[32];

@@ -19,6 +19,7 @@ struct rsn_store {
     leveldb_t *db;
     leveldb_options_t *options;
     leveldb_cache_t *cache;
+    leveldb_filterpolicy_t *filter;
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *write_async;
     leveldb_writeoptions_t *write_sync;
@@ -64,15 +65,20 @@ int rsn_store_open(rsn_store_t **out, const char *dir)
     }
     self->options = leveldb_options_create();
     self->cache = leveldb_cache_create_lru(STORE_CACHE_BYTES);
+    /* most lookups on the write path miss (is this id held? is this feed
+     * frozen?): a Bloom filter answers those without reading a block */
+    self->filter = leveldb_filterpolicy_create_bloom(10);
     self->read = leveldb_readoptions_create();
     self->write_async = leveldb_writeoptions_create();
     self->write_sync = leveldb_writeoptions_create();
-    if (!self->options || !self->cache || !self->read || !self->write_async || !self->write_sync) {
+    if (!self->options || !self->cache || !self->filter || !self->read || !self->write_async ||
+        !self->write_sync) {
         goto out;
     }
     leveldb_options_set_create_if_missing(self->options, 1);
     leveldb_options_set_paranoid_checks(self->options, 0);
     leveldb_options_set_cache(self->options, self->cache);
+    leveldb_options_set_filter_policy(self->options, self->filter);
     leveldb_options_set_write_buffer_size(self->options, STORE_WRITE_BUFFER_BYTES);
     /* entries are hashes, keys and signatures: compression costs CPU, saves little */
     leveldb_options_set_compression(self->options, leveldb_no_compression);
@@ -118,6 +124,9 @@ void rsn_store_destroy(rsn_store_t **self_p)
     }
     if (self->cache) {
         leveldb_cache_destroy(self->cache);
+    }
+    if (self->filter) {
+        leveldb_filterpolicy_destroy(self->filter);
     }
     if (self->read) {
         leveldb_readoptions_destroy(self->read);
