@@ -18,6 +18,7 @@
 #define LEAVES_MAX 1024
 #define FORKS_MAX 256
 #define VERIFY_CHUNK 512
+#define LEAVES_BYTES_MAX (4 * 1024 * 1024) /* a page of leaves stays under this */
 
 struct rsn_audit {
     rsn_store_t *store;
@@ -29,6 +30,8 @@ struct rsn_audit {
     uint8_t root[32];
     bool have;
     int64_t signed_ms;
+    bool stuck;          /* the checkpoint stored at STUCK_SIZE does not verify */
+    uint64_t stuck_size;
 };
 
 static int64_t mono_ms(void)
@@ -138,7 +141,7 @@ int rsn_audit_tick(rsn_audit_t *self, bool force, bool *signed_now)
     uint64_t size = 0;
     uint8_t root[32];
     rsn_ingest_log_root(self->ingest, &size, root);
-    if (self->have && size == self->size) {
+    if ((self->have && size == self->size) || (self->stuck && size == self->stuck_size)) {
         return 0;
     }
     if (!force && self->have && mono_ms() - self->signed_ms < RSN_CHECKPOINT_EVERY_MS) {
@@ -168,6 +171,18 @@ int rsn_audit_tick(rsn_audit_t *self, bool force, bool *signed_now)
     }
     uint8_t k[9];
     size_t kl = rsn_key_n(k, RSN_TAG_CHECKPOINT, size);
+    if (rsn_store_has(self->store, k, kl) == 0) {
+        /* a checkpoint is never rewritten: if the stored one does not verify
+         * (altered behind our back), it stays as it is for the audit to see */
+        rsn_batch_destroy(&batch);
+        free(note);
+        rsn_error("audit: a checkpoint for size %llu is already stored but does not verify; "
+                  "left as is for `raison audit verify`",
+                  (unsigned long long)size);
+        self->stuck = true;
+        self->stuck_size = size;
+        return 0;
+    }
     rsn_batch_put(batch, k, kl, note, strlen(note));
     rc = rsn_store_write(self->store, batch, true);
     rsn_batch_destroy(&batch);
@@ -387,7 +402,8 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
         return RSN_ERR_NOMEM;
     }
     uint64_t i = q->from_index;
-    for (; i < end && r->n_leaves < limit; i++) {
+    size_t bytes = 0;
+    for (; i < end && r->n_leaves < limit && bytes < LEAVES_BYTES_MAX; i++) {
         uint8_t k[9];
         size_t kl = rsn_key_n(k, RSN_TAG_LEAF, i);
         void *v = NULL;
@@ -411,6 +427,7 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
             return bad(why, why_size, RSN_ERR_INTERNAL, "a logged entry is unreadable");
         }
         r->leaves[r->n_leaves++] = leaf;
+        bytes += leaf->signed_entry->entry.len + leaf->signed_entry->body.len + 128;
     }
     r->next_index = i < end ? i : 0;
     reply->result_case = RAISON__API_REPLY__RESULT_LEAVES;

@@ -44,6 +44,7 @@ typedef struct {
     uint8_t author[32];
     uint64_t from;
     uint64_t to;
+    bool probe; /* asks for an entry at a height we hold: the other branch of a fork */
 } range_t;
 
 typedef struct {
@@ -500,7 +501,18 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
         if (rsn_ingest_effective_head(self->ingest, r->author, &seq, id, &frozen) < 0) {
             seq = 0;
         }
-        bool fork_probe = r->from == r->to && r->from == seq;
+        bool fork_probe = r->probe && !frozen;
+        if (r->probe && frozen) {
+            continue; /* the fork is known now */
+        }
+        uint64_t fork_at = frozen ? rsn_ingest_frozen_at(self->ingest, r->author) : 0;
+        if (fork_at && r->to >= fork_at) {
+            /* nothing from the fork on is accepted: want only what precedes it */
+            if (fork_at <= 1 || r->from > fork_at - 1) {
+                continue;
+            }
+            r->to = fork_at - 1;
+        }
         if (!fork_probe && seq >= r->to) {
             continue; /* satisfied */
         }
@@ -517,7 +529,9 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
         w->from_seq = r->from;
         w->to_seq = r->to;
         ranges[count++] = w;
-        p->queue[j++] = *r;
+        if (!r->probe) {
+            p->queue[j++] = *r; /* kept until satisfied; a probe is asked once */
+        }
     }
     memmove(&p->queue[j], &p->queue[i], (p->n_queue - i) * sizeof *p->queue);
     p->n_queue = j + (p->n_queue - i);
@@ -535,10 +549,11 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
     rsn_arena_destroy(&arena);
 }
 
-static void queue_range(peer_t *p, const uint8_t author[32], uint64_t from, uint64_t to)
+static void queue_range(peer_t *p, const uint8_t author[32], uint64_t from, uint64_t to,
+                        bool probe)
 {
     for (size_t i = 0; i < p->n_queue; i++) {
-        if (memcmp(p->queue[i].author, author, 32) == 0) {
+        if (memcmp(p->queue[i].author, author, 32) == 0 && p->queue[i].probe == probe) {
             if (from < p->queue[i].from) {
                 p->queue[i].from = from;
             }
@@ -561,6 +576,7 @@ static void queue_range(peer_t *p, const uint8_t author[32], uint64_t from, uint
     memcpy(r->author, author, 32);
     r->from = from;
     r->to = to;
+    r->probe = probe;
 }
 
 /* --- handlers ------------------------------------------------------------- */
@@ -766,11 +782,14 @@ static void on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h)
         if (rsn_ingest_effective_head(self->ingest, their->author.data, &seq, id, &frozen) < 0) {
             continue;
         }
-        if (their->seq > seq) {
-            queue_range(p, their->author.data, seq + 1, their->seq);
-        } else if (their->seq == seq && seq > 0 && memcmp(their->id.data, id, 32) != 0) {
+        uint64_t fork_at = frozen ? rsn_ingest_frozen_at(self->ingest, their->author.data) : 0;
+        uint64_t want_to = fork_at && their->seq >= fork_at ? fork_at - 1 : their->seq;
+        if (want_to > seq) {
+            queue_range(p, their->author.data, seq + 1, want_to, false);
+        } else if (!frozen && their->seq == seq && seq > 0 &&
+                   memcmp(their->id.data, id, 32) != 0) {
             /* same height, another entry: fetch it to get the fork evidence */
-            queue_range(p, their->author.data, seq, seq);
+            queue_range(p, their->author.data, seq, seq, true);
         } else if (their->seq < seq) {
             missing += seq - their->seq;
         }
@@ -948,10 +967,10 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
                     if (rc == RSN_ERR_BAD_SEQ) {
                         /* ahead of its predecessor: wait for it, and ask */
                         buffer_entry(self, pi, se, e->author.data, e->seq);
-                        queue_range(p, e->author.data, seq + 1, e->seq - 1);
+                        queue_range(p, e->author.data, seq + 1, e->seq - 1, false);
                     } else {
                         /* another branch below: fetch it to learn the fork */
-                        queue_range(p, e->author.data, seq ? seq : 1, e->seq - 1);
+                        queue_range(p, e->author.data, seq ? seq : 1, e->seq - 1, seq > 0);
                     }
                 }
             }
@@ -959,6 +978,9 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
     }
     if (!b->push) {
         p->want_outstanding = false;
+        if (b->n_entries == 0) {
+            p->n_queue = 0; /* it holds nothing of what we asked: the next round says more */
+        }
     }
     rsn_arena_destroy(&arena);
 }

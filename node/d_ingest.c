@@ -1139,3 +1139,8 @@ void rsn_ingest_log_root(const rsn_ingest_t *self, uint64_t *size, uint8_t root[
     *size = rsn_merkle_frontier_size(&self->frontier);
     rsn_merkle_frontier_root(&self->frontier, root);
 }
+
+uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32])
+{
+    return frozen_from(self, author);
+}

@@ -141,6 +141,10 @@ void rsn_ingest_root(const rsn_ingest_t *self, uint8_t root[32]);
 RSN_NODISCARD int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t author[32],
                                             uint64_t *seq, uint8_t id[32], bool *frozen);
 
+/* The seq from which AUTHOR's feed is frozen by a fork (committed or
+ * staged), or 0 when it is not. */
+uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32]);
+
 /* Checks fork evidence received from a peer (a serialized ForkEvidence: two
  * different headers for one (author, seq), both signed by the author) and
  * stages it, freezing the feed. 0 (staged, or already held);

@@ -873,9 +873,8 @@ static const char *post_problem(ctx_t *x, const rsn_group_t *g, const rsn_loaded
     if (parent->entry->kind != RAISON__KIND__KIND_POST) {
         return "it replies to an entry that is not a post";
     }
-    if (!entry_shown(x->store, x->arena, parent)) {
-        return "it replies to a post that was withdrawn";
-    }
+    /* a parent withdrawn or erased later leaves its replies standing: they
+     * kept the rules when they were written */
     if (!post_in_group(x, g, parent)) {
         return "it replies to a post of another group";
     }
