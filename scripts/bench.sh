@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — builds raison in Release and runs its benchmarks.
 #
-#   scripts/bench.sh [ingest|catchup|propagation|idle|all] [ARGS...]
+#   scripts/bench.sh [ingest|catchup|propagation|idle|audit|all] [ARGS...]
 #
 # Targets (default: all, one after the other):
 #   ingest       one node, pre-signed entries published through the API
@@ -16,6 +16,12 @@
 #   idle         two nodes holding the same 10,000 authors
 #                (bench_idle.c; ARGS: AUTHORS SECONDS mutual|oneway): bytes per
 #                anti-entropy round. Target < 512.
+#   audit        `audit verify` of a node holding 100,000 entries of 1,000
+#                authors, online (the API call) and offline (raisond verify of
+#                the stopped node), beside the raw verify rate (target >= 0.8);
+#                then checkpoint signing, consistency and inclusion proofs on a
+#                real store of 1,000,000 leaves, in microseconds (bench_audit.c;
+#                ARGS: AUTHORS PER_AUTHOR INFLIGHT LEAVES RUNS).
 # ARGS go to the one target named; `all` runs every target with its defaults.
 # For backward compatibility, `scripts/bench.sh 100 200 512` (numbers first)
 # runs the ingest benchmark with those arguments.
@@ -42,9 +48,9 @@ if [[ $# -gt 0 && ! $1 =~ ^[0-9] ]]; then
 fi
 [[ $# -gt 0 && $target == all ]] && target=ingest # numbers alone: the old usage
 case $target in
-ingest | catchup | propagation | idle | all) ;;
+ingest | catchup | propagation | idle | audit | all) ;;
 *)
-    echo "usage: scripts/bench.sh [ingest|catchup|propagation|idle|all] [ARGS...]" >&2
+    echo "usage: scripts/bench.sh [ingest|catchup|propagation|idle|audit|all] [ARGS...]" >&2
     exit 2
     ;;
 esac
@@ -55,7 +61,7 @@ fi
 
 cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" --target raisond raison bench_ingest bench_catchup bench_propagation \
-    bench_idle -j "$JOBS" >/dev/null
+    bench_idle bench_audit -j "$JOBS" >/dev/null
 
 WORKS=()
 NODE_PID=""
@@ -116,13 +122,14 @@ run() {
     catchup) run_program bench_catchup "$@" ;;
     propagation) run_program bench_propagation "$@" ;;
     idle) run_program bench_idle "$@" ;;
+    audit) run_program bench_audit "$@" ;;
     esac
 }
 
 echo "machine: $(nproc) processors, $(uname -sr); build: $BUILD (Release)"
 failed=()
 if [[ $target == all ]]; then
-    for name in ingest catchup propagation idle; do
+    for name in ingest catchup propagation idle audit; do
         run "$name" || failed+=("$name")
         echo
     done

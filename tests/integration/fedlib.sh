@@ -302,6 +302,33 @@ stays_entries() {
     done
 }
 
+# peer_counters NAME: one line per peer of NAME: "KEY entries_sent dropped".
+peer_counters() {
+    peers_json "$1" | json '" ".join("%s:%d:%d" % (p["key"][:8], p["entries_sent"], p["dropped"])
+                                     for p in j["peers"])'
+}
+
+# fed_idle_check SECONDS NAME...: the nodes agree already; over SECONDS (more
+# than a Want's timeout and an anti-entropy round) no node sends any entry to
+# any peer (agreeing nodes have nothing to send) nor strikes one (honest
+# peers send nothing invalid, ask nothing too often).
+fed_idle_check() {
+    local secs=$1 name
+    shift
+    declare -A before=()
+    for name in "$@"; do
+        before[$name]=$(peer_counters "$name")
+    done
+    local until=$((SECONDS + secs))
+    while ((SECONDS < until)); do
+        sleep 0.5
+    done
+    for name in "$@"; do
+        assert_eq "${before[$name]}" "$(peer_counters "$name")" \
+            "entries sent and strikes (key:sent:dropped) at $name over ${secs}s of agreement"
+    done
+}
+
 # fed_stop_all: stops every running node with SIGTERM; each must exit 0
 # (under the sanitizer build, a leak or an error found at exit fails here).
 fed_stop_all() {

@@ -13,6 +13,10 @@
  *                                               connected= dropped= banned_until=
  *                                               received= last_error=
  *   hostile_tool seeds DIR                      write FedFrame fuzz seeds
+ *   hostile_tool witness SOCKET KEY             the victim's witnessing of peer
+ *                                               KEY, one JSON object:
+ *                                               checkpoint_size, checkpoint_note,
+ *                                               inconsistency, dropped
  *   hostile_tool SEED VKEY VEP CASE [ARG...]    run one case against the node
  *                                               VKEY listening on VEP
  * Cases:
@@ -49,6 +53,7 @@
  * Exit codes: 0 the case ran (or the probe was answered), 1 the probe got no
  * answer, 2 the tool failed (cannot link, bad arguments). */
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -897,6 +902,57 @@ static int case_checkpoint(tool_t *t, const char *mode)
 
 /* --- the victim's view, and fuzz seeds -------------------------------------------- */
 
+/* Asks SOCKET's node for its peers: the reply (free it), or exits 2. */
+static Raison__ApiReply *ask_peers(const char *socket)
+{
+    rsn_client_t *client = NULL;
+    Raison__ApiReply *reply = NULL;
+    if (rsn_client_connect(&client, socket, 5000) != 0) {
+        die("cannot connect to the node");
+    }
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_PEERS;
+    req.peers = &pr;
+    if (rsn_client_call(client, &req, &reply) != 0 ||
+        reply->result_case != RAISON__API_REPLY__RESULT_PEERS) {
+        die("the node did not answer the peers call");
+    }
+    rsn_client_destroy(&client);
+    return reply;
+}
+
+static int run_witness(const char *socket, const char *key_hex)
+{
+    uint8_t key[32];
+    if (rsn_key_from_hex(key, key_hex) != 0) {
+        die("KEY is not 64 hex characters");
+    }
+    Raison__ApiReply *reply = ask_peers(socket);
+    int rc = 1;
+    for (size_t i = 0; i < reply->peers->n_peers; i++) {
+        const Raison__PeerInfo *p = reply->peers->peers[i];
+        if (p->key.len != 32 || memcmp(p->key.data, key, 32) != 0) {
+            continue;
+        }
+        json_t *o = json_pack(
+            "{s:I,s:s,s:s,s:I}", "checkpoint_size", (json_int_t)p->checkpoint_size,
+            "checkpoint_note", p->checkpoint_note ? p->checkpoint_note : "", "inconsistency",
+            p->inconsistency ? p->inconsistency : "", "dropped", (json_int_t)p->dropped);
+        if (o == NULL || json_dumpf(o, stdout, JSON_COMPACT) != 0) {
+            die("cannot print JSON");
+        }
+        printf("\n");
+        json_decref(o);
+        rc = 0;
+    }
+    if (rc != 0) {
+        fprintf(stderr, "hostile_tool: the node has no peer %s\n", key_hex);
+    }
+    raison__api_reply__free_unpacked(reply, NULL);
+    return rc;
+}
+
 static int run_peers(const char *socket, const char *key_hex)
 {
     uint8_t key[32];
@@ -1027,7 +1083,8 @@ static int run_seeds(const char *dir)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: hostile_tool key SEED | peers SOCKET KEY | seeds DIR |\n"
+    fprintf(stderr, "usage: hostile_tool key SEED | peers SOCKET KEY | witness SOCKET KEY |\n"
+                    "       hostile_tool seeds DIR |\n"
                     "       hostile_tool SEED VKEY VEP CASE [ARG...] (see the source)\n");
     exit(2);
 }
@@ -1052,6 +1109,9 @@ int main(int argc, char **argv)
     }
     if (argc == 4 && strcmp(argv[1], "peers") == 0) {
         return run_peers(argv[2], argv[3]);
+    }
+    if (argc == 4 && strcmp(argv[1], "witness") == 0) {
+        return run_witness(argv[2], argv[3]);
     }
     if (argc == 3 && strcmp(argv[1], "seeds") == 0) {
         return run_seeds(argv[2]);

@@ -224,8 +224,7 @@ int main(int argc, char **argv)
     }
     rsn_log_setup("store_tool", RSN_LOG_ERROR);
     const char *cmd = argv[2];
-    bool scan = strcmp(cmd, "list") == 0 || strcmp(cmd, "keys") == 0 ||
-                strcmp(cmd, "count") == 0;
+    bool scan = strcmp(cmd, "list") == 0 || strcmp(cmd, "keys") == 0 || strcmp(cmd, "count") == 0;
     bool ok = (scan && argc == 4) || (strcmp(cmd, "get") == 0 && argc == 4) ||
               (strcmp(cmd, "put") == 0 && argc == 5) || (strcmp(cmd, "del") == 0 && argc == 4) ||
               (strcmp(cmd, "flip") == 0 && argc == 5);
@@ -236,8 +235,7 @@ int main(int argc, char **argv)
     uint8_t *key = unhex(argv[3], &kl);
     if (scan ? kl != 1 : kl == 0 || kl > RSN_KEY_MAX) {
         fprintf(stderr, "store_tool: %s\n",
-                scan ? "TAGHEX must be one byte (two hex digits)"
-                     : "KEYHEX must be 1 to 80 bytes");
+                scan ? "TAGHEX must be one byte (two hex digits)" : "KEYHEX must be 1 to 80 bytes");
         free(key);
         return 2;
     }

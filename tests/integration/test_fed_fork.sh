@@ -84,5 +84,7 @@ done
 # the stores agree once every node holds both branches (as evidence)
 C_A=$(st a entries)
 wait_converged "$C_A" a b c
+# agreeing nodes exchange digests, never entries again, and strike nobody
+fed_idle_check 8 a b c
 fed_stop_all
 echo "test_fed_fork: ok"

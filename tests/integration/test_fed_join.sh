@@ -73,5 +73,7 @@ wait_converged "$N" a b n
 for x in a b n; do
     assert_eq 0 "$(st "$x" forks)" "forks at $x"
 done
+# agreeing nodes exchange digests, never entries again, and strike nobody
+fed_idle_check 8 a b n
 fed_stop_all
 echo "test_fed_join: ok"

@@ -71,5 +71,7 @@ ID_A=$(tail -n 1 "$T/acks")
 wait_converged $((BURST + 5)) a b
 assert_eq "seq=$((BURST + 5)) frozen=0" "$(head_of a "$AUTHOR" | sed 's/ id=[0-9a-f]*//')" \
     "the author's head at a after b published"
+# agreeing nodes exchange digests, never entries again, and strike nobody
+fed_idle_check 8 a b
 fed_stop_all
 echo "test_fed_kill9: ok"

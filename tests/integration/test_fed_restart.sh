@@ -5,7 +5,9 @@
 # one author's profiles) and a group post; restarted, c catches up to exactly
 # a's count and shows the post. Then b, the only link between a and c, is
 # stopped; a posts again; c does not get it while b is down; restarted, b
-# relays it, and c ends with a's entries and the post.
+# relays it, and c ends with a's entries and the post. Last, with c still
+# up, b is restarted once more and linked to c only after it caught up, so
+# that c can get what it lacks from anti-entropy alone.
 set -euo pipefail
 # shellcheck source=fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
@@ -60,8 +62,27 @@ fed_start_peered b a c
 wait_converged "$N" a b c
 wait_post c "$G" "$P2"
 assert_eq "$(on a --json timeline "$G")" "$(on c --json timeline "$G")" "timelines of a and c"
+
+# --- c stays up; what it lacks can come only from anti-entropy -------------------------
+# b goes down again, a posts, b comes back linked to a alone (from a config
+# file) and catches up; only then does a SIGHUP link it to c. b commits
+# nothing after that, so nothing is pushed: c, which ran all along (and
+# caught up by anti-entropy before), must fetch the post in a new round.
+stop_node b
+P3=$(as_on a alice --json post "$G" --mission ops "Posted for anti-entropy" | json 'j["id"]')
+N=$((N + 1))
+fed_config b a
+start_node b --config "$T/b.ini" --log-level "$RSN_FED_LOG_LEVEL"
+wait_entries b "$N"
+assert_eq $((N - 1)) "$(st c entries)" "entries at c before b links to it again"
+fed_config_add_peer b c
+wait_connected b c
+wait_converged "$N" a b c
+wait_post c "$G" "$P3"
 for n in a b c; do
     assert_eq 0 "$(st "$n" forks)" "forks at $n"
 done
+# agreeing nodes exchange digests, never entries again, and strike nobody
+fed_idle_check 8 a b c
 fed_stop_all
 echo "test_fed_restart: ok"
