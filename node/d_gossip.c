@@ -31,6 +31,7 @@
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
 #define WANT_TIMEOUT_MS 5000       /* an unanswered Want is dropped after */
+#define WANTS_IN_FLIGHT 2          /* the peer reads the next while we store one */
 #define FRAME_BYTES_SOFT (512 * 1024)
 #define WAITING_PER_PEER (RSN_GOSSIP_BUFFER / 8) /* one peer's share of the buffer */
 #define WAITING_BYTES_MAX (16 * 1024 * 1024)     /* bytes the buffer may hold */
@@ -45,6 +46,7 @@ typedef struct {
     uint64_t from;
     uint64_t to;
     bool probe; /* asks for an entry at a height we hold: the other branch of a fork */
+    uint32_t inflight; /* the Want it was asked in, awaiting its answer; 0 when none */
 } range_t;
 
 typedef struct {
@@ -59,8 +61,10 @@ typedef struct {
     char last_error[128];
     int64_t last_digest_ms;
     int64_t last_sync_ms;
-    bool want_outstanding;
-    int64_t want_sent_ms;
+    int n_outstanding;                     /* Wants sent and not yet answered */
+    uint32_t outstanding[WANTS_IN_FLIGHT]; /* their ids, oldest first */
+    uint32_t next_want;
+    int64_t want_sent_ms;                  /* when the oldest was sent */
     range_t *queue;
     size_t n_queue;
     int strikes;
@@ -197,6 +201,16 @@ static int peer_index(rsn_gossip_t *self, const uint8_t key[32], bool create)
     return free_slot;
 }
 
+/* Forgets the Wants in flight to P (timed out, link down, banned): their
+ * ranges will be asked again. */
+static void forget_wants(peer_t *p)
+{
+    p->n_outstanding = 0;
+    for (size_t i = 0; i < p->n_queue; i++) {
+        p->queue[i].inflight = 0;
+    }
+}
+
 /* Drops the waiting entries that peer PI sent (it was banned). */
 static void drop_waiting_of(rsn_gossip_t *self, int pi)
 {
@@ -229,7 +243,7 @@ static void strike(rsn_gossip_t *self, peer_t *p, const char *what)
         drop_waiting_of(self, (int)(p - self->peers));
         p->strikes = 0;
         p->linked = false;
-        p->want_outstanding = false;
+        forget_wants(p);
         p->n_queue = 0;
     }
 }
@@ -479,26 +493,32 @@ static void push_forks(rsn_gossip_t *self)
 
 /* --- pulling what we lack ------------------------------------------------ */
 
-static void send_want(rsn_gossip_t *self, peer_t *p)
+/* Builds and sends one Want of the queued ranges not in flight, from the
+ * front of the queue, about RSN_GOSSIP_BATCH entries' worth. Ranges already
+ * satisfied (by pushes, or other peers) are dropped on the way; the rest of
+ * the queue waits unexamined. Returns the ranges asked. */
+static size_t send_one_want(rsn_gossip_t *self, peer_t *p)
 {
-    if (p->want_outstanding || p->n_queue == 0 || !p->linked) {
-        return;
-    }
     rsn_arena_t *arena = rsn_arena_new();
     if (!arena) {
-        return;
+        return 0;
     }
     Raison__WantRange **ranges = rsn_arena_alloc(arena, WANT_RANGES_PER_FRAME * sizeof *ranges);
     size_t count = 0;
-    /* from the front of the queue: drop the ranges already satisfied (by pushes
-     * or other peers), ask for the next ones; the rest waits unexamined */
+    uint64_t budget = 0;
+    uint32_t id = ++p->next_want ? p->next_want : ++p->next_want;
     size_t i = 0, j = 0;
-    for (; ranges && i < p->n_queue && count < WANT_RANGES_PER_FRAME; i++) {
+    for (; ranges && i < p->n_queue && count < WANT_RANGES_PER_FRAME && budget < RSN_GOSSIP_BATCH;
+         i++) {
         range_t *r = &p->queue[i];
+        if (r->inflight) {
+            p->queue[j++] = *r;
+            continue;
+        }
         uint64_t seq = 0;
-        uint8_t id[32];
+        uint8_t head_id[32];
         bool frozen = false;
-        if (rsn_ingest_effective_head(self->ingest, r->author, &seq, id, &frozen) < 0) {
+        if (rsn_ingest_effective_head(self->ingest, r->author, &seq, head_id, &frozen) < 0) {
             seq = 0;
         }
         bool fork_probe = r->probe && !frozen;
@@ -521,6 +541,7 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
         }
         Raison__WantRange *w = rsn_arena_alloc(arena, sizeof *w);
         if (!w) {
+            p->queue[j++] = *r;
             break;
         }
         raison__want_range__init(w);
@@ -529,7 +550,9 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
         w->from_seq = r->from;
         w->to_seq = r->to;
         ranges[count++] = w;
+        budget += r->to - r->from + 1;
         if (!r->probe) {
+            r->inflight = id;
             p->queue[j++] = *r; /* kept until satisfied; a probe is asked once */
         }
     }
@@ -543,10 +566,49 @@ static void send_want(rsn_gossip_t *self, peer_t *p)
         f.msg_case = RAISON__FED_FRAME__MSG_WANT;
         f.want = &want;
         send_frame(self, p, arena, &f);
-        p->want_outstanding = true;
-        p->want_sent_ms = mono_ms();
+        if (p->n_outstanding == 0) {
+            p->want_sent_ms = mono_ms();
+        }
+        p->outstanding[p->n_outstanding++] = id;
     }
     rsn_arena_destroy(&arena);
+    return count;
+}
+
+/* Keeps up to WANTS_IN_FLIGHT Wants outstanding to P (flow control: the
+ * peer answers each with one bounded batch). */
+static void send_want(rsn_gossip_t *self, peer_t *p)
+{
+    while (p->linked && p->n_queue > 0 && p->n_outstanding < WANTS_IN_FLIGHT) {
+        if (send_one_want(self, p) == 0) {
+            break;
+        }
+    }
+}
+
+/* An answer to the oldest Want arrived: its ranges are no longer in flight
+ * (EMPTY: the peer had none of them: drop them). */
+static void want_answered(peer_t *p, bool empty)
+{
+    if (p->n_outstanding == 0) {
+        return; /* not asked, or forgotten after a time-out */
+    }
+    uint32_t id = p->outstanding[0];
+    memmove(&p->outstanding[0], &p->outstanding[1],
+            (size_t)(p->n_outstanding - 1) * sizeof p->outstanding[0]);
+    p->n_outstanding--;
+    p->want_sent_ms = mono_ms();
+    size_t j = 0;
+    for (size_t i = 0; i < p->n_queue; i++) {
+        if (p->queue[i].inflight == id) {
+            if (empty) {
+                continue;
+            }
+            p->queue[i].inflight = 0;
+        }
+        p->queue[j++] = p->queue[i];
+    }
+    p->n_queue = j;
 }
 
 static void queue_range(peer_t *p, const uint8_t author[32], uint64_t from, uint64_t to,
@@ -577,6 +639,7 @@ static void queue_range(peer_t *p, const uint8_t author[32], uint64_t from, uint
     r->from = from;
     r->to = to;
     r->probe = probe;
+    r->inflight = 0;
 }
 
 /* --- handlers ------------------------------------------------------------- */
@@ -604,7 +667,7 @@ static void on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     }
     if (memcmp(root, d->root.data, 32) == 0) {
         p->missing = 0;
-    } else if (!p->want_outstanding && p->n_queue == 0 &&
+    } else if (p->n_outstanding == 0 && p->n_queue == 0 &&
                mono_ms() - p->last_sync_ms >= RSN_GOSSIP_ROUND_MS / 2) {
         p->last_sync_ms = mono_ms();
         Raison__BucketsRequest br = RAISON__BUCKETS_REQUEST__INIT;
@@ -977,10 +1040,7 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
         }
     }
     if (!b->push) {
-        p->want_outstanding = false;
-        if (b->n_entries == 0) {
-            p->n_queue = 0; /* it holds nothing of what we asked: the next round says more */
-        }
+        want_answered(p, b->n_entries == 0);
     }
     rsn_arena_destroy(&arena);
 }
@@ -1460,14 +1520,14 @@ void rsn_gossip_tick(rsn_gossip_t *self)
         if (ev.kind == RSN_FED_EVENT_CONNECTED) {
             rsn_info("gossip: linked to %s", hex8(h, p->key));
             p->linked = true;
-            p->want_outstanding = false;
+            forget_wants(p);
             send_hello(self, p);
             send_digest(self, p);
             send_checkpoint(self, p);
         } else if (ev.kind == RSN_FED_EVENT_DISCONNECTED) {
             rsn_info("gossip: link to %s down", hex8(h, p->key));
             p->linked = false;
-            p->want_outstanding = false;
+            forget_wants(p);
         }
     }
     int64_t now = mono_ms();
@@ -1480,8 +1540,8 @@ void rsn_gossip_tick(rsn_gossip_t *self)
         if (!p->used || !p->linked) {
             continue;
         }
-        if (p->want_outstanding && now - p->want_sent_ms > WANT_TIMEOUT_MS) {
-            p->want_outstanding = false;
+        if (p->n_outstanding > 0 && now - p->want_sent_ms > WANT_TIMEOUT_MS) {
+            forget_wants(p);
             snprintf(p->last_error, sizeof p->last_error, "a Want went unanswered");
             send_want(self, p);
         }
