@@ -41,7 +41,7 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
 
 static json_t *json_peer(const Raison__PeerInfo *p)
 {
-    return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I}", "key",
+    return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "key",
                      cli_json_hex(p->key.data, p->key.len), "endpoint", cli_json_str(p->endpoint),
                      "site", cli_json_str(p->site), "connected", (int)p->connected, "since",
                      (json_int_t)p->since, "entries_sent", (json_int_t)p->entries_sent,
@@ -49,7 +49,10 @@ static json_t *json_peer(const Raison__PeerInfo *p)
                      (json_int_t)p->missing, "dropped", (json_int_t)p->dropped, "last_error",
                      cli_json_str(p->last_error), "bytes_sent", (json_int_t)p->bytes_sent,
                      "bytes_received", (json_int_t)p->bytes_received, "banned_until",
-                     (json_int_t)p->banned_until);
+                     (json_int_t)p->banned_until, "checkpoint_size",
+                     (json_int_t)p->checkpoint_size, "checkpoint_note",
+                     cli_json_str(p->checkpoint_note), "inconsistency",
+                     cli_json_str(p->inconsistency));
 }
 
 static int print_json(const Raison__PeersReply *pr)
@@ -104,6 +107,13 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
         }
         if (p->last_error && p->last_error[0]) {
             printf("%14slast error: %s\n", "", p->last_error);
+        }
+        if (p->checkpoint_size > 0) {
+            printf("%14slast checkpoint verified consistent: size %llu\n", "",
+                   (unsigned long long)p->checkpoint_size);
+        }
+        if (p->inconsistency && p->inconsistency[0]) {
+            printf("%14sINCONSISTENT HISTORY: %s (evidence kept)\n", "", p->inconsistency);
         }
     }
     printf("\nSENT, RECEIVED: entries; MISSING: entries we hold that the peer lacked at the\n"

@@ -1165,6 +1165,22 @@ static void load_witness(rsn_gossip_t *self, peer_t *p)
         return;
     }
     p->witness_loaded = true;
+    /* evidence kept from before a restart still shows */
+    uint8_t prefix[33];
+    rsn_key_1(prefix, RSN_TAG_INCONSISTENT, p->key);
+    rsn_iter_t *it = rsn_iter_new(self->store, prefix, sizeof prefix);
+    if (it) {
+        rsn_iter_first(it);
+        if (rsn_iter_valid(it) && !p->inconsistency[0]) {
+            size_t vl = 0;
+            const uint8_t *val = rsn_iter_value(it, &vl);
+            Raison__WitnessEvidence *ev = raison__witness_evidence__unpack(NULL, vl, val);
+            snprintf(p->inconsistency, sizeof p->inconsistency, "%s",
+                     ev && ev->reason ? ev->reason : "evidence of an inconsistency is held");
+            raison__witness_evidence__free_unpacked(ev, NULL);
+        }
+        rsn_iter_destroy(&it);
+    }
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_1(k, RSN_TAG_WITNESSED, p->key);
     void *v = NULL;
