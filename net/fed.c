@@ -14,8 +14,8 @@
  * to our ROUTER is alive. libzmq does not tell a ROUTER which peer an
  * accepted connection belongs to (its monitor events name our endpoint, and
  * ZMQ_ROUTER_NOTIFY is a draft API not in stable 4.3.4), so the transport
- * keeps links alive itself: every link carries an empty keepalive frame each
- * FED_HEARTBEAT_IVL_MS in both directions (empty frames are never delivered;
+ * keeps links alive itself: every path that sent nothing for FED_KEEPALIVE_MS
+ * carries an empty keepalive frame (empty frames are never delivered;
  * rsn_fed_send refuses them). The ROUTER side of a link is up from the first
  * frame that arrives with the peer's User-Id, and down when nothing arrived
  * for FED_HEARTBEAT_TIMEOUT_MS or a send finds its routing id gone
@@ -40,9 +40,13 @@
 #include "../crypto/keypair.h"
 #include "internal.h"
 
-#define FED_HEARTBEAT_IVL_MS 1000     /* ZMTP PING, and our keepalive frames */
-#define FED_HEARTBEAT_TIMEOUT_MS 3000 /* silence after which a link is dead */
-#define FED_HEARTBEAT_TTL_MS 3000     /* asked of the other side */
+#define FED_HEARTBEAT_IVL_MS 2000     /* ZMTP PING, sent by the dialling side only */
+#define FED_HEARTBEAT_TIMEOUT_MS 6000 /* silence after which a link is dead */
+#define FED_HEARTBEAT_TTL_MS 6000     /* asked of the other side */
+#define FED_KEEPALIVE_MS 2000         /* an empty frame on a path that sent nothing for this
+                                       * long; the Digest of each anti-entropy round (every
+                                       * 2 s) usually makes it unneeded, keeping an idle
+                                       * link's cost to the Digests and the ZMTP PINGs */
 #define FED_HANDSHAKE_MS 5000         /* a connection that never authenticates */
 #define FED_RECONNECT_IVL_MS 100
 #define FED_RECONNECT_IVL_MAX_MS 2000
@@ -75,6 +79,8 @@ typedef struct {
     size_t routing_id_len;   /* 0: no ROUTER connection known */
     int64_t router_seen_ms;  /* monotonic: last frame on the ROUTER */
     int64_t keepalive_ms;    /* monotonic: last keepalive sent */
+    int64_t dealer_sent_ms;  /* monotonic: last frame sent on the DEALER */
+    int64_t router_sent_ms;  /* monotonic: last frame sent through the ROUTER */
     int64_t banned_until_ms; /* monotonic; 0 when not banned */
     bool connected;          /* last state reported by an event */
     int64_t since_ms;
@@ -138,9 +144,6 @@ static int configure_common(void *socket)
     if (zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0 ||
         set_int(socket, ZMQ_LINGER, 0) != 0 || set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
         set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
-        set_int(socket, ZMQ_HEARTBEAT_IVL, FED_HEARTBEAT_IVL_MS) != 0 ||
-        set_int(socket, ZMQ_HEARTBEAT_TIMEOUT, FED_HEARTBEAT_TIMEOUT_MS) != 0 ||
-        set_int(socket, ZMQ_HEARTBEAT_TTL, FED_HEARTBEAT_TTL_MS) != 0 ||
         set_int(socket, ZMQ_HANDSHAKE_IVL, FED_HANDSHAKE_MS) != 0) {
         return -1;
     }
@@ -242,6 +245,11 @@ static int dealer_open(rsn_fed_t *self, fed_peer_t *peer)
         goto out;
     }
     if (configure_common(peer->dealer) != 0 || set_int(peer->dealer, ZMQ_IMMEDIATE, 1) != 0 ||
+        /* the dialling side PINGs (the other answers), so each TCP connection
+         * carries one PING and one PONG an interval */
+        set_int(peer->dealer, ZMQ_HEARTBEAT_IVL, FED_HEARTBEAT_IVL_MS) != 0 ||
+        set_int(peer->dealer, ZMQ_HEARTBEAT_TIMEOUT, FED_HEARTBEAT_TIMEOUT_MS) != 0 ||
+        set_int(peer->dealer, ZMQ_HEARTBEAT_TTL, FED_HEARTBEAT_TTL_MS) != 0 ||
         set_int(peer->dealer, ZMQ_RECONNECT_IVL, FED_RECONNECT_IVL_MS) != 0 ||
         set_int(peer->dealer, ZMQ_RECONNECT_IVL_MAX, FED_RECONNECT_IVL_MAX_MS) != 0 ||
         zmq_setsockopt(peer->dealer, ZMQ_CURVE_SERVERKEY, peer->curve, RSN_KEY_BYTES) != 0 ||
@@ -288,6 +296,7 @@ static int dealer_send(fed_peer_t *peer, const void *data, size_t len)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         if (zmq_send(peer->dealer, data, len, ZMQ_DONTWAIT) >= 0) {
+            peer->dealer_sent_ms = mono_ms();
             return 0;
         }
         if (errno != EAGAIN) {
@@ -325,6 +334,7 @@ static int router_send(rsn_fed_t *self, fed_peer_t *peer, const void *data, size
         rsn_warn("federation: sending to node %s failed: %s", peer->user_id, zmq_strerror(errno));
         return RSN_ERR_UNAVAILABLE;
     }
+    peer->router_sent_ms = mono_ms();
     return 0;
 }
 
@@ -433,10 +443,11 @@ static void zap_drain(rsn_fed_t *self)
 static void keepalive(rsn_fed_t *self, fed_peer_t *peer, int64_t now)
 {
     peer->keepalive_ms = now;
-    if (peer->dealer_up) {
+    if (peer->dealer_up && now - peer->dealer_sent_ms >= FED_KEEPALIVE_MS) {
         (void)dealer_send(peer, "", 0);
     }
-    if (peer->router_up && peer->routing_id_len > 0) {
+    if (peer->router_up && peer->routing_id_len > 0 &&
+        now - peer->router_sent_ms >= FED_KEEPALIVE_MS) {
         (void)router_send(self, peer, "", 0);
     }
 }
@@ -515,7 +526,7 @@ static void tick(rsn_fed_t *self)
         if (peer->router_up && now - peer->router_seen_ms > FED_HEARTBEAT_TIMEOUT_MS) {
             router_down(self, peer);
         }
-        if (now - peer->keepalive_ms >= FED_HEARTBEAT_IVL_MS) {
+        if (now - peer->keepalive_ms >= FED_KEEPALIVE_MS / 4) {
             keepalive(self, peer, now);
         }
     }
