@@ -345,38 +345,6 @@ static int call_include(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Inc
 
 /* --- pages of the log ------------------------------------------------------ */
 
-/* Loads entry ID as stored (header, signature, body when held) into ARENA. */
-static int load_stored(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32],
-                       Raison__SignedEntry **out)
-{
-    uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
-    void *v = NULL;
-    size_t vl = 0;
-    int rc = rsn_store_get(store, k, kl, &v, &vl);
-    if (rc < 0) {
-        return rc;
-    }
-    ProtobufCAllocator a = rsn_arena_allocator(arena);
-    Raison__SignedEntry *se = raison__signed_entry__unpack(&a, vl, v);
-    rsn_store_free(v);
-    if (!se) {
-        return RSN_ERR_IO;
-    }
-    kl = rsn_key_1(k, RSN_TAG_BODY, id);
-    if (rsn_store_get(store, k, kl, &v, &vl) == 0) {
-        se->body = arena_bytes(arena, v, vl);
-        rsn_store_free(v);
-        if (!se->body.data) {
-            return RSN_ERR_NOMEM;
-        }
-    } else {
-        se->body.data = NULL;
-        se->body.len = 0;
-    }
-    *out = se;
-    return 0;
-}
 
 static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__LeavesRequest *q,
                        Raison__ApiReply *reply, char *why, size_t why_size)
@@ -422,7 +390,7 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
         leaf->index = i;
         leaf->id = arena_bytes(arena, v, 32);
         rsn_store_free(v);
-        if (!leaf->id.data || load_stored(self->store, arena, leaf->id.data,
+        if (!leaf->id.data || rsn_signed_load(self->store, arena, leaf->id.data,
                                           &leaf->signed_entry) < 0) {
             return bad(why, why_size, RSN_ERR_INTERNAL, "a logged entry is unreadable");
         }
@@ -687,7 +655,7 @@ static int load_leaf(rsn_store_t *store, rsn_arena_t *arena, uint64_t index, lea
     }
     memcpy(l->id, v, 32);
     rsn_store_free(v);
-    rc = load_stored(store, arena, l->id, &l->se);
+    rc = rsn_signed_load(store, arena, l->id, &l->se);
     if (rc < 0) {
         return rc;
     }

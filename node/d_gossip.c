@@ -27,6 +27,7 @@
 #include "../crypto/note.h"
 #include "../store/keys.h"
 #include "d_audit.h"
+#include "d_views.h"
 
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
@@ -341,29 +342,12 @@ static void send_hello(rsn_gossip_t *self, peer_t *p)
 static int load_signed(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t id[32],
                        Raison__SignedEntry **se_out, size_t *size)
 {
-    uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
-    void *v = NULL;
-    size_t vl = 0;
-    int rc = rsn_store_get(self->store, k, kl, &v, &vl);
-    if (rc < 0) {
-        return rc;
+    int rc = rsn_signed_load(self->store, arena, id, se_out);
+    if (rc == 0) {
+        const Raison__SignedEntry *se = *se_out;
+        *size = se->entry.len + se->signature.len + se->body.len + 16;
     }
-    ProtobufCAllocator a = rsn_arena_allocator(arena);
-    Raison__SignedEntry *se = raison__signed_entry__unpack(&a, vl, v);
-    rsn_store_free(v);
-    if (!se) {
-        return RSN_ERR_IO;
-    }
-    kl = rsn_key_1(k, RSN_TAG_BODY, id);
-    if (rsn_store_get(self->store, k, kl, &v, &vl) == 0) {
-        se->body.data = rsn_arena_memdup(arena, v, vl);
-        se->body.len = se->body.data ? vl : 0;
-        rsn_store_free(v);
-    }
-    *se_out = se;
-    *size = se->entry.len + se->signature.len + se->body.len + 16;
-    return 0;
+    return rc;
 }
 
 /* --- eager push -------------------------------------------------------- */

@@ -97,57 +97,69 @@ static const char *text_or_empty(rsn_arena_t *arena, const char *s)
 
 /* ------------------------------------------------------------- entries -- */
 
-int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32], rsn_loaded_t **out)
+int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32],
+                    Raison__SignedEntry **out)
 {
     uint8_t k[RSN_KEY_MAX];
     void *v = NULL;
     size_t vlen = 0;
+    *out = NULL;
+    int rc = rsn_store_get(store, k, rsn_key_1(k, RSN_TAG_ENTRY, id), &v, &vlen);
+    if (rc) {
+        return rc;
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__SignedEntry *se = raison__signed_entry__unpack(&a, vlen, v);
+    rsn_store_free(v);
+    if (!se) {
+        rsn_error("store: a stored entry does not decode as a SignedEntry");
+        return RSN_ERR_IO;
+    }
+    v = NULL;
+    rc = rsn_store_get(store, k, rsn_key_1(k, RSN_TAG_BODY, id), &v, &vlen);
+    se->body.data = NULL;
+    se->body.len = 0;
+    if (rc == 0) {
+        /* an empty body is held too: data is never NULL for a held body */
+        se->body.data = rsn_arena_memdup(arena, v, vlen);
+        se->body.len = vlen;
+        rsn_store_free(v);
+        if (!se->body.data) {
+            return RSN_ERR_NOMEM;
+        }
+    } else if (rc != RSN_ERR_NOT_FOUND) {
+        return rc;
+    }
+    *out = se;
+    return 0;
+}
+
+int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32], rsn_loaded_t **out)
+{
     *out = NULL;
     rsn_loaded_t *l = rsn_arena_alloc(arena, sizeof *l);
     if (!l) {
         return RSN_ERR_NOMEM;
     }
     memcpy(l->id, id, 32);
-    int rc = rsn_store_get(store, k, rsn_key_1(k, RSN_TAG_ENTRY, id), &v, &vlen);
+    int rc = rsn_signed_load(store, arena, id, &l->signed_entry);
     if (rc) {
-        goto out;
-    }
-    ProtobufCAllocator a = rsn_arena_allocator(arena);
-    l->signed_entry = raison__signed_entry__unpack(&a, vlen, v);
-    if (!l->signed_entry) {
-        rsn_error("views: stored entry does not decode as a SignedEntry");
-        rc = RSN_ERR_IO;
-        goto out;
+        return rc;
     }
     rc = rsn_entry_decode(arena, l->signed_entry->entry.data, l->signed_entry->entry.len, &l->entry,
                           NULL, 0);
     if (rc) {
         rsn_error("views: stored entry header does not decode: %s", rsn_strerror(rc));
-        rc = RSN_ERR_IO;
-        goto out;
+        return RSN_ERR_IO;
     }
-    rsn_store_free(v);
-    v = NULL;
-    rc = rsn_store_get(store, k, rsn_key_1(k, RSN_TAG_BODY, id), &v, &vlen);
-    if (rc == RSN_ERR_NOT_FOUND) {
-        l->erased = true;
-        rc = 0;
-    } else if (rc == 0) {
-        l->signed_entry->body = bytes_of(arena, v, vlen);
-        if (vlen && !l->signed_entry->body.data) {
-            rc = RSN_ERR_NOMEM;
-            goto out;
-        }
-        if (rsn_body_decode(arena, l->entry->kind, v, vlen, &l->body) != 0) {
-            l->body = NULL;
-        }
-    } else {
-        goto out;
+    const ProtobufCBinaryData *body = &l->signed_entry->body;
+    l->erased = body->data == NULL;
+    if (body->data &&
+        rsn_body_decode(arena, l->entry->kind, body->data, body->len, &l->body) != 0) {
+        l->body = NULL;
     }
     *out = l;
-out:
-    rsn_store_free(v);
-    return rc;
+    return 0;
 }
 
 int rsn_entry_group(const rsn_loaded_t *e, uint8_t group[32])

@@ -29,6 +29,12 @@ typedef struct {
     bool erased;     /* body no longer held */
 } rsn_loaded_t;
 
+/* Loads entry ID as stored: the exact header and signature, and the body
+ * when held (else body.data is NULL), into *OUT from ARENA; nothing decoded.
+ * 0, RSN_ERR_NOT_FOUND, RSN_ERR_IO or RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32],
+                                  Raison__SignedEntry **out);
+
 /* Loads entry ID (header, and body when held). 0 and *OUT (from ARENA);
  * RSN_ERR_NOT_FOUND; RSN_ERR_IO. */
 RSN_NODISCARD int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena,
