@@ -40,6 +40,7 @@
 #include "../crypto/keypair.h"
 #include "internal.h"
 
+#define FED_DISCARD_MAX 1024 /* frames skipped in one receive call at most */
 #define FED_HEARTBEAT_IVL_MS 2000     /* ZMTP PING, sent by the dialling side only */
 #define FED_HEARTBEAT_TIMEOUT_MS 6000 /* silence after which a link is dead */
 #define FED_HEARTBEAT_TTL_MS 6000     /* asked of the other side */
@@ -596,7 +597,9 @@ static int recv_router(rsn_fed_t *self, uint8_t out_peer[32], uint8_t **out, siz
     zmq_msg_t payload;
     zmq_msg_init(&rid);
     zmq_msg_init(&payload);
-    for (;;) {
+    /* a bounded number of frames skipped per call (keepalives, banned or
+     * dropped peers), so no peer can keep this loop spinning */
+    for (int skipped = 0; skipped < FED_DISCARD_MAX; skipped++) {
         if (zmq_msg_recv(&rid, self->router, ZMQ_DONTWAIT) < 0) {
             rc = RSN_ERR_AGAIN;
             goto out;
@@ -660,7 +663,9 @@ static int recv_dealer(fed_peer_t *peer, uint8_t out_peer[32], uint8_t **out, si
     int rc = RSN_ERR_AGAIN;
     zmq_msg_t payload;
     zmq_msg_init(&payload);
-    for (;;) {
+    /* a bounded number of frames skipped per call (keepalives, banned or
+     * dropped peers), so no peer can keep this loop spinning */
+    for (int skipped = 0; skipped < FED_DISCARD_MAX; skipped++) {
         if (zmq_msg_recv(&payload, peer->dealer, ZMQ_DONTWAIT) < 0) {
             rc = RSN_ERR_AGAIN;
             goto out;

@@ -669,7 +669,11 @@ static void check_forks(rsn_store_t *store, report_t *rep)
 {
     uint8_t tag = RSN_TAG_FORK;
     rsn_iter_t *it = rsn_iter_new(store, &tag, 1);
-    for (rsn_iter_first(it); it && rsn_iter_valid(it); rsn_iter_next(it)) {
+    if (!it) {
+        problem(rep, "fork", NULL, 0, "out of memory: fork evidence not checked");
+        return;
+    }
+    for (rsn_iter_first(it); rsn_iter_valid(it); rsn_iter_next(it)) {
         size_t vl = 0;
         const uint8_t *v = rsn_iter_value(it, &vl);
         rep->r->forks++;

@@ -73,6 +73,7 @@ typedef struct {
     int requests_in_window;
     int wants_in_window;
     int64_t last_busy_ms;
+    int heads_asked; /* HeadsRequests sent and not yet answered */
     /* witnessing */
     bool witness_loaded;
     char *held_note;     /* its latest checkpoint verified consistent */
@@ -311,6 +312,12 @@ static void send_digest(rsn_gossip_t *self, peer_t *p)
         d->forks = c.forks;
         d->root.data = root;
         d->root.len = 32;
+        uint8_t *fork_root = rsn_arena_alloc(arena, 32);
+        if (fork_root) {
+            rsn_ingest_fork_root(self->ingest, fork_root);
+            d->fork_root.data = fork_root;
+            d->fork_root.len = 32;
+        }
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_DIGEST;
         f.digest = d;
@@ -642,7 +649,11 @@ static void on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     if (!arena) {
         return;
     }
-    if (d->forks > c.forks) {
+    uint8_t fork_root[32];
+    rsn_ingest_fork_root(self->ingest, fork_root);
+    if (d->fork_root.len == 32 ? memcmp(fork_root, d->fork_root.data, 32) != 0
+                               : d->forks > c.forks) {
+        /* it holds evidence we lack (or we hold some it lacks: it asks us) */
         Raison__EvidenceRequest er = RAISON__EVIDENCE_REQUEST__INIT;
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST;
@@ -716,6 +727,9 @@ static void on_buckets(rsn_gossip_t *self, peer_t *p, const Raison__Buckets *b)
         f.msg_case = RAISON__FED_FRAME__MSG_HEADS_REQUEST;
         f.heads_request = &hr;
         send_frame(self, p, arena, &f);
+        if (p->heads_asked < 4) {
+            p->heads_asked++;
+        }
     }
     rsn_arena_destroy(&arena);
 }
@@ -812,6 +826,11 @@ static void on_heads_request(rsn_gossip_t *self, peer_t *p, const Raison__HeadsR
 
 static void on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h)
 {
+    if (p->heads_asked == 0) {
+        strike(self, p, "heads it was not asked for");
+        return;
+    }
+    p->heads_asked--;
     if (h->n_heads > HEADS_PER_FRAME) {
         strike(self, p, "too many heads");
         return;
@@ -956,7 +975,7 @@ static void buffer_entry(rsn_gossip_t *self, int peer, const Raison__SignedEntry
 /* Stages one entry from peer P. Returns the ingest result. */
 static int stage_from_peer(rsn_gossip_t *self, int pi, const uint8_t *entry, size_t entry_len,
                            const uint8_t *sig, size_t sig_len, const uint8_t *body,
-                           size_t body_len, bool has_body)
+                           size_t body_len, bool has_body, bool may_strike)
 {
     peer_t *p = &self->peers[pi];
     rsn_ingest_result_t res;
@@ -971,7 +990,8 @@ static int stage_from_peer(rsn_gossip_t *self, int pi, const uint8_t *entry, siz
         }
     } else if (rc == RSN_ERR_FORK || rc == RSN_ERR_FEED_FROZEN || rc == RSN_ERR_BUSY) {
         /* evidence staged, or a frozen feed: nothing wrong with the peer */
-    } else if (rc != RSN_ERR_BAD_SEQ && rc != RSN_ERR_BAD_PREV) {
+    } else if (rc != RSN_ERR_BAD_SEQ && rc != RSN_ERR_BAD_PREV && may_strike) {
+        /* (not from the waiting buffer: a ban there would free what it walks) */
         strike(self, p, why[0] ? why : rsn_strerror(rc));
     }
     return rc;
@@ -1002,7 +1022,7 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
         const Raison__SignedEntry *se = b->entries[i];
         int rc = stage_from_peer(self, pi, se->entry.data, se->entry.len, se->signature.data,
                                  se->signature.len, se->body.data, se->body.len,
-                                 se->body.len > 0);
+                                 se->body.len > 0, true);
         if (rc == RSN_ERR_BAD_SEQ || rc == RSN_ERR_BAD_PREV) {
             Raison__Entry *e = NULL;
             if (rsn_entry_decode(arena, se->entry.data, se->entry.len, &e, NULL, 0) == 0) {
@@ -1029,9 +1049,13 @@ static void on_entries(rsn_gossip_t *self, int pi, const Raison__EntryBatch *b)
     rsn_arena_destroy(&arena);
 }
 
-static void on_evidence_request(rsn_gossip_t *self, peer_t *p)
+static void on_evidence_request(rsn_gossip_t *self, peer_t *p, const Raison__EvidenceRequest *er)
 {
     if (!allow_request(self, p)) {
+        return;
+    }
+    if (er->after.len != 0 && er->after.len != 40) {
+        strike(self, p, "malformed evidence request");
         return;
     }
     rsn_arena_t *arena = rsn_arena_new();
@@ -1042,18 +1066,38 @@ static void on_evidence_request(rsn_gossip_t *self, peer_t *p)
     rsn_iter_t *it = rsn_iter_new(self->store, &tag, 1);
     Raison__ForkEvidence **list = rsn_arena_alloc(arena, RSN_GOSSIP_BATCH * sizeof *list);
     size_t count = 0;
-    for (rsn_iter_first(it); it && list && rsn_iter_valid(it) && count < RSN_GOSSIP_BATCH;
-         rsn_iter_next(it)) {
-        size_t vl = 0;
-        const uint8_t *v = rsn_iter_value(it, &vl);
-        ProtobufCAllocator a = rsn_arena_allocator(arena);
-        list[count] = raison__fork_evidence__unpack(&a, vl, v);
-        if (list[count]) {
-            count++;
+    Raison__Evidence ev = RAISON__EVIDENCE__INIT;
+    if (it && list) {
+        if (er->after.len == 40) {
+            uint8_t k[41];
+            k[0] = RSN_TAG_FORK;
+            memcpy(k + 1, er->after.data, 40);
+            rsn_iter_seek(it, k, sizeof k);
+            size_t kl = 0;
+            if (rsn_iter_valid(it) && memcmp(rsn_iter_key(it, &kl), k, 41) == 0) {
+                rsn_iter_next(it);
+            }
+        } else {
+            rsn_iter_first(it);
+        }
+        const uint8_t *last = NULL;
+        for (; rsn_iter_valid(it) && count < RSN_GOSSIP_BATCH; rsn_iter_next(it)) {
+            size_t vl = 0, kl = 0;
+            const uint8_t *v = rsn_iter_value(it, &vl);
+            const uint8_t *key = rsn_iter_key(it, &kl);
+            ProtobufCAllocator a = rsn_arena_allocator(arena);
+            list[count] = raison__fork_evidence__unpack(&a, vl, v);
+            if (list[count] && kl == 41) {
+                last = rsn_arena_memdup(arena, key + 1, 40);
+                count++;
+            }
+        }
+        if (rsn_iter_valid(it) && last) {
+            ev.next.data = (uint8_t *)last;
+            ev.next.len = 40;
         }
     }
     rsn_iter_destroy(&it);
-    Raison__Evidence ev = RAISON__EVIDENCE__INIT;
     ev.forks = list;
     ev.n_forks = count;
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
@@ -1084,6 +1128,14 @@ static void on_evidence(rsn_gossip_t *self, peer_t *p, const Raison__Evidence *e
         if (rc < 0 && rc != RSN_ERR_BUSY) {
             strike(self, p, why[0] ? why : rsn_strerror(rc));
         }
+    }
+    if (ev->next.len == 40) {
+        Raison__EvidenceRequest er = RAISON__EVIDENCE_REQUEST__INIT;
+        er.after = ev->next;
+        Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+        f.msg_case = RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST;
+        f.evidence_request = &er;
+        send_frame(self, p, arena, &f);
     }
     rsn_arena_destroy(&arena);
 }
@@ -1406,7 +1458,9 @@ static void handle_frame(rsn_gossip_t *self, int pi, const uint8_t *bytes, size_
     case RAISON__FED_FRAME__MSG_HEADS: on_heads(self, p, f->heads); break;
     case RAISON__FED_FRAME__MSG_WANT: on_want(self, p, f->want); break;
     case RAISON__FED_FRAME__MSG_ENTRIES: on_entries(self, pi, f->entries); break;
-    case RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST: on_evidence_request(self, p); break;
+    case RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST:
+        on_evidence_request(self, p, f->evidence_request);
+        break;
     case RAISON__FED_FRAME__MSG_EVIDENCE: on_evidence(self, p, f->evidence); break;
     case RAISON__FED_FRAME__MSG_CHECKPOINT: on_checkpoint(self, p, f->checkpoint); break;
     case RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST:
@@ -1447,7 +1501,7 @@ static void retry_waiting(rsn_gossip_t *self)
                 } else if (w->seq == seq + 1 && w->peer >= 0 &&
                            rsn_ingest_pending(self->ingest) < RSN_INGEST_BATCH_MAX - 8) {
                     (void)stage_from_peer(self, w->peer, w->entry, w->entry_len, w->signature,
-                                          64, w->body, w->body_len, w->has_body);
+                                          64, w->body, w->body_len, w->has_body, false);
                     keep = false;
                     progress = true;
                 }
@@ -1520,6 +1574,7 @@ void rsn_gossip_tick(rsn_gossip_t *self)
         if (ev.kind == RSN_FED_EVENT_CONNECTED) {
             rsn_info("gossip: linked to %s", hex8(h, p->key));
             p->linked = true;
+            p->heads_asked = 0;
             forget_wants(p);
             send_hello(self, p);
             send_digest(self, p);
@@ -1620,6 +1675,26 @@ void rsn_gossip_counts(const rsn_gossip_t *self, uint32_t *peers, uint32_t *conn
     for (size_t i = 0; i < n; i++) {
         if (info[i].connected) {
             (*connected)++;
+        }
+    }
+}
+
+void rsn_gossip_forget_absent(rsn_gossip_t *self)
+{
+    rsn_fed_peer_info_t info[RSN_FED_MAX_PEERS];
+    size_t n = rsn_fed_peers(self->fed, info, RSN_FED_MAX_PEERS);
+    for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
+        peer_t *p = &self->peers[i];
+        bool present = false;
+        for (size_t j = 0; j < n && p->used && !present; j++) {
+            present = memcmp(info[j].key, p->key, 32) == 0;
+        }
+        if (p->used && !present) {
+            drop_waiting_of(self, i);
+            free(p->queue);
+            free(p->held_note);
+            free(p->pending_note);
+            memset(p, 0, sizeof *p);
         }
     }
 }

@@ -67,6 +67,10 @@ void rsn_gossip_set_audit(rsn_gossip_t *self, struct rsn_audit *audit);
 /* Sends the latest signed checkpoint to every linked peer. */
 void rsn_gossip_checkpoint_signed(rsn_gossip_t *self);
 
+/* Forgets the state of peers the transport no longer trusts (after
+ * rsn_fed_set_peers), freeing their slots. */
+void rsn_gossip_forget_absent(rsn_gossip_t *self);
+
 /* How many peers are configured, and how many linked now. */
 void rsn_gossip_counts(const rsn_gossip_t *self, uint32_t *peers, uint32_t *connected);
 

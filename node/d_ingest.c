@@ -58,6 +58,9 @@ struct rsn_ingest {
     size_t n_frozen;
     size_t n_evidence;
     bool any_frozen;      /* a feed is frozen (staged or stored): look it up */
+    bool commit_failed;   /* sticky until rsn_ingest_take_failure */
+    uint8_t fork_root[32];         /* as committed */
+    uint8_t pending_fork_root[32]; /* as staged */
     rsn_counts_t counts;  /* as committed */
     rsn_counts_t pending; /* as staged */
     uint8_t (*committed)[32];
@@ -448,6 +451,26 @@ static int load_buckets(rsn_ingest_t *self)
     rsn_iter_first(z);
     self->any_frozen = rsn_iter_valid(z);
     rsn_iter_destroy(&z);
+    /* the fork digest: forks are rare, reading their keys is cheap */
+    memset(self->fork_root, 0, 32);
+    uint8_t ftag = RSN_TAG_FORK;
+    rsn_iter_t *fi = rsn_iter_new(self->store, &ftag, 1);
+    if (!fi) {
+        return RSN_ERR_NOMEM;
+    }
+    for (rsn_iter_first(fi); rsn_iter_valid(fi); rsn_iter_next(fi)) {
+        size_t fkl = 0;
+        const uint8_t *fk = rsn_iter_key(fi, &fkl);
+        if (fkl == 41) {
+            uint8_t fh[32];
+            rsn_ingest_fork_hash(fk + 1, rsn_be64_get(fk + 33), fh);
+            for (int i = 0; i < 32; i++) {
+                self->fork_root[i] ^= fh[i];
+            }
+        }
+    }
+    rsn_iter_destroy(&fi);
+    memcpy(self->pending_fork_root, self->fork_root, 32);
     const uint8_t tags[2] = {RSN_TAG_HEAD, RSN_TAG_FROZEN};
     for (int t = 0; t < 2; t++) {
         rsn_iter_t *it = rsn_iter_new(self->store, &tags[t], 1);
@@ -540,6 +563,11 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
         return rc;
     }
     rsn_batch_put(self->batch, k, kl, bytes, len);
+    uint8_t fh[32];
+    rsn_ingest_fork_hash(author, seq, fh);
+    for (int i = 0; i < 32; i++) {
+        self->pending_fork_root[i] ^= fh[i];
+    }
     uint64_t from = frozen_from(self, author);
     if (from == 0 || seq < from) {
         uint8_t v[8];
@@ -561,6 +589,53 @@ static int stage_fork(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t auth
     rsn_warn("fork: author %s signed two entries for seq %llu; feed frozen",
              rsn_hex_encode(hex, sizeof hex, author, 32), (unsigned long long)seq);
     return 0;
+}
+
+/* True when a held retraction by AUTHOR asks that TARGET's body be erased. */
+static bool erase_requested(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[32],
+                            const uint8_t author[32])
+{
+    uint8_t prefix[33];
+    rsn_key_1(prefix, RSN_TAG_RETRACTION, target);
+    rsn_iter_t *it = rsn_iter_new(self->store, prefix, sizeof prefix);
+    bool erase = false;
+    if (!it) {
+        return true; /* when in doubt, do not bring a body back */
+    }
+    for (rsn_iter_first(it); rsn_iter_valid(it) && !erase; rsn_iter_next(it)) {
+        size_t kl = 0;
+        const uint8_t *key = rsn_iter_key(it, &kl);
+        rsn_loaded_t *r = NULL;
+        if (kl != 65 || rsn_entry_load(self->store, arena, key + 33, &r) != 0 || !r->body ||
+            r->entry->kind != RAISON__KIND__KIND_RETRACTION) {
+            continue;
+        }
+        const Raison__Retraction *ret = r->body;
+        erase = ret->erase && memcmp(r->entry->author.data, author, 32) == 0;
+    }
+    rsn_iter_destroy(&it);
+    return erase;
+}
+
+/* A duplicate that carries the body of an entry held without one (a peer
+ * relayed the header alone): the body is put back when it matches the header
+ * and its author never asked for its erasure. Stages a put; no other change. */
+static void restore_body(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__Entry *e,
+                         const uint8_t id[32], const uint8_t *body, size_t body_len)
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_1(k, RSN_TAG_BODY, id);
+    if (rsn_store_has(self->store, k, kl) == 0) {
+        return; /* the usual duplicate: nothing to do, at the cost of one lookup */
+    }
+    uint8_t h[32];
+    rsn_sha256(h, body, body_len);
+    if (body_len != e->body_size || !rsn_equal(h, e->body_hash.data, 32) ||
+        erase_requested(self, arena, id, e->author.data)) {
+        return;
+    }
+    rsn_batch_put(self->batch, k, kl, body, body_len);
+    self->n_evidence++; /* counts as pending work, so the batch is committed */
 }
 
 /* The author of entry TARGET (staged or stored), into AUTHOR. */
@@ -806,6 +881,9 @@ int rsn_ingest_stage(rsn_ingest_t *self, const uint8_t *entry, size_t entry_len,
     size_t kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
     if (is_staged(self, id) || rsn_store_has(self->store, k, kl) == 0) {
         res->duplicate = true;
+        if (has_body && !is_staged(self, id)) {
+            restore_body(self, arena, e, id, body, body_len);
+        }
         goto out;
     }
     if (signature_len != RSN_SIG_BYTES) {
@@ -949,12 +1027,15 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
                   self->n_staged);
         self->pending = self->counts;
+        self->commit_failed = true;
         memcpy(self->pending_buckets, self->buckets, sizeof self->buckets);
+        memcpy(self->pending_fork_root, self->fork_root, 32);
         self->pending_frontier = self->frontier;
         reset_batch(self);
         return rc;
     }
     memcpy(self->buckets, self->pending_buckets, sizeof self->buckets);
+    memcpy(self->fork_root, self->pending_fork_root, 32);
     self->frontier = self->pending_frontier;
     if (self->n_committed + self->n_staged > self->cap_committed) {
         size_t cap = self->cap_committed ? self->cap_committed * 2 : 1024;
@@ -1042,6 +1123,19 @@ int rsn_ingest_evidence(rsn_ingest_t *self, const uint8_t *bytes, size_t len, ch
     if (!ev) {
         rc = fail(why, why_size, RSN_ERR_BAD_ENTRY, "fork evidence does not decode");
         goto out;
+    }
+    /* evidence already held costs a lookup, never a verification */
+    if (ev->a && rsn_entry_decode(arena, ev->a->entry.data, ev->a->entry.len, &ea, NULL, 0) == 0) {
+        uint8_t k[RSN_KEY_MAX];
+        size_t kl = rsn_key_1n(k, RSN_TAG_FORK, ea->author.data, ea->seq);
+        bool staged = false;
+        for (size_t i = 0; i < self->n_frozen && !staged; i++) {
+            staged = self->frozen[i].seq == ea->seq &&
+                     memcmp(self->frozen[i].author, ea->author.data, 32) == 0;
+        }
+        if (staged || rsn_store_has(self->store, k, kl) == 0) {
+            goto out;
+        }
     }
     rc = evidence_half(arena, ev->a, &ea, why, why_size);
     if (rc == 0) {
@@ -1143,4 +1237,24 @@ void rsn_ingest_log_root(const rsn_ingest_t *self, uint64_t *size, uint8_t root[
 uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32])
 {
     return frozen_from(self, author);
+}
+
+void rsn_ingest_fork_hash(const uint8_t author[32], uint64_t seq, uint8_t out[32])
+{
+    uint8_t buf[40];
+    memcpy(buf, author, 32);
+    rsn_be64_put(buf + 32, seq);
+    rsn_sha256(out, buf, sizeof buf);
+}
+
+void rsn_ingest_fork_root(const rsn_ingest_t *self, uint8_t root[32])
+{
+    memcpy(root, self->fork_root, 32);
+}
+
+bool rsn_ingest_take_failure(rsn_ingest_t *self)
+{
+    bool failed = self->commit_failed;
+    self->commit_failed = false;
+    return failed;
 }

@@ -74,6 +74,11 @@ size_t rsn_ingest_pending(const rsn_ingest_t *self);
  * staged entries are then dropped: none was acknowledged). */
 RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
 
+/* True when a commit failed since the last call (one inside
+ * rsn_ingest_stage included): replies promised for staged entries must then
+ * become errors. Clears the flag. */
+bool rsn_ingest_take_failure(rsn_ingest_t *self);
+
 /* Ids of the entries stored by the commits since the last
  * rsn_ingest_committed_clear, in order (for subscriptions and, later,
  * gossip). The array is owned by SELF. */
@@ -144,6 +149,12 @@ RSN_NODISCARD int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t au
 /* The seq from which AUTHOR's feed is frozen by a fork (committed or
  * staged), or 0 when it is not. */
 uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32]);
+
+/* The fork digest: the XOR over held fork evidence of SHA-256(author ||
+ * seq (8, big-endian)), so two nodes see at once whether they hold the same
+ * evidence. */
+void rsn_ingest_fork_hash(const uint8_t author[32], uint64_t seq, uint8_t out[32]);
+void rsn_ingest_fork_root(const rsn_ingest_t *self, uint8_t root[32]);
 
 /* Checks fork evidence received from a peer (a serialized ForkEvidence: two
  * different headers for one (author, seq), both signed by the author) and

@@ -395,6 +395,9 @@ static void expire_subscriptions(rsn_node_t *self)
 static void flush(rsn_node_t *self)
 {
     int rc = rsn_ingest_commit(self->ingest);
+    if (rsn_ingest_take_failure(self->ingest)) {
+        rc = RSN_ERR_IO; /* a commit inside a stage failed: staged entries were dropped */
+    }
     for (size_t i = 0; i < self->n_queue; i++) {
         queued_t *q = &self->queue[i];
         if (rc < 0 && q->is_publish_ack) {
@@ -460,7 +463,7 @@ static void handle_publish(rsn_node_t *self, rsn_arena_t *arena, const Raison__A
     r->duplicate = res.duplicate;
     reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
     reply->publish = r;
-    *ack = !res.duplicate;
+    *ack = true; /* a duplicate of a staged entry is only as durable as the commit */
 }
 
 static void handle_status(rsn_node_t *self, rsn_arena_t *arena, Raison__ApiReply *reply)
@@ -655,6 +658,7 @@ static void preverify(rsn_node_t *self, rsn_api_msg_t **batch, size_t n)
 int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n)
 {
     int rc = rsn_fed_set_peers(self->fed, peers, n);
+    rsn_gossip_forget_absent(self->gossip);
     if (rc == 0) {
         rsn_info("federation: %zu peer(s) trusted", n);
     }
