@@ -52,7 +52,7 @@
 #define FED_RECONNECT_IVL_MS 100
 #define FED_RECONNECT_IVL_MAX_MS 2000
 #define FED_HWM 64 /* frames queued per link, each way: frames are batches of up to
-                    * 256 entries, so this bounds what a peer that never reads can
+                    * 1024 entries, so this bounds what a peer that never reads can
                     * make us hold (64 x a 512 KiB answer) */
 #define FED_TICK_MS 100          /* longest sleep between timer checks */
 #define FED_EVENT_QUEUE 1024     /* link events not yet taken */

@@ -468,6 +468,7 @@ typedef struct {
     rsn_arena_t *arena;
     Raison__AuditVerifyReply *r;
     size_t cap;
+    uint64_t integrity_problems; /* every problem but rule violations, listed or not */
 } report_t;
 
 static void problem(report_t *rep, const char *kind, const uint8_t *id, uint64_t index,
@@ -477,6 +478,9 @@ static void problem(report_t *rep, const char *kind, const uint8_t *id, uint64_t
                     const char *fmt, ...)
 {
     Raison__AuditVerifyReply *r = rep->r;
+    if (strcmp(kind, "rule") != 0) {
+        rep->integrity_problems++;
+    }
     if (r->n_problems >= RSN_AUDIT_PROBLEMS_MAX) {
         return;
     }
@@ -578,6 +582,7 @@ static bool rsn_memzero_check(const uint8_t id[32])
 
 typedef struct {
     uint8_t id[32];
+    uint64_t index;
     Raison__SignedEntry *se;
     Raison__Entry *e;
     bool has_body;
@@ -712,7 +717,7 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32], rsn_a
         return RSN_ERR_NOMEM;
     }
     raison__audit_verify_reply__init(r);
-    report_t rep = {arena, r, 0};
+    report_t rep = {arena, r, 0, 0};
     char origin[RSN_NOTE_RAISON_NAME_SIZE];
     if (rsn_note_raison_name(node_key, origin, sizeof origin) < 0) {
         return RSN_ERR_INTERNAL;
@@ -755,6 +760,7 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32], rsn_a
         for (; n < VERIFY_CHUNK; index++) {
             leaf_t *l = &chunk[n];
             memset(l, 0, sizeof *l);
+            l->index = index;
             rc = load_leaf(store, scratch, index, l);
             if (rc == RSN_ERR_NOT_FOUND && rsn_memzero_check(l->id) && index >= expected) {
                 done = true;
@@ -817,7 +823,7 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32], rsn_a
                 r->signatures_ok++;
             } else {
                 r->bad_signatures++;
-                problem(&rep, "signature", l->id, 0, "the signature does not verify");
+                problem(&rep, "signature", l->id, l->index, "the signature does not verify");
             }
             /* semantic rules: kept in the log, shown by no view */
             rsn_loaded_t loaded = {0};
@@ -833,7 +839,7 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32], rsn_a
             const char *why = NULL;
             if (rsn_view_entry_problem(views, &loaded, &why) == 0 && why) {
                 r->rule_violations++;
-                problem(&rep, "rule", l->id, 0, "%s", why);
+                problem(&rep, "rule", l->id, l->index, "%s", why);
             }
         }
         rsn_arena_destroy(&scratch);
@@ -869,11 +875,8 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32], rsn_a
     r->integrity_ok = r->bad_signatures == 0 && r->chain_errors == 0 &&
                       r->body_mismatches == 0 && r->bad_forks == 0 && r->log_ok &&
                       r->bad_checkpoints == 0;
-    for (size_t i = 0; i < r->n_problems && r->integrity_ok; i++) {
-        const char *kind = r->problems[i]->kind;
-        if (strcmp(kind, "rule") != 0) {
-            r->integrity_ok = false;
-        }
+    if (rep.integrity_problems > 0) {
+        r->integrity_ok = false; /* counted even past the listing's cap */
     }
     r->elapsed_ms = (uint64_t)(mono_ms() - started);
     *out = r;

@@ -8,7 +8,7 @@
  *   A: Buckets (256 x 32 bytes) <-------------------------------
  *   B: HeadsRequest{differing buckets} ------------------------>  A
  *   A: Heads (effective heads of those feeds) <-----------------
- *   B: Want{ranges it lacks} (one outstanding) ---------------->  A
+ *   B: Want{ranges it lacks} (two in flight) ------------------>  A
  *   A: EntryBatch (at most RSN_GOSSIP_BATCH entries) <----------
  *   B stages them, then asks the next Want until it has all.
  *

@@ -6,8 +6,8 @@
  * duplicate costs an id lookup and nothing invalid is ever stored. On
  * (re)connect and every RSN_GOSSIP_ROUND_MS, linked nodes exchange a Digest
  * of a few dozen bytes; only when digests differ do they narrow down by
- * bucket, then by feed head, and pull what they miss in bounded batches, one
- * Want outstanding per peer (flow control). Entries that arrive ahead of
+ * bucket, then by feed head, and pull what they miss in bounded batches, two
+ * Wants in flight per peer (flow control). Entries that arrive ahead of
  * their predecessor wait in a small bounded buffer. A peer whose frames keep
  * failing validation is banned for a while. docs/federation.md. */
 #ifndef RSN_D_GOSSIP_H

@@ -13,12 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/log.h"
 #include "../crypto/crypto.h"
 #include "../crypto/merkle.h"
 #include "../proto/codec.h"
 #include "../store/keys.h"
+#include "d_retention.h"
 #include "d_views.h"
 
 typedef struct {
@@ -617,6 +619,28 @@ static bool erase_requested(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_
     return erase;
 }
 
+/* True when a post (E with BODY) is already past its group's retention. */
+static bool past_retention(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__Entry *e,
+                           const uint8_t *body, size_t body_len)
+{
+    if (e->kind != RAISON__KIND__KIND_POST) {
+        return false;
+    }
+    void *decoded = NULL;
+    if (rsn_body_decode(arena, e->kind, body, body_len, &decoded) < 0) {
+        return false;
+    }
+    const Raison__Post *p = decoded;
+    if (p->group.len != 32) {
+        return false;
+    }
+    uint32_t days = rsn_retention_days(self->store, p->group.data);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    return days > 0 && e->timestamp + (uint64_t)days * 86400000ULL < now_ms;
+}
+
 /* A duplicate that carries the body of an entry held without one (a peer
  * relayed the header alone): the body is put back when it matches the header
  * and its author never asked for its erasure. Stages a put; no other change. */
@@ -631,7 +655,8 @@ static void restore_body(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     uint8_t h[32];
     rsn_sha256(h, body, body_len);
     if (body_len != e->body_size || !rsn_equal(h, e->body_hash.data, 32) ||
-        erase_requested(self, arena, id, e->author.data)) {
+        erase_requested(self, arena, id, e->author.data) ||
+        past_retention(self, arena, e, body, body_len)) {
         return;
     }
     rsn_batch_put(self->batch, k, kl, body, body_len);
@@ -770,7 +795,11 @@ static int stage_checked(rsn_ingest_t *self, rsn_arena_t *arena, const Raison__E
     kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
     rsn_batch_put(self->batch, k, kl, packed, packed_len);
     /* no retraction can be held before its target: it is a later entry of
-     * the same feed, and feeds are accepted in order */
+     * the same feed, and feeds are accepted in order; but a post may arrive
+     * (late, or backdated) already past its group's retention */
+    if (has_body && past_retention(self, arena, e, body_bytes, body_len)) {
+        has_body = false;
+    }
     if (has_body) {
         kl = rsn_key_1(k, RSN_TAG_BODY, id);
         rsn_batch_put(self->batch, k, kl, body_bytes, body_len);

@@ -356,9 +356,10 @@ static void send_events(rsn_node_t *self)
                 rsn_view_post(self->store, arena, ids[i], &ev->post) < 0) {
                 ev->post = NULL;
             }
+            int64_t now = now_ms();
             for (size_t s = 0; s < self->n_subs; s++) {
-                if (!sub_matches(&self->subs[s], e)) {
-                    continue;
+                if (self->subs[s].expires_ms <= now || !sub_matches(&self->subs[s], e)) {
+                    continue; /* cancelled, expired, or another group */
                 }
                 Raison__ApiReply reply = RAISON__API_REPLY__INIT;
                 reply.request_id = self->subs[s].request_id;

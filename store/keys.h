@@ -30,6 +30,9 @@
  *                                    verified consistent (signed note)
  *   'X' peer(32) size(8)          -> evidence: two checkpoints of PEER that no
  *                                    consistency proof joins (WitnessEvidence)
+ *   'Y' group(32)                 -> retention_days(4) ts(8) id(32): the group's
+ *                                    retention as last seen, and the last post
+ *                                    the retention sweep passed
  */
 #ifndef RSN_KEYS_H
 #define RSN_KEYS_H
@@ -58,6 +61,7 @@
 #define RSN_TAG_CHECKPOINT 'K'
 #define RSN_TAG_WITNESSED 'W'
 #define RSN_TAG_INCONSISTENT 'X'
+#define RSN_TAG_RETENTION 'Y'
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
