@@ -39,7 +39,7 @@
 #define WAITING_MS 60000                         /* a waiting entry expires after */
 #define HEADS_PER_FRAME 8000
 #define REQUESTS_PER_SECOND 50     /* digests' follow-ups a peer may ask of us */
-#define WANTS_PER_SECOND 1000      /* Wants (honest peers keep one outstanding) */
+#define WANTS_PER_SECOND 1000      /* Wants (honest peers keep two in flight) */
 #define RECEIVE_BUDGET 64          /* frames handled per call */
 
 typedef struct {
@@ -313,10 +313,13 @@ static void send_digest(rsn_gossip_t *self, peer_t *p)
         d->root.data = root;
         d->root.len = 32;
         uint8_t *fork_root = rsn_arena_alloc(arena, 32);
+        static const uint8_t none[32];
         if (fork_root) {
             rsn_ingest_fork_root(self->ingest, fork_root);
-            d->fork_root.data = fork_root;
-            d->fork_root.len = 32;
+            if (memcmp(fork_root, none, 32) != 0) { /* absent: no evidence held */
+                d->fork_root.data = fork_root;
+                d->fork_root.len = 32;
+            }
         }
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_DIGEST;
@@ -651,9 +654,9 @@ static void on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     }
     uint8_t fork_root[32];
     rsn_ingest_fork_root(self->ingest, fork_root);
-    if (d->fork_root.len == 32 ? memcmp(fork_root, d->fork_root.data, 32) != 0
-                               : d->forks > c.forks) {
-        /* it holds evidence we lack (or we hold some it lacks: it asks us) */
+    if (d->fork_root.len == 32 && memcmp(fork_root, d->fork_root.data, 32) != 0) {
+        /* it holds evidence we may lack (when we hold some it lacks, it asks us:
+         * a node with none sends no fork_root) */
         Raison__EvidenceRequest er = RAISON__EVIDENCE_REQUEST__INIT;
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST;
