@@ -312,6 +312,8 @@ static void staged_index(rsn_ingest_t *self, size_t at)
     self->staged_slots[i] = (int16_t)at;
 }
 
+static int id_at(rsn_ingest_t *self, const uint8_t author[32], uint64_t seq, uint8_t id[32]);
+
 /* Finds the entry held for (AUTHOR, SEQ): staged or stored. Fills the
  * header and signature into HELD (from ARENA). 0 or RSN_ERR_NOT_FOUND. */
 static int held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[32], uint64_t seq,
@@ -327,30 +329,14 @@ static int held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[
             return 0;
         }
     }
-    uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_1n(k, RSN_TAG_SEQ, author, seq);
-    void *v = NULL;
-    size_t vl = 0;
-    int rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    int rc = id_at(self, author, seq, id);
     if (rc < 0) {
         return rc;
     }
-    if (vl != 32) {
-        rsn_store_free(v);
-        return RSN_ERR_IO;
-    }
-    memcpy(id, v, 32);
-    rsn_store_free(v);
-    kl = rsn_key_1(k, RSN_TAG_ENTRY, id);
-    rc = rsn_store_get(self->store, k, kl, &v, &vl);
+    Raison__SignedEntry *se = NULL;
+    rc = rsn_signed_load(self->store, arena, id, &se);
     if (rc < 0) {
         return rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc;
-    }
-    ProtobufCAllocator a = rsn_arena_allocator(arena);
-    Raison__SignedEntry *se = raison__signed_entry__unpack(&a, vl, v);
-    rsn_store_free(v);
-    if (!se) {
-        return RSN_ERR_IO;
     }
     held->entry = se->entry;
     held->signature = se->signature;

@@ -911,25 +911,28 @@ static int post_visible(ctx_t *x, const rsn_group_t *g, const uint8_t id[32], rs
     return 0;
 }
 
-static int count_replies(ctx_t *x, const rsn_group_t *g, const uint8_t id[32], uint32_t *count)
+/* Counts the posts of G that views show among the keys TAG A(32) ... whose
+ * last 32 bytes (at ID_AT in a key of KEY_LEN bytes) are post ids. */
+static int count_visible(ctx_t *x, const rsn_group_t *g, char tag, const uint8_t a[32],
+                         size_t key_len, size_t id_at, uint64_t *count)
 {
     uint8_t prefix[RSN_KEY_MAX];
     int rc = 0;
     *count = 0;
-    rsn_iter_t *it = rsn_iter_new(x->store, prefix, rsn_key_1(prefix, RSN_TAG_REPLY, id));
+    rsn_iter_t *it = rsn_iter_new(x->store, prefix, rsn_key_1(prefix, tag, a));
     if (!it) {
         return RSN_ERR_NOMEM;
     }
     for (rsn_iter_first(it); rsn_iter_valid(it); rsn_iter_next(it)) {
         size_t klen = 0;
         const uint8_t *key = rsn_iter_key(it, &klen);
-        if (klen != 65) {
+        if (klen != key_len) {
             continue;
         }
-        uint8_t rid[32];
-        memcpy(rid, key + 33, 32);
+        uint8_t id[32];
+        memcpy(id, key + id_at, 32);
         rsn_loaded_t *l = NULL;
-        rc = post_visible(x, g, rid, &l);
+        rc = post_visible(x, g, id, &l);
         if (rc == RSN_ERR_NOT_FOUND) {
             rc = 0;
             continue;
@@ -940,6 +943,14 @@ static int count_replies(ctx_t *x, const rsn_group_t *g, const uint8_t id[32], u
         (*count)++;
     }
     rsn_iter_destroy(&it);
+    return rc;
+}
+
+static int count_replies(ctx_t *x, const rsn_group_t *g, const uint8_t id[32], uint32_t *count)
+{
+    uint64_t n = 0;
+    int rc = count_visible(x, g, RSN_TAG_REPLY, id, 65, 33, &n);
+    *count = (uint32_t)n;
     return rc;
 }
 
@@ -1116,34 +1127,7 @@ int rsn_view_post(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[32],
 /* Valid posts of group G: O(posts of the group). */
 static int count_posts(ctx_t *x, const rsn_group_t *g, uint64_t *count)
 {
-    uint8_t prefix[RSN_KEY_MAX];
-    int rc = 0;
-    *count = 0;
-    rsn_iter_t *it = rsn_iter_new(x->store, prefix, rsn_key_1(prefix, RSN_TAG_POST, g->id));
-    if (!it) {
-        return RSN_ERR_NOMEM;
-    }
-    for (rsn_iter_first(it); rsn_iter_valid(it); rsn_iter_next(it)) {
-        size_t klen = 0;
-        const uint8_t *key = rsn_iter_key(it, &klen);
-        if (klen != 73) {
-            continue;
-        }
-        uint8_t id[32];
-        memcpy(id, key + 41, 32);
-        rsn_loaded_t *l = NULL;
-        rc = post_visible(x, g, id, &l);
-        if (rc == RSN_ERR_NOT_FOUND) {
-            rc = 0;
-            continue;
-        }
-        if (rc) {
-            break;
-        }
-        (*count)++;
-    }
-    rsn_iter_destroy(&it);
-    return rc;
+    return count_visible(x, g, RSN_TAG_POST, g->id, 73, 41, count);
 }
 
 static int group_summary(ctx_t *x, const rsn_group_t *g, Raison__GroupSummary **out)
