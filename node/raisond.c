@@ -356,6 +356,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     options_t o = {0};
+    int status = 0;
     bool json = false;
     bool do_keygen = false;
     bool do_verify = false;
@@ -371,63 +372,69 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': o.data = strdup(optarg); break;
-        case 's': o.site = strdup(optarg); break;
+        case 'd': free(o.data); o.data = strdup(optarg); break;
+        case 's': free(o.site); o.site = strdup(optarg); break;
         case 'c': o.config_path = optarg; break;
-        case 'S': o.socket = strdup(optarg); break;
-        case 'l': o.log_level = strdup(optarg); break;
+        case 'S': free(o.socket); o.socket = strdup(optarg); break;
+        case 'l': free(o.log_level); o.log_level = strdup(optarg); break;
         case 'j': json = true; break;
-        case 'L': o.listen = strdup(optarg); break;
+        case 'L': free(o.listen); o.listen = strdup(optarg); break;
         case 'p':
             if (add_peer(&o, o.cli_peers, &o.n_cli_peers, optarg, "--peer") < 0) {
-                return 2;
+                status = 2;
+                goto out;
             }
             break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("raisond %s\n", RSN_VERSION); return 0;
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); goto out;
+        case 'V': printf("raisond %s\n", RSN_VERSION); goto out;
+        default: usage(stderr); status = 2; goto out;
         }
     }
     if (optind < argc) {
         fprintf(stderr, "raisond: unexpected argument '%s' (see raisond --help)\n", argv[optind]);
-        return 2;
+        status = 2;
+        goto out;
     }
     if (o.config_path) {
         int line = ini_parse(o.config_path, config_entry, &o);
         if (line < 0) {
             fprintf(stderr, "raisond: cannot read config file %s: %s\n", o.config_path,
                     strerror(errno));
-            return 2;
+            status = 2;
+        goto out;
         }
         if (line > 0) {
             fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
-            return 2;
+            status = 2;
+        goto out;
         }
     }
     rsn_log_level level = RSN_LOG_INFO;
     if (o.log_level && parse_level(o.log_level, &level) < 0) {
         fprintf(stderr, "raisond: unknown log level '%s' (debug, info, warn, error)\n",
                 o.log_level);
-        return 2;
+        status = 2;
+        goto out;
     }
     rsn_log_setup("raisond", level);
     if (!o.data) {
         o.data = default_data_dir();
         if (!o.data) {
             fprintf(stderr, "raisond: no --data given and neither XDG_DATA_HOME nor HOME is set\n");
-            return 2;
+            status = 2;
+        goto out;
         }
     }
     if (rsn_crypto_init() < 0) {
         fprintf(stderr, "raisond: libsodium failed to start\n");
-        return 1;
+        status = 1;
+        goto out;
     }
     /* secrets must never reach a core file */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-    int status = 0;
     if (do_keygen) {
         status = keygen(o.data, json);
         goto out;
