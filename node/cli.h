@@ -92,6 +92,10 @@ void cli_print_usage(rsn_cli_t *cli, FILE *out);
 /* Prints "raison: CMD: FMT" and a hint on stderr; returns CLI_EXIT_USAGE. */
 int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...) RSN_PRINTF(2, 3);
 
+/* Checks that a command got only the common options and between MIN and
+ * MAX operands. -1 to go on, or the exit status to return. */
+int cli_plain_args(rsn_cli_t *cli, int argc, char **argv, int min, int max);
+
 /* The next option of the command's own OPTS (which must include
  * CLI_COMMON_OPTIONS); handles the common ones itself. -1 after the last
  * option (operands then start at optind); CLI_OPT_STOP when the command must

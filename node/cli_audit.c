@@ -33,27 +33,6 @@
 
 /* --- small helpers ----------------------------------------------------------- */
 
-/* Only the common options and between MIN and MAX operands. -1 to go on, or
- * the exit status to return. */
-static int plain_args(rsn_cli_t *cli, int argc, char **argv, int min, int max)
-{
-    static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        if (c == CLI_OPT_STOP) {
-            return cli->status;
-        }
-        return cli_usage_error(cli, "unexpected option");
-    }
-    if (argc - optind < min) {
-        return cli_usage_error(cli, "missing argument");
-    }
-    if (argc - optind > max) {
-        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + max]);
-    }
-    return -1;
-}
-
 /* A JSON string of the standard base64 of DATA (padded; "" for no bytes). */
 static json_t *json_b64(const uint8_t *data, size_t len)
 {
@@ -176,7 +155,7 @@ static int fetch_checkpoint(rsn_cli_t *cli, bool fresh, const char *name,
 
 static int audit_key(rsn_cli_t *cli, int argc, char **argv)
 {
-    int st = plain_args(cli, argc, argv, 0, 0);
+    int st = cli_plain_args(cli, argc, argv, 0, 0);
     if (st >= 0) {
         return st;
     }
@@ -524,7 +503,7 @@ static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
 
 static int audit_verify(rsn_cli_t *cli, int argc, char **argv)
 {
-    int st = plain_args(cli, argc, argv, 0, 0);
+    int st = cli_plain_args(cli, argc, argv, 0, 0);
     if (st >= 0) {
         return st;
     }
@@ -757,7 +736,7 @@ static int export_forks(rsn_cli_t *cli, FILE *f, uint64_t *written)
 
 static int audit_export(rsn_cli_t *cli, int argc, char **argv)
 {
-    int st = plain_args(cli, argc, argv, 1, 1);
+    int st = cli_plain_args(cli, argc, argv, 1, 1);
     if (st >= 0) {
         return st;
     }
@@ -1290,7 +1269,7 @@ static int vx_read(vx_t *x, FILE *f, char *buf, size_t *len)
 
 static int audit_verify_export(rsn_cli_t *cli, int argc, char **argv)
 {
-    int st = plain_args(cli, argc, argv, 1, 1);
+    int st = cli_plain_args(cli, argc, argv, 1, 1);
     if (st >= 0) {
         return st;
     }

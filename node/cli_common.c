@@ -560,3 +560,24 @@ void cli_print_charter(rsn_cli_t *cli, FILE *out, const Raison__Charter *c)
         fprintf(out, "    %s\n", cli_hex(cli, c->owners[i].data, c->owners[i].len));
     }
 }
+
+/* Checks that a command got only common options and at most MAX operands,
+ * at least MIN. -1 to go on, or the exit status to return. */
+int cli_plain_args(rsn_cli_t *cli, int argc, char **argv, int min, int max)
+{
+    static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
+    int c;
+    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
+        if (c == CLI_OPT_STOP) {
+            return cli->status;
+        }
+        return cli_usage_error(cli, "unexpected option");
+    }
+    if (argc - optind < min) {
+        return cli_usage_error(cli, "missing argument");
+    }
+    if (argc - optind > max) {
+        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + max]);
+    }
+    return -1;
+}

@@ -16,27 +16,6 @@
  * not followed forever. */
 #define MAX_PAGES 10000
 
-/* Checks that a command got only common options and at most MAX operands,
- * at least MIN. -1 to go on, or the exit status to return. */
-static int plain_args(rsn_cli_t *cli, int argc, char **argv, int min, int max)
-{
-    static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        if (c == CLI_OPT_STOP) {
-            return cli->status;
-        }
-        return cli_usage_error(cli, "unexpected option");
-    }
-    if (argc - optind < min) {
-        return cli_usage_error(cli, "missing argument");
-    }
-    if (argc - optind > max) {
-        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + max]);
-    }
-    return -1;
-}
-
 static const char *access_text(Raison__Access a)
 {
     return a == RAISON__ACCESS__ACCESS_MEMBERS_ONLY ? "members-only" : "open";
@@ -101,7 +80,7 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 
 int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
 {
-    int status = plain_args(cli, argc, argv, 0, 0);
+    int status = cli_plain_args(cli, argc, argv, 0, 0);
     if (status != -1) {
         return status;
     }
@@ -211,7 +190,7 @@ static json_t *json_group(rsn_cli_t *cli, const Raison__GroupReply *g)
 int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
 {
     Raison__ApiReply *reply = NULL;
-    int status = plain_args(cli, argc, argv, 1, 1);
+    int status = cli_plain_args(cli, argc, argv, 1, 1);
     if (status != -1) {
         return status;
     }
@@ -485,7 +464,7 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__ReportRequest r = RAISON__REPORT_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    int status = plain_args(cli, argc, argv, 1, 1);
+    int status = cli_plain_args(cli, argc, argv, 1, 1);
     if (status != -1) {
         return status;
     }
@@ -560,7 +539,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__StatusRequest s = RAISON__STATUS_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    int status = plain_args(cli, argc, argv, 0, 0);
+    int status = cli_plain_args(cli, argc, argv, 0, 0);
     if (status != -1) {
         return status;
     }
