@@ -1,5 +1,5 @@
 /* arena.c — a chain of blocks; big requests get a block of their own. */
-#include "arena.h"
+#include "common/arena.h"
 
 #include <stdarg.h>
 #include <stdint.h>

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "err.h"
+#include "common/err.h"
 
 typedef struct rsn_arena rsn_arena_t;
 

@@ -1,5 +1,5 @@
 /* err.c — texts for rsn_err codes. */
-#include "err.h"
+#include "common/err.h"
 
 const char *rsn_strerror(int code)
 {

@@ -1,5 +1,5 @@
 /* log.c — timestamped lines on stderr. */
-#include "log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #ifndef RSN_LOG_H
 #define RSN_LOG_H
 
-#include "err.h"
+#include "common/err.h"
 
 typedef enum { RSN_LOG_DEBUG, RSN_LOG_INFO, RSN_LOG_WARN, RSN_LOG_ERROR } rsn_log_level;
 

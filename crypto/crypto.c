@@ -8,7 +8,7 @@
  * are invalid anyway: verification refuses them with RSN_ERR_BAD_SIGNATURE
  * and never allocates. The encoders are libsodium's constant-time ones, used
  * strictly: the whole input must decode, with nothing left over. */
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 #include <assert.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 #define RSN_KEY_BYTES 32  /* Ed25519 public key, Curve25519 key */
 #define RSN_SIG_BYTES 64  /* Ed25519 signature */

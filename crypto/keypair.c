@@ -8,7 +8,7 @@
  * libsodium's SENSITIVE limits (1 GiB) so a hostile file cannot ask for more.
  * Files are written O_EXCL with mode 0600, fsynced with their folder, and
  * removed again on any failure so a half-written key never stays behind. */
-#include "keypair.h"
+#include "crypto/keypair.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 
 #include <sodium.h>
 
-#include "../common/log.h"
+#include "common/log.h"
 
 /* The largest entry that can be signed (RSN_ENTRY_MAX of proto/codec.h). */
 #define ENTRY_MAX 1024

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 typedef struct rsn_keypair rsn_keypair_t;
 

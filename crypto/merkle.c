@@ -8,7 +8,7 @@
  * The proof builders walk the RFC's recursion top-down with a loop and keep
  * the siblings on a fixed stack (a tree below 2^63 leaves is at most 63 deep),
  * then emit them leaf side first. */
-#include "merkle.h"
+#include "crypto/merkle.h"
 
 #include <assert.h>
 #include <string.h>

@@ -23,8 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
-#include "crypto.h"
+#include "common/err.h"
+#include "crypto/crypto.h"
 
 /* The most hashes in a proof, and the most nodes one append creates. */
 #define RSN_MERKLE_MAX_DEPTH 64

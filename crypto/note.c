@@ -7,7 +7,7 @@
  * even when it is not ours, and only a line whose name and key id are both
  * ours is verified. Nothing is allocated: the largest buffer is the decoded
  * signature of one line, bounded by RSN_NOTE_MAX. */
-#include "note.h"
+#include "crypto/note.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto.h"
-#include "keypair.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
 
 #define RSN_NOTE_MAX 16384          /* bytes of a whole signed note, NUL excluded */
 #define RSN_NOTE_NAME_MAX 255       /* bytes of a key name or checkpoint origin */

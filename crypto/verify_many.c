@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "crypto.h"
+#include "crypto/crypto.h"
 
 #define THREADS_MAX 8
 #define PER_THREAD_MIN 8 /* below this, a thread costs more than it saves */

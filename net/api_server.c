@@ -8,7 +8,7 @@
  * request, and sends never block: ZMQ_ROUTER_MANDATORY makes a reply to a
  * client that is gone, or whose queue is full, fail at once instead of being
  * dropped silently, so the node can count it. */
-#include "api_server.h"
+#include "net/api_server.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../common/log.h"
-#include "internal.h"
+#include "common/log.h"
+#include "net/internal.h"
 
 /* Messages queued per client, each way, before a client counts as slow. */
 #define API_HWM 10000

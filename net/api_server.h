@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 /* Largest request a client may send: an entry, a 64 KiB body, framing. */
 #define RSN_API_MAX_MESSAGE (80 * 1024)

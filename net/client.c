@@ -9,7 +9,7 @@
  * is told at once rather than by a timeout: libzmq itself would wait and
  * reconnect forever. ZMQ_IMMEDIATE is left off on purpose, so a request sent
  * before the connection completes is queued, not refused. */
-#include "client.h"
+#include "net/client.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -22,8 +22,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../common/log.h"
-#include "api_server.h"
+#include "common/log.h"
+#include "net/api_server.h"
 
 /* Largest reply frame accepted: pages of hundreds of entries fit. */
 #define CLIENT_MAX_MESSAGE (16 * 1024 * 1024)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 #include "raison.pb-c.h"
 
 typedef struct rsn_client rsn_client_t;

@@ -26,7 +26,7 @@
  * libzmq offers no way to close one accepted connection of a ROUTER, so a
  * connection the peer already had stays open; its frames are read and
  * discarded, and nothing is sent to it, until the ban ends. */
-#include "fed.h"
+#include "net/fed.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,10 +35,10 @@
 #include <time.h>
 #include <zmq.h>
 
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../crypto/keypair.h"
-#include "internal.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/internal.h"
 
 #define FED_DISCARD_MAX 1024 /* frames skipped in one receive call at most */
 #define FED_HEARTBEAT_IVL_MS 2000     /* ZMTP PING, sent by the dialling side only */

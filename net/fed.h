@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
-#include "api_server.h"
+#include "common/err.h"
+#include "net/api_server.h"
 
 #define RSN_FED_MAX_FRAME (1024 * 1024) /* bytes of one federation frame */
 #define RSN_FED_MAX_PEERS 64

@@ -7,8 +7,8 @@
 #ifndef RSN_NET_INTERNAL_H
 #define RSN_NET_INTERNAL_H
 
-#include "api_server.h"
-#include "fed.h"
+#include "net/api_server.h"
+#include "net/fed.h"
 
 /* The API server's ZeroMQ socket (owned by SELF), for zmq_poll. */
 void *rsn_api_server_socket_(rsn_api_server_t *self);

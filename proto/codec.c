@@ -1,5 +1,5 @@
 /* codec.c — size-checked unpacking into arenas. */
-#include "codec.h"
+#include "proto/codec.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
+#include "common/arena.h"
+#include "common/err.h"
 #include "raison.pb-c.h"
 
 #define RSN_ENTRY_MAX 1024        /* bytes of a serialized Entry */

@@ -4,13 +4,13 @@
  * malloc'd strings through char **errptr; each is turned here into an rsn_err
  * and one log line, then freed with leveldb_free. Iterators are bounded to a
  * key prefix so that callers walking one index never see the next one. */
-#include "store.h"
+#include "store/store.h"
 
 #include <leveldb/c.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
+#include "common/log.h"
 
 #define STORE_CACHE_BYTES (8u * 1024 * 1024)
 #define STORE_WRITE_BUFFER_BYTES (4u * 1024 * 1024)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/err.h"
+#include "common/err.h"
 
 typedef struct rsn_store rsn_store_t;
 typedef struct rsn_batch rsn_batch_t;

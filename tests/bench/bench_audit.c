@@ -38,11 +38,11 @@
  * does not verify (our bug). */
 #include "bench_util.h"
 
-#include "../../crypto/merkle.h"
-#include "../../crypto/note.h"
-#include "../../node/d_ingest.h"
-#include "../../store/keys.h"
-#include "../../store/store.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "daemon/ingest.h"
+#include "store/keys.h"
+#include "store/store.h"
 
 #define VERIFY_SECONDS 2.0
 #define SAMPLES 2001

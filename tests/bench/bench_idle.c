@@ -35,7 +35,7 @@
  *
  * Not a test: it asserts nothing about the figures. It exits 1 when the setup
  * fails (a node does not start, B does not catch up within 120 s). */
-#include "../../node/d_gossip.h"
+#include "daemon/gossip.h"
 #include "bench_util.h"
 
 #define SETTLE_S 6.0

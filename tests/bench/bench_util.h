@@ -33,11 +33,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/log.h"
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../net/client.h"
-#include "../../proto/codec.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/client.h"
+#include "proto/codec.h"
 #include "raison.pb-c.h"
 
 #define BENCH_ENTRY_CAP 256 /* a profile entry header is about 150 bytes */

@@ -6,8 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../common/arena.h"
-#include "../../proto/codec.h"
+#include "common/arena.h"
+#include "proto/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

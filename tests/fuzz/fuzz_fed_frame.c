@@ -21,15 +21,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/arena.h"
-#include "../../common/log.h"
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../net/fed.h"
-#include "../../node/d_gossip.h"
-#include "../../node/d_ingest.h"
-#include "../../proto/codec.h"
-#include "../../store/store.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/fed.h"
+#include "daemon/gossip.h"
+#include "daemon/ingest.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
 #define HANDLE_TIMEOUT_MS 2000
 

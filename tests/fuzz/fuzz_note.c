@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/note.h"
+#include "crypto/crypto.h"
+#include "crypto/note.h"
 
 /* PeterNeumann's public key (shared/testdata/c2sp-note/peterneumann.vkey) */
 static const uint8_t vector_pk[RSN_KEY_BYTES] = {

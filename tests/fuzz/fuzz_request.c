@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../common/arena.h"
-#include "../../crypto/crypto.h"
-#include "../../node/d_ingest.h"
-#include "../../proto/codec.h"
-#include "../../store/store.h"
+#include "common/arena.h"
+#include "crypto/crypto.h"
+#include "daemon/ingest.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
 static rsn_store_t *store;
 static rsn_ingest_t *ingest;

@@ -43,12 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../common/arena.h"
-#include "../../common/log.h"
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../net/client.h"
-#include "../../proto/codec.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/client.h"
+#include "proto/codec.h"
 #include "raison.pb-c.h"
 
 #define TIMEOUT_MS 10000

@@ -63,15 +63,15 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../../common/arena.h"
-#include "../../common/log.h"
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../crypto/note.h"
-#include "../../net/client.h"
-#include "../../net/fed.h"
-#include "../../node/d_gossip.h"
-#include "../../proto/codec.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "crypto/note.h"
+#include "net/client.h"
+#include "net/fed.h"
+#include "daemon/gossip.h"
+#include "proto/codec.h"
 #include "raison.pb-c.h"
 
 #define LINK_TIMEOUT_MS 10000

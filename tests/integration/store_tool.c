@@ -30,10 +30,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../common/err.h"
-#include "../../common/log.h"
-#include "../../store/keys.h"
-#include "../../store/store.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "store/keys.h"
+#include "store/store.h"
 
 #define HEX_MAX (2 * 1024 * 1024) /* bytes of hex one argument may carry */
 

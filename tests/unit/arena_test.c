@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../common/arena.h"
+#include "common/arena.h"
 
 #define ALIGN _Alignof(max_align_t)
 

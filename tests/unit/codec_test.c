@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../proto/codec.h"
+#include "proto/codec.h"
 
 static uint8_t author[32];
 static uint8_t prev_id[32];

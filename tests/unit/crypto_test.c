@@ -13,8 +13,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
 
 static int setup(void **state)
 {

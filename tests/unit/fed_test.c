@@ -24,11 +24,11 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../net/api_server.h"
-#include "../../net/fed.h"
-#include "../../net/internal.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/api_server.h"
+#include "net/fed.h"
+#include "net/internal.h"
 
 #define LOCAL_ANY "tcp://127.0.0.1:*"
 #define DEADLINE_MS 5000

@@ -18,8 +18,8 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
 
 typedef struct {
     char dir[64];

@@ -24,8 +24,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/merkle.h"
+#include "crypto/crypto.h"
+#include "crypto/merkle.h"
 
 #define H RSN_HASH_BYTES
 

@@ -24,8 +24,8 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "../../net/api_server.h"
-#include "../../net/client.h"
+#include "net/api_server.h"
+#include "net/client.h"
 
 #define WAIT_MS 2000
 

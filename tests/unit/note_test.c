@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../crypto/note.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "crypto/note.h"
 
 #define VECTOR_NAME "PeterNeumann"
 #define VECTOR_TEXT                                              \

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../store/store.h"
+#include "store/store.h"
 
 typedef struct {
     char dir[64];

@@ -21,12 +21,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../crypto/crypto.h"
-#include "../../crypto/keypair.h"
-#include "../../node/d_ingest.h"
-#include "../../node/d_views.h"
-#include "../../proto/codec.h"
-#include "../../store/store.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "daemon/ingest.h"
+#include "daemon/views.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
 #define OPEN RAISON__ACCESS__ACCESS_OPEN
 #define CLOSED RAISON__ACCESS__ACCESS_MEMBERS_ONLY

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../net/api_server.h"
-#include "cli.h"
+#include "net/api_server.h"
+#include "cli/cli.h"
 
 int cli_fail(const char *fmt, ...)
 {

@@ -17,10 +17,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../store/keys.h"
-#include "d_views.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "store/keys.h"
+#include "daemon/views.h"
 
 /* Defined in d_rules.c (node-internal): the content rules of a charter. */
 int rsn_charter_problem(const Raison__Charter *c, const uint8_t author[32], char *why,

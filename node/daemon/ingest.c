@@ -7,7 +7,7 @@
  * becomes one set of puts in the shared batch: the entry, its body, its feed
  * index and head, its transparency-log leaf, the counters, and the indexes of
  * its kind (store/keys.h). */
-#include "d_ingest.h"
+#include "daemon/ingest.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,13 +15,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../crypto/merkle.h"
-#include "../proto/codec.h"
-#include "../store/keys.h"
-#include "d_retention.h"
-#include "d_views.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/merkle.h"
+#include "proto/codec.h"
+#include "store/keys.h"
+#include "daemon/retention.h"
+#include "daemon/views.h"
 
 typedef struct {
     uint8_t id[32];

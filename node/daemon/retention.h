@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "../common/err.h"
-#include "../store/store.h"
+#include "common/err.h"
+#include "store/store.h"
 
 /* Erases the bodies of posts older than their group's retention at NOW_MS,
  * at most BUDGET of them, in one synced batch. 0 and *ERASED, or RSN_ERR_IO. */

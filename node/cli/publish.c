@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* How many times a timed-out publish is resent before giving up. */
 #define PUBLISH_RETRIES 3

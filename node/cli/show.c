@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Most pages fetched by one listing: a node that keeps sending cursors is
  * not followed forever. */

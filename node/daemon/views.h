@@ -15,10 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../proto/codec.h"
-#include "../store/store.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
 /* One stored entry, decoded. */
 typedef struct {

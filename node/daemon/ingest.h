@@ -17,9 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../store/store.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "store/store.h"
 
 typedef struct rsn_ingest rsn_ingest_t;
 

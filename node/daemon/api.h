@@ -9,10 +9,10 @@
 
 #include <stddef.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../proto/codec.h"
-#include "../store/store.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
 /* Answers REQ (head, entry, timeline, groups, group, feed, report, profile)
  * into REPLY, allocating from ARENA. 0, or an rsn_err with WHY for people. */

@@ -13,7 +13,7 @@
  *   B stages them, then asks the next Want until it has all.
  *
  * When they agree, a round is one Digest each way. */
-#include "d_gossip.h"
+#include "daemon/gossip.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +21,13 @@
 #include <sys/time.h>
 #include <time.h>
 
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../crypto/merkle.h"
-#include "../crypto/note.h"
-#include "../store/keys.h"
-#include "d_audit.h"
-#include "d_views.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "store/keys.h"
+#include "daemon/audit.h"
+#include "daemon/views.h"
 
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../crypto/merkle.h"
-#include "../crypto/note.h"
-#include "cli.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "cli/cli.h"
 
 #define EXPORT_FORMAT "raison-audit-export"
 #define EXPORT_VERSION 1

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 json_t *cli_json_hex(const uint8_t *bytes, size_t len)
 {

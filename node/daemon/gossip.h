@@ -17,12 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../net/fed.h"
-#include "../proto/codec.h"
-#include "../store/store.h"
-#include "d_ingest.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "net/fed.h"
+#include "proto/codec.h"
+#include "store/store.h"
+#include "daemon/ingest.h"
 
 #define RSN_GOSSIP_ROUND_MS 2000   /* anti-entropy digest period */
 #define RSN_GOSSIP_BATCH 1024      /* entries per EntryBatch frame */

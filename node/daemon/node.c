@@ -8,7 +8,7 @@
  * durable, many publishes share one fsync (group commit), a read after a
  * publish sees it, and every client gets its replies in the order of its
  * requests. Subscribers are sent an event per committed entry. */
-#include "d_node.h"
+#include "daemon/node.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,20 +17,20 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../common/arena.h"
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../crypto/keypair.h"
-#include "../net/api_server.h"
-#include "../proto/codec.h"
-#include "../store/store.h"
-#include "../net/fed.h"
-#include "d_api.h"
-#include "d_audit.h"
-#include "d_gossip.h"
-#include "d_ingest.h"
-#include "d_retention.h"
-#include "d_views.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/api_server.h"
+#include "proto/codec.h"
+#include "store/store.h"
+#include "net/fed.h"
+#include "daemon/api.h"
+#include "daemon/audit.h"
+#include "daemon/gossip.h"
+#include "daemon/ingest.h"
+#include "daemon/retention.h"
+#include "daemon/views.h"
 
 #define DRAIN_MAX 256          /* requests read per turn of the loop */
 #define SUBSCRIBERS_MAX 64     /* live subscriptions */

@@ -1,13 +1,13 @@
 /* d_retention.c — the retention sweep: walks the groups, then the posts of
  * those with a retention, oldest first, up to the cut-off. */
-#include "d_retention.h"
+#include "daemon/retention.h"
 
 #include <string.h>
 
-#include "../common/arena.h"
-#include "../common/log.h"
-#include "../store/keys.h"
-#include "d_views.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "store/keys.h"
+#include "daemon/views.h"
 
 #define DAY_MS 86400000ULL
 

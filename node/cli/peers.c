@@ -8,7 +8,7 @@
  * keys and raw numbers (times in ms since the epoch, 0 when never). */
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* "12s", "3m 04s", "2h 05m", "4d 03h": a span of MS for people, in the arena. */
 static const char *span(rsn_cli_t *cli, uint64_t ms)

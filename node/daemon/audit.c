@@ -1,5 +1,5 @@
 /* d_audit.c — checkpoints, proofs, pages of the log, and the store check. */
-#include "d_audit.h"
+#include "daemon/audit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,12 +7,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "../common/log.h"
-#include "../crypto/crypto.h"
-#include "../crypto/merkle.h"
-#include "../crypto/note.h"
-#include "../store/keys.h"
-#include "d_views.h"
+#include "common/log.h"
+#include "crypto/crypto.h"
+#include "crypto/merkle.h"
+#include "crypto/note.h"
+#include "store/keys.h"
+#include "daemon/views.h"
 
 #define LEAVES_DEFAULT 256
 #define LEAVES_MAX 1024

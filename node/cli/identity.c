@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 /* Creates every missing folder of the parent of PATH, with mode 0700. */
 static int make_parents(rsn_cli_t *cli, const char *path)

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../crypto/crypto.h"
-#include "../store/keys.h"
-#include "d_views.h"
+#include "crypto/crypto.h"
+#include "store/keys.h"
+#include "daemon/views.h"
 
 /* Shared with d_views.c (node-internal, no header of its own): 0 when charter
  * C, written by AUTHOR, meets the content rules; RSN_ERR_INVALID_CHARTER with

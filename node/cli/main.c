@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/log.h"
-#include "cli.h"
+#include "common/log.h"
+#include "cli/cli.h"
 
 #define CLI_VERSION "0.1.0"
 

@@ -21,12 +21,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../crypto/crypto.h"
-#include "../crypto/keypair.h"
-#include "../net/client.h"
-#include "../proto/codec.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "net/client.h"
+#include "proto/codec.h"
 
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1

@@ -13,12 +13,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../common/arena.h"
-#include "../common/err.h"
-#include "../crypto/keypair.h"
-#include "../proto/codec.h"
-#include "../store/store.h"
-#include "d_ingest.h"
+#include "common/arena.h"
+#include "common/err.h"
+#include "crypto/keypair.h"
+#include "proto/codec.h"
+#include "store/store.h"
+#include "daemon/ingest.h"
 
 #define RSN_CHECKPOINT_EVERY_MS 3000
 #define RSN_AUDIT_PROBLEMS_MAX 1000

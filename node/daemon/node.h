@@ -12,8 +12,8 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "../common/err.h"
-#include "../net/fed.h"
+#include "common/err.h"
+#include "net/fed.h"
 
 typedef struct {
     const char *data_dir;    /* required */

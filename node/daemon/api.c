@@ -1,11 +1,11 @@
 /* d_api.c — request validation and dispatch of the API's read calls. */
-#include "d_api.h"
+#include "daemon/api.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../store/keys.h"
-#include "d_views.h"
+#include "store/keys.h"
+#include "daemon/views.h"
 
 static int bad(char *why, size_t why_size, const char *text)
 {

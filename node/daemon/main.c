@@ -19,13 +19,13 @@
 
 #include <jansson.h>
 
-#include "../common/arena.h"
-#include "../common/log.h"
-#include "../store/store.h"
-#include "d_audit.h"
-#include "../crypto/crypto.h"
-#include "../crypto/keypair.h"
-#include "d_node.h"
+#include "common/arena.h"
+#include "common/log.h"
+#include "store/store.h"
+#include "daemon/audit.h"
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "daemon/node.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 static volatile sig_atomic_t reload_requested = 0;
