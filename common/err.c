@@ -38,6 +38,7 @@ const char *rsn_strerror(int code)
     case RSN_ERR_INTERRUPTED: return "interrupted";
     case RSN_ERR_INVALID_ARG: return "invalid argument";
     case RSN_ERR_CRYPTO: return "cryptographic operation failed";
+    case RSN_ERR_STORE_FORMAT: return "data folder of an unknown store format";
     default: return "unknown error";
     }
 }

@@ -55,6 +55,7 @@ typedef enum {
     RSN_ERR_INTERRUPTED = -111, /* a signal arrived */
     RSN_ERR_INVALID_ARG = -112, /* a caller's value out of range */
     RSN_ERR_CRYPTO = -113,      /* libsodium refused (key conversion, ...) */
+    RSN_ERR_STORE_FORMAT = -114, /* a data folder of a format this build cannot read */
 } rsn_err;
 
 /* A short, stable English text for an rsn_err code (never NULL). */

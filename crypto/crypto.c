@@ -3,7 +3,7 @@
  * Implements crypto.h. Entry signatures cover "raison-entry-v1" 0x00 followed
  * by the entry's bytes; plain Ed25519 cannot be fed in pieces, so the verifier
  * lays prefix and entry side by side in a stack buffer sized for the largest
- * entry the wire format allows (RSN_ENTRY_MAX of proto/codec.h, 1024 bytes,
+ * entry the wire format allows (RSN_ENTRY_MAX of common/limits.h, 1024 bytes,
  * repeated here because crypto depends on nothing of ours). Longer entries
  * are invalid anyway: verification refuses them with RSN_ERR_BAD_SIGNATURE
  * and never allocates. The encoders are libsodium's constant-time ones, used
@@ -15,9 +15,6 @@
 
 #include <sodium.h>
 
-/* The largest entry that can be signed or verified (RSN_ENTRY_MAX). */
-#define ENTRY_MAX 1024
-#define SIGNED_MAX (RSN_ENTRY_SIGN_PREFIX_LEN + ENTRY_MAX)
 
 int rsn_crypto_init(void)
 {
@@ -49,9 +46,9 @@ void rsn_entry_id(uint8_t id[RSN_ID_BYTES], const uint8_t *entry, size_t len)
 }
 
 /* Lays "raison-entry-v1" 0x00 ENTRY into BUF; returns its length. */
-static size_t signed_message(uint8_t buf[SIGNED_MAX], const uint8_t *entry, size_t len)
+static size_t signed_message(uint8_t buf[RSN_ENTRY_SIGNED_MAX], const uint8_t *entry, size_t len)
 {
-    assert(len <= ENTRY_MAX);
+    assert(len <= RSN_ENTRY_MAX);
     memcpy(buf, RSN_ENTRY_SIGN_PREFIX, RSN_ENTRY_SIGN_PREFIX_LEN); /* NUL included */
     if (len > 0) {
         memcpy(buf + RSN_ENTRY_SIGN_PREFIX_LEN, entry, len);
@@ -62,10 +59,10 @@ static size_t signed_message(uint8_t buf[SIGNED_MAX], const uint8_t *entry, size
 int rsn_entry_verify(const uint8_t author[RSN_KEY_BYTES], const uint8_t *entry, size_t len,
                      const uint8_t sig[RSN_SIG_BYTES])
 {
-    uint8_t buf[SIGNED_MAX];
+    uint8_t buf[RSN_ENTRY_SIGNED_MAX];
     size_t n;
 
-    if (len > ENTRY_MAX || (entry == NULL && len > 0)) {
+    if (len > RSN_ENTRY_MAX || (entry == NULL && len > 0)) {
         return RSN_ERR_BAD_SIGNATURE;
     }
     n = signed_message(buf, entry, len);

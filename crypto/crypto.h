@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/limits.h"
 
 #define RSN_KEY_BYTES 32  /* Ed25519 public key, Curve25519 key */
 #define RSN_SIG_BYTES 64  /* Ed25519 signature */
@@ -23,6 +24,8 @@
  * its trailing NUL, which is part of what is signed). */
 #define RSN_ENTRY_SIGN_PREFIX "raison-entry-v1"
 #define RSN_ENTRY_SIGN_PREFIX_LEN 16
+/* bytes of the message an entry signature covers: prefix and entry */
+#define RSN_ENTRY_SIGNED_MAX (RSN_ENTRY_SIGN_PREFIX_LEN + RSN_ENTRY_MAX)
 
 /* Initialises libsodium; call once before anything else here. Returns 0, or
  * RSN_ERR_CRYPTO when libsodium cannot start. */

@@ -22,9 +22,6 @@
 
 #include "common/log.h"
 
-/* The largest entry that can be signed (RSN_ENTRY_MAX of proto/codec.h). */
-#define ENTRY_MAX 1024
-#define SIGNED_MAX (RSN_ENTRY_SIGN_PREFIX_LEN + ENTRY_MAX)
 
 #define SEED_BYTES 32
 #define MAGIC "RSNKEY1"
@@ -125,10 +122,10 @@ int rsn_keypair_sign(const rsn_keypair_t *self, const uint8_t *msg, size_t len,
 int rsn_keypair_sign_entry(const rsn_keypair_t *self, const uint8_t *entry, size_t len,
                            uint8_t sig[RSN_SIG_BYTES])
 {
-    uint8_t buf[SIGNED_MAX];
+    uint8_t buf[RSN_ENTRY_SIGNED_MAX];
 
     /* an entry longer than any verifier accepts is refused, not signed */
-    if (len > ENTRY_MAX) {
+    if (len > RSN_ENTRY_MAX) {
         return RSN_ERR_TOO_LARGE;
     }
     if (self == NULL || (entry == NULL && len > 0)) {

@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/limits.h"
 
 /* Largest request a client may send: an entry, a 64 KiB body, framing. */
-#define RSN_API_MAX_MESSAGE (80 * 1024)
+#define RSN_API_MAX_MESSAGE RSN_REQUEST_MAX
 /* A Unix socket path holds at most this many bytes (sun_path less NUL). */
 #define RSN_IPC_PATH_MAX 107
 /* Envelope frames kept per request; more and the request is dropped. */

@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "net/api_server.h"
+#include "proto/codec.h"
 
 /* Largest reply frame accepted: pages of hundreds of entries fit. */
 #define CLIENT_MAX_MESSAGE (16 * 1024 * 1024)
@@ -243,8 +244,8 @@ int rsn_client_recv_timeout(rsn_client_t *self, Raison__ApiReply **reply, int ti
             break;
         }
     }
-    *reply = raison__api_reply__unpack(NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
-    if (*reply == NULL) {
+    rc = rsn_reply_decode(NULL, zmq_msg_data(&frame), zmq_msg_size(&frame), reply);
+    if (rc != 0) {
         rsn_warn("a reply of %zu bytes does not decode", zmq_msg_size(&frame));
         rc = RSN_ERR_BAD_REQUEST;
     }

@@ -27,9 +27,10 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "common/limits.h"
 #include "net/api_server.h"
 
-#define RSN_FED_MAX_FRAME (1024 * 1024) /* bytes of one federation frame */
+#define RSN_FED_MAX_FRAME RSN_FED_FRAME_MAX /* bytes of one federation frame (common/limits.h) */
 #define RSN_FED_MAX_PEERS 64
 #define RSN_FED_ENDPOINT_MAX 255
 

@@ -90,20 +90,72 @@ int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes,
     return 0;
 }
 
-int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
-                       Raison__ApiRequest **out)
+/* Unpacks LEN bytes as a DESC message into ARENA (malloc when NULL), after
+ * the size check every decoder of outside bytes makes. */
+static int unpack_bounded(rsn_arena_t *arena, const ProtobufCMessageDescriptor *desc,
+                          const uint8_t *bytes, size_t len, size_t max, int bad,
+                          void **out)
 {
     *out = NULL;
-    if (len > RSN_REQUEST_MAX) {
+    if (len > max) {
         return RSN_ERR_TOO_LARGE;
     }
     ProtobufCAllocator a = rsn_arena_allocator(arena);
-    Raison__ApiRequest *r = raison__api_request__unpack(&a, len, bytes);
-    if (!r) {
-        return RSN_ERR_BAD_REQUEST;
+    ProtobufCMessage *m = protobuf_c_message_unpack(desc, arena ? &a : NULL, len, bytes);
+    if (!m) {
+        return bad;
     }
-    *out = r;
+    *out = m;
     return 0;
+}
+
+int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                       Raison__ApiRequest **out)
+{
+    return unpack_bounded(arena, &raison__api_request__descriptor, bytes, len,
+                          RSN_REQUEST_MAX, RSN_ERR_BAD_REQUEST, (void **)out);
+}
+
+int rsn_signed_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                            Raison__SignedEntry **out)
+{
+    return unpack_bounded(arena, &raison__signed_entry__descriptor, bytes, len,
+                          RSN_SIGNED_ENTRY_MAX, RSN_ERR_BAD_ENTRY, (void **)out);
+}
+
+int rsn_fork_evidence_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                             Raison__ForkEvidence **out)
+{
+    return unpack_bounded(arena, &raison__fork_evidence__descriptor, bytes, len,
+                          RSN_FORK_EVIDENCE_MAX, RSN_ERR_BAD_ENTRY, (void **)out);
+}
+
+int rsn_witness_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                       Raison__WitnessEvidence **out)
+{
+    return unpack_bounded(arena, &raison__witness_evidence__descriptor, bytes, len,
+                          RSN_WITNESS_EVIDENCE_MAX, RSN_ERR_BAD_REQUEST, (void **)out);
+}
+
+int rsn_fed_frame_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                         Raison__FedFrame **out)
+{
+    return unpack_bounded(arena, &raison__fed_frame__descriptor, bytes, len,
+                          RSN_FED_FRAME_MAX, RSN_ERR_BAD_REQUEST, (void **)out);
+}
+
+int rsn_reply_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                     Raison__ApiReply **out)
+{
+    return unpack_bounded(arena, &raison__api_reply__descriptor, bytes, len, RSN_REPLY_MAX,
+                          RSN_ERR_BAD_REQUEST, (void **)out);
+}
+
+void rsn_reply_free(Raison__ApiReply *reply)
+{
+    if (reply) {
+        raison__api_reply__free_unpacked(reply, NULL);
+    }
 }
 
 int rsn_pack(rsn_arena_t *arena, const ProtobufCMessage *msg, uint8_t **out, size_t *len)

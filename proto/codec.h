@@ -15,12 +15,9 @@
 
 #include "common/arena.h"
 #include "common/err.h"
+#include "common/limits.h"
 #include "raison.pb-c.h"
 
-#define RSN_ENTRY_MAX 1024        /* bytes of a serialized Entry */
-#define RSN_BODY_MAX (64 * 1024)  /* bytes of a serialized body */
-#define RSN_MISSION_KEY_MAX 32    /* characters of a mission key */
-#define RSN_REQUEST_MAX (80 * 1024) /* bytes of one ApiRequest (net: RSN_API_MAX_MESSAGE) */
 
 /* A protobuf-c allocator that takes memory from ARENA (free is a no-op). */
 ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena);
@@ -44,6 +41,37 @@ RSN_NODISCARD int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind,
  * RSN_ERR_BAD_REQUEST when it is not one. */
 RSN_NODISCARD int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                                      Raison__ApiRequest **out);
+
+/* Decodes a SignedEntry (a stored 'E' value, a pending file, a relayed
+ * entry) of at most RSN_SIGNED_ENTRY_MAX bytes: RSN_ERR_TOO_LARGE, or
+ * RSN_ERR_BAD_ENTRY when it is not one. Only the framing is checked: decode
+ * its entry with rsn_entry_decode. */
+RSN_NODISCARD int rsn_signed_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                                          Raison__SignedEntry **out);
+
+/* Decodes a ForkEvidence of at most RSN_FORK_EVIDENCE_MAX bytes:
+ * RSN_ERR_TOO_LARGE, or RSN_ERR_BAD_ENTRY when it is not one. */
+RSN_NODISCARD int rsn_fork_evidence_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                                           Raison__ForkEvidence **out);
+
+/* Decodes a WitnessEvidence of at most RSN_WITNESS_EVIDENCE_MAX bytes:
+ * RSN_ERR_TOO_LARGE, or RSN_ERR_BAD_REQUEST when it is not one. */
+RSN_NODISCARD int rsn_witness_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                                     Raison__WitnessEvidence **out);
+
+/* Decodes a federation frame of at most RSN_FED_FRAME_MAX bytes:
+ * RSN_ERR_TOO_LARGE, or RSN_ERR_BAD_REQUEST when it is not one. */
+RSN_NODISCARD int rsn_fed_frame_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                                       Raison__FedFrame **out);
+
+/* Decodes an ApiReply of at most RSN_REPLY_MAX bytes into *OUT: RSN_ERR_TOO_LARGE,
+ * or RSN_ERR_BAD_REQUEST when it is not one. With ARENA NULL the reply is
+ * malloc'd: free it with rsn_reply_free. */
+RSN_NODISCARD int rsn_reply_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
+                                   Raison__ApiReply **out);
+
+/* Frees a reply rsn_reply_decode made without an arena; accepts NULL. */
+void rsn_reply_free(Raison__ApiReply *reply);
 
 /* Serializes MSG into arena memory; *OUT and *LEN. RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_pack(rsn_arena_t *arena, const ProtobufCMessage *msg,

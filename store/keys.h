@@ -33,6 +33,12 @@
  *   'Y' group(32)                 -> retention_days(4) ts(8) id(32): the group's
  *                                    retention as last seen, and the last post
  *                                    the retention sweep passed
+ *   'V'                           -> u32(4): the store's format version
+ *
+ * Code builds keys with the rsn_key_<what> functions at the end of this file,
+ * named for what the key holds, and compares lengths with the RSN_KEYLEN_*
+ * names; the generic shapes (rsn_key_1, rsn_key_1n, ...) are what they are
+ * built from.
  */
 #ifndef RSN_KEYS_H
 #define RSN_KEYS_H
@@ -62,8 +68,21 @@
 #define RSN_TAG_WITNESSED 'W'
 #define RSN_TAG_INCONSISTENT 'X'
 #define RSN_TAG_RETENTION 'Y'
+#define RSN_TAG_FORMAT 'V'
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
+
+/* The lengths of the key shapes: a tag, then 32-byte ids and 8-byte numbers. */
+#define RSN_KEYLEN_TAG 1            /* TAG: a prefix of one kind of key */
+#define RSN_KEYLEN_N (1 + 8)        /* TAG n */
+#define RSN_KEYLEN_ID (1 + 32)      /* TAG id */
+#define RSN_KEYLEN_ID_N (1 + 32 + 8)        /* TAG id n */
+#define RSN_KEYLEN_ID_ID (1 + 32 + 32)      /* TAG id id */
+#define RSN_KEYLEN_ID_N_ID (1 + 32 + 8 + 32) /* TAG id n id */
+#define RSN_KEYLEN_TREE (1 + 1 + 8)  /* 'T' level index */
+/* where the trailing id of a TAG id id and a TAG id n id key starts */
+#define RSN_KEYOFF_ID_ID 33
+#define RSN_KEYOFF_ID_N_ID 41
 
 static inline void rsn_be64_put(uint8_t out[8], uint64_t v)
 {
@@ -130,6 +149,157 @@ static inline size_t rsn_key_tree(uint8_t *k, unsigned level, uint64_t index)
     k[1] = (uint8_t)level;
     rsn_be64_put(k + 2, index);
     return 10;
+}
+
+/* --- the keys, by what they hold ------------------------------------------ */
+
+/* 'E' id: the stored SignedEntry of an entry (header and signature). */
+static inline size_t rsn_key_entry(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_ENTRY, id);
+}
+
+/* 'B' id: an entry's body, while it is held. */
+static inline size_t rsn_key_body(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_BODY, id);
+}
+
+/* 'S' author seq: the id at SEQ of AUTHOR's feed. */
+static inline size_t rsn_key_feed_seq(uint8_t *k, const uint8_t author[32], uint64_t seq)
+{
+    return rsn_key_1n(k, RSN_TAG_SEQ, author, seq);
+}
+
+/* 'H' author: the head (seq, id) of AUTHOR's feed. */
+static inline size_t rsn_key_feed_head(uint8_t *k, const uint8_t author[32])
+{
+    return rsn_key_1(k, RSN_TAG_HEAD, author);
+}
+
+/* 'L' index: the id of the transparency log's leaf INDEX. */
+static inline size_t rsn_key_leaf(uint8_t *k, uint64_t index)
+{
+    return rsn_key_n(k, RSN_TAG_LEAF, index);
+}
+
+/* 'I' id: the leaf index of an entry. */
+static inline size_t rsn_key_leaf_index(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_LEAF_INDEX, id);
+}
+
+/* 'F' author seq: fork evidence against AUTHOR at SEQ. */
+static inline size_t rsn_key_fork(uint8_t *k, const uint8_t author[32], uint64_t seq)
+{
+    return rsn_key_1n(k, RSN_TAG_FORK, author, seq);
+}
+
+/* 'Z' author: the seq from which AUTHOR's feed is frozen. */
+static inline size_t rsn_key_frozen(uint8_t *k, const uint8_t author[32])
+{
+    return rsn_key_1(k, RSN_TAG_FROZEN, author);
+}
+
+/* 'G' group: the group is founded. */
+static inline size_t rsn_key_group(uint8_t *k, const uint8_t group[32])
+{
+    return rsn_key_1(k, RSN_TAG_GROUP, group);
+}
+
+/* 'C' group id: a charter entry of GROUP. */
+static inline size_t rsn_key_group_charter(uint8_t *k, const uint8_t group[32],
+                                           const uint8_t id[32])
+{
+    return rsn_key_2(k, RSN_TAG_CHARTER, group, id);
+}
+
+/* 'M' group ts id: a membership entry of GROUP. */
+static inline size_t rsn_key_group_membership(uint8_t *k, const uint8_t group[32], uint64_t ts,
+                                              const uint8_t id[32])
+{
+    return rsn_key_1n2(k, RSN_TAG_MEMBERSHIP, group, ts, id);
+}
+
+/* 'P' group ts id: a post of GROUP at its timestamp TS. */
+static inline size_t rsn_key_group_post(uint8_t *k, const uint8_t group[32], uint64_t ts,
+                                        const uint8_t id[32])
+{
+    return rsn_key_1n2(k, RSN_TAG_POST, group, ts, id);
+}
+
+/* 'Q' parent id: a reply to PARENT. */
+static inline size_t rsn_key_reply(uint8_t *k, const uint8_t parent[32], const uint8_t id[32])
+{
+    return rsn_key_2(k, RSN_TAG_REPLY, parent, id);
+}
+
+/* 'R' target id: a retraction naming TARGET. */
+static inline size_t rsn_key_retraction(uint8_t *k, const uint8_t target[32],
+                                        const uint8_t id[32])
+{
+    return rsn_key_2(k, RSN_TAG_RETRACTION, target, id);
+}
+
+/* 'U' author: the author's latest profile. */
+static inline size_t rsn_key_profile(uint8_t *k, const uint8_t author[32])
+{
+    return rsn_key_1(k, RSN_TAG_PROFILE, author);
+}
+
+/* 'N' name: a counter; K must hold RSN_KEY_MAX bytes, NAME is truncated to fit. */
+static inline size_t rsn_key_counter(uint8_t *k, const char *name)
+{
+    size_t n = strlen(name);
+    if (n > RSN_KEY_MAX - 1) {
+        n = RSN_KEY_MAX - 1;
+    }
+    k[0] = RSN_TAG_COUNTER;
+    memcpy(k + 1, name, n);
+    return 1 + n;
+}
+
+/* 'K' size: the checkpoint this node signed at SIZE. */
+static inline size_t rsn_key_checkpoint(uint8_t *k, uint64_t size)
+{
+    return rsn_key_n(k, RSN_TAG_CHECKPOINT, size);
+}
+
+/* 'W' peer: the latest consistent checkpoint of PEER. */
+static inline size_t rsn_key_witnessed(uint8_t *k, const uint8_t peer[32])
+{
+    return rsn_key_1(k, RSN_TAG_WITNESSED, peer);
+}
+
+/* 'X' peer size: evidence that PEER's log is inconsistent at SIZE. */
+static inline size_t rsn_key_inconsistent(uint8_t *k, const uint8_t peer[32], uint64_t size)
+{
+    return rsn_key_1n(k, RSN_TAG_INCONSISTENT, peer, size);
+}
+
+/* 'Y' group: the group's retention marker. */
+static inline size_t rsn_key_retention(uint8_t *k, const uint8_t group[32])
+{
+    return rsn_key_1(k, RSN_TAG_RETENTION, group);
+}
+
+/* 'V': the store's format version. */
+static inline size_t rsn_key_format(uint8_t *k)
+{
+    k[0] = RSN_TAG_FORMAT;
+    return 1;
+}
+
+/* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,
+ * one feed's or one parent's keys of that kind (rsn_key_prefix(k, RSN_TAG_POST,
+ * group) covers the group's posts). A NULL A gives the one-byte prefix. */
+static inline size_t rsn_key_prefix(uint8_t *k, char tag, const uint8_t *a)
+{
+    if (!a) {
+        k[0] = (uint8_t)tag;
+        return RSN_KEYLEN_TAG;
+    }
+    return rsn_key_1(k, tag, a);
 }
 
 #endif

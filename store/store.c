@@ -6,11 +6,14 @@
  * key prefix so that callers walking one index never see the next one. */
 #include "store/store.h"
 
+#include <assert.h>
+
 #include <leveldb/c.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
+#include "store/keys.h"
 
 #define STORE_CACHE_BYTES (8u * 1024 * 1024)
 #define STORE_WRITE_BUFFER_BYTES (4u * 1024 * 1024)
@@ -406,4 +409,151 @@ void rsn_iter_destroy(rsn_iter_t **self_p)
     free(self->succ);
     free(self);
     *self_p = NULL;
+}
+
+/* The format version: written to a database that has none, compared with
+ * RSN_STORE_FORMAT otherwise. */
+int rsn_store_check_format(rsn_store_t *self, const char *dir)
+{
+    uint8_t key[1];
+    size_t klen = rsn_key_format(key);
+    uint8_t value[4];
+    int rc = rsn_store_get_fixed(self, key, klen, value, sizeof(value));
+    if (rc == RSN_ERR_NOT_FOUND) {
+        uint8_t v[4] = {0, 0, 0, RSN_STORE_FORMAT};
+        rsn_batch_t *b = rsn_batch_new();
+        if (!b) {
+            return RSN_ERR_NOMEM;
+        }
+        rsn_batch_put(b, key, klen, v, sizeof(v));
+        rc = rsn_store_write(self, b, true);
+        rsn_batch_destroy(&b);
+        return rc;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    uint32_t format = (uint32_t)value[0] << 24 | (uint32_t)value[1] << 16 |
+                      (uint32_t)value[2] << 8 | value[3];
+    if (format != RSN_STORE_FORMAT) {
+        rsn_error("store: %s holds store format %u; this raisond reads format %u only",
+                  dir, format, RSN_STORE_FORMAT);
+        return RSN_ERR_STORE_FORMAT;
+    }
+    return 0;
+}
+
+int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len, void *out,
+                        size_t size)
+{
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_store_get(self, key, key_len, &v, &vl);
+    if (rc != 0) {
+        return rc;
+    }
+    if (vl != size) {
+        rsn_error("store: a value of %zu bytes where %zu were expected (tag '%c')", vl, size,
+                  key_len ? *(const char *)key : '?');
+        rsn_store_free(v);
+        return RSN_ERR_IO;
+    }
+    memcpy(out, v, size);
+    rsn_store_free(v);
+    return 0;
+}
+
+int rsn_store_get_u64(rsn_store_t *self, const void *key, size_t key_len, uint64_t *out)
+{
+    uint8_t b[8];
+    int rc = rsn_store_get_fixed(self, key, key_len, b, sizeof(b));
+    if (rc == 0) {
+        *out = rsn_be64_get(b);
+    }
+    return rc;
+}
+
+/* --- index scans ---------------------------------------------------------- */
+
+/* Moves forward (or back) past keys of another length. */
+static void index_skip(rsn_index_t *self, bool forward)
+{
+    size_t len = 0;
+    while (rsn_iter_valid(self->it)) {
+        rsn_iter_key(self->it, &len);
+        if (len == self->key_len) {
+            return;
+        }
+        if (forward) {
+            rsn_iter_next(self->it);
+        } else {
+            rsn_iter_prev(self->it);
+        }
+    }
+}
+
+int rsn_index_open(rsn_index_t *self, rsn_store_t *store, const void *prefix,
+                   size_t prefix_len, size_t key_len)
+{
+    assert(key_len >= prefix_len + 32);
+    self->key_len = key_len;
+    self->it = rsn_iter_new(store, prefix, prefix_len);
+    return self->it ? 0 : RSN_ERR_NOMEM;
+}
+
+void rsn_index_first(rsn_index_t *self)
+{
+    rsn_iter_first(self->it);
+    index_skip(self, true);
+}
+
+void rsn_index_last(rsn_index_t *self)
+{
+    rsn_iter_last(self->it);
+    index_skip(self, false);
+}
+
+void rsn_index_seek(rsn_index_t *self, const void *key, size_t key_len)
+{
+    rsn_iter_seek(self->it, key, key_len);
+    index_skip(self, true);
+}
+
+void rsn_index_seek_before(rsn_index_t *self, const void *key, size_t key_len)
+{
+    rsn_iter_seek_before(self->it, key, key_len);
+    index_skip(self, false);
+}
+
+void rsn_index_next(rsn_index_t *self)
+{
+    rsn_iter_next(self->it);
+    index_skip(self, true);
+}
+
+void rsn_index_prev(rsn_index_t *self)
+{
+    rsn_iter_prev(self->it);
+    index_skip(self, false);
+}
+
+bool rsn_index_valid(const rsn_index_t *self)
+{
+    return self->it && rsn_iter_valid(self->it);
+}
+
+const uint8_t *rsn_index_key(const rsn_index_t *self)
+{
+    size_t len = 0;
+    return rsn_iter_key(self->it, &len);
+}
+
+const uint8_t *rsn_index_id(const rsn_index_t *self)
+{
+    return rsn_index_key(self) + self->key_len - 32;
+}
+
+void rsn_index_close(rsn_index_t *self)
+{
+    rsn_iter_destroy(&self->it);
 }

@@ -28,6 +28,17 @@ RSN_NODISCARD int rsn_store_open(rsn_store_t **out, const char *dir);
  * NULL. */
 void rsn_store_destroy(rsn_store_t **self_p);
 
+/* The format of the keys and values raison writes (store/keys.h). */
+#define RSN_STORE_FORMAT 1
+
+/* Checks the format version ('V') of a raison node's database, as the node
+ * does at open: a database without one (a new one, or one from before this
+ * key: there has been no release) is given RSN_STORE_FORMAT. 0,
+ * RSN_ERR_STORE_FORMAT (with a log line naming DIR) when it holds another
+ * format, so a later format change migrates a data folder instead of
+ * misreading it; RSN_ERR_IO. */
+RSN_NODISCARD int rsn_store_check_format(rsn_store_t *self, const char *dir);
+
 /* Reads KEY. Returns 0 with *VALUE (malloc'd, free with rsn_store_free) and
  * *VALUE_LEN, RSN_ERR_NOT_FOUND, or RSN_ERR_IO. */
 RSN_NODISCARD int rsn_store_get(rsn_store_t *self, const void *key, size_t key_len,
@@ -35,6 +46,16 @@ RSN_NODISCARD int rsn_store_get(rsn_store_t *self, const void *key, size_t key_l
 
 /* Frees a value returned by rsn_store_get; accepts NULL. */
 void rsn_store_free(void *value);
+
+/* Reads KEY, whose value must be exactly SIZE bytes, into OUT. 0,
+ * RSN_ERR_NOT_FOUND, RSN_ERR_IO, or RSN_ERR_IO with a log line when the value
+ * has another length (a damaged store). */
+RSN_NODISCARD int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len,
+                                      void *out, size_t size);
+
+/* Reads KEY as a big-endian u64 (a counter, a seq): as rsn_store_get_fixed. */
+RSN_NODISCARD int rsn_store_get_u64(rsn_store_t *self, const void *key, size_t key_len,
+                                    uint64_t *out);
 
 /* 0 when KEY is present, RSN_ERR_NOT_FOUND when not, RSN_ERR_IO. */
 RSN_NODISCARD int rsn_store_has(rsn_store_t *self, const void *key, size_t key_len);
@@ -74,5 +95,39 @@ bool rsn_iter_valid(const rsn_iter_t *self);
 const uint8_t *rsn_iter_key(const rsn_iter_t *self, size_t *len);
 const uint8_t *rsn_iter_value(const rsn_iter_t *self, size_t *len);
 void rsn_iter_destroy(rsn_iter_t **self_p);
+
+/* An index scan: the keys of PREFIX that are exactly KEY_LEN bytes long (an
+ * index such as 'P' group ts id), each giving the 32-byte id that ends it.
+ * Keys of another length under the prefix (none in a sound store) are
+ * skipped. Use:
+ *
+ *     rsn_index_t ix;
+ *     rsn_index_open(&ix, store, prefix, prefix_len, RSN_KEYLEN_ID_N_ID);
+ *     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
+ *         const uint8_t *id = rsn_index_id(&ix);
+ *     }
+ *     rsn_index_close(&ix);
+ *
+ * rsn_index_open returns RSN_ERR_NOMEM when the iterator cannot be made. */
+typedef struct {
+    rsn_iter_t *it;
+    size_t key_len;
+} rsn_index_t;
+
+RSN_NODISCARD int rsn_index_open(rsn_index_t *self, rsn_store_t *store, const void *prefix,
+                                 size_t prefix_len, size_t key_len);
+/* Moves to the first, last, first >= KEY or last <= KEY index key. */
+void rsn_index_first(rsn_index_t *self);
+void rsn_index_last(rsn_index_t *self);
+void rsn_index_seek(rsn_index_t *self, const void *key, size_t key_len);
+void rsn_index_seek_before(rsn_index_t *self, const void *key, size_t key_len);
+void rsn_index_next(rsn_index_t *self);
+void rsn_index_prev(rsn_index_t *self);
+bool rsn_index_valid(const rsn_index_t *self);
+/* The whole current key (KEY_LEN bytes), valid until the scan moves. */
+const uint8_t *rsn_index_key(const rsn_index_t *self);
+/* The 32-byte id that ends the current key. */
+const uint8_t *rsn_index_id(const rsn_index_t *self);
+void rsn_index_close(rsn_index_t *self);
 
 #endif

@@ -276,6 +276,11 @@ static int verify_offline(const char *data, bool json)
         fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
         return 2;
     }
+    if ((rc = rsn_store_check_format(store, path)) < 0) {
+        fprintf(stderr, "raisond: %s: %s\n", path, rsn_strerror(rc));
+        rsn_store_destroy(&store);
+        return 2;
+    }
     rsn_arena_t *arena = rsn_arena_new();
     Raison__AuditVerifyReply *r = NULL;
     rc = arena ? rsn_audit_verify_store(store, key, arena, &r) : RSN_ERR_NOMEM;

@@ -188,6 +188,9 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         rsn_error("cannot open the database in %s: %s", dbdir, rsn_strerror(rc));
         goto out;
     }
+    if ((rc = rsn_store_check_format(self->store, dbdir)) < 0) {
+        goto out;
+    }
     bool created = false;
     rc = rsn_node_key(self->data_dir, &self->key, &created);
     if (rc < 0) {
