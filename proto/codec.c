@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/why.h"
+
 static void *arena_alloc_cb(void *data, size_t size)
 {
     return rsn_arena_alloc(data, size);
@@ -21,46 +23,38 @@ ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena)
     return a;
 }
 
-static int refuse(char *why, size_t why_size, int code, const char *text)
-{
-    if (why && why_size) {
-        snprintf(why, why_size, "%s", text);
-    }
-    return code;
-}
-
 int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                      Raison__Entry **out, char *why, size_t why_size)
 {
     *out = NULL;
     if (len > RSN_ENTRY_MAX) {
-        return refuse(why, why_size, RSN_ERR_TOO_LARGE, "entry is over 1024 bytes");
+        return rsn_why(why, why_size, RSN_ERR_TOO_LARGE, "entry is over 1024 bytes");
     }
     ProtobufCAllocator a = rsn_arena_allocator(arena);
     Raison__Entry *e = raison__entry__unpack(&a, len, bytes);
     if (!e) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry is not a protobuf Entry");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry is not a protobuf Entry");
     }
     if (e->author.len != 32) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry author is not 32 bytes");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry author is not 32 bytes");
     }
     if (e->seq < 1) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq must be 1 or more");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq must be 1 or more");
     }
     if (e->seq == 1 && e->prev.len != 0) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq 1 must have an empty prev");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry seq 1 must have an empty prev");
     }
     if (e->seq > 1 && e->prev.len != 32) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry prev is not a 32-byte id");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry prev is not a 32-byte id");
     }
     if (e->kind < RAISON__KIND__KIND_CHARTER || e->kind > RAISON__KIND__KIND_RETRACTION) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry kind is unspecified or unknown");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry kind is unspecified or unknown");
     }
     if (e->body_hash.len != 32) {
-        return refuse(why, why_size, RSN_ERR_BAD_ENTRY, "entry body_hash is not 32 bytes");
+        return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "entry body_hash is not 32 bytes");
     }
     if (e->body_size > RSN_BODY_MAX) {
-        return refuse(why, why_size, RSN_ERR_TOO_LARGE, "entry body_size is over 65536 bytes");
+        return rsn_why(why, why_size, RSN_ERR_TOO_LARGE, "entry body_size is over 65536 bytes");
     }
     *out = e;
     return 0;
