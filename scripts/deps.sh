@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
     # build
-    build-essential cmake pkg-config
+    build-essential cmake pkg-config clang-format
     libzmq3-dev libsodium-dev libleveldb-dev libprotobuf-c-dev protobuf-c-compiler
     libcmocka-dev libjansson-dev libinih-dev
     # sanitizer build (scripts/test.sh --sanitize)

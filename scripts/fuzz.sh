@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh — builds the libFuzzer targets (clang, ASan + UBSan) in build-fuzz/
-# and runs each for a while on its seed corpus (tests/fuzz/corpus/NAME).
+# and runs each for a while on its seed corpus. The targets are found, not
+# listed: every tests/fuzz/fuzz_NAME.c is a target, its seeds are in
+# tests/fuzz/corpus/NAME/ (a target without seeds starts from nothing).
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]     (default 20)
 #
@@ -14,18 +16,27 @@ BUILD=${BUILD_FUZZ:-$SOURCE/build-fuzz}
 
 bash "$SOURCE/scripts/deps.sh"
 CC=clang cmake -S "$SOURCE" -B "$BUILD" -DRSN_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
-targets=(fuzz_entry fuzz_request fuzz_fed_frame fuzz_note)
+targets=()
+for src in "$SOURCE"/tests/fuzz/fuzz_*.c; do
+    targets+=("$(basename "$src" .c)")
+done
+if [[ ${#targets[@]} -eq 0 ]]; then
+    echo "fuzz: no tests/fuzz/fuzz_*.c found" >&2
+    exit 1
+fi
+echo "fuzz: ${#targets[@]} targets: ${targets[*]}"
 cmake --build "$BUILD" --target "${targets[@]}" -j "$(nproc)" >/dev/null
 
-declare -A corpus=([fuzz_entry]=entry [fuzz_request]=request [fuzz_fed_frame]=fed [fuzz_note]=note)
 mkdir -p "$BUILD/crashes"
 failed=0
 for t in "${targets[@]}"; do
     work=$(mktemp -d /tmp/rsnfuzzXXXXXX)
-    echo "fuzz: $t for ${SECONDS_EACH}s on tests/fuzz/corpus/${corpus[$t]}"
+    seeds="$SOURCE/tests/fuzz/corpus/${t#fuzz_}"
+    [[ -d $seeds ]] || seeds=""
+    echo "fuzz: $t for ${SECONDS_EACH}s on ${seeds:-no seeds}"
     if ! (cd "$BUILD/crashes" && ASAN_OPTIONS=detect_leaks=1 "$BUILD/tests/$t" \
         -max_total_time="$SECONDS_EACH" -print_final_stats=1 "$work" \
-        "$SOURCE/tests/fuzz/corpus/${corpus[$t]}" >"$BUILD/$t.log" 2>&1); then
+        ${seeds:+"$seeds"} >"$BUILD/$t.log" 2>&1); then
         echo "fuzz: $t FAILED (see $BUILD/$t.log and $BUILD/crashes/)"
         tail -30 "$BUILD/$t.log"
         failed=1
