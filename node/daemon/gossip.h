@@ -19,16 +19,16 @@
 
 #include "common/arena.h"
 #include "common/err.h"
+#include "daemon/ingest.h"
 #include "net/fed.h"
 #include "proto/codec.h"
 #include "store/store.h"
-#include "daemon/ingest.h"
 
-#define RSN_GOSSIP_ROUND_MS 2000   /* anti-entropy digest period */
-#define RSN_GOSSIP_BATCH 1024      /* entries per EntryBatch frame */
-#define RSN_GOSSIP_BUFFER 4096     /* entries waiting for a predecessor */
-#define RSN_GOSSIP_BAN_MS 30000    /* penalty of a peer that keeps misbehaving */
-#define RSN_GOSSIP_BAN_AFTER 20    /* invalid frames or entries before a ban */
+#define RSN_GOSSIP_ROUND_MS 2000 /* anti-entropy digest period */
+#define RSN_GOSSIP_BATCH 1024    /* entries per EntryBatch frame */
+#define RSN_GOSSIP_BUFFER 4096   /* entries waiting for a predecessor */
+#define RSN_GOSSIP_BAN_MS 30000  /* penalty of a peer that keeps misbehaving */
+#define RSN_GOSSIP_BAN_AFTER 20  /* invalid frames or entries before a ban */
 
 typedef struct rsn_gossip rsn_gossip_t;
 
