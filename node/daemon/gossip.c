@@ -31,7 +31,7 @@
 #define RECEIVE_BUDGET 64    /* frames handled per call */
 
 int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest, rsn_fed_t *fed,
-                   const uint8_t node_key[32], const char *site)
+                   const uint8_t node_key[RSN_KEY_BYTES], const char *site)
 {
     *out = NULL;
     rsn_gossip_t *self = calloc(1, sizeof *self);
@@ -142,7 +142,7 @@ int rsn_gossip_receive(rsn_gossip_t *self)
     return RSN_ERR_AGAIN;
 }
 
-void rsn_gossip_after_commit(rsn_gossip_t *self, const uint8_t (*ids)[32], size_t n)
+void rsn_gossip_after_commit(rsn_gossip_t *self, const uint8_t (*ids)[RSN_ID_BYTES], size_t n)
 {
     gossip_push_entries(self, ids, n);
     gossip_push_forks(self);

@@ -141,6 +141,9 @@ bool gossip_allow_request(rsn_gossip_t *self, peer_t *p, bool want);
  * once a second, other failures are noted as P's last error. */
 void gossip_send(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__FedFrame *f);
 
+/* Sends frame F to P as gossip_send does, packed in an arena of its own. */
+void gossip_send_frame(rsn_gossip_t *self, peer_t *p, Raison__FedFrame *f);
+
 /* Sends this node's Hello (key, site, version) to P. */
 void gossip_send_hello(rsn_gossip_t *self, peer_t *p);
 

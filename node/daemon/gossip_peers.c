@@ -120,12 +120,17 @@ void gossip_send(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__FedF
     }
 }
 
-void gossip_send_hello(rsn_gossip_t *self, peer_t *p)
+void gossip_send_frame(rsn_gossip_t *self, peer_t *p, Raison__FedFrame *f)
 {
     rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
+    if (arena) {
+        gossip_send(self, p, arena, f);
     }
+    rsn_arena_destroy(&arena);
+}
+
+void gossip_send_hello(rsn_gossip_t *self, peer_t *p)
+{
     Raison__Hello h = RAISON__HELLO__INIT;
     h.node_key.data = self->node_key;
     h.node_key.len = RSN_KEY_BYTES;
@@ -134,8 +139,7 @@ void gossip_send_hello(rsn_gossip_t *self, peer_t *p)
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
     f.msg_case = RAISON__FED_FRAME__MSG_HELLO;
     f.hello = &h;
-    gossip_send(self, p, arena, &f);
-    rsn_arena_destroy(&arena);
+    gossip_send_frame(self, p, &f);
 }
 
 int gossip_load_signed(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],

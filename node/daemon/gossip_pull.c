@@ -70,10 +70,6 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     }
     uint8_t root[RSN_HASH_BYTES];
     rsn_ingest_root(self->ingest, root);
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
-    }
     uint8_t fork_root[RSN_HASH_BYTES];
     rsn_ingest_fork_root(self->ingest, fork_root);
     if (d->fork_root.len == RSN_HASH_BYTES &&
@@ -84,7 +80,7 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_EVIDENCE_REQUEST;
         f.evidence_request = &er;
-        gossip_send(self, p, arena, &f);
+        gossip_send_frame(self, p, &f);
     }
     if (memcmp(root, d->root.data, RSN_HASH_BYTES) == 0) {
         p->missing = 0;
@@ -95,9 +91,8 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_BUCKETS_REQUEST;
         f.buckets_request = &br;
-        gossip_send(self, p, arena, &f);
+        gossip_send_frame(self, p, &f);
     }
-    rsn_arena_destroy(&arena);
 }
 
 void gossip_on_buckets_request(rsn_gossip_t *self, peer_t *p)

@@ -35,17 +35,12 @@ void gossip_send_checkpoint(rsn_gossip_t *self, peer_t *p)
     if (!self->audit || rsn_audit_latest(self->audit, &note, &size, root) < 0) {
         return;
     }
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
-    }
     Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
     c.note = (char *)note;
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
     f.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
     f.checkpoint = &c;
-    gossip_send(self, p, arena, &f);
-    rsn_arena_destroy(&arena);
+    gossip_send_frame(self, p, &f);
 }
 
 void rsn_gossip_checkpoint_signed(rsn_gossip_t *self)
@@ -187,18 +182,13 @@ static void store_inconsistency(rsn_gossip_t *self, peer_t *p, const char *a, co
 
 static void request_consistency(rsn_gossip_t *self, peer_t *p, uint64_t old_size, uint64_t new_size)
 {
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
-    }
     Raison__ConsistencyRequest cr = RAISON__CONSISTENCY_REQUEST__INIT;
     cr.old_size = old_size;
     cr.new_size = new_size;
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
     f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST;
     f.consistency_request = &cr;
-    gossip_send(self, p, arena, &f);
-    rsn_arena_destroy(&arena);
+    gossip_send_frame(self, p, &f);
 }
 
 void gossip_on_checkpoint(rsn_gossip_t *self, peer_t *p, const Raison__CheckpointNote *c)
