@@ -1,4 +1,4 @@
-/* d_gossip.h — the federation protocol: eager push and anti-entropy.
+/* gossip.h — the federation protocol: eager push and anti-entropy.
  *
  * Runs in raisond's event loop over net/fed.h. Every entry committed here is
  * pushed to every linked peer but the one it came from; entries from peers go
@@ -19,24 +19,27 @@
 
 #include "common/arena.h"
 #include "common/err.h"
+#include "crypto/crypto.h"
+#include "daemon/ingest.h"
 #include "net/fed.h"
 #include "proto/codec.h"
 #include "store/store.h"
-#include "daemon/ingest.h"
 
-#define RSN_GOSSIP_ROUND_MS 2000   /* anti-entropy digest period */
-#define RSN_GOSSIP_BATCH 1024      /* entries per EntryBatch frame */
-#define RSN_GOSSIP_BUFFER 4096     /* entries waiting for a predecessor */
-#define RSN_GOSSIP_BAN_MS 30000    /* penalty of a peer that keeps misbehaving */
-#define RSN_GOSSIP_BAN_AFTER 20    /* invalid frames or entries before a ban */
+#define RSN_GOSSIP_ROUND_MS 2000 /* anti-entropy digest period */
+#define RSN_GOSSIP_BATCH 1024    /* entries per EntryBatch frame */
+#define RSN_GOSSIP_BUFFER 4096   /* entries waiting for a predecessor */
+#define RSN_GOSSIP_BAN_MS 30000  /* penalty of a peer that keeps misbehaving */
+#define RSN_GOSSIP_BAN_AFTER 20  /* invalid frames or entries before a ban */
 
 typedef struct rsn_gossip rsn_gossip_t;
 
 /* A protocol engine for the node whose key is NODE_KEY at SITE, over STORE,
  * INGEST and FED (none owned). 0 and *OUT or RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
-                                 rsn_fed_t *fed, const uint8_t node_key[32], const char *site);
+                                 rsn_fed_t *fed, const uint8_t node_key[RSN_KEY_BYTES],
+                                 const char *site);
 
+/* Frees the engine and what it buffers; accepts NULL; sets *SELF_P to NULL. */
 void rsn_gossip_destroy(rsn_gossip_t **self_p);
 
 /* Takes frames from peers and handles them, staging entries. Stops early
@@ -47,7 +50,7 @@ RSN_NODISCARD int rsn_gossip_receive(rsn_gossip_t *self);
 /* After a commit: pushes the committed entries (IDS) and any new fork
  * evidence to the peers that did not send them, and asks peers for what
  * the entries that just arrived still lack. */
-void rsn_gossip_after_commit(rsn_gossip_t *self, const uint8_t (*ids)[32], size_t n);
+void rsn_gossip_after_commit(rsn_gossip_t *self, const uint8_t (*ids)[RSN_ID_BYTES], size_t n);
 
 /* Link events and periodic anti-entropy; call every turn of the loop. */
 void rsn_gossip_tick(rsn_gossip_t *self);

@@ -1,0 +1,235 @@
+/* gossip_internal.h — what the files of the gossip engine share; private.
+ *
+ * The engine (daemon/gossip.h) is cut by concern: gossip.c (the entry points
+ * the event loop calls and the frame dispatch), gossip_peers.c (the peer
+ * table: accounting, strikes and bans, flood control, sending), gossip_push.c
+ * (eager push of what was committed), gossip_wants.c (the queue of ranges to
+ * pull and its flow control), gossip_pull.c (anti-entropy: digests, buckets,
+ * heads, answering Wants, staging batches, the out-of-order buffer),
+ * gossip_forks.c (fork evidence, pushed and paged) and gossip_witness.c
+ * (peers' checkpoints). This header holds the one struct they all read and
+ * the functions one file calls in another; nothing outside node/daemon/gossip*
+ * includes it but the gossip unit test. */
+#ifndef RSN_GOSSIP_INTERNAL_H
+#define RSN_GOSSIP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/crypto.h"
+#include "daemon/gossip.h"
+
+#define FRAME_BYTES_SOFT (512 * 1024) /* an EntryBatch stops growing past this */
+#define WANTS_IN_FLIGHT 2             /* the peer reads the next while we store one */
+#define WANT_RANGES_PER_FRAME 256     /* ranges in one Want */
+#define HEX8_SIZE 17                  /* a key's first 8 bytes in hex, for logs */
+
+/* A range of AUTHOR's feed this node wants from one peer. */
+typedef struct {
+    uint8_t author[RSN_KEY_BYTES];
+    uint64_t from;
+    uint64_t to;
+    bool probe;        /* asks for an entry at a height we hold: the other branch of a fork */
+    uint32_t inflight; /* the Want it was asked in, awaiting its answer; 0 when none */
+} range_t;
+
+/* What this node keeps of one peer's checkpoints (gossip_witness.c). */
+typedef struct {
+    bool loaded;     /* the stored 'W' and 'X' were read */
+    char *held_note; /* its latest checkpoint verified consistent */
+    uint64_t held_size;
+    uint8_t held_root[RSN_HASH_BYTES];
+    char *pending_note; /* a checkpoint awaiting its consistency proof */
+    uint64_t pending_size;
+    uint8_t pending_root[RSN_HASH_BYTES];
+    char inconsistency[160];
+} witness_t;
+
+/* One slot of the peer table. */
+typedef struct {
+    bool used;
+    uint8_t key[RSN_KEY_BYTES];
+    char site[64];
+    bool linked;
+    uint64_t entries_sent;
+    uint64_t entries_received;
+    uint64_t dropped;
+    uint64_t missing;
+    char last_error[128];
+    int64_t last_digest_ms;
+    int64_t last_sync_ms;
+    int n_outstanding;                     /* Wants sent and not yet answered */
+    uint32_t outstanding[WANTS_IN_FLIGHT]; /* their ids, oldest first */
+    uint32_t next_want;
+    int64_t want_sent_ms; /* when the oldest was sent */
+    range_t *queue;
+    size_t n_queue;
+    int strikes;
+    int64_t window_start_ms;
+    int requests_in_window;
+    int wants_in_window;
+    int64_t last_busy_ms;
+    int heads_asked; /* HeadsRequests sent and not yet answered */
+    witness_t witness;
+} peer_t;
+
+/* The peer an entry staged since the last commit came from. */
+typedef struct {
+    uint8_t id[RSN_ID_BYTES];
+    int peer; /* index in peers, -1 local */
+} origin_t;
+
+/* An entry that arrived ahead of its predecessor. */
+typedef struct {
+    uint8_t author[RSN_KEY_BYTES];
+    uint64_t seq;
+    int peer;
+    uint8_t *entry;
+    size_t entry_len;
+    uint8_t signature[RSN_SIG_BYTES];
+    uint8_t *body;
+    size_t body_len;
+    bool has_body;
+    int64_t since_ms;
+} waiting_t;
+
+struct rsn_gossip {
+    rsn_store_t *store;
+    rsn_ingest_t *ingest;
+    rsn_fed_t *fed;
+    uint8_t node_key[RSN_KEY_BYTES];
+    char site[64];
+    peer_t peers[RSN_FED_MAX_PEERS];
+    origin_t origins[RSN_INGEST_BATCH_MAX * 2];
+    size_t n_origins;
+    waiting_t *waiting;
+    size_t n_waiting;
+    size_t waiting_bytes;
+    bool retry_waiting;
+    int64_t last_round_ms;
+    struct rsn_audit *audit;
+};
+
+/* --- gossip_peers.c ------------------------------------------------------- */
+
+/* Milliseconds of the monotonic clock. */
+int64_t gossip_now_ms(void);
+
+/* KEY's first 8 bytes in hex into OUT, for log lines; returns OUT. */
+const char *gossip_hex8(char out[HEX8_SIZE], const uint8_t key[RSN_KEY_BYTES]);
+
+/* The slot of peer KEY; with CREATE a free slot is taken for a new one.
+ * NULL when absent (or the table is full). */
+peer_t *gossip_peer(rsn_gossip_t *self, const uint8_t key[RSN_KEY_BYTES], bool create);
+
+/* P's index in the peer table (the origin recorded for what it sent). */
+int gossip_peer_slot(const rsn_gossip_t *self, const peer_t *p);
+
+/* Frees what slot P holds and empties it. */
+void gossip_peer_clear(peer_t *p);
+
+/* Counts one invalid frame or entry from P (WHAT says which); bans it for
+ * RSN_GOSSIP_BAN_MS after RSN_GOSSIP_BAN_AFTER of them. */
+void gossip_strike(rsn_gossip_t *self, peer_t *p, const char *what);
+
+/* True when P may make one more request of us now (flood control): WANT
+ * says which budget it counts against. Over budget: struck, and false. */
+bool gossip_allow_request(rsn_gossip_t *self, peer_t *p, bool want);
+
+/* Sends frame F to P (packed in ARENA); a full queue counts a strike at most
+ * once a second, other failures are noted as P's last error. */
+void gossip_send(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__FedFrame *f);
+
+/* Sends frame F to P as gossip_send does, packed in an arena of its own. */
+void gossip_send_frame(rsn_gossip_t *self, peer_t *p, Raison__FedFrame *f);
+
+/* Sends this node's Hello (key, site, version) to P. */
+void gossip_send_hello(rsn_gossip_t *self, peer_t *p);
+
+/* Loads entry ID with its body (when held) into *SE from ARENA, and the
+ * bytes it adds to a frame into *SIZE. 0 or the store's error. */
+int gossip_load_signed(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
+                       Raison__SignedEntry **se, size_t *size);
+
+/* --- gossip_push.c -------------------------------------------------------- */
+
+/* Records that entry ID, staged now, came from peer slot PEER. */
+void gossip_remember_origin(rsn_gossip_t *self, const uint8_t id[RSN_ID_BYTES], int peer);
+
+/* Pushes committed entries IDS to every linked peer but their origin. */
+void gossip_push_entries(rsn_gossip_t *self, const uint8_t (*ids)[RSN_ID_BYTES], size_t n);
+
+/* --- gossip_wants.c ------------------------------------------------------- */
+
+/* Queues AUTHOR's FROM..TO to be asked of P (merged with a queued range of
+ * the same kind; dropped when the queue is full: the next round asks). */
+void gossip_queue_range(peer_t *p, const uint8_t author[RSN_KEY_BYTES], uint64_t from, uint64_t to,
+                        bool probe);
+
+/* Keeps up to WANTS_IN_FLIGHT Wants outstanding to P. */
+void gossip_send_wants(rsn_gossip_t *self, peer_t *p);
+
+/* An EntryBatch answered P's oldest Want (EMPTY: the peer had none of its
+ * ranges: they are dropped). */
+void gossip_want_answered(peer_t *p, bool empty);
+
+/* Forgets the Wants in flight to P (timed out, link down, banned): their
+ * ranges will be asked again. */
+void gossip_forget_wants(peer_t *p);
+
+/* --- gossip_pull.c -------------------------------------------------------- */
+
+/* Sends this node's Digest to P. */
+void gossip_send_digest(rsn_gossip_t *self, peer_t *p);
+
+void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d);
+void gossip_on_buckets_request(rsn_gossip_t *self, peer_t *p);
+void gossip_on_buckets(rsn_gossip_t *self, peer_t *p, const Raison__Buckets *b);
+void gossip_on_heads_request(rsn_gossip_t *self, peer_t *p, const Raison__HeadsRequest *hr);
+void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h);
+void gossip_on_want(rsn_gossip_t *self, peer_t *p, const Raison__Want *w);
+void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b);
+
+/* Stages buffered entries whose predecessor is now held (and expires the
+ * ones that waited too long). */
+void gossip_retry_waiting(rsn_gossip_t *self);
+
+/* Drops the waiting entries that peer slot PI sent. */
+void gossip_drop_waiting_of(rsn_gossip_t *self, int pi);
+
+/* Frees the out-of-order buffer's copies. */
+void gossip_waiting_free_all(rsn_gossip_t *self);
+
+/* --- gossip_forks.c ------------------------------------------------------- */
+
+/* Sends the fork evidence committed since the last commit to every linked
+ * peer. */
+void gossip_push_forks(rsn_gossip_t *self);
+
+void gossip_on_evidence_request(rsn_gossip_t *self, peer_t *p, const Raison__EvidenceRequest *er);
+void gossip_on_evidence(rsn_gossip_t *self, peer_t *p, const Raison__Evidence *ev);
+
+/* --- gossip_witness.c ----------------------------------------------------- */
+
+/* Sends this node's latest signed checkpoint to P (with an audit set). */
+void gossip_send_checkpoint(rsn_gossip_t *self, peer_t *p);
+
+/* Reads P's stored checkpoint and evidence once (after a restart). */
+void gossip_load_witness(rsn_gossip_t *self, peer_t *p);
+
+/* Frees P's witness notes. */
+void gossip_witness_clear(witness_t *w);
+
+void gossip_on_checkpoint(rsn_gossip_t *self, peer_t *p, const Raison__CheckpointNote *c);
+void gossip_on_consistency_request(rsn_gossip_t *self, peer_t *p,
+                                   const Raison__ConsistencyRequest *cr);
+void gossip_on_consistency_proof(rsn_gossip_t *self, peer_t *p, const Raison__ConsistencyProof *cp);
+
+/* --- gossip.c ------------------------------------------------------------- */
+
+/* Decodes and handles one frame from peer P (for the receive loop and the
+ * unit test). */
+void gossip_handle_frame(rsn_gossip_t *self, peer_t *p, const uint8_t *bytes, size_t len);
+
+#endif

@@ -1,0 +1,356 @@
+/* gossip_test.c — the gossip engine without a network: frames from a peer
+ * are handed to the engine directly (gossip_handle_frame, from the private
+ * daemon/gossip_internal.h), and what it made of them is read back through
+ * rsn_gossip_peers and the store.
+ *
+ * The node has a real store, write path and transport (rsn_fed_new without
+ * a listen endpoint, trusting one peer it never dials), so nothing is sent
+ * and every send is RSN_ERR_UNAVAILABLE, which the engine ignores. Covers:
+ * a Hello's site, strikes for undecodable and unasked-for frames and the ban
+ * after RSN_GOSSIP_BAN_AFTER of them, the Want queue merging ranges, peers
+ * forgotten when no longer configured, and witnessing: a peer's checkpoint
+ * kept, two roots for one size and a badly signed checkpoint stored as
+ * evidence, and both read back after a restart. Each test works in a fresh
+ * folder under /tmp. */
+#define _GNU_SOURCE /* nftw */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "crypto/keypair.h"
+#include "crypto/note.h"
+#include "daemon/gossip.h"
+#include "daemon/gossip_internal.h"
+#include "daemon/ingest.h"
+#include "proto/codec.h"
+#include "store/keys.h"
+#include "store/store.h"
+
+typedef struct {
+    char dir[64];
+    rsn_store_t *store;
+    rsn_ingest_t *ingest;
+    rsn_keypair_t *node;
+    uint8_t *curve_secret;
+    rsn_fed_t *fed;
+    rsn_keypair_t *peer; /* the one peer the node trusts */
+    uint8_t peer_key[RSN_KEY_BYTES];
+    rsn_gossip_t *gossip;
+    rsn_arena_t *arena;
+} fx_t;
+
+/* ------------------------------------------------------------ fixture -- */
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static rsn_keypair_t *keypair_of(uint8_t seed_byte)
+{
+    uint8_t seed[32];
+    memset(seed, seed_byte, sizeof seed);
+    return rsn_keypair_from_seed(seed);
+}
+
+static int setup(void **state)
+{
+    if (rsn_crypto_init() != 0) {
+        return -1;
+    }
+    fx_t *f = calloc(1, sizeof *f);
+    if (!f) {
+        return -1;
+    }
+    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-gossip-XXXXXX");
+    if (!mkdtemp(f->dir) || rsn_store_open(&f->store, f->dir) != 0 ||
+        rsn_ingest_new(&f->ingest, f->store) != 0) {
+        return -1;
+    }
+    f->node = keypair_of(1);
+    f->peer = keypair_of(2);
+    f->curve_secret = rsn_secure_alloc(32);
+    f->arena = rsn_arena_new();
+    if (!f->node || !f->peer || !f->curve_secret || !f->arena ||
+        rsn_keypair_curve_secret(f->node, f->curve_secret) != 0) {
+        return -1;
+    }
+    memcpy(f->peer_key, rsn_keypair_public(f->peer), RSN_KEY_BYTES);
+    if (rsn_fed_new(&f->fed, rsn_keypair_public(f->node), f->curve_secret, NULL) != 0) {
+        return -1;
+    }
+    rsn_fed_peer_conf_t conf = {0};
+    memcpy(conf.key, f->peer_key, RSN_KEY_BYTES); /* endpoint "": trusted, never dialled */
+    if (rsn_fed_set_peers(f->fed, &conf, 1) != 0 ||
+        rsn_gossip_new(&f->gossip, f->store, f->ingest, f->fed, rsn_keypair_public(f->node),
+                       "here") != 0) {
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx_t *f = *state;
+    rsn_gossip_destroy(&f->gossip);
+    rsn_fed_destroy(&f->fed);
+    rsn_ingest_destroy(&f->ingest);
+    rsn_store_destroy(&f->store);
+    rsn_secure_free(f->curve_secret);
+    rsn_keypair_destroy(&f->node);
+    rsn_keypair_destroy(&f->peer);
+    rsn_arena_destroy(&f->arena);
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* The peer's slot in the engine (made on first use, as a frame would). */
+static peer_t *the_peer(fx_t *f)
+{
+    peer_t *p = gossip_peer(f->gossip, f->peer_key, true);
+    assert_non_null(p);
+    return p;
+}
+
+/* Packs F and hands it to the engine as coming from the peer. */
+static void deliver(fx_t *f, Raison__FedFrame *frame)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(rsn_pack(f->arena, &frame->base, &bytes, &len), 0);
+    gossip_handle_frame(f->gossip, the_peer(f), bytes, len);
+}
+
+static void deliver_garbage(fx_t *f)
+{
+    static const uint8_t garbage[] = {0xff, 0xff, 0xff, 0xff};
+    gossip_handle_frame(f->gossip, the_peer(f), garbage, sizeof garbage);
+}
+
+/* The engine's report of the one peer. */
+static const Raison__PeerInfo *info(fx_t *f)
+{
+    Raison__PeersReply *r = NULL;
+    assert_int_equal(rsn_gossip_peers(f->gossip, f->arena, &r), 0);
+    assert_int_equal(r->n_peers, 1);
+    assert_memory_equal(r->peers[0]->key.data, f->peer_key, RSN_KEY_BYTES);
+    return r->peers[0];
+}
+
+/* A checkpoint note of SIZE whose root is ROOT_BYTE repeated, signed by
+ * SIGNER under the peer's name, into OUT. */
+static void checkpoint_note(fx_t *f, const rsn_keypair_t *signer, uint64_t size, uint8_t root_byte,
+                            char *out, size_t out_size)
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE];
+    char text[512];
+    uint8_t root[RSN_HASH_BYTES];
+    memset(root, root_byte, sizeof root);
+    assert_int_equal(rsn_note_raison_name(f->peer_key, name, sizeof name), 0);
+    assert_int_equal(rsn_checkpoint_text(name, size, root, text, sizeof text), 0);
+    assert_int_equal(rsn_note_sign(signer, name, text, out, out_size), 0);
+}
+
+static void deliver_checkpoint(fx_t *f, char *note)
+{
+    Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
+    c.note = note;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
+    frame.checkpoint = &c;
+    deliver(f, &frame);
+}
+
+/* -------------------------------------------------------------- tests -- */
+
+static void test_hello_and_counts(void **state)
+{
+    fx_t *f = *state;
+    uint32_t peers = 99, connected = 99;
+    rsn_gossip_counts(f->gossip, &peers, &connected);
+    assert_int_equal(peers, 1);
+    assert_int_equal(connected, 0);
+    assert_string_equal(info(f)->site, ""); /* no frame yet: no slot */
+
+    Raison__Hello h = RAISON__HELLO__INIT;
+    h.site = (char *)"lab-east";
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HELLO;
+    frame.hello = &h;
+    deliver(f, &frame);
+
+    const Raison__PeerInfo *pi = info(f);
+    assert_string_equal(pi->site, "lab-east");
+    assert_int_equal(pi->dropped, 0);
+    assert_true(the_peer(f)->linked); /* a frame that decodes shows the link up */
+}
+
+static void test_strikes_then_ban(void **state)
+{
+    fx_t *f = *state;
+    for (int i = 0; i < RSN_GOSSIP_BAN_AFTER - 1; i++) {
+        deliver_garbage(f);
+    }
+    const Raison__PeerInfo *pi = info(f);
+    assert_int_equal(pi->dropped, RSN_GOSSIP_BAN_AFTER - 1);
+    assert_string_equal(pi->last_error, "frame is not a protobuf FedFrame");
+    assert_int_equal(pi->banned_until, 0);
+    assert_int_equal(the_peer(f)->strikes, RSN_GOSSIP_BAN_AFTER - 1);
+
+    /* an unasked-for Heads is a strike too; it is the one that bans */
+    the_peer(f)->linked = true;
+    gossip_queue_range(the_peer(f), f->peer_key, 1, 10, false);
+    Raison__Heads h = RAISON__HEADS__INIT;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HEADS;
+    frame.heads = &h;
+    deliver(f, &frame);
+
+    pi = info(f);
+    assert_int_equal(pi->dropped, RSN_GOSSIP_BAN_AFTER);
+    assert_string_equal(pi->last_error, "heads it was not asked for");
+    assert_true(pi->banned_until > 0);
+    peer_t *p = the_peer(f);
+    assert_int_equal(p->strikes, 0); /* counted afresh after the ban */
+    assert_false(p->linked);
+    assert_int_equal(p->n_queue, 0); /* what it owed is forgotten */
+}
+
+static void test_want_queue_merges(void **state)
+{
+    fx_t *f = *state;
+    peer_t *p = the_peer(f);
+    uint8_t a[RSN_KEY_BYTES], b[RSN_KEY_BYTES];
+    memset(a, 0xa1, sizeof a);
+    memset(b, 0xb2, sizeof b);
+    gossip_queue_range(p, a, 5, 9, false);
+    gossip_queue_range(p, a, 2, 7, false); /* widens the first */
+    gossip_queue_range(p, a, 4, 4, true);  /* a probe is its own range */
+    gossip_queue_range(p, b, 1, 3, false);
+    assert_int_equal(p->n_queue, 3);
+    assert_memory_equal(p->queue[0].author, a, RSN_KEY_BYTES);
+    assert_int_equal(p->queue[0].from, 2);
+    assert_int_equal(p->queue[0].to, 9);
+    assert_true(p->queue[1].probe);
+    assert_int_equal(p->queue[2].to, 3);
+
+    /* an answer with nothing asked changes nothing */
+    gossip_want_answered(p, true);
+    assert_int_equal(p->n_queue, 3);
+}
+
+static void test_forget_absent(void **state)
+{
+    fx_t *f = *state;
+    deliver_garbage(f);
+    assert_non_null(gossip_peer(f->gossip, f->peer_key, false));
+    rsn_gossip_forget_absent(f->gossip); /* still configured: kept */
+    assert_non_null(gossip_peer(f->gossip, f->peer_key, false));
+    assert_int_equal(rsn_fed_set_peers(f->fed, NULL, 0), 0);
+    rsn_gossip_forget_absent(f->gossip);
+    assert_null(gossip_peer(f->gossip, f->peer_key, false));
+}
+
+static void test_witness_keeps_and_accuses(void **state)
+{
+    fx_t *f = *state;
+    char note[RSN_NOTE_MAX + 1];
+    checkpoint_note(f, f->peer, 5, 0x11, note, sizeof note);
+    deliver_checkpoint(f, note);
+    const Raison__PeerInfo *pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 5);
+    assert_string_equal(pi->checkpoint_note, note);
+    assert_string_equal(pi->inconsistency, "");
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_witnessed(k, f->peer_key);
+    assert_int_equal(rsn_store_has(f->store, k, kl), 0);
+
+    /* another root for the same size: evidence at that size, the first kept */
+    char other[RSN_NOTE_MAX + 1];
+    checkpoint_note(f, f->peer, 5, 0x22, other, sizeof other);
+    deliver_checkpoint(f, other);
+    pi = info(f);
+    assert_string_equal(pi->inconsistency, "signed two different roots for one tree size");
+    assert_string_equal(pi->checkpoint_note, note);
+    assert_int_equal(pi->dropped, 0);
+    kl = rsn_key_inconsistent(k, f->peer_key, 5);
+    void *v = NULL;
+    size_t vl = 0;
+    assert_int_equal(rsn_store_get(f->store, k, kl, &v, &vl), 0);
+    Raison__WitnessEvidence *ev = NULL;
+    assert_int_equal(rsn_witness_decode(f->arena, v, vl, &ev), 0);
+    rsn_store_free(v);
+    assert_string_equal(ev->a, note);
+    assert_string_equal(ev->b, other);
+
+    /* signed by another key: a strike and evidence at size 0 */
+    rsn_keypair_t *stranger = keypair_of(3);
+    assert_non_null(stranger);
+    char forged[RSN_NOTE_MAX + 1];
+    checkpoint_note(f, stranger, 6, 0x33, forged, sizeof forged);
+    rsn_keypair_destroy(&stranger);
+    deliver_checkpoint(f, forged);
+    pi = info(f);
+    assert_int_equal(pi->dropped, 1);
+    assert_string_equal(pi->last_error, "badly signed checkpoint");
+    assert_string_equal(pi->inconsistency,
+                        "sent a checkpoint that does not verify under its node key");
+    kl = rsn_key_inconsistent(k, f->peer_key, 0);
+    assert_int_equal(rsn_store_has(f->store, k, kl), 0);
+
+    /* after a restart the held checkpoint and the first evidence (in key
+     * order: size 0) are read back from the store */
+    rsn_gossip_destroy(&f->gossip);
+    assert_null(f->gossip);
+    assert_int_equal(rsn_gossip_new(&f->gossip, f->store, f->ingest, f->fed,
+                                    rsn_keypair_public(f->node), "here"),
+                     0);
+    the_peer(f);
+    pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 5);
+    assert_string_equal(pi->checkpoint_note, note);
+    assert_string_equal(pi->inconsistency,
+                        "sent a checkpoint that does not verify under its node key");
+}
+
+static void test_malformed_checkpoint(void **state)
+{
+    fx_t *f = *state;
+    Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
+    frame.checkpoint = &c; /* the default note is "": unsigned */
+    deliver(f, &frame);
+    const Raison__PeerInfo *pi = info(f);
+    assert_int_equal(pi->dropped, 1);
+    assert_string_equal(pi->last_error, "badly signed checkpoint");
+    assert_int_equal(pi->checkpoint_size, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_hello_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_strikes_then_ban, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_want_queue_merges, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forget_absent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_witness_keeps_and_accuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_malformed_checkpoint, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
