@@ -495,7 +495,7 @@ static void index_skip(rsn_index_t *self, bool forward)
 int rsn_index_open(rsn_index_t *self, rsn_store_t *store, const void *prefix,
                    size_t prefix_len, size_t key_len)
 {
-    assert(key_len >= prefix_len + 32);
+    assert(key_len > prefix_len);
     self->key_len = key_len;
     self->it = rsn_iter_new(store, prefix, prefix_len);
     return self->it ? 0 : RSN_ERR_NOMEM;
@@ -546,6 +546,11 @@ const uint8_t *rsn_index_key(const rsn_index_t *self)
 {
     size_t len = 0;
     return rsn_iter_key(self->it, &len);
+}
+
+const uint8_t *rsn_index_value(const rsn_index_t *self, size_t *len)
+{
+    return rsn_iter_value(self->it, len);
 }
 
 const uint8_t *rsn_index_id(const rsn_index_t *self)

@@ -126,7 +126,10 @@ void rsn_index_prev(rsn_index_t *self);
 bool rsn_index_valid(const rsn_index_t *self);
 /* The whole current key (KEY_LEN bytes), valid until the scan moves. */
 const uint8_t *rsn_index_key(const rsn_index_t *self);
-/* The 32-byte id that ends the current key. */
+/* The current value and its length, valid until the scan moves. */
+const uint8_t *rsn_index_value(const rsn_index_t *self, size_t *len);
+/* The 32-byte id that ends the current key (for indexes whose keys end with
+ * one: KEY_LEN at least the prefix and 32 bytes). */
 const uint8_t *rsn_index_id(const rsn_index_t *self);
 void rsn_index_close(rsn_index_t *self);
 
