@@ -97,7 +97,8 @@ const uint8_t *rsn_iter_value(const rsn_iter_t *self, size_t *len);
 void rsn_iter_destroy(rsn_iter_t **self_p);
 
 /* An index scan: the keys of PREFIX that are exactly KEY_LEN bytes long (an
- * index such as 'P' group ts id), each giving the 32-byte id that ends it.
+ * index such as 'P' group ts id, or 'S' author seq), with the 32-byte id that
+ * ends the key where there is one, and the value.
  * Keys of another length under the prefix (none in a sound store) are
  * skipped. Use:
  *
