@@ -115,24 +115,45 @@ int rsn_test_api_head(rsn_client_t *client, const uint8_t author[RSN_KEY_BYTES],
     return 0;
 }
 
+/* Fills REQ, PUB and SE as the publish of S. */
+static void publish_request(Raison__ApiRequest *req, Raison__PublishRequest *pub,
+                            Raison__SignedEntry *se, const rsn_test_signed_t *s, bool with_body)
+{
+    se->entry.data = s->entry;
+    se->entry.len = s->entry_len;
+    se->signature.data = (uint8_t *)s->sig;
+    se->signature.len = RSN_SIG_BYTES;
+    if (with_body) {
+        se->body.data = s->body;
+        se->body.len = s->body_len;
+    }
+    pub->entry = se;
+    req->call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+    req->publish = pub;
+}
+
 int rsn_test_api_send_publish(rsn_client_t *client, const rsn_test_signed_t *s, bool with_body)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
-
-    se.entry.data = s->entry;
-    se.entry.len = s->entry_len;
-    se.signature.data = (uint8_t *)s->sig;
-    se.signature.len = RSN_SIG_BYTES;
-    if (with_body) {
-        se.body.data = s->body;
-        se.body.len = s->body_len;
-    }
-    pub.entry = &se;
-    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
-    req.publish = &pub;
+    publish_request(&req, &pub, &se, s, with_body);
     return rsn_client_send(client, &req, NULL);
+}
+
+int rsn_test_api_publish(rsn_client_t *client, const rsn_test_signed_t *s, bool with_body,
+                         Raison__ApiReply **reply)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
+    Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
+    publish_request(&req, &pub, &se, s, with_body);
+    *reply = NULL;
+    int rc = rsn_client_call(client, &req, reply);
+    if (rc != 0) {
+        fprintf(stderr, "%s: publish call failed: %s\n", ME, rsn_strerror(rc));
+    }
+    return rc;
 }
 
 bool rsn_test_api_acknowledges(const Raison__ApiReply *reply, const rsn_test_signed_t *s,

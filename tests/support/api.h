@@ -52,6 +52,12 @@ RSN_NODISCARD int rsn_test_api_head(rsn_client_t *client, const uint8_t author[R
 RSN_NODISCARD int rsn_test_api_send_publish(rsn_client_t *client, const rsn_test_signed_t *s,
                                             bool with_body);
 
+/* Publishes S (with its body when WITH_BODY) and waits for the reply, of
+ * whatever kind, into *REPLY (the caller frees it; an error result is the
+ * node's answer, not a failure): the transport's code. */
+RSN_NODISCARD int rsn_test_api_publish(rsn_client_t *client, const rsn_test_signed_t *s,
+                                       bool with_body, Raison__ApiReply **reply);
+
 /* True when REPLY acknowledges the publish of S (the same id; and a fresh
  * store, not a duplicate, unless ALLOW_DUPLICATE); else says why, naming the
  * publish by its INDEX. */
