@@ -94,11 +94,11 @@ static int online_verify(rsn_client_t *client, size_t n, uint64_t *elapsed_ms, d
     Raison__ApiReply *reply = NULL;
     req.call_case = RAISON__API_REQUEST__CALL_AUDIT_VERIFY;
     req.audit_verify = &av;
-    double start = bench_now();
-    if (bench_call(client, &req, RAISON__API_REPLY__RESULT_AUDIT_VERIFY, &reply) != 0) {
+    double start = rsn_test_now();
+    if (rsn_test_api_call(client, &req, RAISON__API_REPLY__RESULT_AUDIT_VERIFY, &reply) != 0) {
         return -1;
     }
-    *round_s = bench_now() - start;
+    *round_s = rsn_test_now() - start;
     const Raison__AuditVerifyReply *r = reply->audit_verify;
     int rc = 0;
     if (!r->integrity_ok || r->entries != n || r->signatures_ok != n) {
@@ -109,7 +109,7 @@ static int online_verify(rsn_client_t *client, size_t n, uint64_t *elapsed_ms, d
         rc = -1;
     }
     *elapsed_ms = r->elapsed_ms;
-    raison__api_reply__free_unpacked(reply, NULL);
+    rsn_test_reply_free(reply);
     return rc;
 }
 
@@ -118,9 +118,9 @@ static int online_verify(rsn_client_t *client, size_t n, uint64_t *elapsed_ms, d
 static int offline_verify(const char *raisond, const char *dir, double *wall_s,
                           uint64_t *elapsed_ms)
 {
-    char cmd[BENCH_PATH_MAX * 2 + 64];
+    char cmd[RSN_TEST_PATH_MAX * 2 + 64];
     snprintf(cmd, sizeof cmd, "'%s' verify --data '%s' --json", raisond, dir);
-    double start = bench_now();
+    double start = rsn_test_now();
     FILE *f = popen(cmd, "r");
     if (f == NULL) {
         fprintf(stderr, "bench_audit: cannot run %s\n", cmd);
@@ -139,7 +139,7 @@ static int offline_verify(const char *raisond, const char *dir, double *wall_s,
         }
     }
     int status = pclose(f);
-    *wall_s = bench_now() - start;
+    *wall_s = rsn_test_now() - start;
     if (status != 0 || !ok) {
         fprintf(stderr, "bench_audit: %s failed (status %d, integrity_ok %d)\n", cmd, status,
                 (int)ok);
@@ -153,44 +153,34 @@ static int part_verify(const char *raisond, const char *work, size_t authors, si
 {
     int status = -1;
     size_t n = authors * per_author;
-    rsn_keypair_t **keys = calloc(authors, sizeof *keys);
-    bench_entry_t *all = calloc(n, sizeof *all);
-    bench_entry_t **order = calloc(n, sizeof *order);
+    bench_set_t set = {0};
     rsn_client_t *client = NULL;
-    bench_node_t node = {0};
+    rsn_test_node_t node = {0};
     double online[MAX_RUNS], offline[MAX_RUNS];
 
-    if (keys == NULL || all == NULL || order == NULL) {
-        fprintf(stderr, "bench_audit: out of memory\n");
+    if (bench_set_make(&set, authors, per_author) != 0) {
         goto out;
-    }
-    if (bench_presign_all(keys, all, authors, per_author) != 0) {
-        goto out;
-    }
-    for (size_t s = 0; s < per_author; s++) {
-        for (size_t k = 0; k < authors; k++) {
-            order[s * authors + k] = &all[k * per_author + s];
-        }
     }
     printf("presigned %zu entries of %zu authors\n", n, authors);
-    if (bench_node_init(&node, raisond, work, "audited") != 0 ||
-        bench_node_start(&node, raisond) != 0 || bench_node_connect(&node, &client, 30) != 0) {
+    if (rsn_test_node_init(&node, raisond, work, "audited") != 0 ||
+        rsn_test_node_start(&node, raisond) != 0 ||
+        rsn_test_node_connect(&node, &client, 30) != 0) {
         goto out;
     }
-    double fill = bench_publish_all(client, order, n, inflight);
+    double fill = bench_publish_all(client, set.order, n, inflight);
     if (fill < 0) {
         goto out;
     }
     printf("node filled: %zu entries at %.0f entries/s through the API\n", n, fill);
 
-    double raw = bench_raw_verify_rate(all, n, VERIFY_SECONDS);
+    double raw = bench_raw_verify_rate(set.all, n, VERIFY_SECONDS);
     printf("raw verify: %.0f/s (rsn_entry_verify, one thread, %.0f s, just before)\n", raw,
            VERIFY_SECONDS);
     for (int i = 0; i < runs; i++) {
         uint64_t ms = 0;
         double round = 0;
         if (online_verify(client, n, &ms, &round) != 0) {
-            bench_node_tail(&node);
+            rsn_test_node_tail(&node);
             goto out;
         }
         double secs = ms > 0 ? (double)ms / 1000 : round;
@@ -200,7 +190,7 @@ static int part_verify(const char *raisond, const char *work, size_t authors, si
                i + 1, ms, round * 1000, online[i]);
     }
     rsn_client_destroy(&client);
-    bench_node_stop(&node);
+    rsn_test_node_stop(&node);
     for (int i = 0; i < runs; i++) {
         double wall = 0;
         uint64_t ms = 0;
@@ -212,7 +202,7 @@ static int part_verify(const char *raisond, const char *work, size_t authors, si
                "): %.0f entries/s\n",
                i + 1, wall * 1000, ms, offline[i]);
     }
-    double raw_after = bench_raw_verify_rate(all, n, VERIFY_SECONDS);
+    double raw_after = bench_raw_verify_rate(set.all, n, VERIFY_SECONDS);
     double on = median(online, (size_t)runs);
     double off = median(offline, (size_t)runs);
     printf("raw verify after: %.0f/s (the same measure, just after)\n", raw_after);
@@ -225,13 +215,8 @@ static int part_verify(const char *raisond, const char *work, size_t authors, si
     status = 0;
 out:
     rsn_client_destroy(&client);
-    bench_node_stop(&node);
-    for (size_t k = 0; keys != NULL && k < authors; k++) {
-        rsn_keypair_destroy(&keys[k]);
-    }
-    free(keys);
-    free(all);
-    free(order);
+    rsn_test_node_stop(&node);
+    bench_set_free(&set);
     return status;
 }
 
@@ -283,9 +268,9 @@ static int time_proofs(rsn_store_t *store, uint64_t size, double *samples)
         uint64_t old = 1 + rng(size - 1);
         rsn_merkle_proof_t proof;
         size_t n = 0;
-        double t0 = bench_now();
+        double t0 = rsn_test_now();
         rc = rsn_merkle_consistency_proof(rsn_tree_get, store, old, size, proof, &n);
-        samples[i] = bench_now() - t0;
+        samples[i] = rsn_test_now() - t0;
         if (rc != 0) {
             return rc;
         }
@@ -305,10 +290,10 @@ static int time_proofs(rsn_store_t *store, uint64_t size, double *samples)
         if (rc != 0) {
             return rc;
         }
-        double t0 = bench_now();
+        double t0 = rsn_test_now();
         rc = rsn_merkle_verify_consistency(old, size, old_root, 32, new_root, 32,
                                            (const uint8_t(*)[32])proof, n);
-        samples[i] = bench_now() - t0;
+        samples[i] = rsn_test_now() - t0;
         if (rc != 0) {
             fprintf(stderr,
                     "bench_audit: a consistency proof %" PRIu64 " -> %" PRIu64 " does not verify\n",
@@ -322,9 +307,9 @@ static int time_proofs(rsn_store_t *store, uint64_t size, double *samples)
         uint64_t index = rng(size);
         rsn_merkle_proof_t proof;
         size_t n = 0;
-        double t0 = bench_now();
+        double t0 = rsn_test_now();
         rc = rsn_merkle_inclusion_proof(rsn_tree_get, store, index, size, proof, &n);
-        samples[i] = bench_now() - t0;
+        samples[i] = rsn_test_now() - t0;
         if (rc != 0) {
             return rc;
         }
@@ -337,7 +322,7 @@ static int time_proofs(rsn_store_t *store, uint64_t size, double *samples)
 
 static int part_proofs(const char *work, uint64_t leaves)
 {
-    char dir[BENCH_PATH_MAX];
+    char dir[RSN_TEST_PATH_MAX];
     snprintf(dir, sizeof dir, "%s/tree", work);
     rsn_store_t *store = NULL;
     rsn_keypair_t *kp = rsn_keypair_generate();
@@ -355,7 +340,7 @@ static int part_proofs(const char *work, uint64_t leaves)
         goto out;
     }
     rsn_merkle_frontier_t f;
-    double t0 = bench_now();
+    double t0 = rsn_test_now();
     rc = build_tree(store, leaves, &f);
     if (rc != 0) {
         fprintf(stderr, "bench_audit: building the tree failed: %s\n", rsn_strerror(rc));
@@ -363,7 +348,7 @@ static int part_proofs(const char *work, uint64_t leaves)
     }
     printf("tree of %" PRIu64 " leaves built in %.1f s (%.0f leaves/s, 'T' nodes in a real"
            " store, %d leaves a batch)\n",
-           leaves, bench_now() - t0, (double)leaves / (bench_now() - t0), FILL_BATCH);
+           leaves, rsn_test_now() - t0, (double)leaves / (rsn_test_now() - t0), FILL_BATCH);
 
     char name[RSN_NOTE_RAISON_NAME_SIZE];
     char text[RSN_NOTE_RAISON_NAME_SIZE + 96];
@@ -379,20 +364,20 @@ static int part_proofs(const char *work, uint64_t leaves)
     }
     printf("at %" PRIu64 " leaves:\n", leaves);
     for (size_t i = 0; i < SAMPLES; i++) {
-        double s = bench_now();
+        double s = rsn_test_now();
         rsn_merkle_frontier_root(&f, root);
         rc = rsn_checkpoint_text(name, leaves, root, text, sizeof text);
         if (rc == 0) {
             rc = rsn_note_sign(kp, name, text, note, RSN_NOTE_MAX);
         }
-        samples[i] = bench_now() - s;
+        samples[i] = rsn_test_now() - s;
         if (rc != 0) {
             goto out;
         }
     }
     print_us("checkpoint signing (frontier root, as the node):", samples, SAMPLES);
     for (size_t i = 0; i < SAMPLES; i++) {
-        double s = bench_now();
+        double s = rsn_test_now();
         rc = rsn_merkle_root_at(rsn_tree_get, store, leaves, root);
         if (rc == 0) {
             rc = rsn_checkpoint_text(name, leaves, root, text, sizeof text);
@@ -400,7 +385,7 @@ static int part_proofs(const char *work, uint64_t leaves)
         if (rc == 0) {
             rc = rsn_note_sign(kp, name, text, note, RSN_NOTE_MAX);
         }
-        samples[i] = bench_now() - s;
+        samples[i] = rsn_test_now() - s;
         if (rc != 0) {
             goto out;
         }
@@ -408,9 +393,9 @@ static int part_proofs(const char *work, uint64_t leaves)
     print_us("checkpoint signing (root read from the store):", samples, SAMPLES);
     size_t note_len = strlen(note);
     for (size_t i = 0; i < SAMPLES; i++) {
-        double s = bench_now();
+        double s = rsn_test_now();
         rc = rsn_note_verify(note, note_len, name, rsn_keypair_public(kp), NULL);
-        samples[i] = bench_now() - s;
+        samples[i] = rsn_test_now() - s;
         if (rc != 0) {
             fprintf(stderr, "bench_audit: our checkpoint does not verify\n");
             goto out;
@@ -453,9 +438,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_audit: at most 2,000,000 entries, at least 2 leaves\n");
         return 2;
     }
-    rsn_log_setup("bench_audit", RSN_LOG_WARN);
-    if (rsn_crypto_init() != 0) {
-        fprintf(stderr, "bench_audit: libsodium does not start\n");
+    if (bench_start("bench_audit") != 0) {
         return 1;
     }
     bench_print_machine();

@@ -36,13 +36,11 @@
 int main(int argc, char **argv)
 {
     int status = 1;
-    rsn_keypair_t **keys = NULL;
-    bench_entry_t *all = NULL;
-    bench_entry_t **order = NULL;
+    bench_set_t set = {0};
     rsn_client_t *ca = NULL;
     rsn_client_t *cb = NULL;
-    bench_node_t a = {0};
-    bench_node_t b = {0};
+    rsn_test_node_t a = {0};
+    rsn_test_node_t b = {0};
 
     if (argc < 3) {
         fprintf(stderr, "usage: bench_catchup RAISOND WORK [AUTHORS] [PER_AUTHOR] [INFLIGHT]\n");
@@ -59,44 +57,29 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rsn_log_setup("bench_catchup", RSN_LOG_WARN);
-    if (rsn_crypto_init() != 0) {
-        fprintf(stderr, "bench_catchup: libsodium does not start\n");
+    if (bench_start("bench_catchup") != 0) {
         return 1;
     }
     bench_print_machine();
-    keys = calloc(authors, sizeof *keys);
-    all = calloc(n, sizeof *all);
-    order = calloc(n, sizeof *order);
-    if (keys == NULL || all == NULL || order == NULL) {
-        fprintf(stderr, "bench_catchup: out of memory\n");
+    if (bench_set_make(&set, authors, per_author) != 0) {
         goto out;
-    }
-    if (bench_presign_all(keys, all, authors, per_author) != 0) {
-        goto out;
-    }
-    /* round robin over the authors, each author's feed in order */
-    for (size_t s = 0; s < per_author; s++) {
-        for (size_t k = 0; k < authors; k++) {
-            order[s * authors + k] = &all[k * per_author + s];
-        }
     }
     printf("presigned %zu entries of %zu authors\n", n, authors);
     fflush(stdout);
 
-    if (bench_node_init(&a, raisond, work, "source") != 0 ||
-        bench_node_init(&b, raisond, work, "empty") != 0 || bench_node_peer(&a, &b, false) != 0 ||
-        bench_node_peer(&b, &a, true) != 0 || bench_node_start(&a, raisond) != 0 ||
-        bench_node_connect(&a, &ca, 30) != 0) {
+    if (rsn_test_node_init(&a, raisond, work, "source") != 0 ||
+        rsn_test_node_init(&b, raisond, work, "empty") != 0 ||
+        rsn_test_node_peer(&a, &b, false) != 0 || rsn_test_node_peer(&b, &a, true) != 0 ||
+        rsn_test_node_start(&a, raisond) != 0 || rsn_test_node_connect(&a, &ca, 30) != 0) {
         goto out;
     }
-    double fill = bench_publish_all(ca, order, n, inflight);
+    double fill = bench_publish_all(ca, set.order, n, inflight);
     if (fill < 0) {
         goto out;
     }
     uint64_t entries = 0;
     uint32_t connected = 0;
-    if (bench_status(ca, &entries, &connected) != 0) {
+    if (rsn_test_api_status(ca, &entries, &connected) != 0) {
         goto out;
     }
     if (entries != n) {
@@ -107,16 +90,16 @@ int main(int argc, char **argv)
     printf("source filled: %zu entries at %.0f entries/s through the API\n", n, fill);
     fflush(stdout);
 
-    double raw = bench_raw_verify_rate(all, n, VERIFY_SECONDS);
+    double raw = bench_raw_verify_rate(set.all, n, VERIFY_SECONDS);
     printf("raw verify: %.0f/s (rsn_entry_verify, one thread, %.0f s, just before)\n", raw,
            VERIFY_SECONDS);
     fflush(stdout);
 
-    double t_start = bench_now();
-    if (bench_node_start(&b, raisond) != 0 || bench_node_connect(&b, &cb, 30) != 0) {
+    double t_start = rsn_test_now();
+    if (rsn_test_node_start(&b, raisond) != 0 || rsn_test_node_connect(&b, &cb, 30) != 0) {
         goto out;
     }
-    double t_api = bench_now();
+    double t_api = rsn_test_now();
     double t_link = 0;
     double t_progress = t_api;
     double t_done = 0;
@@ -127,10 +110,10 @@ int main(int argc, char **argv)
     double longest = 0;
     entries = 0;
     for (;;) {
-        if (bench_status(cb, &entries, &connected) != 0) {
+        if (rsn_test_api_status(cb, &entries, &connected) != 0) {
             goto out;
         }
-        double now = bench_now();
+        double now = rsn_test_now();
         if (t_link == 0 && connected > 0) {
             t_link = now;
         }
@@ -158,13 +141,13 @@ int main(int argc, char **argv)
                     entries, n, now - t_progress, now - t_start);
             bench_print_peers(ca, "source");
             bench_print_peers(cb, "empty");
-            bench_node_tail(&b);
-            bench_node_tail(&a);
+            rsn_test_node_tail(&b);
+            rsn_test_node_tail(&a);
             goto out;
         }
-        bench_sleep_ms(POLL_MS);
+        rsn_test_sleep_ms(POLL_MS);
     }
-    double raw_after = bench_raw_verify_rate(all, n, VERIFY_SECONDS);
+    double raw_after = bench_raw_verify_rate(set.all, n, VERIFY_SECONDS);
     double from_start = (double)n / (t_done - t_start);
     /* the link seen up only by the poll that saw everything: no figure */
     bool link_known = t_link > 0 && t_link < t_done;
@@ -192,13 +175,8 @@ int main(int argc, char **argv)
 out:
     rsn_client_destroy(&ca);
     rsn_client_destroy(&cb);
-    bench_node_stop(&b);
-    bench_node_stop(&a);
-    for (size_t k = 0; keys != NULL && k < authors; k++) {
-        rsn_keypair_destroy(&keys[k]);
-    }
-    free(keys);
-    free(all);
-    free(order);
+    rsn_test_node_stop(&b);
+    rsn_test_node_stop(&a);
+    bench_set_free(&set);
     return status;
 }

@@ -35,8 +35,8 @@
  *
  * Not a test: it asserts nothing about the figures. It exits 1 when the setup
  * fails (a node does not start, B does not catch up within 120 s). */
-#include "daemon/gossip.h"
 #include "bench_util.h"
+#include "daemon/gossip.h"
 
 #define SETTLE_S 6.0
 #define CATCHUP_S 120.0
@@ -56,29 +56,22 @@ typedef struct {
 /* The counters NODE's client C holds for the peer whose hex key is KEY. */
 static int peer_bytes(rsn_client_t *c, const char *key, uint64_t *sent, uint64_t *received)
 {
-    Raison__ApiReply *reply = bench_peers(c);
-    int rc = -1;
-    if (reply == NULL) {
+    uint8_t bin[RSN_KEY_BYTES];
+    Raison__ApiReply *reply = NULL;
+    if (rsn_key_from_hex(bin, key) != 0 || rsn_test_api_peers(c, &reply) != 0) {
         return -1;
     }
-    for (size_t i = 0; i < reply->peers->n_peers; i++) {
-        const Raison__PeerInfo *p = reply->peers->peers[i];
-        char hex[RSN_KEY_HEX + 1];
-        if (p->key.len != RSN_KEY_BYTES) {
-            continue;
-        }
-        rsn_hex_encode(hex, sizeof hex, p->key.data, p->key.len);
-        if (strcmp(hex, key) == 0) {
-            *sent = p->bytes_sent;
-            *received = p->bytes_received;
-            rc = 0;
-        }
+    const Raison__PeerInfo *p = rsn_test_api_peer_of(reply, bin);
+    if (p != NULL) {
+        *sent = p->bytes_sent;
+        *received = p->bytes_received;
     }
-    raison__api_reply__free_unpacked(reply, NULL);
-    if (rc != 0) {
+    rsn_test_reply_free(reply);
+    if (p == NULL) {
         fprintf(stderr, "bench_idle: peer %.16s not listed\n", key);
+        return -1;
     }
-    return rc;
+    return 0;
 }
 
 /* Value of "NAME:" in TEXT (a tcp_info line of ss), 0 when absent. */
@@ -132,10 +125,10 @@ static int wire_bytes(int pa, int pb, snapshot_t *s)
 /* Polls A's bytes_sent to B every 10 ms until it moves past *LAST (A just
  * sent a frame: in an idle link, its Digest); the new value in *LAST. 0, or
  * -1 after TIMEOUT_S without a change. */
-static int wait_send(rsn_client_t *ca, const bench_node_t *b, uint64_t *last, double timeout_s)
+static int wait_send(rsn_client_t *ca, const rsn_test_node_t *b, uint64_t *last, double timeout_s)
 {
-    double deadline = bench_now() + timeout_s;
-    while (bench_now() < deadline) {
+    double deadline = rsn_test_now() + timeout_s;
+    while (rsn_test_now() < deadline) {
         uint64_t sent = 0, received = 0;
         if (peer_bytes(ca, b->key, &sent, &received) != 0) {
             return -1;
@@ -144,14 +137,14 @@ static int wait_send(rsn_client_t *ca, const bench_node_t *b, uint64_t *last, do
             *last = sent;
             return 0;
         }
-        bench_sleep_ms(10);
+        rsn_test_sleep_ms(10);
     }
     fprintf(stderr, "bench_idle: A sent nothing to B for %.0f s\n", timeout_s);
     return -1;
 }
 
-static int snapshot(rsn_client_t *ca, rsn_client_t *cb, const bench_node_t *a,
-                    const bench_node_t *b, snapshot_t *s)
+static int snapshot(rsn_client_t *ca, rsn_client_t *cb, const rsn_test_node_t *a,
+                    const rsn_test_node_t *b, snapshot_t *s)
 {
     if (peer_bytes(ca, b->key, &s->a_sent, &s->a_received) != 0 ||
         peer_bytes(cb, a->key, &s->b_sent, &s->b_received) != 0) {
@@ -167,13 +160,11 @@ static int snapshot(rsn_client_t *ca, rsn_client_t *cb, const bench_node_t *a,
 int main(int argc, char **argv)
 {
     int status = 1;
-    rsn_keypair_t **keys = NULL;
-    bench_entry_t *all = NULL;
-    bench_entry_t **order = NULL;
+    bench_set_t set = {0};
     rsn_client_t *ca = NULL;
     rsn_client_t *cb = NULL;
-    bench_node_t a = {0};
-    bench_node_t b = {0};
+    rsn_test_node_t a = {0};
+    rsn_test_node_t b = {0};
 
     if (argc < 3) {
         fprintf(stderr, "usage: bench_idle RAISOND WORK [AUTHORS] [SECONDS] [mutual|oneway]\n");
@@ -190,60 +181,48 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    rsn_log_setup("bench_idle", RSN_LOG_WARN);
-    if (rsn_crypto_init() != 0) {
-        fprintf(stderr, "bench_idle: libsodium does not start\n");
+    if (bench_start("bench_idle") != 0) {
         return 1;
     }
     bench_print_machine();
-    keys = calloc(authors, sizeof *keys);
-    all = calloc(authors, sizeof *all);
-    order = calloc(authors, sizeof *order);
-    if (keys == NULL || all == NULL || order == NULL) {
-        fprintf(stderr, "bench_idle: out of memory\n");
+    if (bench_set_make(&set, authors, 1) != 0) {
         goto out;
     }
-    if (bench_presign_all(keys, all, authors, 1) != 0) {
+    if (rsn_test_node_init(&a, raisond, work, "a") != 0 ||
+        rsn_test_node_init(&b, raisond, work, "b") != 0 ||
+        rsn_test_node_peer(&a, &b, mutual) != 0 || rsn_test_node_peer(&b, &a, true) != 0 ||
+        rsn_test_node_start(&a, raisond) != 0 || rsn_test_node_start(&b, raisond) != 0 ||
+        rsn_test_node_connect(&a, &ca, 30) != 0 || rsn_test_node_connect(&b, &cb, 30) != 0) {
         goto out;
     }
-    for (size_t k = 0; k < authors; k++) {
-        order[k] = &all[k];
-    }
-    if (bench_node_init(&a, raisond, work, "a") != 0 ||
-        bench_node_init(&b, raisond, work, "b") != 0 || bench_node_peer(&a, &b, mutual) != 0 ||
-        bench_node_peer(&b, &a, true) != 0 || bench_node_start(&a, raisond) != 0 ||
-        bench_node_start(&b, raisond) != 0 || bench_node_connect(&a, &ca, 30) != 0 ||
-        bench_node_connect(&b, &cb, 30) != 0) {
-        goto out;
-    }
-    double fill = bench_publish_all(ca, order, authors, 512);
+    double fill = bench_publish_all(ca, set.order, authors, 512);
     if (fill < 0) {
         goto out;
     }
-    double t_fill = bench_now();
+    double t_fill = rsn_test_now();
     uint64_t entries = 0;
     uint32_t connected = 0;
     for (;;) {
-        if (bench_status(cb, &entries, &connected) != 0) {
+        if (rsn_test_api_status(cb, &entries, &connected) != 0) {
             goto out;
         }
         if (entries >= authors) {
             break;
         }
-        if (bench_now() - t_fill > CATCHUP_S) {
+        if (rsn_test_now() - t_fill > CATCHUP_S) {
             fprintf(stderr, "bench_idle: B holds %" PRIu64 " of %zu entries after %.0f s\n",
                     entries, authors, CATCHUP_S);
             bench_print_peers(ca, "a");
             bench_print_peers(cb, "b");
             goto out;
         }
-        bench_sleep_ms(50);
+        rsn_test_sleep_ms(50);
     }
     printf("%zu entries of %zu authors published at A (%.0f/s), all at B %.2f s after the"
            " last ack; links: %s\n",
-           authors, authors, fill, bench_now() - t_fill,
+           authors, authors, fill, rsn_test_now() - t_fill,
            mutual ? "mutual (each dials the other)" : "oneway (B dials A)");
-    bench_sleep_ms(SETTLE_S * 1000);
+    rsn_test_sleep_ms(SETTLE_S * 1000);
 
     /* the window runs from just after one of A's Digests to just after the
      * ROUNDS-th next one, so it spans whole rounds */
@@ -255,7 +234,7 @@ int main(int argc, char **argv)
         snapshot(ca, cb, &a, &b, &s0) != 0) {
         goto out;
     }
-    double t0 = bench_now();
+    double t0 = rsn_test_now();
     for (int r = 0; r < rounds; r++) {
         if (wait_send(ca, &b, &mark, 10) != 0) {
             goto out;
@@ -264,10 +243,10 @@ int main(int argc, char **argv)
     if (snapshot(ca, cb, &a, &b, &s1) != 0) {
         goto out;
     }
-    double elapsed = bench_now() - t0;
+    double elapsed = rsn_test_now() - t0;
     uint64_t a_entries = 0, b_entries = 0;
-    if (bench_status(ca, &a_entries, &connected) != 0 ||
-        bench_status(cb, &b_entries, &connected) != 0) {
+    if (rsn_test_api_status(ca, &a_entries, &connected) != 0 ||
+        rsn_test_api_status(cb, &b_entries, &connected) != 0) {
         goto out;
     }
     if (a_entries != b_entries) {
@@ -302,13 +281,8 @@ int main(int argc, char **argv)
 out:
     rsn_client_destroy(&ca);
     rsn_client_destroy(&cb);
-    bench_node_stop(&b);
-    bench_node_stop(&a);
-    for (size_t k = 0; keys != NULL && k < authors; k++) {
-        rsn_keypair_destroy(&keys[k]);
-    }
-    free(keys);
-    free(all);
-    free(order);
+    rsn_test_node_stop(&b);
+    rsn_test_node_stop(&a);
+    bench_set_free(&set);
     return status;
 }

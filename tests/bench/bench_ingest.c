@@ -15,7 +15,7 @@
  *
  * Not a test: it asserts nothing about time. It exits 1 when a publish is
  * refused or lost. Presigning, the raw rate and the pipelined publish are
- * the shared helpers of bench_util.h. */
+ * the shared helpers of bench_util.h (over tests/support/). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -27,9 +27,7 @@
 int main(int argc, char **argv)
 {
     int status = 1;
-    rsn_keypair_t **keys = NULL;
-    bench_entry_t *all = NULL;
-    bench_entry_t **order = NULL;
+    bench_set_t set = {0};
     rsn_client_t *client = NULL;
 
     if (argc < 2) {
@@ -41,40 +39,24 @@ int main(int argc, char **argv)
     size_t inflight = (size_t)bench_arg(argc, argv, 4, 512, MAX_COUNT);
     size_t n = authors * per_author;
 
-    rsn_log_setup("bench_ingest", RSN_LOG_WARN);
-    if (rsn_crypto_init() != 0) {
-        fprintf(stderr, "bench_ingest: libsodium does not start\n");
+    if (bench_start("bench_ingest") != 0) {
         return 1;
     }
-    keys = calloc(authors, sizeof *keys);
-    all = calloc(n, sizeof *all);
-    order = calloc(n, sizeof *order);
-    if (keys == NULL || all == NULL || order == NULL) {
-        fprintf(stderr, "bench_ingest: out of memory\n");
+    if (bench_set_make(&set, authors, per_author) != 0) {
         goto out;
-    }
-    /* all[a * per_author + s] is seq s+1 of author a */
-    if (bench_presign_all(keys, all, authors, per_author) != 0) {
-        goto out;
-    }
-    /* round robin over the authors, each author's feed in order */
-    for (size_t s = 0; s < per_author; s++) {
-        for (size_t a = 0; a < authors; a++) {
-            order[s * authors + a] = &all[a * per_author + s];
-        }
     }
     printf("presigned %zu entries of %zu authors\n", n, authors);
 
-    double raw = bench_raw_verify_rate(all, n, VERIFY_SECONDS);
+    double raw = bench_raw_verify_rate(set.all, n, VERIFY_SECONDS);
     printf("raw verify: %.0f/s (rsn_entry_verify, one thread, %.0f s)\n", raw, VERIFY_SECONDS);
     fflush(stdout);
 
-    int rc = rsn_client_connect(&client, argv[1], BENCH_API_TIMEOUT_MS);
+    int rc = rsn_client_connect(&client, argv[1], RSN_TEST_API_TIMEOUT_MS);
     if (rc != 0) {
         fprintf(stderr, "bench_ingest: cannot connect to %s: %s\n", argv[1], rsn_strerror(rc));
         goto out;
     }
-    double ingest = bench_publish_all(client, order, n, inflight);
+    double ingest = bench_publish_all(client, set.order, n, inflight);
     if (ingest < 0) {
         goto out;
     }
@@ -84,11 +66,6 @@ int main(int argc, char **argv)
     status = 0;
 out:
     rsn_client_destroy(&client);
-    for (size_t a = 0; keys != NULL && a < authors; a++) {
-        rsn_keypair_destroy(&keys[a]);
-    }
-    free(keys);
-    free(all);
-    free(order);
+    bench_set_free(&set);
     return status;
 }

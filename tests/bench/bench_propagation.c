@@ -40,7 +40,7 @@
 
 typedef struct {
     int index;
-    bench_node_t *node;
+    rsn_test_node_t *node;
     rsn_client_t *client;
     pthread_t thread;
     bool started;
@@ -93,7 +93,7 @@ static bool is_ours(const sub_t *s, uint64_t request_id)
 static void *subscriber(void *arg)
 {
     sub_t *s = arg;
-    double last_sub = bench_now();
+    double last_sub = rsn_test_now();
     bool confirmed = false;
     if (send_subscribe(s) != 0) {
         fprintf(stderr, "bench_propagation: cannot subscribe at %s\n", s->node->name);
@@ -102,7 +102,7 @@ static void *subscriber(void *arg)
     while (!atomic_load(&stopping)) {
         Raison__ApiReply *reply = NULL;
         int rc = rsn_client_recv_timeout(s->client, &reply, 100);
-        double t = bench_now();
+        double t = rsn_test_now();
         if (rc == 0 && is_ours(s, reply->request_id)) {
             if (reply->result_case == RAISON__API_REPLY__RESULT_EVENT && reply->event->entry &&
                 reply->event->entry->id.len == RSN_ID_BYTES) {
@@ -127,7 +127,7 @@ static void *subscriber(void *arg)
             }
         }
         if (rc == 0) {
-            raison__api_reply__free_unpacked(reply, NULL);
+            rsn_test_reply_free(reply);
         }
         if (t - last_sub > RESUBSCRIBE_S) {
             last_sub = t;
@@ -243,11 +243,10 @@ static void print_ms(const char *label, double s)
 int main(int argc, char **argv)
 {
     int status = 1;
-    bench_node_t node[MAX_NODES];
+    rsn_test_node_t node[MAX_NODES];
     rsn_client_t *pub[MAX_NODES] = {0};
     sub_t subs[MAX_NODES];
-    rsn_keypair_t **keys = NULL;
-    bench_entry_t *all = NULL;
+    bench_set_t set = {0};
     double *lat = NULL;
     double *ack = NULL;
     bool adj[MAX_NODES][MAX_NODES];
@@ -262,7 +261,7 @@ int main(int argc, char **argv)
     const char *work = argv[2];
     nodes = (int)bench_arg(argc, argv, 3, 10, MAX_NODES);
     size_t posts = (size_t)bench_arg(argc, argv, 4, 200, 100000);
-    int degree = (int)bench_arg(argc, argv, 5, 3, BENCH_MAX_PEERS);
+    int degree = (int)bench_arg(argc, argv, 5, 3, RSN_TEST_MAX_PEERS);
     uint64_t seed = argc > 6 ? strtoull(argv[6], NULL, 10) : (uint64_t)time(NULL);
     if (degree >= nodes || (nodes * degree) % 2 != 0) {
         fprintf(stderr, "bench_propagation: no %d-regular graph on %d nodes\n", degree, nodes);
@@ -270,21 +269,17 @@ int main(int argc, char **argv)
     }
     rng_state = seed ? seed : 1;
 
-    rsn_log_setup("bench_propagation", RSN_LOG_WARN);
-    if (rsn_crypto_init() != 0) {
-        fprintf(stderr, "bench_propagation: libsodium does not start\n");
+    if (bench_start("bench_propagation") != 0) {
         return 1;
     }
     bench_print_machine();
-    keys = calloc(posts, sizeof *keys);
-    all = calloc(posts, sizeof *all);
     lat = calloc(posts, sizeof *lat);
     ack = calloc(posts, sizeof *ack);
-    if (keys == NULL || all == NULL || lat == NULL || ack == NULL) {
+    if (lat == NULL || ack == NULL) {
         fprintf(stderr, "bench_propagation: out of memory\n");
         goto out;
     }
-    if (bench_presign_all(keys, all, posts, 1) != 0) {
+    if (bench_set_make(&set, posts, 1) != 0) {
         goto out;
     }
     if (random_graph(adj, nodes, degree) != 0) {
@@ -313,55 +308,55 @@ int main(int argc, char **argv)
     for (int i = 0; i < nodes; i++) {
         char name[16];
         snprintf(name, sizeof name, "n%d", i);
-        if (bench_node_init(&node[i], raisond, work, name) != 0) {
+        if (rsn_test_node_init(&node[i], raisond, work, name) != 0) {
             goto out;
         }
     }
     for (int i = 0; i < nodes; i++) {
         for (int j = 0; j < nodes; j++) {
-            if (adj[i][j] && bench_node_peer(&node[i], &node[j], true) != 0) {
+            if (adj[i][j] && rsn_test_node_peer(&node[i], &node[j], true) != 0) {
                 goto out;
             }
         }
     }
     for (int i = 0; i < nodes; i++) {
-        if (bench_node_start(&node[i], raisond) != 0) {
+        if (rsn_test_node_start(&node[i], raisond) != 0) {
             goto out;
         }
     }
     for (int i = 0; i < nodes; i++) {
-        if (bench_node_connect(&node[i], &pub[i], 30) != 0) {
+        if (rsn_test_node_connect(&node[i], &pub[i], 30) != 0) {
             goto out;
         }
     }
-    double t_links = bench_now();
+    double t_links = rsn_test_now();
     for (int i = 0; i < nodes; i++) {
         uint64_t entries = 0;
         uint32_t connected = 0;
         for (;;) {
-            if (bench_status(pub[i], &entries, &connected) != 0) {
+            if (rsn_test_api_status(pub[i], &entries, &connected) != 0) {
                 goto out;
             }
             if ((int)connected >= degree) {
                 break;
             }
-            if (bench_now() - t_links > LINK_WAIT_S) {
+            if (rsn_test_now() - t_links > LINK_WAIT_S) {
                 fprintf(stderr, "bench_propagation: %s has %u of %d links up after %.0f s\n",
                         node[i].name, connected, degree, LINK_WAIT_S);
                 bench_print_peers(pub[i], node[i].name);
-                bench_node_tail(&node[i]);
+                rsn_test_node_tail(&node[i]);
                 goto out;
             }
-            bench_sleep_ms(50);
+            rsn_test_sleep_ms(50);
         }
     }
     printf("all %d links up %.2f s after the nodes answered\n", nodes * degree / 2,
-           bench_now() - t_links);
+           rsn_test_now() - t_links);
 
     for (int i = 0; i < nodes; i++) {
         subs[i].index = i;
         subs[i].node = &node[i];
-        if (rsn_client_connect(&subs[i].client, node[i].sock, BENCH_API_TIMEOUT_MS) != 0) {
+        if (rsn_client_connect(&subs[i].client, node[i].sock, RSN_TEST_API_TIMEOUT_MS) != 0) {
             fprintf(stderr, "bench_propagation: cannot connect to %s\n", node[i].name);
             goto out;
         }
@@ -390,7 +385,7 @@ int main(int argc, char **argv)
     size_t lost = 0;
     int hops_sum = 0;
     for (size_t k = 0; k < posts; k++) {
-        bench_sleep_ms(20 + (double)rng_below(31));
+        rsn_test_sleep_ms(20 + (double)rng_below(31));
         int at = (int)rng_below((size_t)nodes);
         int dist[MAX_NODES];
         bfs(adj, nodes, at, dist);
@@ -400,17 +395,18 @@ int main(int argc, char **argv)
         }
         hops_sum += ecc;
         pthread_mutex_lock(&mu);
-        memcpy(current_id, all[k].id, RSN_ID_BYTES);
+        memcpy(current_id, set.all[k].id, RSN_ID_BYTES);
         memset(arrival, 0, sizeof arrival);
         arrived = 0;
         armed = true;
         pthread_mutex_unlock(&mu);
 
-        double t0 = bench_now();
-        if (bench_publish_one(pub[at], &all[k], k) != 0) {
+        double t0 = rsn_test_now();
+        rsn_test_publish_opts_t one = {.inflight = 1};
+        if (rsn_test_api_publish_all(pub[at], &set.order[k], 1, &one) != 0) {
             goto out;
         }
-        ack[k] = bench_now() - t0;
+        ack[k] = rsn_test_now() - t0;
 
         pthread_mutex_lock(&mu);
         struct timespec ts;
@@ -445,7 +441,7 @@ int main(int argc, char **argv)
         pthread_mutex_unlock(&mu);
     }
 
-    double raw = bench_raw_verify_rate(all, posts, 2.0);
+    double raw = bench_raw_verify_rate(set.all, posts, 2.0);
     qsort(lat, posts, sizeof *lat, cmp_double);
     qsort(ack, posts, sizeof *ack, cmp_double);
     printf("propagation to all %d nodes over %zu posts (%zu lost), mean farthest node %.2f hops:\n",
@@ -471,13 +467,9 @@ out:
         rsn_client_destroy(&pub[i]);
     }
     for (int i = 0; i < nodes; i++) {
-        bench_node_stop(&node[i]);
+        rsn_test_node_stop(&node[i]);
     }
-    for (size_t k = 0; keys != NULL && k < posts; k++) {
-        rsn_keypair_destroy(&keys[k]);
-    }
-    free(keys);
-    free(all);
+    bench_set_free(&set);
     free(lat);
     free(ack);
     return status;

@@ -50,6 +50,10 @@
 #include "net/client.h"
 #include "proto/codec.h"
 #include "raison.pb-c.h"
+#include "support/api.h"
+#include "support/clock.h"
+#include "support/entries.h"
+#include "support/keys.h"
 
 #define TIMEOUT_MS 10000
 #define BURST_WINDOW 64
@@ -58,14 +62,7 @@
 static uint64_t stamp_ms = 0;
 
 /* One signed entry ready to publish; its memory is in the tool's arena. */
-typedef struct {
-    uint8_t *entry;
-    size_t entry_len;
-    uint8_t sig[RSN_SIG_BYTES];
-    uint8_t *body;
-    size_t body_len;
-    uint8_t id[RSN_ID_BYTES];
-} signed_t;
+typedef rsn_test_signed_t signed_t;
 
 typedef struct {
     rsn_client_t *client;
@@ -87,61 +84,19 @@ static void *grab(tool_t *t, size_t len)
     return p;
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static uint8_t *pack_message(tool_t *t, const ProtobufCMessage *msg, size_t *len)
-{
-    *len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *out = grab(t, *len + 1);
-    if (protobuf_c_message_pack(msg, out) != *len) {
-        die("packing a message failed");
-    }
-    return out;
-}
-
-/* Signs the ENTRY_LEN bytes at ENTRY (already packed) into S. */
-static void sign_bytes(const rsn_keypair_t *kp, uint8_t *entry, size_t entry_len, signed_t *s)
-{
-    s->entry = entry;
-    s->entry_len = entry_len;
-    if (rsn_keypair_sign_entry(kp, entry, entry_len, s->sig) != 0) {
-        die("signing failed");
-    }
-    rsn_entry_id(s->id, entry, entry_len);
-}
-
 /* Builds and signs the entry SEQ of KP's feed (PREV NULL for seq 1) over
  * BODY of KIND. */
 static signed_t make_entry(tool_t *t, const rsn_keypair_t *kp, uint64_t seq, const uint8_t *prev,
                            Raison__Kind kind, const ProtobufCMessage *body)
 {
     signed_t s;
-    uint8_t hash[RSN_HASH_BYTES];
-    Raison__Entry e = RAISON__ENTRY__INIT;
-
-    memset(&s, 0, sizeof s);
-    s.body = pack_message(t, body, &s.body_len);
-    rsn_sha256(hash, s.body, s.body_len);
-    e.author.data = (uint8_t *)rsn_keypair_public(kp);
-    e.author.len = RSN_KEY_BYTES;
-    e.seq = seq;
-    if (prev != NULL) {
-        e.prev.data = (uint8_t *)prev;
-        e.prev.len = RSN_ID_BYTES;
+    rsn_test_header_t h = {.seq = seq,
+                           .prev = prev,
+                           .timestamp_ms = stamp_ms != 0 ? stamp_ms : rsn_test_wall_ms(),
+                           .kind = kind};
+    if (rsn_test_sign_message(t->arena, kp, &h, body, &s) != 0) {
+        die("signing failed");
     }
-    e.timestamp = stamp_ms != 0 ? stamp_ms : now_ms();
-    e.kind = kind;
-    e.body_hash.data = hash;
-    e.body_hash.len = RSN_HASH_BYTES;
-    e.body_size = (uint32_t)s.body_len;
-    size_t len = 0;
-    uint8_t *bytes = pack_message(t, &e.base, &len);
-    sign_bytes(kp, bytes, len, &s);
     return s;
 }
 
@@ -250,32 +205,15 @@ static int reply_code(Raison__ApiReply *reply, Raison__ApiReply__ResultCase expe
     } else {
         fprintf(stderr, "api_tool: unexpected reply kind %d\n", (int)reply->result_case);
     }
-    raison__api_reply__free_unpacked(reply, NULL);
+    rsn_test_reply_free(reply);
     return code;
 }
 
 /* Publishes S (without its body when WITH_BODY is false); returns the code. */
 static int publish_signed(tool_t *t, const signed_t *s, bool with_body)
 {
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
-    Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     Raison__ApiReply *reply = NULL;
-
-    se.entry.data = s->entry;
-    se.entry.len = s->entry_len;
-    se.signature.data = (uint8_t *)s->sig;
-    se.signature.len = RSN_SIG_BYTES;
-    if (with_body) {
-        se.body.data = s->body;
-        se.body.len = s->body_len;
-    }
-    pub.entry = &se;
-    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
-    req.publish = &pub;
-    int rc = rsn_client_call(t->client, &req, &reply);
-    if (rc != 0) {
-        fprintf(stderr, "api_tool: publish call failed: %s\n", rsn_strerror(rc));
+    if (rsn_test_api_publish(t->client, s, with_body, &reply) != 0) {
         exit(2);
     }
     return reply_code(reply, RAISON__API_REPLY__RESULT_PUBLISH);
@@ -609,40 +547,16 @@ static int run_junk(tool_t *t, const char *count)
     return 0;
 }
 
-/* Asks for the head of AUTHOR: *SEQ and ID (zeroed when seq is 0). */
+/* Asks for the head of AUTHOR: *SEQ and ID (zeroed when seq is 0); 0, 2
+ * when the call failed, 1 when the node answered otherwise. */
 static int query_head(tool_t *t, const uint8_t author[RSN_KEY_BYTES], uint64_t *seq,
                       uint8_t id[RSN_ID_BYTES], bool *frozen)
 {
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__HeadRequest head = RAISON__HEAD_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-
-    head.author.data = (uint8_t *)author;
-    head.author.len = RSN_KEY_BYTES;
-    req.call_case = RAISON__API_REQUEST__CALL_HEAD;
-    req.head = &head;
-    int rc = rsn_client_call(t->client, &req, &reply);
-    if (rc != 0) {
-        fprintf(stderr, "api_tool: head call failed: %s\n", rsn_strerror(rc));
-        return 2;
-    }
-    if (reply->result_case != RAISON__API_REPLY__RESULT_HEAD) {
-        reply_code(reply, RAISON__API_REPLY__RESULT_HEAD);
+    int rc = rsn_test_api_head(t->client, author, seq, id, frozen);
+    if (rc == RSN_ERR_BAD_REQUEST || rc == RSN_ERR_INTERNAL) {
         return 1;
     }
-    *seq = reply->head->seq;
-    *frozen = reply->head->frozen;
-    memset(id, 0, RSN_ID_BYTES);
-    if (reply->head->seq > 0) {
-        if (reply->head->id.len != RSN_ID_BYTES) {
-            fprintf(stderr, "api_tool: the head's id is %zu bytes\n", reply->head->id.len);
-            raison__api_reply__free_unpacked(reply, NULL);
-            return 1;
-        }
-        memcpy(id, reply->head->id.data, RSN_ID_BYTES);
-    }
-    raison__api_reply__free_unpacked(reply, NULL);
-    return 0;
+    return rc == 0 ? 0 : 2;
 }
 
 static int run_head(tool_t *t, const char *key_hex)
@@ -690,18 +604,18 @@ static int run_has(tool_t *t, const char *id_hex)
     if (!held) {
         fprintf(stderr, "api_tool: %s is not held\n", id_hex);
     }
-    raison__api_reply__free_unpacked(reply, NULL);
+    rsn_test_reply_free(reply);
     return held ? 0 : 1;
 }
 
 static rsn_keypair_t *key_of_seed(const char *seed_hex)
 {
-    uint8_t seed[32];
-    if (rsn_key_from_hex(seed, seed_hex) != 0) {
+    rsn_keypair_t *kp = NULL;
+    int rc = rsn_test_keypair_from_hex(&kp, seed_hex);
+    if (rc == RSN_ERR_INVALID_ARG) {
         die("SEED is not 64 hex characters");
     }
-    rsn_keypair_t *kp = rsn_keypair_from_seed(seed);
-    if (kp == NULL) {
+    if (rc != 0) {
         die("cannot make a key from SEED");
     }
     return kp;
@@ -716,11 +630,11 @@ static int run_pubkey(const char *seed_hex)
     return 0;
 }
 
-/* Appends ID in hex and a newline to OUT, durably. */
-static void record_ack(FILE *out, const uint8_t id[RSN_ID_BYTES])
+/* Appends the id of S in hex and a newline to OUT (a FILE *), durably. */
+static void record_ack(void *out, const signed_t *s)
 {
     char hex[RSN_KEY_HEX + 1];
-    if (fprintf(out, "%s\n", rsn_hex_encode(hex, sizeof hex, id, RSN_ID_BYTES)) < 0 ||
+    if (fprintf(out, "%s\n", rsn_hex_encode(hex, sizeof hex, s->id, RSN_ID_BYTES)) < 0 ||
         fflush(out) != 0 || fsync(fileno(out)) != 0) {
         die("cannot record an acknowledged id");
     }
@@ -734,7 +648,6 @@ static int run_burst(tool_t *t, const char *seed_hex, long n, const char *out_pa
     uint64_t head_seq = 0;
     bool frozen = false;
     uint8_t prev[RSN_ID_BYTES];
-    uint8_t(*ids)[RSN_ID_BYTES] = NULL;
     rsn_keypair_t *kp = key_of_seed(seed_hex);
     FILE *out = fopen(out_path, "a");
 
@@ -746,60 +659,24 @@ static int run_burst(tool_t *t, const char *seed_hex, long n, const char *out_pa
     if (rc != 0) {
         goto out;
     }
-    ids = grab(t, (size_t)n * RSN_ID_BYTES);
-    long sent = 0;
-    long acked = 0;
-    while (acked < n) {
-        while (sent < n && sent - acked < BURST_WINDOW) {
-            /* A small arena per entry would be neater; the tool's one arena
-             * holds N entries of about 200 bytes, which is fine. */
-            uint64_t seq = head_seq + 1 + (uint64_t)sent;
-            char name[48];
-            snprintf(name, sizeof name, "burst %" PRIu64, seq);
-            signed_t s = make_profile(t, kp, seq, seq == 1 ? NULL : prev, name);
-            memcpy(ids[sent], s.id, RSN_ID_BYTES);
-            memcpy(prev, s.id, RSN_ID_BYTES);
-            Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-            Raison__PublishRequest pub = RAISON__PUBLISH_REQUEST__INIT;
-            Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
-            se.entry.data = s.entry;
-            se.entry.len = s.entry_len;
-            se.signature.data = s.sig;
-            se.signature.len = RSN_SIG_BYTES;
-            se.body.data = s.body;
-            se.body.len = s.body_len;
-            pub.entry = &se;
-            req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
-            req.publish = &pub;
-            rc = rsn_client_send(t->client, &req, NULL);
-            if (rc != 0) {
-                fprintf(stderr, "api_tool: send failed: %s\n", rsn_strerror(rc));
-                rc = 1;
-                goto out;
-            }
-            sent++;
-        }
-        Raison__ApiReply *reply = NULL;
-        rc = rsn_client_recv(t->client, &reply);
-        if (rc != 0) {
-            fprintf(stderr, "api_tool: no ack after %ld: %s\n", acked, rsn_strerror(rc));
-            rc = 1;
-            goto out;
-        }
-        bool ok = reply->result_case == RAISON__API_REPLY__RESULT_PUBLISH &&
-                  reply->publish->id.len == RSN_ID_BYTES &&
-                  memcmp(reply->publish->id.data, ids[acked], RSN_ID_BYTES) == 0;
-        if (!ok) {
-            fprintf(stderr, "api_tool: publish %ld was not acknowledged as sent\n", acked);
-            reply_code(reply, RAISON__API_REPLY__RESULT_PUBLISH);
-            rc = 1;
-            goto out;
-        }
-        raison__api_reply__free_unpacked(reply, NULL);
-        record_ack(out, ids[acked]);
-        acked++;
+    /* the tool's one arena holds N entries of about 200 bytes, which is fine */
+    signed_t *all = grab(t, (size_t)n * sizeof *all);
+    signed_t **order = grab(t, (size_t)n * sizeof *order);
+    for (long i = 0; i < n; i++) {
+        uint64_t seq = head_seq + 1 + (uint64_t)i;
+        char name[48];
+        snprintf(name, sizeof name, "burst %" PRIu64, seq);
+        const uint8_t *after = i > 0 ? all[i - 1].id : seq == 1 ? NULL : prev;
+        all[i] = make_profile(t, kp, seq, after, name);
+        order[i] = &all[i];
     }
-    printf("acked=%ld\n", acked);
+    rsn_test_publish_opts_t o = {
+        .inflight = BURST_WINDOW, .allow_duplicate = true, .on_ack = record_ack, .ctx = out};
+    if (rsn_test_api_publish_all(t->client, order, (size_t)n, &o) != 0) {
+        rc = 1;
+        goto out;
+    }
+    printf("acked=%ld\n", n);
     rc = 0;
 out:
     if (out != NULL) {
@@ -914,8 +791,7 @@ int main(int argc, char **argv)
     } else if (strcmp(cmd, "head") == 0) {
         rc = run_head(&t, argv[3]);
     } else if (strcmp(cmd, "publish-seq1") == 0 && (argc == 5 || argc == 7)) {
-        rc = run_seq1(&t, argv[3], argv[4], argc == 7 ? argv[5] : NULL,
-                      argc == 7 ? argv[6] : NULL);
+        rc = run_seq1(&t, argv[3], argv[4], argc == 7 ? argv[5] : NULL, argc == 7 ? argv[6] : NULL);
     } else if (strcmp(cmd, "post-at") == 0 && argc == 8) {
         rc = run_post_at(&t, argv[3], argv[4], argv[5], argv[6], argv[7]);
     } else if (strcmp(cmd, "publish-burst") == 0 && argc == 6) {

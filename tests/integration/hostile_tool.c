@@ -68,11 +68,16 @@
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
 #include "crypto/note.h"
+#include "daemon/gossip.h"
 #include "net/client.h"
 #include "net/fed.h"
-#include "daemon/gossip.h"
 #include "proto/codec.h"
 #include "raison.pb-c.h"
+#include "support/api.h"
+#include "support/clock.h"
+#include "support/entries.h"
+#include "support/files.h"
+#include "support/keys.h"
 
 #define LINK_TIMEOUT_MS 10000
 #define HOLD_MS 1500       /* keep the link (and read) after sending */
@@ -82,14 +87,7 @@
 /* Seeds use fixed timestamps, so fuzz_fed_frame.c can build the same entries. */
 static bool fixed_time = false;
 
-typedef struct {
-    uint8_t *entry;
-    size_t entry_len;
-    uint8_t sig[RSN_SIG_BYTES];
-    uint8_t *body;
-    size_t body_len;
-    uint8_t id[RSN_ID_BYTES];
-} signed_t;
+typedef rsn_test_signed_t signed_t;
 
 typedef struct {
     rsn_arena_t *arena;
@@ -107,26 +105,6 @@ static void die(const char *what)
 {
     fprintf(stderr, "hostile_tool: %s\n", what);
     exit(2);
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 static void *grab(rsn_arena_t *arena, size_t len)
@@ -150,12 +128,12 @@ static uint8_t *pack(rsn_arena_t *arena, const ProtobufCMessage *msg, size_t *le
 
 static rsn_keypair_t *key_of_seed(const char *seed_text)
 {
-    uint8_t seed[32];
-    if (rsn_key_from_hex(seed, seed_text) != 0) {
+    rsn_keypair_t *kp = NULL;
+    int rc = rsn_test_keypair_from_hex(&kp, seed_text);
+    if (rc == RSN_ERR_INVALID_ARG) {
         die("SEED is not 64 hex characters");
     }
-    rsn_keypair_t *kp = rsn_keypair_from_seed(seed);
-    if (kp == NULL) {
+    if (rc != 0) {
         die("cannot make a key from SEED");
     }
     return kp;
@@ -178,60 +156,34 @@ static signed_t make_entry(rsn_arena_t *arena, const rsn_keypair_t *kp, uint64_t
                            const uint8_t *prev, const uint8_t *body, size_t body_len)
 {
     signed_t s;
-    uint8_t hash[RSN_HASH_BYTES];
-    Raison__Entry e = RAISON__ENTRY__INIT;
-    Raison__Kind kind = RAISON__KIND__KIND_POST;
-
-    memset(&s, 0, sizeof s);
+    rsn_test_header_t h = {.seq = seq,
+                           .prev = prev,
+                           .timestamp_ms = fixed_time ? 1700000000000ULL + seq : rsn_test_wall_ms(),
+                           .kind = RAISON__KIND__KIND_POST};
+    int rc;
     if (body == NULL) {
         Raison__Profile p = RAISON__PROFILE__INIT;
         char name[48];
         snprintf(name, sizeof name, "hostile %" PRIu64, seq);
         p.name = name;
         p.site = "hostile";
-        s.body = pack(arena, &p.base, &s.body_len);
-        kind = RAISON__KIND__KIND_PROFILE;
+        h.kind = RAISON__KIND__KIND_PROFILE;
+        rc = rsn_test_sign_message(arena, kp, &h, &p.base, &s);
     } else {
-        s.body = rsn_arena_memdup(arena, body, body_len);
-        s.body_len = body_len;
-        if (s.body == NULL) {
-            die("out of memory");
-        }
+        rc = rsn_test_sign_body(arena, kp, &h, body, body_len, &s);
     }
-    rsn_sha256(hash, s.body, s.body_len);
-    e.author.data = (uint8_t *)rsn_keypair_public(kp);
-    e.author.len = RSN_KEY_BYTES;
-    e.seq = seq;
-    if (prev != NULL) {
-        e.prev.data = (uint8_t *)prev;
-        e.prev.len = RSN_ID_BYTES;
-    }
-    e.timestamp = fixed_time ? 1700000000000ULL + seq : wall_ms();
-    e.kind = kind;
-    e.body_hash.data = hash;
-    e.body_hash.len = RSN_HASH_BYTES;
-    e.body_size = (uint32_t)s.body_len;
-    s.entry = pack(arena, &e.base, &s.entry_len);
-    if (rsn_keypair_sign_entry(kp, s.entry, s.entry_len, s.sig) != 0) {
+    if (rc != 0) {
         die("signing failed");
     }
-    rsn_entry_id(s.id, s.entry, s.entry_len);
     return s;
 }
 
 static Raison__SignedEntry *wire_entry(rsn_arena_t *arena, const signed_t *s)
 {
-    Raison__SignedEntry *se = grab(arena, sizeof *se);
-    raison__signed_entry__init(se);
-    se->entry.data = s->entry;
-    se->entry.len = s->entry_len;
-    se->signature.data = rsn_arena_memdup(arena, s->sig, RSN_SIG_BYTES); /* S may be a local */
-    if (se->signature.data == NULL) {
+    Raison__SignedEntry *se = rsn_test_signed_wire(arena, s, true); /* S may be a local */
+    if (se == NULL) {
         die("out of memory");
     }
-    se->signature.len = RSN_SIG_BYTES;
-    se->body.data = s->body;
-    se->body.len = s->body_len;
     return se;
 }
 
@@ -302,8 +254,8 @@ static void link_up(tool_t *t)
     if (rsn_fed_set_peers(t->fed, &conf, 1) != 0) {
         die("the victim's endpoint is not valid");
     }
-    int64_t deadline = mono_ms() + LINK_TIMEOUT_MS;
-    while (mono_ms() < deadline) {
+    int64_t deadline = rsn_test_mono_ms() + LINK_TIMEOUT_MS;
+    while (rsn_test_mono_ms() < deadline) {
         bool api = false, fed = false;
         if (rsn_fed_wait(t->fed, NULL, 50, &api, &fed) == RSN_ERR_INTERRUPTED) {
             break;
@@ -322,8 +274,8 @@ static void link_up(tool_t *t)
 /* Reads (and measures) everything the victim sends for MS milliseconds. */
 static void pump(tool_t *t, int ms)
 {
-    int64_t deadline = mono_ms() + ms;
-    while (mono_ms() < deadline) {
+    int64_t deadline = rsn_test_mono_ms() + ms;
+    while (rsn_test_mono_ms() < deadline) {
         bool api = false, fed = false;
         if (rsn_fed_wait(t->fed, NULL, 20, &api, &fed) == RSN_ERR_INTERRUPTED) {
             break;
@@ -437,8 +389,8 @@ static int raw_event(raw_t *r, int ms)
 
 static void raw_wait_handshake(raw_t *r)
 {
-    int64_t deadline = mono_ms() + LINK_TIMEOUT_MS;
-    while (mono_ms() < deadline) {
+    int64_t deadline = rsn_test_mono_ms() + LINK_TIMEOUT_MS;
+    while (rsn_test_mono_ms() < deadline) {
         int ev = raw_event(r, 100);
         if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             return;
@@ -488,8 +440,8 @@ static int case_oversize(tool_t *t)
     free(big);
     /* the victim's ZMQ_MAXMSGSIZE must close this connection */
     int disconnected = 0;
-    int64_t deadline = mono_ms() + 5000;
-    while (mono_ms() < deadline && !disconnected) {
+    int64_t deadline = rsn_test_mono_ms() + 5000;
+    while (rsn_test_mono_ms() < deadline && !disconnected) {
         if (raw_event(&r, 100) == ZMQ_EVENT_DISCONNECTED) {
             disconnected = 1;
         }
@@ -687,14 +639,14 @@ static int case_dup_flood(tool_t *t, long n, long body_size)
     uint8_t *frame = batch_frame(t->arena, many, copies, true, &len);
     send_batch(t, &one, 1);
     pump(t, 300);
-    int64_t start = mono_ms();
+    int64_t start = rsn_test_mono_ms();
     for (long i = 0; i < n; i++) {
         send_frame(t, frame, len);
         if (i % 64 == 0) {
             pump(t, 0);
         }
     }
-    int64_t took = mono_ms() - start;
+    int64_t took = rsn_test_mono_ms() - start;
     pump(t, HOLD_MS);
     printf("sent=%ld duplicates=%ld frame_bytes=%zu valid=1 send_ms=%" PRId64 "\n", n,
            n * (long)copies, len, took);
@@ -780,8 +732,8 @@ static int case_never_read(tool_t *t, const char *author_hex, long seconds)
     size_t len = 0;
     uint8_t *want = want_frame(t->arena, author, 1, UINT64_MAX, 1, &len);
     long sent = 0, refused = 0;
-    int64_t end = mono_ms() + seconds * 1000;
-    while (mono_ms() < end) {
+    int64_t end = rsn_test_mono_ms() + seconds * 1000;
+    while (rsn_test_mono_ms() < end) {
         for (int i = 0; i < RATE_PER_SECOND / 10; i++) {
             if (zmq_send(r.dealer, want, len, ZMQ_DONTWAIT) < 0) {
                 refused++;
@@ -789,7 +741,7 @@ static int case_never_read(tool_t *t, const char *author_hex, long seconds)
                 sent++;
             }
         }
-        sleep_ms(100);
+        rsn_test_sleep_ms(100);
     }
     raw_close(&r);
     printf("sent=%ld refused=%ld valid=0\n", sent, refused);
@@ -800,8 +752,8 @@ static int case_probe(tool_t *t, long ms)
 {
     size_t len = 0;
     uint8_t *frame = digest_frame(t->arena, &len);
-    int64_t deadline = mono_ms() + ms;
-    while (mono_ms() < deadline && t->frames_back == 0) {
+    int64_t deadline = rsn_test_mono_ms() + ms;
+    while (rsn_test_mono_ms() < deadline && t->frames_back == 0) {
         int rc = rsn_fed_send(t->fed, t->victim, frame, len);
         if (rc != 0 && rc != RSN_ERR_UNAVAILABLE && rc != RSN_ERR_BUSY) {
             die("cannot send the probe");
@@ -910,12 +862,7 @@ static Raison__ApiReply *ask_peers(const char *socket)
     if (rsn_client_connect(&client, socket, 5000) != 0) {
         die("cannot connect to the node");
     }
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
-    req.call_case = RAISON__API_REQUEST__CALL_PEERS;
-    req.peers = &pr;
-    if (rsn_client_call(client, &req, &reply) != 0 ||
-        reply->result_case != RAISON__API_REPLY__RESULT_PEERS) {
+    if (rsn_test_api_peers(client, &reply) != 0) {
         die("the node did not answer the peers call");
     }
     rsn_client_destroy(&client);
@@ -930,11 +877,8 @@ static int run_witness(const char *socket, const char *key_hex)
     }
     Raison__ApiReply *reply = ask_peers(socket);
     int rc = 1;
-    for (size_t i = 0; i < reply->peers->n_peers; i++) {
-        const Raison__PeerInfo *p = reply->peers->peers[i];
-        if (p->key.len != 32 || memcmp(p->key.data, key, 32) != 0) {
-            continue;
-        }
+    const Raison__PeerInfo *p = rsn_test_api_peer_of(reply, key);
+    if (p != NULL) {
         json_t *o = json_pack(
             "{s:I,s:s,s:s,s:I}", "checkpoint_size", (json_int_t)p->checkpoint_size,
             "checkpoint_note", p->checkpoint_note ? p->checkpoint_note : "", "inconsistency",
@@ -949,45 +893,30 @@ static int run_witness(const char *socket, const char *key_hex)
     if (rc != 0) {
         fprintf(stderr, "hostile_tool: the node has no peer %s\n", key_hex);
     }
-    raison__api_reply__free_unpacked(reply, NULL);
+    rsn_test_reply_free(reply);
     return rc;
 }
 
 static int run_peers(const char *socket, const char *key_hex)
 {
     uint8_t key[32];
-    rsn_client_t *client = NULL;
-    Raison__ApiReply *reply = NULL;
     if (rsn_key_from_hex(key, key_hex) != 0) {
         die("KEY is not 64 hex characters");
     }
-    if (rsn_client_connect(&client, socket, 5000) != 0) {
-        die("cannot connect to the node");
-    }
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
-    req.call_case = RAISON__API_REQUEST__CALL_PEERS;
-    req.peers = &pr;
-    if (rsn_client_call(client, &req, &reply) != 0 ||
-        reply->result_case != RAISON__API_REPLY__RESULT_PEERS) {
-        die("the node did not answer the peers call");
-    }
+    Raison__ApiReply *reply = ask_peers(socket);
     int rc = 1;
-    for (size_t i = 0; i < reply->peers->n_peers; i++) {
-        const Raison__PeerInfo *p = reply->peers->peers[i];
-        if (p->key.len == 32 && memcmp(p->key.data, key, 32) == 0) {
-            printf("connected=%d dropped=%" PRIu64 " banned_until=%" PRIu64 " received=%" PRIu64
-                   " bytes_received=%" PRIu64 " bytes_sent=%" PRIu64 " last_error=%s\n",
-                   p->connected ? 1 : 0, p->dropped, p->banned_until, p->entries_received,
-                   p->bytes_received, p->bytes_sent, p->last_error ? p->last_error : "");
-            rc = 0;
-        }
+    const Raison__PeerInfo *p = rsn_test_api_peer_of(reply, key);
+    if (p != NULL) {
+        printf("connected=%d dropped=%" PRIu64 " banned_until=%" PRIu64 " received=%" PRIu64
+               " bytes_received=%" PRIu64 " bytes_sent=%" PRIu64 " last_error=%s\n",
+               p->connected ? 1 : 0, p->dropped, p->banned_until, p->entries_received,
+               p->bytes_received, p->bytes_sent, p->last_error ? p->last_error : "");
+        rc = 0;
     }
     if (rc != 0) {
         fprintf(stderr, "hostile_tool: the node has no peer %s\n", key_hex);
     }
-    raison__api_reply__free_unpacked(reply, NULL);
-    rsn_client_destroy(&client);
+    rsn_test_reply_free(reply);
     return rc;
 }
 
@@ -995,8 +924,7 @@ static void write_seed(const char *dir, const char *name, const uint8_t *bytes, 
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(bytes, 1, len, f) != len || fclose(f) != 0) {
+    if (rsn_test_file_write(path, bytes, len) != 0) {
         die("cannot write a seed");
     }
 }
@@ -1006,10 +934,8 @@ static void write_seed(const char *dir, const char *name, const uint8_t *bytes, 
 static int run_seeds(const char *dir)
 {
     rsn_arena_t *arena = rsn_arena_new();
-    uint8_t seed[32];
-    memset(seed, 0x01, sizeof seed);
-    rsn_keypair_t *kp = rsn_keypair_from_seed(seed);
-    if (arena == NULL || kp == NULL) {
+    rsn_keypair_t *kp = NULL;
+    if (arena == NULL || rsn_test_keypair_seeded(&kp, 0x01) != 0) {
         die("out of memory");
     }
     mkdir(dir, 0755);

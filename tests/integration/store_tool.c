@@ -126,11 +126,11 @@ static int run_scan(rsn_store_t *store, const uint8_t *prefix, size_t prefix_len
     return 0;
 }
 
-static int run_get(rsn_store_t *store, const uint8_t *key, size_t kl)
+/* Reads KEY's value into *V (free with rsn_store_free) and *VL: the tool's
+ * exit code, 0, 1 when the key is absent, 2 on an error (said on stderr). */
+static int load(rsn_store_t *store, const uint8_t *key, size_t kl, void **v, size_t *vl)
 {
-    void *v = NULL;
-    size_t vl = 0;
-    int rc = rsn_store_get(store, key, kl, &v, &vl);
+    int rc = rsn_store_get(store, key, kl, v, vl);
     if (rc == RSN_ERR_NOT_FOUND) {
         fprintf(stderr, "store_tool: no such key\n");
         return 1;
@@ -138,6 +138,17 @@ static int run_get(rsn_store_t *store, const uint8_t *key, size_t kl)
     if (rc < 0) {
         fprintf(stderr, "store_tool: get: %s\n", rsn_strerror(rc));
         return 2;
+    }
+    return 0;
+}
+
+static int run_get(rsn_store_t *store, const uint8_t *key, size_t kl)
+{
+    void *v = NULL;
+    size_t vl = 0;
+    int rc = load(store, key, kl, &v, &vl);
+    if (rc != 0) {
+        return rc;
     }
     print_hex(v, vl);
     printf("\n");
@@ -192,14 +203,9 @@ static int run_flip(rsn_store_t *store, const uint8_t *key, size_t kl, const cha
     }
     void *v = NULL;
     size_t vl = 0;
-    int rc = rsn_store_get(store, key, kl, &v, &vl);
-    if (rc == RSN_ERR_NOT_FOUND) {
-        fprintf(stderr, "store_tool: no such key\n");
-        return 1;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "store_tool: get: %s\n", rsn_strerror(rc));
-        return 2;
+    int rc = load(store, key, kl, &v, &vl);
+    if (rc != 0) {
+        return rc;
     }
     long long at = off < 0 ? (long long)vl + off : off;
     if (at < 0 || at >= (long long)vl) {

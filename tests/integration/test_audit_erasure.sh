@@ -14,8 +14,8 @@
 # one is whole. With every node stopped, store_tool shows the 'E' headers
 # kept and the 'B' bodies gone, and `raisond verify` passes with erased 2.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 STORE_TOOL="$RSN_BUILD/tests/store_tool"
 NODES=(a b c)
@@ -48,13 +48,10 @@ start_line() {
 
 fed_init a b c
 start_line
-ALICE=$(as_on a alice id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-as_on a alice profile --name Alice --site paris >/dev/null
-G=$(as_on a alice --json charter new --name erasable --purpose "Say things, unsay them" \
-    --mission "ship=Ship the release" --benefit "Mistakes can be taken back" \
-    --data-policy "Bodies erased on request" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE a alice Alice paris
+fed_group G a alice erasable "Say things, unsay them" \
+    "ship=Ship the release" "Mistakes can be taken back" \
+    "Bodies erased on request"
 P=$(as_on a alice --json post "$G" --mission ship "A secret that must go" | json 'j["id"]')
 assert_hex64 "$P" "post id"
 KEEP=$(as_on a alice --json post "$G" --mission ship "This one stays" | json 'j["id"]')

@@ -17,8 +17,8 @@
 # included); the roots are recomputed from the export's ids, and tampered
 # proofs must be rejected by it.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 STRIDE=${RSN_FLIP_STRIDE:-3}
 

@@ -15,8 +15,8 @@
 # refuses it), a changed body (the body_hash check), a prev pointing
 # elsewhere, and a checkpoint whose signature or root was changed.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 DOC="${RSN_SOURCE:-$(dirname "${BASH_SOURCE[0]}")/../..}/docs/audit.md"
 [[ -f $DOC ]] || fail "no $DOC"

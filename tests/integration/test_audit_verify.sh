@@ -25,8 +25,8 @@
 # refuse: verify counts rule_violations 1 with the rule, integrity_ok true,
 # exit 0.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 HOSTILE="$RSN_BUILD/tests/hostile_tool"
 STORE_TOOL="$RSN_BUILD/tests/store_tool"

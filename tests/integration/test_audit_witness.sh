@@ -18,8 +18,8 @@
 # with every node stopped, b's store holds the 'X' keys, c's none, b's
 # `raisond verify` passes and a's own fails.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 HOSTILE="$RSN_BUILD/tests/hostile_tool"
 STORE_TOOL="$RSN_BUILD/tests/store_tool"
@@ -62,13 +62,10 @@ if [[ $(peers_json b | json "all(f in p for p in j['peers']
     CLI_WITNESS=0
 fi
 
-ALICE=$(as_on a alice id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-as_on a alice profile --name Alice --site paris >/dev/null
-G=$(as_on a alice --json charter new --name witnessed --purpose "Be seen by the peers" \
-    --mission "ship=Ship the release" --benefit "Nobody rewrites history" \
-    --data-policy "Kept for the audit" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE a alice Alice paris
+fed_group G a alice witnessed "Be seen by the peers" \
+    "ship=Ship the release" "Nobody rewrites history" \
+    "Kept for the audit"
 for i in 1 2 3 4 5; do
     as_on a alice post "$G" --mission ship "Honest post $i" >/dev/null
 done

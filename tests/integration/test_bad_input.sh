@@ -10,8 +10,8 @@
 # ones. Then garbage and oversize requests; the node must still answer, and
 # a good post must still go through.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 # case name, setup entries it publishes (accepted), forks it causes
 CASES=(

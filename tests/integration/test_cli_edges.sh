@@ -4,8 +4,8 @@
 # unknown keys, bad peers), a sealed identity and its passphrase sources, a
 # CLI with no node behind its socket, and `raisond keygen`.
 set -euo pipefail
-# shellcheck source=tests/integration/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=tests/support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 # --- a socket path over 107 bytes is refused at start, clearly ---------------
 long="$T/$(printf 'd%.0s' {1..120})"

@@ -15,8 +15,8 @@
 # Every command that publishes adds one entry; EXPECTED_ENTRIES counts them
 # so that `status` can be checked exactly.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 EXPECTED_ENTRIES=0
 published() { EXPECTED_ENTRIES=$((EXPECTED_ENTRIES + 1)); }

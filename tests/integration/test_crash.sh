@@ -8,8 +8,8 @@
 # past the number of acks (entries committed but not yet acknowledged may be
 # there too), and accept the rest of the chain.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 BURST=${RSN_CRASH_BURST:-5000}
 KILL_AFTER=${RSN_CRASH_KILL_AFTER:-200}

@@ -11,8 +11,8 @@
 # everything through nantes, and `demo.sh status` must list it. Last,
 # `demo.sh stop` must leave no raisond of the demo running.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 DEMO_SH="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/demo.sh"
 export RAISON_BUILD="$RSN_BUILD" RAISON_DEMO_DIR="$T/demo" RAISON_DEMO_WAIT=$((RSN_DEADLINE * 2))

@@ -12,23 +12,16 @@
 # refuses any further entry of z, and shows the same timeline and the same
 # feed of z as the others.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 fed_init a b c
-fed_start_peered a b
-fed_start_peered b a c
-fed_start_peered c b
-wait_connected b a
-wait_connected b c
+fed_start_line a b c
 
-ALICE=$(as_on a alice id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-as_on a alice profile --name Alice --site paris >/dev/null
-G=$(as_on a alice --json charter new --name forked --purpose "Catch two-faced authors" \
-    --mission "m=Say one thing everywhere" --benefit "Everyone sees the same" \
-    --data-policy "Kept as evidence" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE a alice Alice paris
+fed_group G a alice forked "Catch two-faced authors" \
+    "m=Say one thing everywhere" "Everyone sees the same" \
+    "Kept as evidence"
 PA=$(as_on a alice --json post "$G" --mission m "An honest post" | json 'j["id"]')
 wait_converged 3 a b c
 wait_post c "$G" "$PA"

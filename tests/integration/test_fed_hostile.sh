@@ -12,8 +12,8 @@
 # it gets nothing back) while H stays connected. Measurements (status
 # latency, honest propagation, sizes of answers, V's memory) are printed.
 set -euo pipefail
-# shellcheck source=lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=../support/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 
 HOSTILE="$RSN_BUILD/tests/hostile_tool"
 STATUS_MAX_MS=${RSN_HOSTILE_STATUS_MAX_MS:-2000}  # generous: CI runs under ASan

@@ -9,8 +9,8 @@
 # is linked, and receives everything, bob's entries included though n has no
 # link to b; `raison groups` at n shows the group; a post at n reaches b.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 fed_init a b n
 fed_config a b
@@ -19,16 +19,11 @@ fed_start_peered b a
 wait_connected a b
 wait_connected b a
 
-ALICE=$(as_on a alice id new 2>/dev/null)
-BOB=$(as_on b bob id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-assert_hex64 "$BOB" "bob's key"
-as_on a alice profile --name Alice --site paris >/dev/null
-as_on b bob profile --name Bob --site lyon >/dev/null
-G=$(as_on a alice --json charter new --name welcome --purpose "Greet new sites" \
-    --mission "greet=Make every new site at home" --benefit "Nobody starts alone" \
-    --data-policy "Kept while the group exists" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE a alice Alice paris
+fed_author BOB b bob Bob lyon
+fed_group G a alice welcome "Greet new sites" \
+    "greet=Make every new site at home" "Nobody starts alone" \
+    "Kept while the group exists"
 wait_group b "$G"
 as_on b bob join "$G" --yes >/dev/null
 PB=$(as_on b bob --json post "$G" --mission greet "Lyon says hello" | json 'j["id"]')

@@ -9,8 +9,8 @@
 # b half-wrote before the kill is not a fork), no fork anywhere, and the feed
 # must still take new entries at b, which reach a.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 BURST=${RSN_FED_KILL9_BURST:-3000}
 KILL_AT=${RSN_FED_KILL9_AT:-100}

@@ -9,23 +9,16 @@
 # up, b is restarted once more and linked to c only after it caught up, so
 # that c can get what it lacks from anti-entropy alone.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 fed_init a b c
-fed_start_peered a b
-fed_start_peered b a c
-fed_start_peered c b
-wait_connected b a
-wait_connected b c
+fed_start_line a b c
 
-ALICE=$(as_on a alice id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-as_on a alice profile --name Alice --site paris >/dev/null
-G=$(as_on a alice --json charter new --name restart --purpose "Survive restarts" \
-    --mission "ops=Keep every site in step" --benefit "Nothing is lost" \
-    --data-policy "Kept while useful" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE a alice Alice paris
+fed_group G a alice restart "Survive restarts" \
+    "ops=Keep every site in step" "Nothing is lost" \
+    "Kept while useful"
 N=2
 wait_converged "$N" a b c
 

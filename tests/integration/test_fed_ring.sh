@@ -8,8 +8,8 @@
 # the same number of entries, both posts in the group's timeline with the same
 # texts, the same timeline, and no fork.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 NODES=(n0 n1 n2 n3 n4)
 fed_init "${NODES[@]}"
@@ -23,16 +23,11 @@ for i in 0 1 2 3 4; do
     wait_connected "${NODES[$i]}" "${NODES[$(((i + 4) % 5))]}"
 done
 
-ALICE=$(as_on n0 alice id new 2>/dev/null)
-BOB=$(as_on n2 bob id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-assert_hex64 "$BOB" "bob's key"
-as_on n0 alice profile --name Alice --site n0 >/dev/null
-as_on n2 bob profile --name Bob --site n2 >/dev/null
-G=$(as_on n0 alice --json charter new --name ring --purpose "Pass things round" \
-    --mission "talk=Talk across the ring" --benefit "Nobody is left out" \
-    --data-policy "Kept while the ring exists" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE n0 alice Alice n0
+fed_author BOB n2 bob Bob n2
+fed_group G n0 alice ring "Pass things round" \
+    "talk=Talk across the ring" "Nobody is left out" \
+    "Kept while the ring exists"
 P0=$(as_on n0 alice --json post "$G" --mission talk "Hello from n0" | json 'j["id"]')
 wait_group n2 "$G"
 as_on n2 bob join "$G" --yes >/dev/null

@@ -9,21 +9,18 @@
 # over more than two anti-entropy rounds. Honest traffic between a and b
 # keeps flowing all along.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 fed_init a b d
 fed_start_peered a b
 fed_start_peered b a
 wait_connected b a
 
-ALICE=$(as_on b alice id new 2>/dev/null)
-assert_hex64 "$ALICE" "alice's key"
-as_on b alice profile --name Alice --site lyon >/dev/null
-G=$(as_on b alice --json charter new --name private --purpose "Stay between trusted sites" \
-    --mission "plan=Plan the quarter" --benefit "Plans stay inside" \
-    --data-policy "Kept inside the company" | json 'j["group"]')
-assert_hex64 "$G" "group id"
+fed_author ALICE b alice Alice lyon
+fed_group G b alice private "Stay between trusted sites" \
+    "plan=Plan the quarter" "Plans stay inside" \
+    "Kept inside the company"
 N=2
 wait_converged "$N" a b
 

@@ -15,6 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
+#include "support/files.h"
 
 static int setup(void **state)
 {
@@ -296,23 +297,11 @@ static void test_entry_size_limit(void **state)
 static char *slurp(const char *name, size_t *len)
 {
     char path[512];
-    FILE *f;
-    char *buf;
-    long size;
 
     snprintf(path, sizeof path, "%s/c2sp-note/%s", RSN_TESTDATA, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    assert_true(size > 0 && size < 4096);
-    rewind(f);
-    buf = malloc((size_t)size + 1);
+    char *buf = rsn_test_file_read(path, len);
     assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    *len = (size_t)size;
+    assert_true(*len > 0 && *len < 4096);
     return buf;
 }
 

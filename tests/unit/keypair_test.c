@@ -20,9 +20,10 @@
 
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
+#include "support/files.h"
 
 typedef struct {
-    char dir[64];
+    char dir[RSN_TEST_DIR_MAX];
     char path[128];
 } fixture;
 
@@ -39,8 +40,7 @@ static int setup(void **state)
     if (f == NULL) {
         return -1;
     }
-    strcpy(f->dir, "/tmp/rsnkpXXXXXX");
-    if (mkdtemp(f->dir) == NULL) {
+    if (rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsnkp") != 0) {
         free(f);
         return -1;
     }
@@ -52,10 +52,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    char cmd[128];
 
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) {
+    if (rsn_test_tmpdir_remove(f->dir) != 0) {
         return -1;
     }
     free(f);

@@ -26,29 +26,23 @@
 
 #include "net/api_server.h"
 #include "net/client.h"
+#include "support/clock.h"
+#include "support/files.h"
 
 #define WAIT_MS 2000
 
 typedef struct {
-    char dir[64];
+    char dir[RSN_TEST_DIR_MAX];
     char path[128];
     rsn_api_server_t *server;
     rsn_client_t *client;
 } fixture_t;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    strcpy(f->dir, "/tmp/rsnnet.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsnnet"), 0);
     snprintf(f->path, sizeof f->path, "%s/api.sock", f->dir);
     assert_int_equal(rsn_api_server_bind(&f->server, f->path), 0);
     assert_int_equal(rsn_client_connect(&f->client, f->path, WAIT_MS), 0);
@@ -61,7 +55,7 @@ static int teardown(void **state)
     fixture_t *f = *state;
     rsn_client_destroy(&f->client);
     rsn_api_server_destroy(&f->server);
-    rmdir(f->dir);
+    (void)rsn_test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -284,9 +278,9 @@ static void test_call_timeout(void **state)
 
     assert_int_equal(rsn_client_connect(&client, f->path, 200), 0);
     status_request(&req, &status);
-    int64_t start = now_ms();
+    int64_t start = rsn_test_mono_ms();
     assert_int_equal(rsn_client_call(client, &req, &reply), RSN_ERR_TIMEOUT);
-    int64_t elapsed = now_ms() - start;
+    int64_t elapsed = rsn_test_mono_ms() - start;
     assert_null(reply);
     assert_true(elapsed >= 190);
     assert_true(elapsed < 1500);
@@ -558,10 +552,10 @@ static void test_socket_file(void **state)
 
 static void test_connect_errors(void **state)
 {
-    char dir[] = "/tmp/rsnnet.XXXXXX";
+    char dir[RSN_TEST_DIR_MAX];
     char path[256];
     rsn_client_t *client = NULL;
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(rsn_test_tmpdir_make(dir, sizeof dir, "rsnnet"), 0);
 
     snprintf(path, sizeof path, "%s/missing.sock", dir);
     assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_UNAVAILABLE);
@@ -599,16 +593,16 @@ static void test_connect_errors(void **state)
     path[200] = '\0';
     assert_int_equal(rsn_client_connect(&client, path, 100), RSN_ERR_INVALID_ARG);
     assert_null(client);
-    rmdir(dir);
+    (void)rsn_test_tmpdir_remove(dir);
 }
 
 static void test_path_limit(void **state)
 {
-    char dir[] = "/tmp/rsnnet.XXXXXX";
+    char dir[RSN_TEST_DIR_MAX];
     char path[RSN_IPC_PATH_MAX + 8];
     rsn_api_server_t *server = NULL;
     rsn_client_t *client = NULL;
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(rsn_test_tmpdir_make(dir, sizeof dir, "rsnnet"), 0);
 
     /* Exactly RSN_IPC_PATH_MAX bytes: accepted. */
     size_t dir_len = strlen(dir);
@@ -638,7 +632,7 @@ static void test_path_limit(void **state)
     snprintf(path, sizeof path, "%s/no/such/api.sock", dir);
     assert_int_equal(rsn_api_server_bind(&server, path), RSN_ERR_IO);
     assert_null(server);
-    rmdir(dir);
+    (void)rsn_test_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -19,6 +19,7 @@
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
 #include "crypto/note.h"
+#include "support/files.h"
 
 #define VECTOR_NAME "PeterNeumann"
 #define VECTOR_TEXT                                              \
@@ -39,23 +40,11 @@ typedef struct {
 static char *slurp(const char *name, size_t *len)
 {
     char path[1024];
-    FILE *f;
-    char *buf;
-    long n;
 
     snprintf(path, sizeof path, "%s/c2sp-note/%s", RSN_TESTDATA, name);
-    f = fopen(path, "rb");
-    assert_non_null(f);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n > 0 && n < 65536);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
+    char *buf = rsn_test_file_read(path, len);
     assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
+    assert_true(*len > 0 && *len < 65536);
     return buf;
 }
 

@@ -2,7 +2,6 @@
  * iteration in both directions with neighbouring prefixes present, seeks,
  * reopening, and the lock that keeps a second process off the database.
  * Each test works in its own fresh folder under /tmp. */
-#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,25 +11,17 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
+#include "support/files.h"
 
 typedef struct {
-    char dir[64];
+    char dir[RSN_TEST_DIR_MAX];
     rsn_store_t *store;
 } fixture_t;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -38,8 +29,7 @@ static int setup(void **state)
     if (!f) {
         return -1;
     }
-    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-store-XXXXXX");
-    if (!mkdtemp(f->dir)) {
+    if (rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsn-store") != 0) {
         free(f);
         return -1;
     }
@@ -55,7 +45,7 @@ static int teardown(void **state)
 {
     fixture_t *f = *state;
     rsn_store_destroy(&f->store);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    (void)rsn_test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -337,3 +337,38 @@ fed_stop_all() {
         stop_node "$name"
     done
 }
+
+# --- what many federation scripts set up the same way ---------------------------
+
+# fed_start_line A B C: starts A - B - C in a line (each peered with its
+# neighbours, A and C unknown to each other) and waits until B shows both of
+# its links up.
+fed_start_line() {
+    fed_start_peered "$1" "$2"
+    fed_start_peered "$2" "$1" "$3"
+    fed_start_peered "$3" "$2"
+    wait_connected "$2" "$1"
+    wait_connected "$2" "$3"
+}
+
+# fed_author VAR NODE WHO NAME SITE: a new identity WHO at NODE (its key,
+# checked to be hex, into the variable VAR) that publishes its profile (NAME
+# at SITE).
+fed_author() {
+    local key
+    key=$(as_on "$2" "$3" id new 2>/dev/null)
+    assert_hex64 "$key" "$3's key"
+    as_on "$2" "$3" profile --name "$4" --site "$5" >/dev/null
+    printf -v "$1" '%s' "$key"
+}
+
+# fed_group VAR NODE WHO NAME PURPOSE MISSION BENEFIT POLICY: WHO at NODE
+# founds group NAME (MISSION is KEY=GOAL); its id, checked to be hex, into
+# the variable VAR.
+fed_group() {
+    local id
+    id=$(as_on "$2" "$3" --json charter new --name "$4" --purpose "$5" --mission "$6" \
+        --benefit "$7" --data-policy "$8" | json 'j["group"]')
+    assert_hex64 "$id" "group id"
+    printf -v "$1" '%s' "$id"
+}

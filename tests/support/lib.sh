@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # lib.sh — what every integration test script shares.
 #
-# Sourced by tests/integration/test_*.sh (which run with `set -euo pipefail`).
+# Lives in tests/support/; sourced by tests/integration/test_*.sh (which run with `set -euo pipefail`).
 # It makes the script's own short temporary folder ($T: socket paths must stay
 # under 107 bytes), starts and stops real raisond processes on data folders
 # inside it, wraps the raison CLI, and offers assertions that print what was
