@@ -27,7 +27,7 @@
 #include "crypto/note.h"
 #include "store/keys.h"
 #include "daemon/audit.h"
-#include "daemon/views.h"
+#include "daemon/entry.h"
 
 #define WANT_QUEUE_MAX 4096        /* ranges a peer may still owe us */
 #define WANT_RANGES_PER_FRAME 256
