@@ -19,7 +19,6 @@
 #include "store/keys.h"
 
 #define TIMELINE_DEFAULT 50
-#define PAGE_MAX 500
 #define CURSOR_LEN (RSN_KEYLEN_ID_N_ID - RSN_KEYLEN_ID) /* ts(8) id(32) of a 'P' key */
 
 static int count_replies(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t id[RSN_ID_BYTES],
@@ -145,8 +144,7 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST,
                        "the cursor is not one this timeline gave");
     }
-    size_t limit = req && req->limit ? req->limit : TIMELINE_DEFAULT;
-    limit = limit > PAGE_MAX ? PAGE_MAX : limit;
+    size_t limit = rsn_views_page(req ? req->limit : 0, TIMELINE_DEFAULT);
     Raison__TimelineReply *r = rsn_arena_alloc(arena, sizeof *r);
     Raison__PostView **posts = r ? rsn_arena_alloc(arena, limit * sizeof *posts) : NULL;
     if (!posts) {

@@ -68,23 +68,14 @@ int rsn_profile_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t autho
                      rsn_loaded_t **out)
 {
     uint8_t k[RSN_KEY_MAX];
-    void *v = NULL;
-    size_t vlen = 0;
+    uint8_t value[8 + RSN_ID_BYTES]; /* seq(8) id(32) */
     *out = NULL;
-    int rc = rsn_store_get(store, k, rsn_key_profile(k, author), &v, &vlen);
+    int rc = rsn_views_get_exact(store, k, rsn_key_profile(k, author), value, sizeof value);
     if (rc) {
         return rc;
     }
-    /* seq(8) id(32) */
-    uint8_t id[RSN_ID_BYTES];
-    if (vlen != 8 + RSN_ID_BYTES) {
-        rsn_store_free(v);
-        return RSN_ERR_NOT_FOUND;
-    }
-    memcpy(id, (const uint8_t *)v + 8, RSN_ID_BYTES);
-    rsn_store_free(v);
     rsn_loaded_t *l = NULL;
-    rc = rsn_entry_load(store, arena, id, &l);
+    rc = rsn_entry_load(store, arena, value + 8, &l);
     if (rc) {
         return rc;
     }

@@ -25,7 +25,6 @@
 
 #define GROUPS_DEFAULT 100
 #define FEED_DEFAULT 100
-#define PAGE_MAX 500
 
 /* -------------------------------------------------------------- entries -- */
 
@@ -137,8 +136,7 @@ int rsn_view_groups(rsn_store_t *store, rsn_arena_t *arena, const Raison__Groups
                     Raison__GroupsReply **out)
 {
     rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
-    size_t limit = req && req->limit ? req->limit : GROUPS_DEFAULT;
-    limit = limit > PAGE_MAX ? PAGE_MAX : limit;
+    size_t limit = rsn_views_page(req ? req->limit : 0, GROUPS_DEFAULT);
     *out = NULL;
     if (req && req->cursor.len != 0 && req->cursor.len != RSN_ID_BYTES) {
         return RSN_ERR_BAD_REQUEST;
@@ -292,13 +290,11 @@ int rsn_view_group(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[R
 static int feed_head(rsn_store_t *store, const uint8_t author[RSN_KEY_BYTES], uint64_t *head)
 {
     uint8_t k[RSN_KEY_MAX];
-    void *v = NULL;
-    size_t vlen = 0;
+    uint8_t value[8 + RSN_ID_BYTES];
     *head = 0;
-    int rc = rsn_store_get(store, k, rsn_key_feed_head(k, author), &v, &vlen);
+    int rc = rsn_views_get_exact(store, k, rsn_key_feed_head(k, author), value, sizeof value);
     if (rc == 0) {
-        *head = vlen == 8 + RSN_ID_BYTES ? rsn_be64_get(v) : 0;
-        rsn_store_free(v);
+        *head = rsn_be64_get(value);
     }
     return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
 }
@@ -309,20 +305,13 @@ static int feed_entry(rsn_store_t *store, rsn_arena_t *arena, const uint8_t auth
                       uint64_t seq, rsn_loaded_t **out)
 {
     uint8_t k[RSN_KEY_MAX];
-    void *v = NULL;
-    size_t vlen = 0;
+    uint8_t id[RSN_ID_BYTES];
     *out = NULL;
-    int rc = rsn_store_get(store, k, rsn_key_feed_seq(k, author, seq), &v, &vlen);
+    int rc = rsn_views_get_exact(store, k, rsn_key_feed_seq(k, author, seq), id, sizeof id);
     if (rc) {
         return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
     }
-    uint8_t id[RSN_ID_BYTES];
-    bool ok = vlen == RSN_ID_BYTES;
-    if (ok) {
-        memcpy(id, v, RSN_ID_BYTES);
-    }
-    rsn_store_free(v);
-    return ok ? rsn_entry_try_load(store, arena, id, out) : 0;
+    return rsn_entry_try_load(store, arena, id, out);
 }
 
 int rsn_view_feed(rsn_store_t *store, rsn_arena_t *arena, const Raison__FeedRequest *req,
@@ -347,8 +336,7 @@ int rsn_view_feed(rsn_store_t *store, rsn_arena_t *arena, const Raison__FeedRequ
     if (frozen && head >= frozen) {
         head = frozen - 1;
     }
-    size_t limit = req->limit ? req->limit : FEED_DEFAULT;
-    limit = limit > PAGE_MAX ? PAGE_MAX : limit;
+    size_t limit = rsn_views_page(req->limit, FEED_DEFAULT);
     Raison__FeedReply *r = rsn_arena_alloc(arena, sizeof *r);
     Raison__EntryInfo **entries = r ? rsn_arena_alloc(arena, limit * sizeof *entries) : NULL;
     if (!entries) {
