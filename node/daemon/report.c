@@ -169,10 +169,7 @@ int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[
     rsn_group_t *g = NULL;
     rsn_index_t ix = {0};
     *out = NULL;
-    if (!t.x) {
-        return RSN_ERR_NOMEM;
-    }
-    int rc = rsn_group_load(store, arena, group, &g);
+    int rc = t.x ? rsn_view_ctx_group(t.x, group, &g) : RSN_ERR_NOMEM;
     if (rc) {
         return rc;
     }

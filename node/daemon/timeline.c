@@ -70,14 +70,10 @@ static int post_view(rsn_view_ctx_t *x, const rsn_group_t *g, const rsn_loaded_t
 int rsn_view_post(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
                   Raison__PostView **out)
 {
-    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     rsn_loaded_t *l = NULL;
     rsn_group_t *g = NULL;
     uint8_t gid[RSN_ID_BYTES];
     *out = NULL;
-    if (!x) {
-        return RSN_ERR_NOMEM;
-    }
     int rc = rsn_entry_load(store, arena, id, &l);
     if (rc) {
         return rc;
@@ -85,7 +81,8 @@ int rsn_view_post(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_I
     if (l->entry->kind != RAISON__KIND__KIND_POST || rsn_entry_group(l, gid) != 0) {
         return RSN_ERR_NOT_FOUND;
     }
-    rc = rsn_group_load(store, arena, gid, &g);
+    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
+    rc = x ? rsn_view_ctx_group(x, gid, &g) : RSN_ERR_NOMEM;
     if (rc == RSN_ERR_UNKNOWN_GROUP) {
         return RSN_ERR_NOT_FOUND;
     }
@@ -127,10 +124,7 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
     rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     rsn_group_t *g = NULL;
     *out = NULL;
-    if (!x) {
-        return RSN_ERR_NOMEM;
-    }
-    int rc = rsn_group_load(store, arena, group, &g);
+    int rc = x ? rsn_view_ctx_group(x, group, &g) : RSN_ERR_NOMEM;
     if (rc) {
         return rsn_why(why, why_size, rc, "%s",
                        rc == RSN_ERR_UNKNOWN_GROUP ? "no such group" : rsn_strerror(rc));

@@ -61,17 +61,14 @@ static int entry_info(rsn_view_ctx_t *x, const rsn_loaded_t *l, Raison__EntryInf
 int rsn_view_entry(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
                    Raison__EntryInfo **out)
 {
-    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     rsn_loaded_t *l = NULL;
     *out = NULL;
-    if (!x) {
-        return RSN_ERR_NOMEM;
-    }
     int rc = rsn_entry_load(store, arena, id, &l);
     if (rc) {
         return rc;
     }
-    return entry_info(x, l, out);
+    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
+    return x ? entry_info(x, l, out) : RSN_ERR_NOMEM;
 }
 
 /* --------------------------------------------------------------- groups -- */
@@ -248,10 +245,7 @@ int rsn_view_group(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[R
     rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     rsn_group_t *g = NULL;
     *out = NULL;
-    if (!x) {
-        return RSN_ERR_NOMEM;
-    }
-    int rc = rsn_group_load(store, arena, group, &g);
+    int rc = x ? rsn_view_ctx_group(x, group, &g) : RSN_ERR_NOMEM;
     if (rc) {
         return rc;
     }
