@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include "store/keys.h"
+#include "daemon/group.h"
+#include "daemon/report.h"
+#include "daemon/timeline.h"
 #include "daemon/views.h"
 
 static int bad(char *why, size_t why_size, const char *text)

@@ -12,7 +12,9 @@
 #include "crypto/merkle.h"
 #include "crypto/note.h"
 #include "store/keys.h"
-#include "daemon/views.h"
+#include "daemon/entry.h"
+#include "daemon/judge.h"
+#include "daemon/view_ctx.h"
 
 #define LEAVES_DEFAULT 256
 #define LEAVES_MAX 1024

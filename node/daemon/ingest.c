@@ -21,7 +21,8 @@
 #include "proto/codec.h"
 #include "store/keys.h"
 #include "daemon/retention.h"
-#include "daemon/views.h"
+#include "daemon/entry.h"
+#include "daemon/rules.h"
 
 typedef struct {
     uint8_t id[32];

@@ -30,6 +30,9 @@
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
 #include "daemon/retention.h"
+#include "daemon/entry.h"
+#include "daemon/group.h"
+#include "daemon/timeline.h"
 #include "daemon/views.h"
 
 #define DRAIN_MAX 256          /* requests read per turn of the loop */

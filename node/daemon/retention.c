@@ -7,7 +7,7 @@
 #include "common/arena.h"
 #include "common/log.h"
 #include "store/keys.h"
-#include "daemon/views.h"
+#include "daemon/group.h"
 
 #define DAY_MS 86400000ULL
 
