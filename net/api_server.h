@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "common/limits.h"
+#include "net/poller.h"
 
 /* Largest request a client may send: an entry, a 64 KiB body, framing. */
 #define RSN_API_MAX_MESSAGE RSN_REQUEST_MAX
@@ -33,7 +34,16 @@ RSN_NODISCARD int rsn_api_server_bind(rsn_api_server_t **out, const char *path);
 /* Closes the socket and removes its file; accepts NULL; sets *SELF_P NULL. */
 void rsn_api_server_destroy(rsn_api_server_t **self_p);
 
-/* Waits up to TIMEOUT_MS (-1: forever) for a request. 0 when one is ready,
+/* Registers the socket with POLLER (one at a time): READY(CTX) is called
+ * when requests wait (take them with rsn_api_server_recv). 0,
+ * RSN_ERR_INVALID_ARG (already attached), RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_api_server_attach(rsn_api_server_t *self, rsn_poller_t *poller,
+                                        rsn_ready_fn ready, void *ctx);
+
+/* Ends the registration rsn_api_server_attach made; accepts a detached SELF. */
+void rsn_api_server_detach(rsn_api_server_t *self);
+
+/* Waits up to TIMEOUT_MS (-1: forever) for a request, alone (no poller). 0 when one is ready,
  * RSN_ERR_TIMEOUT, or RSN_ERR_INTERRUPTED when a signal arrived. */
 RSN_NODISCARD int rsn_api_server_wait(rsn_api_server_t *self, int timeout_ms);
 

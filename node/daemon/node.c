@@ -22,9 +22,10 @@
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
 #include "net/api_server.h"
+#include "net/fed.h"
+#include "net/poller.h"
 #include "proto/codec.h"
 #include "store/store.h"
-#include "net/fed.h"
 #include "daemon/api.h"
 #include "daemon/audit.h"
 #include "daemon/gossip.h"
@@ -33,6 +34,7 @@
 #include "daemon/views.h"
 
 #define DRAIN_MAX 256          /* requests read per turn of the loop */
+#define TURN_MS 200            /* longest wait for work before a turn anyway */
 #define SUBSCRIBERS_MAX 64     /* live subscriptions */
 #define SUBSCRIPTION_MS 60000  /* a subscription not renewed ends after this */
 #define WHY_MAX 512
@@ -64,6 +66,8 @@ struct rsn_node {
     rsn_ingest_t *ingest;
     rsn_api_server_t *api;
     rsn_fed_t *fed;
+    rsn_poller_t *poller;
+    bool work; /* set by the poller's callbacks: requests or frames wait */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -72,7 +76,6 @@ struct rsn_node {
     subscriber_t subs[SUBSCRIBERS_MAX];
     size_t n_subs;
     int64_t started_ms;
-    int64_t last_sweep_ms;
     uint64_t requests;
     uint64_t refused;
 };
@@ -138,6 +141,28 @@ int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created)
     *created = true;
     *out = kp;
     return 0;
+}
+
+/* The poller's callback for the API server and the federation transport. */
+static void on_work(void *ctx)
+{
+    rsn_node_t *self = ctx;
+    self->work = true;
+}
+
+/* The retention timer: erases a bounded number of bodies past retention. */
+static void on_sweep(rsn_poller_t *poller, int id, void *ctx)
+{
+    rsn_node_t *self = ctx;
+    (void)poller;
+    (void)id;
+    size_t erased = 0;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
+    if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
+        rsn_error("retention: the sweep failed");
+    }
 }
 
 int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
@@ -208,6 +233,14 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
+    rc = rsn_poller_new(&self->poller);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = rsn_api_server_attach(self->api, self->poller, on_work, self);
+    if (rc < 0) {
+        goto out;
+    }
     /* federation: the node key's Curve25519 form is its CURVE key */
     uint8_t *curve_secret = rsn_secure_alloc(32);
     if (!curve_secret) {
@@ -228,6 +261,15 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     rc = rsn_fed_set_peers(self->fed, cfg->peers, cfg->n_peers);
     if (rc < 0) {
         rsn_error("invalid peer list");
+        goto out;
+    }
+    rc = rsn_fed_attach(self->fed, self->poller, on_work, self);
+    if (rc < 0) {
+        goto out;
+    }
+    /* bodies past retention: erased at start, then every minute */
+    rc = rsn_poller_add_timer(self->poller, 0, RETENTION_EVERY_MS, on_sweep, self, NULL);
+    if (rc < 0) {
         goto out;
     }
     rc = rsn_gossip_new(&self->gossip, self->store, self->ingest, self->fed,
@@ -277,6 +319,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
     rsn_fed_destroy(&self->fed);
     free(self->listen);
     rsn_api_server_destroy(&self->api);
+    rsn_poller_destroy(&self->poller); /* after what registered with it */
     rsn_ingest_destroy(&self->ingest);
     rsn_store_destroy(&self->store);
     rsn_keypair_destroy(&self->key);
@@ -697,6 +740,27 @@ int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why, s
     return 0;
 }
 
+/* Runs the poller until a callback says work waits, up to TIMEOUT_MS or a
+ * stop. 0, RSN_ERR_TIMEOUT, RSN_ERR_INTERRUPTED, or the poller's error. */
+static int wait_for_work(rsn_node_t *self, volatile sig_atomic_t *stop, int timeout_ms)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    self->work = false;
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        int rc = rsn_poller_wait(self->poller, left < 0 ? 0 : (int)left);
+        if (rc < 0 && rc != RSN_ERR_TIMEOUT) {
+            return rc;
+        }
+        if (self->work) {
+            return 0;
+        }
+        if (*stop || now_ms() >= deadline) {
+            return RSN_ERR_TIMEOUT;
+        }
+    }
+}
+
 int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
                  rsn_node_reload_fn reload_fn, void *ctx)
 {
@@ -707,8 +771,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        bool api_ready = false, fed_ready = false;
-        int rc = rsn_fed_wait(self->fed, self->api, 200, &api_ready, &fed_ready);
+        int rc = wait_for_work(self, stop, TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -741,16 +804,6 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
             rsn_error("audit: could not sign or store a checkpoint");
         } else if (signed_now) {
             rsn_gossip_checkpoint_signed(self->gossip);
-        }
-        if (self->last_sweep_ms == 0 || now_ms() - self->last_sweep_ms >= RETENTION_EVERY_MS) {
-            self->last_sweep_ms = now_ms();
-            size_t erased = 0;
-            struct timespec wall;
-            clock_gettime(CLOCK_REALTIME, &wall);
-            uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
-            if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
-                rsn_error("retention: the sweep failed");
-            }
         }
     }
     flush(self);
