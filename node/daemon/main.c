@@ -1,15 +1,13 @@
-/* raisond.c — the raison node daemon: options, configuration, signals.
+/* main.c — the raison node daemon: options, start, signals.
  *
  *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH]
  *   raisond keygen [--data DIR] [--json]
  *
  * With no configuration at all it runs on the embedded defaults: data folder
  * $XDG_DATA_HOME/raison (else ~/.local/share/raison), API socket DIR/raison.sock.
- * A config file (INI, read with libinih) may set the same things; options on
- * the command line win over it. */
-#include <errno.h>
+ * A config file (daemon/config.c) may set the same things; options on the
+ * command line win over it. SIGHUP re-reads the file's peers. */
 #include <getopt.h>
-#include <ini.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,7 @@
 #include "daemon/audit.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
+#include "daemon/config.h"
 #include "daemon/node.h"
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -38,20 +37,6 @@ static void on_signal(int sig)
         stop_requested = 1;
     }
 }
-
-typedef struct {
-    char *data;
-    char *site;
-    char *socket;
-    char *log_level;
-    char *listen;
-    const char *config_path;
-    rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
-    size_t n_cli_peers;
-    rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */
-    size_t n_file_peers;
-    int config_errors;
-} options_t;
 
 static void usage(FILE *out)
 {
@@ -84,109 +69,31 @@ static void usage(FILE *out)
             "SIGINT or SIGTERM stop it cleanly.\n");
 }
 
-static int add_peer(options_t *o, rsn_fed_peer_conf_t *list, size_t *n, const char *text,
-                    const char *where)
-{
-    char why[256];
-    if (*n >= RSN_FED_MAX_PEERS) {
-        fprintf(stderr, "raisond: %s: more than %d peers\n", where, RSN_FED_MAX_PEERS);
-        return -1;
-    }
-    if (rsn_node_parse_peer(text, &list[*n], why, sizeof why) < 0) {
-        fprintf(stderr, "raisond: %s: %s\n", where, why);
-        return -1;
-    }
-    (void)o;
-    (*n)++;
-    return 0;
-}
-
-static int config_entry(void *user, const char *section, const char *name, const char *value)
-{
-    options_t *o = user;
-    if (strcmp(section, "federation") == 0) {
-        if (strcmp(name, "peer") == 0) {
-            return add_peer(o, o->file_peers, &o->n_file_peers, value, o->config_path) == 0;
-        }
-        if (strcmp(name, "listen") == 0) {
-            if (!o->listen) {
-                o->listen = strdup(value);
-            }
-            return 1;
-        }
-        fprintf(stderr, "raisond: %s: unknown key '%s' in [federation]\n", o->config_path, name);
-        return 0;
-    }
-    if (strcmp(section, "node") != 0) {
-        fprintf(stderr, "raisond: %s: unknown section [%s]\n", o->config_path, section);
-        return 0;
-    }
-    char **slot = NULL;
-    if (strcmp(name, "data") == 0) {
-        slot = &o->data;
-    } else if (strcmp(name, "site") == 0) {
-        slot = &o->site;
-    } else if (strcmp(name, "socket") == 0) {
-        slot = &o->socket;
-    } else if (strcmp(name, "log_level") == 0) {
-        slot = &o->log_level;
-    } else {
-        fprintf(stderr, "raisond: %s: unknown key '%s' in [node]\n", o->config_path, name);
-        return 0;
-    }
-    if (!*slot) { /* the command line wins */
-        *slot = strdup(value);
-    }
-    return 1;
-}
-
-/* The --peer list, then the config file's peers not already named. */
-static size_t merge_peers(const options_t *o, rsn_fed_peer_conf_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < o->n_cli_peers; i++) {
-        out[n++] = o->cli_peers[i];
-    }
-    for (size_t i = 0; i < o->n_file_peers; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < n; j++) {
-            seen = seen || memcmp(out[j].key, o->file_peers[i].key, 32) == 0;
-        }
-        if (!seen && n < RSN_FED_MAX_PEERS) {
-            out[n++] = o->file_peers[i];
-        }
-    }
-    return n;
-}
+/* What main keeps beside the configuration: the file, for SIGHUP. */
+typedef struct {
+    rsn_config_t cfg;
+    const char *config_path;
+} options_t;
 
 /* SIGHUP: re-read the config file's peers and apply them. */
 static void reload(rsn_node_t *node, void *ctx)
 {
     options_t *o = ctx;
+    char why[RSN_CONFIG_WHY_MAX] = "";
+    int line = 0;
     if (!o->config_path) {
         rsn_info("SIGHUP: no --config file to re-read");
         return;
     }
-    options_t fresh = *o;
-    fresh.n_file_peers = 0;
     /* keys of [node] are kept as they are: only peers change at run time */
-    int line = ini_parse(o->config_path, config_entry, &fresh);
-    char **mine[] = {&o->data, &o->site, &o->socket, &o->log_level, &o->listen};
-    char **theirs[] = {&fresh.data, &fresh.site, &fresh.socket, &fresh.log_level, &fresh.listen};
-    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
-        if (*theirs[i] != *mine[i]) {
-            free(*theirs[i]); /* set only by the re-read: not applied at run time */
-        }
-    }
-    if (line != 0) {
+    if (rsn_config_reload_peers(&o->cfg, o->config_path, &line, why, sizeof why) < 0) {
+        rsn_error("SIGHUP: %s", why);
         rsn_error("SIGHUP: config file %s unreadable (line %d): peers unchanged", o->config_path,
                   line);
         return;
     }
-    memcpy(o->file_peers, fresh.file_peers, sizeof o->file_peers);
-    o->n_file_peers = fresh.n_file_peers;
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
-    size_t n = merge_peers(o, peers);
+    size_t n = rsn_config_peers(&o->cfg, peers);
     if (rsn_node_set_peers(node, peers, n) < 0) {
         rsn_error("SIGHUP: the new peer list was refused");
     }
@@ -361,6 +268,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}};
     options_t o = {0};
+    char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
     bool json = false;
     bool do_keygen = false;
@@ -377,15 +285,17 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': free(o.data); o.data = strdup(optarg); break;
-        case 's': free(o.site); o.site = strdup(optarg); break;
+        case 'd': free(o.cfg.data); o.cfg.data = strdup(optarg); break;
+        case 's': free(o.cfg.site); o.cfg.site = strdup(optarg); break;
         case 'c': o.config_path = optarg; break;
-        case 'S': free(o.socket); o.socket = strdup(optarg); break;
-        case 'l': free(o.log_level); o.log_level = strdup(optarg); break;
+        case 'S': free(o.cfg.socket); o.cfg.socket = strdup(optarg); break;
+        case 'l': free(o.cfg.log_level); o.cfg.log_level = strdup(optarg); break;
         case 'j': json = true; break;
-        case 'L': free(o.listen); o.listen = strdup(optarg); break;
+        case 'L': free(o.cfg.listen); o.cfg.listen = strdup(optarg); break;
         case 'p':
-            if (add_peer(&o, o.cli_peers, &o.n_cli_peers, optarg, "--peer") < 0) {
+            if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
+                                    sizeof why) < 0) {
+                fprintf(stderr, "raisond: %s\n", why);
                 status = 2;
                 goto out;
             }
@@ -401,30 +311,28 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.config_path) {
-        int line = ini_parse(o.config_path, config_entry, &o);
-        if (line < 0) {
-            fprintf(stderr, "raisond: cannot read config file %s: %s\n", o.config_path,
-                    strerror(errno));
+        int line = 0;
+        if (rsn_config_load(&o.cfg, o.config_path, &line, why, sizeof why) < 0) {
+            fprintf(stderr, "raisond: %s\n", why);
+            if (line > 0) {
+                fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path,
+                        line);
+            }
             status = 2;
-        goto out;
-        }
-        if (line > 0) {
-            fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
-            status = 2;
-        goto out;
+            goto out;
         }
     }
     rsn_log_level level = RSN_LOG_INFO;
-    if (o.log_level && parse_level(o.log_level, &level) < 0) {
+    if (o.cfg.log_level && parse_level(o.cfg.log_level, &level) < 0) {
         fprintf(stderr, "raisond: unknown log level '%s' (debug, info, warn, error)\n",
-                o.log_level);
+                o.cfg.log_level);
         status = 2;
         goto out;
     }
     rsn_log_setup("raisond", level);
-    if (!o.data) {
-        o.data = default_data_dir();
-        if (!o.data) {
+    if (!o.cfg.data) {
+        o.cfg.data = default_data_dir();
+        if (!o.cfg.data) {
             fprintf(stderr, "raisond: no --data given and neither XDG_DATA_HOME nor HOME is set\n");
             status = 2;
         goto out;
@@ -441,15 +349,15 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (do_keygen) {
-        status = keygen(o.data, json);
+        status = keygen(o.cfg.data, json);
         goto out;
     }
     if (do_verify) {
-        status = verify_offline(o.data, json);
+        status = verify_offline(o.cfg.data, json);
         goto out;
     }
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
-    size_t n_peers = merge_peers(&o, peers);
+    size_t n_peers = rsn_config_peers(&o.cfg, peers);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -459,10 +367,10 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    rsn_node_config_t cfg = {.data_dir = o.data,
-                             .socket_path = o.socket,
-                             .site = o.site,
-                             .listen = o.listen,
+    rsn_node_config_t cfg = {.data_dir = o.cfg.data,
+                             .socket_path = o.cfg.socket,
+                             .site = o.cfg.site,
+                             .listen = o.cfg.listen,
                              .peers = peers,
                              .n_peers = n_peers};
     rsn_node_t *node = NULL;
@@ -477,10 +385,6 @@ int main(int argc, char **argv)
     rsn_info("stopped");
     status = rc < 0 ? 1 : 0;
 out:
-    free(o.data);
-    free(o.site);
-    free(o.socket);
-    free(o.log_level);
-    free(o.listen);
+    rsn_config_clear(&o.cfg);
     return status;
 }

@@ -712,34 +712,6 @@ int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_
     return rc;
 }
 
-int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why, size_t why_size)
-{
-    memset(out, 0, sizeof *out);
-    const char *eq = strrchr(text, '=');
-    if (!eq) {
-        snprintf(why, why_size, "peer '%s' is not ENDPOINT=NODEKEY", text);
-        return RSN_ERR_INVALID_ARG;
-    }
-    size_t elen = (size_t)(eq - text);
-    if (elen > RSN_FED_ENDPOINT_MAX) {
-        snprintf(why, why_size, "peer endpoint is over %d characters", RSN_FED_ENDPOINT_MAX);
-        return RSN_ERR_INVALID_ARG;
-    }
-    if (elen > 0 && strncmp(text, "tcp://", 6) != 0 && strncmp(text, "ipc://", 6) != 0) {
-        snprintf(why, why_size, "peer endpoint '%.*s' must start with tcp:// or ipc://",
-                 (int)elen, text);
-        return RSN_ERR_INVALID_ARG;
-    }
-    if (rsn_key_from_hex(out->key, eq + 1) < 0) {
-        snprintf(why, why_size,
-                 "peer key '%s' is not 64 hex characters (raisond keygen prints it)", eq + 1);
-        return RSN_ERR_INVALID_ARG;
-    }
-    memcpy(out->endpoint, text, elen);
-    out->endpoint[elen] = '\0';
-    return 0;
-}
-
 /* Runs the poller until a callback says work waits, up to TIMEOUT_MS or a
  * stop. 0, RSN_ERR_TIMEOUT, RSN_ERR_INTERRUPTED, or the poller's error. */
 static int wait_for_work(rsn_node_t *self, volatile sig_atomic_t *stop, int timeout_ms)

@@ -47,12 +47,6 @@ RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop,
 RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers,
                                      size_t n);
 
-/* Parses "ENDPOINT=NODEKEY" (NODEKEY: 64 hex characters; ENDPOINT may be
- * empty: trust that node without dialling it) into OUT. 0 or
- * RSN_ERR_INVALID_ARG with WHY. */
-RSN_NODISCARD int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why,
-                                      size_t why_size);
-
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);
 
