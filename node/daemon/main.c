@@ -19,12 +19,12 @@
 
 #include "common/arena.h"
 #include "common/log.h"
-#include "store/store.h"
-#include "daemon/audit.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
+#include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/node.h"
+#include "store/store.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 static volatile sig_atomic_t reload_requested = 0;
@@ -40,33 +40,32 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: raisond [options]            run a node\n"
-            "       raisond keygen [--data DIR] [--json]\n"
-            "                                    create the node key if absent; print it\n"
-            "       raisond verify [--data DIR] [--json]\n"
-            "                                    check a STOPPED node's whole store offline\n"
-            "                                    (exit 1 when integrity is broken)\n"
-            "\n"
-            "options:\n"
-            "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
-            "                       else ~/.local/share/raison); created 0700\n"
-            "  -s, --site NAME      this node's site (branch office) name\n"
-            "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
-            "                       [federation] listen=, peer=EP=KEY (repeatable).\n"
-            "                       SIGHUP re-reads its peers without a restart\n"
-            "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
-            "  -l, --log-level L    debug, info (default), warn, error\n"
-            "  -L, --listen EP      federation endpoint to bind, e.g. tcp://0.0.0.0:7701\n"
-            "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
-            "                       key in hex, as `raisond keygen` prints it; EP may be\n"
-            "                       empty (=KEY) to trust a node that dials us\n"
-            "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
-            "  -h, --help           this text\n"
-            "  -V, --version        print the version\n"
-            "\n"
-            "The node serves the local API on ipc://SOCKET; talk to it with `raison`.\n"
-            "SIGINT or SIGTERM stop it cleanly.\n");
+    fprintf(out, "usage: raisond [options]            run a node\n"
+                 "       raisond keygen [--data DIR] [--json]\n"
+                 "                                    create the node key if absent; print it\n"
+                 "       raisond verify [--data DIR] [--json]\n"
+                 "                                    check a STOPPED node's whole store offline\n"
+                 "                                    (exit 1 when integrity is broken)\n"
+                 "\n"
+                 "options:\n"
+                 "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
+                 "                       else ~/.local/share/raison); created 0700\n"
+                 "  -s, --site NAME      this node's site (branch office) name\n"
+                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
+                 "                       [federation] listen=, peer=EP=KEY (repeatable).\n"
+                 "                       SIGHUP re-reads its peers without a restart\n"
+                 "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
+                 "  -l, --log-level L    debug, info (default), warn, error\n"
+                 "  -L, --listen EP      federation endpoint to bind, e.g. tcp://0.0.0.0:7701\n"
+                 "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
+                 "                       key in hex, as `raisond keygen` prints it; EP may be\n"
+                 "                       empty (=KEY) to trust a node that dials us\n"
+                 "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
+                 "  -h, --help           this text\n"
+                 "  -V, --version        print the version\n"
+                 "\n"
+                 "The node serves the local API on ipc://SOCKET; talk to it with `raison`.\n"
+                 "SIGINT or SIGTERM stop it cleanly.\n");
 }
 
 /* What main keeps beside the configuration: the file, for SIGHUP. */
@@ -175,8 +174,10 @@ static int verify_offline(const char *data, bool json)
     rsn_store_t *store = NULL;
     rc = rsn_store_open(&store, path);
     if (rc == RSN_ERR_LOCKED) {
-        fprintf(stderr, "raisond: %s is in use by a running raisond: stop it, or ask it with "
-                        "`raison audit verify`\n", data);
+        fprintf(stderr,
+                "raisond: %s is in use by a running raisond: stop it, or ask it with "
+                "`raison audit verify`\n",
+                data);
         return 2;
     }
     if (rc < 0) {
@@ -198,28 +199,26 @@ static int verify_offline(const char *data, bool json)
         return 2;
     }
     if (json) {
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:b,s:I}",
-                              "entries", (json_int_t)r->entries, "signatures_ok",
-                              (json_int_t)r->signatures_ok, "bad_signatures",
-                              (json_int_t)r->bad_signatures, "chain_errors",
-                              (json_int_t)r->chain_errors, "body_mismatches",
-                              (json_int_t)r->body_mismatches, "erased", (json_int_t)r->erased,
-                              "forks", (json_int_t)r->forks, "bad_forks", (json_int_t)r->bad_forks,
-                              "rule_violations", (json_int_t)r->rule_violations, "log_size",
-                              (json_int_t)r->log_size, "log_ok", r->log_ok, "checkpoints",
-                              (json_int_t)r->checkpoints, "bad_checkpoints",
-                              (json_int_t)r->bad_checkpoints, "integrity_ok", r->integrity_ok,
-                              "elapsed_ms", (json_int_t)r->elapsed_ms);
+        json_t *o = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:b,s:I}", "entries",
+            (json_int_t)r->entries, "signatures_ok", (json_int_t)r->signatures_ok, "bad_signatures",
+            (json_int_t)r->bad_signatures, "chain_errors", (json_int_t)r->chain_errors,
+            "body_mismatches", (json_int_t)r->body_mismatches, "erased", (json_int_t)r->erased,
+            "forks", (json_int_t)r->forks, "bad_forks", (json_int_t)r->bad_forks, "rule_violations",
+            (json_int_t)r->rule_violations, "log_size", (json_int_t)r->log_size, "log_ok",
+            r->log_ok, "checkpoints", (json_int_t)r->checkpoints, "bad_checkpoints",
+            (json_int_t)r->bad_checkpoints, "integrity_ok", r->integrity_ok, "elapsed_ms",
+            (json_int_t)r->elapsed_ms);
         json_t *list = json_array();
         for (size_t i = 0; o && list && i < r->n_problems; i++) {
             const Raison__AuditProblem *p = r->problems[i];
             char hex[65];
-            json_t *id = p->id.len == 32 ? json_string(rsn_hex_encode(hex, sizeof hex,
-                                                                       p->id.data, 32))
-                                         : json_null();
-            json_array_append_new(list, json_pack("{s:s,s:o,s:I,s:s}", "kind", p->kind, "id",
-                                                  id, "index", (json_int_t)p->index, "reason",
-                                                  p->reason));
+            json_t *id = p->id.len == 32
+                             ? json_string(rsn_hex_encode(hex, sizeof hex, p->id.data, 32))
+                             : json_null();
+            json_array_append_new(list,
+                                  json_pack("{s:s,s:o,s:I,s:s}", "kind", p->kind, "id", id, "index",
+                                            (json_int_t)p->index, "reason", p->reason));
         }
         if (o && list) {
             json_object_set_new(o, "problems", list);
@@ -260,13 +259,17 @@ static int verify_offline(const char *data, bool json)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"site", required_argument, NULL, 's'},
-        {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 'S'},
-        {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
-        {"listen", required_argument, NULL, 'L'}, {"peer", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"site", required_argument, NULL, 's'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"socket", required_argument, NULL, 'S'},
+                                             {"log-level", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"listen", required_argument, NULL, 'L'},
+                                             {"peer", required_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
     options_t o = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
@@ -285,13 +288,28 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': free(o.cfg.data); o.cfg.data = strdup(optarg); break;
-        case 's': free(o.cfg.site); o.cfg.site = strdup(optarg); break;
+        case 'd':
+            free(o.cfg.data);
+            o.cfg.data = strdup(optarg);
+            break;
+        case 's':
+            free(o.cfg.site);
+            o.cfg.site = strdup(optarg);
+            break;
         case 'c': o.config_path = optarg; break;
-        case 'S': free(o.cfg.socket); o.cfg.socket = strdup(optarg); break;
-        case 'l': free(o.cfg.log_level); o.cfg.log_level = strdup(optarg); break;
+        case 'S':
+            free(o.cfg.socket);
+            o.cfg.socket = strdup(optarg);
+            break;
+        case 'l':
+            free(o.cfg.log_level);
+            o.cfg.log_level = strdup(optarg);
+            break;
         case 'j': json = true; break;
-        case 'L': free(o.cfg.listen); o.cfg.listen = strdup(optarg); break;
+        case 'L':
+            free(o.cfg.listen);
+            o.cfg.listen = strdup(optarg);
+            break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
                                     sizeof why) < 0) {
@@ -302,7 +320,10 @@ int main(int argc, char **argv)
             break;
         case 'h': usage(stdout); goto out;
         case 'V': printf("raisond %s\n", RSN_VERSION); goto out;
-        default: usage(stderr); status = 2; goto out;
+        default:
+            usage(stderr);
+            status = 2;
+            goto out;
         }
     }
     if (optind < argc) {
@@ -315,8 +336,7 @@ int main(int argc, char **argv)
         if (rsn_config_load(&o.cfg, o.config_path, &line, why, sizeof why) < 0) {
             fprintf(stderr, "raisond: %s\n", why);
             if (line > 0) {
-                fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path,
-                        line);
+                fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
             }
             status = 2;
             goto out;
@@ -335,7 +355,7 @@ int main(int argc, char **argv)
         if (!o.cfg.data) {
             fprintf(stderr, "raisond: no --data given and neither XDG_DATA_HOME nor HOME is set\n");
             status = 2;
-        goto out;
+            goto out;
         }
     }
     if (rsn_crypto_init() < 0) {

@@ -1,4 +1,4 @@
-/* d_node.c — the node's lifecycle and event loop.
+/* node.c — the node's lifecycle and event loop.
  *
  * One thread serves everything. Each turn of the loop drains up to
  * DRAIN_MAX requests from the API socket. Publishes are staged into one
@@ -7,7 +7,11 @@
  * then are the queued replies sent. So a publish is acknowledged only once
  * durable, many publishes share one fsync (group commit), a read after a
  * publish sees it, and every client gets its replies in the order of its
- * requests. Subscribers are sent an event per committed entry. */
+ * requests. Subscribers are sent an event per committed entry. The loop
+ * itself is net/poller: the API server and the federation transport register
+ * their sockets with it, and the retention sweep is one of its timers; a turn
+ * runs when a socket has work, or every TURN_MS. Each API call is answered
+ * by daemon/api.c's dispatch table. */
 #include "daemon/node.h"
 
 #include <errno.h>
@@ -21,23 +25,20 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
-#include "net/api_server.h"
-#include "net/fed.h"
-#include "net/poller.h"
-#include "proto/codec.h"
-#include "store/store.h"
 #include "daemon/api.h"
 #include "daemon/audit.h"
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
 #include "daemon/retention.h"
-#include "daemon/views.h"
+#include "daemon/subscriptions.h"
+#include "net/api_server.h"
+#include "net/fed.h"
+#include "net/poller.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
-#define DRAIN_MAX 256          /* requests read per turn of the loop */
-#define TURN_MS 200            /* longest wait for work before a turn anyway */
-#define SUBSCRIBERS_MAX 64     /* live subscriptions */
-#define SUBSCRIPTION_MS 60000  /* a subscription not renewed ends after this */
-#define WHY_MAX 512
+#define DRAIN_MAX 256            /* requests read per turn of the loop */
+#define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
 
@@ -48,14 +49,6 @@ typedef struct {
     bool is_publish_ack; /* to be turned into an error if the commit fails */
     uint64_t request_id;
 } queued_t;
-
-typedef struct {
-    rsn_api_msg_t *to;
-    uint64_t request_id;
-    bool all;
-    uint8_t group[32];
-    int64_t expires_ms;
-} subscriber_t;
 
 struct rsn_node {
     char *data_dir;
@@ -73,8 +66,8 @@ struct rsn_node {
     char *listen;
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
-    subscriber_t subs[SUBSCRIBERS_MAX];
-    size_t n_subs;
+    rsn_subscriptions_t *subscriptions;
+    rsn_api_ctx_t calls; /* what the API's handlers borrow */
     int64_t started_ms;
     uint64_t requests;
     uint64_t refused;
@@ -282,6 +275,19 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         goto out;
     }
     rsn_gossip_set_audit(self->gossip, self->audit);
+    rc = rsn_subscriptions_new(&self->subscriptions);
+    if (rc < 0) {
+        goto out;
+    }
+    self->calls = (rsn_api_ctx_t){.store = self->store,
+                                  .ingest = self->ingest,
+                                  .audit = self->audit,
+                                  .gossip = self->gossip,
+                                  .subscriptions = self->subscriptions,
+                                  .node_key = rsn_keypair_public(self->key),
+                                  .site = self->site,
+                                  .listen = self->listen,
+                                  .started_ms = self->started_ms};
     if (cfg->listen) {
         rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
     } else if (cfg->n_peers) {
@@ -311,9 +317,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
-    for (size_t i = 0; i < self->n_subs; i++) {
-        rsn_api_msg_destroy(&self->subs[i].to);
-    }
+    rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
     rsn_audit_destroy(&self->audit);
     rsn_fed_destroy(&self->fed);
@@ -369,75 +373,6 @@ static void enqueue(rsn_node_t *self, rsn_arena_t *arena, rsn_api_msg_t **msg,
     self->n_queue++;
 }
 
-static bool sub_matches(const subscriber_t *s, const rsn_loaded_t *e)
-{
-    if (s->all) {
-        return true;
-    }
-    uint8_t group[32];
-    return rsn_entry_group(e, group) == 0 && memcmp(group, s->group, 32) == 0;
-}
-
-/* One event per committed entry to each matching subscriber. */
-static void send_events(rsn_node_t *self)
-{
-    size_t count = 0;
-    const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
-    if (self->n_subs == 0 || count == 0) {
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        rsn_arena_t *arena = rsn_arena_new();
-        if (!arena) {
-            break;
-        }
-        rsn_loaded_t *e = NULL;
-        Raison__Event *ev = rsn_arena_alloc(arena, sizeof *ev);
-        if (ev && rsn_entry_load(self->store, arena, ids[i], &e) == 0) {
-            raison__event__init(ev);
-            if (rsn_view_entry(self->store, arena, ids[i], &ev->entry) < 0) {
-                ev->entry = NULL;
-            }
-            if (e->entry->kind == RAISON__KIND__KIND_POST &&
-                rsn_view_post(self->store, arena, ids[i], &ev->post) < 0) {
-                ev->post = NULL;
-            }
-            int64_t now = now_ms();
-            for (size_t s = 0; s < self->n_subs; s++) {
-                if (self->subs[s].expires_ms <= now || !sub_matches(&self->subs[s], e)) {
-                    continue; /* cancelled, expired, or another group */
-                }
-                Raison__ApiReply reply = RAISON__API_REPLY__INIT;
-                reply.request_id = self->subs[s].request_id;
-                reply.result_case = RAISON__API_REPLY__RESULT_EVENT;
-                reply.event = ev;
-                uint8_t *bytes = NULL;
-                size_t len = 0;
-                if (rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
-                    rsn_api_server_send(self->api, self->subs[s].to, bytes, len) < 0) {
-                    /* gone or not reading: the subscription ends */
-                    self->subs[s].expires_ms = 0;
-                }
-            }
-        }
-        rsn_arena_destroy(&arena);
-    }
-}
-
-static void expire_subscriptions(rsn_node_t *self)
-{
-    int64_t now = now_ms();
-    size_t j = 0;
-    for (size_t i = 0; i < self->n_subs; i++) {
-        if (self->subs[i].expires_ms > now) {
-            self->subs[j++] = self->subs[i];
-        } else {
-            rsn_api_msg_destroy(&self->subs[i].to);
-        }
-    }
-    self->n_subs = j;
-}
-
 /* Commits what is staged, then sends the queued replies in order. */
 static void flush(rsn_node_t *self)
 {
@@ -465,141 +400,15 @@ static void flush(rsn_node_t *self)
         q->reply = NULL;
     }
     self->n_queue = 0;
-    send_events(self);
     size_t count = 0;
     const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
+    rsn_subscriptions_notify(self->subscriptions, self->store, self->api, ids, count);
     rsn_gossip_after_commit(self->gossip, ids, count);
     rsn_ingest_committed_clear(self->ingest);
-    expire_subscriptions(self);
 }
 
-static void handle_publish(rsn_node_t *self, rsn_arena_t *arena, const Raison__ApiRequest *req,
-                           Raison__ApiReply *reply, bool *ack)
-{
-    char why[WHY_MAX] = "";
-    const Raison__PublishRequest *p = req->publish;
-    if (!p->entry || p->entry->entry.len == 0) {
-        rsn_api_error(arena, reply, RSN_ERR_BAD_REQUEST, "publish needs a signed entry");
-        return;
-    }
-    const Raison__SignedEntry *se = p->entry;
-    rsn_ingest_result_t res;
-    int rc = rsn_ingest_stage(self->ingest, se->entry.data, se->entry.len, se->signature.data,
-                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
-                              sizeof why);
-    if (rc < 0) {
-        self->refused++;
-        char hex[65] = "";
-        if (res.seq) {
-            rsn_hex_encode(hex, sizeof hex, res.id, 32);
-        }
-        rsn_info("refused a publish%s%s: %s", hex[0] ? " of " : "", hex,
-                 why[0] ? why : rsn_strerror(rc));
-        rsn_api_error(arena, reply, rc, why);
-        return;
-    }
-    Raison__PublishReply *r = rsn_arena_alloc(arena, sizeof *r);
-    if (!r) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__publish_reply__init(r);
-    r->id.data = rsn_arena_memdup(arena, res.id, 32);
-    r->id.len = 32;
-    r->seq = res.seq;
-    r->duplicate = res.duplicate;
-    reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
-    reply->publish = r;
-    *ack = true; /* a duplicate of a staged entry is only as durable as the commit */
-}
-
-static void handle_status(rsn_node_t *self, rsn_arena_t *arena, Raison__ApiReply *reply)
-{
-    Raison__StatusReply *s = rsn_arena_alloc(arena, sizeof *s);
-    if (!s) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__status_reply__init(s);
-    rsn_counts_t c;
-    rsn_ingest_counts(self->ingest, &c);
-    s->node_key.data = rsn_arena_memdup(arena, rsn_keypair_public(self->key), 32);
-    s->node_key.len = 32;
-    s->site = self->site;
-    s->entries = c.entries;
-    s->authors = c.authors;
-    s->groups = c.groups;
-    s->forks = c.forks;
-    s->log_size = c.leaves;
-    s->version = (char *)RSN_VERSION;
-    s->uptime_ms = (uint64_t)(now_ms() - self->started_ms);
-    rsn_gossip_counts(self->gossip, &s->peers, &s->peers_connected);
-    reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
-    reply->status = s;
-}
-
-static void handle_subscribe(rsn_node_t *self, rsn_arena_t *arena, const rsn_api_msg_t *msg,
-                             const Raison__ApiRequest *req, Raison__ApiReply *reply)
-{
-    const Raison__SubscribeRequest *sr = req->subscribe;
-    subscriber_t *found = NULL;
-    for (size_t i = 0; i < self->n_subs; i++) {
-        if (self->subs[i].request_id == req->request_id &&
-            rsn_api_msg_same_client(self->subs[i].to, msg)) {
-            found = &self->subs[i];
-        }
-    }
-    if (sr->cancel) {
-        if (found) {
-            found->expires_ms = 0;
-        }
-        Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
-        raison__subscribe_reply__init(r);
-        reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
-        reply->subscribe = r;
-        return;
-    }
-    subscriber_t s = {0};
-    s.all = true;
-    if (sr->group && sr->group[0]) {
-        char why[WHY_MAX] = "";
-        int rc = rsn_group_resolve(self->store, arena, sr->group, s.group, why, sizeof why);
-        if (rc < 0) {
-            rsn_api_error(arena, reply, rc, why);
-            return;
-        }
-        s.all = false;
-    }
-    if (!found) {
-        if (self->n_subs >= SUBSCRIBERS_MAX) {
-            rsn_api_error(arena, reply, RSN_ERR_BUSY, "too many subscriptions on this node");
-            return;
-        }
-        s.to = rsn_api_msg_envelope_copy(msg);
-        if (!s.to) {
-            rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-            return;
-        }
-        s.request_id = req->request_id;
-        found = &self->subs[self->n_subs++];
-        *found = s;
-    } else {
-        found->all = s.all;
-        memcpy(found->group, s.group, 32);
-    }
-    found->expires_ms = now_ms() + SUBSCRIPTION_MS;
-    Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
-    if (!r) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__subscribe_reply__init(r);
-    r->expires_in_ms = SUBSCRIPTION_MS;
-    reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
-    reply->subscribe = r;
-}
-
-/* Handles one request; takes *MSG. */
+/* Handles one request; takes *MSG. A staged call (publish) is answered
+ * after the commit; any other after what was staged before it. */
 static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
 {
     rsn_arena_t *arena = rsn_arena_new();
@@ -612,6 +421,7 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     size_t len = 0;
     const uint8_t *payload = rsn_api_msg_payload(*msg, &len);
     Raison__ApiRequest *req = NULL;
+    bool durable = false;
     int rc = rsn_request_decode(arena, payload, len, &req);
     if (rc < 0) {
         rsn_api_error(arena, &reply, RSN_ERR_BAD_REQUEST,
@@ -621,51 +431,22 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     } else {
         reply.request_id = req->request_id;
     }
-    if (req && req->call_case == RAISON__API_REQUEST__CALL_PUBLISH) {
-        bool ack = false;
-        handle_publish(self, arena, req, &reply, &ack);
+    if (req && rsn_api_is_staged(req->call_case)) {
+        if (rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable) < 0) {
+            self->refused++;
+        }
         if (self->n_queue >= DRAIN_MAX) {
             flush(self);
         }
-        enqueue(self, arena, msg, &reply, ack);
+        enqueue(self, arena, msg, &reply, durable);
         rsn_arena_destroy(&arena);
         return;
     }
-    /* anything else is answered after what was published before it */
     if (self->n_queue > 0 || rsn_ingest_pending(self->ingest) > 0) {
         flush(self);
     }
     if (req) {
-        if (req->call_case == RAISON__API_REQUEST__CALL_STATUS) {
-            handle_status(self, arena, &reply);
-        } else if (req->call_case == RAISON__API_REQUEST__CALL_SUBSCRIBE) {
-            handle_subscribe(self, arena, *msg, req, &reply);
-        } else if (req->call_case >= RAISON__API_REQUEST__CALL_AUDIT_KEY &&
-                   req->call_case <= RAISON__API_REQUEST__CALL_FORKS) {
-            char why[WHY_MAX] = "";
-            rc = rsn_audit_call(self->audit, arena, req, &reply, why, sizeof why);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, why);
-            } else if (req->call_case == RAISON__API_REQUEST__CALL_CHECKPOINT) {
-                rsn_gossip_checkpoint_signed(self->gossip);
-            }
-        } else if (req->call_case == RAISON__API_REQUEST__CALL_PEERS) {
-            Raison__PeersReply *pr = NULL;
-            rc = rsn_gossip_peers(self->gossip, arena, &pr);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, NULL);
-            } else {
-                pr->listen = self->listen;
-                reply.result_case = RAISON__API_REPLY__RESULT_PEERS;
-                reply.peers = pr;
-            }
-        } else {
-            char why[WHY_MAX] = "";
-            rc = rsn_api_read(self->store, arena, req, &reply, why, sizeof why);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, why);
-            }
-        }
+        (void)rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable);
     }
     send_now(self, arena, *msg, &reply);
     rsn_api_msg_destroy(msg);

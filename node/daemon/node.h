@@ -16,10 +16,10 @@
 #include "net/fed.h"
 
 typedef struct {
-    const char *data_dir;    /* required */
-    const char *socket_path; /* NULL: DATA/raison.sock */
-    const char *site;        /* may be NULL */
-    const char *listen;      /* federation endpoint to bind; NULL: none */
+    const char *data_dir;             /* required */
+    const char *socket_path;          /* NULL: DATA/raison.sock */
+    const char *site;                 /* may be NULL */
+    const char *listen;               /* federation endpoint to bind; NULL: none */
     const rsn_fed_peer_conf_t *peers; /* trusted peers (dialled when they have an endpoint) */
     size_t n_peers;
 } rsn_node_config_t;
@@ -44,8 +44,7 @@ RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop,
                                void *ctx);
 
 /* Replaces the trusted peers (new ones dialled, dropped ones cut). */
-RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers,
-                                     size_t n);
+RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n);
 
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);
