@@ -43,7 +43,7 @@ struct rsn_api_msg {
 
 static int set_int(void *socket, int option, int value)
 {
-    return zmq_setsockopt(socket, option, &value, sizeof value);
+    return zmq_setsockopt(socket, option, &value, sizeof value) == 0 ? 0 : RSN_ERR_IO;
 }
 
 int rsn_api_server_bind(rsn_api_server_t **out, const char *path)
@@ -298,10 +298,10 @@ rsn_api_msg_t *rsn_api_msg_envelope_copy(const rsn_api_msg_t *msg)
     return copy;
 }
 
-int rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b)
+bool rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b)
 {
     if (a->envelope_count == 0 || b->envelope_count == 0) {
-        return 0;
+        return false;
     }
     zmq_msg_t *id_a = (zmq_msg_t *)&a->envelope[0];
     zmq_msg_t *id_b = (zmq_msg_t *)&b->envelope[0];

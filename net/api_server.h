@@ -9,6 +9,7 @@
 #ifndef RSN_API_SERVER_H
 #define RSN_API_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,7 +61,7 @@ const uint8_t *rsn_api_msg_payload(const rsn_api_msg_t *msg, size_t *len);
 rsn_api_msg_t *rsn_api_msg_envelope_copy(const rsn_api_msg_t *msg);
 
 /* True when A and B came from the same client (same routing id). */
-int rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b);
+bool rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b);
 
 void rsn_api_msg_destroy(rsn_api_msg_t **msg_p);
 

@@ -40,7 +40,7 @@ int64_t fed_wall_ms(void)
 
 int fed_set_int(void *socket, int option, int value)
 {
-    return zmq_setsockopt(socket, option, &value, sizeof value);
+    return zmq_setsockopt(socket, option, &value, sizeof value) == 0 ? 0 : RSN_ERR_IO;
 }
 
 /* Options every federation socket shares: bounded, never lingering. */
@@ -51,7 +51,7 @@ int fed_configure_common(void *socket)
         fed_set_int(socket, ZMQ_LINGER, 0) != 0 || fed_set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
         fed_set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
         fed_set_int(socket, ZMQ_HANDSHAKE_IVL, FED_HANDSHAKE_MS) != 0) {
-        return -1;
+        return RSN_ERR_IO;
     }
     return 0;
 }

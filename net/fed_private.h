@@ -114,7 +114,7 @@ int64_t fed_mono_ms(void);
 int64_t fed_wall_ms(void);
 
 /* zmq_setsockopt of an int; the options every federation socket shares
- * (bounded, never lingering). 0, or -1 with errno as libzmq set it. */
+ * (bounded, never lingering). 0, or RSN_ERR_IO with errno as libzmq set it. */
 int fed_set_int(void *socket, int option, int value);
 int fed_configure_common(void *socket);
 

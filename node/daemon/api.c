@@ -343,11 +343,13 @@ static int call_profile(call_t *c)
 /* Every API call: its request case, its handler, and whether it is a write
  * staged into the batch (answered after the commit) rather than answered at
  * once, after what was published before it. */
-static const struct {
+typedef struct {
     Raison__ApiRequest__CallCase call;
     handler_fn handler;
     bool staged;
-} CALLS[] = {
+} call_row_t;
+
+static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_STATUS, call_status, false},
     {RAISON__API_REQUEST__CALL_HEAD, call_head, false},
     {RAISON__API_REQUEST__CALL_PUBLISH, call_publish, true},
@@ -369,29 +371,29 @@ static const struct {
     {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
 };
 
-/* The table's row for CALL, or -1. */
-static long find_call(int call)
+/* The table's row for CALL, or NULL. */
+static const call_row_t *find_call(int call)
 {
     for (size_t i = 0; i < sizeof CALLS / sizeof CALLS[0]; i++) {
         if ((int)CALLS[i].call == call) {
-            return (long)i;
+            return &CALLS[i];
         }
     }
-    return -1;
+    return NULL;
 }
 
 bool rsn_api_is_staged(int call)
 {
-    long i = find_call(call);
-    return i >= 0 && CALLS[i].staged;
+    const call_row_t *row = find_call(call);
+    return row != NULL && row->staged;
 }
 
 int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *msg,
                  const Raison__ApiRequest *req, Raison__ApiReply *reply, bool *durable)
 {
     call_t c = {.ctx = ctx, .arena = arena, .msg = msg, .req = req, .reply = reply};
-    long i = find_call(req->call_case);
-    int rc = i < 0 ? bad(c.why, sizeof c.why, "request has no call") : CALLS[i].handler(&c);
+    const call_row_t *row = find_call(req->call_case);
+    int rc = row == NULL ? bad(c.why, sizeof c.why, "request has no call") : row->handler(&c);
     if (rc < 0) {
         rsn_api_error(arena, reply, rc, c.why);
     }

@@ -87,7 +87,8 @@ static int refuse(reader_t *r, const char *fmt, ...)
     return 0;
 }
 
-/* Sets *SLOT to a copy of VALUE unless the command line set it. 1, or 0. */
+/* Sets *SLOT to a copy of VALUE unless the command line set it; libinih's
+ * 1 (go on), or 0 when out of memory. */
 static int keep_first(reader_t *r, char **slot, const char *value)
 {
     if (*slot == NULL && (*slot = strdup(value)) == NULL) {
@@ -97,6 +98,8 @@ static int keep_first(reader_t *r, char **slot, const char *value)
     return 1;
 }
 
+/* libinih's handler, one call per "key = value": its contract is 1 to go
+ * on, 0 for a refused line (not an rsn_err). */
 static int on_entry(void *user, const char *section, const char *name, const char *value)
 {
     reader_t *r = user;

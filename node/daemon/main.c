@@ -98,6 +98,13 @@ static void reload(rsn_node_t *node, void *ctx)
     }
 }
 
+/* An option's value replaces the one given before it. */
+static void set_string(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = strdup(value);
+}
+
 static char *default_data_dir(void)
 {
     const char *xdg = getenv("XDG_DATA_HOME");
@@ -125,25 +132,27 @@ static int parse_level(const char *text, rsn_log_level *level)
     return RSN_ERR_INVALID_ARG;
 }
 
+/* raisond keygen: creates the node key if absent and prints it. 0 or the
+ * rsn_err of the folder or the key file (said on stderr). */
 static int keygen(const char *data, bool json)
 {
     int rc = rsn_node_make_dir(data);
     if (rc < 0) {
-        return 1;
+        return rc;
     }
     rsn_keypair_t *kp = NULL;
     bool created = false;
     rc = rsn_node_key(data, &kp, &created);
     if (rc < 0) {
         fprintf(stderr, "raisond: node key in %s: %s\n", data, rsn_strerror(rc));
-        return 1;
+        return rc;
     }
     char hex[65], curve_hex[65];
     uint8_t curve[32];
     rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), 32);
-    if (rsn_curve_public(curve, rsn_keypair_public(kp)) < 0) {
+    if ((rc = rsn_curve_public(curve, rsn_keypair_public(kp))) < 0) {
         rsn_keypair_destroy(&kp);
-        return 1;
+        return rc;
     }
     rsn_hex_encode(curve_hex, sizeof curve_hex, curve, 32);
     if (json) {
@@ -156,8 +165,10 @@ static int keygen(const char *data, bool json)
     return 0;
 }
 
-/* raisond verify: the audit of a stopped node's folder, read directly. */
-static int verify_offline(const char *data, bool json)
+/* raisond verify: the audit of a stopped node's folder, read directly. 0
+ * with *INTACT telling whether integrity holds, or the rsn_err that kept the
+ * check from running (said on stderr). */
+static int verify_offline(const char *data, bool json, bool *intact)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/node.key", data);
@@ -165,7 +176,7 @@ static int verify_offline(const char *data, bool json)
     int rc = rsn_keypair_load(&kp, path, NULL);
     if (rc < 0) {
         fprintf(stderr, "raisond: node key %s: %s\n", path, rsn_strerror(rc));
-        return 2;
+        return rc;
     }
     uint8_t key[32];
     memcpy(key, rsn_keypair_public(kp), 32);
@@ -178,16 +189,16 @@ static int verify_offline(const char *data, bool json)
                 "raisond: %s is in use by a running raisond: stop it, or ask it with "
                 "`raison audit verify`\n",
                 data);
-        return 2;
+        return rc;
     }
     if (rc < 0) {
         fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
-        return 2;
+        return rc;
     }
     if ((rc = rsn_store_check_format(store, path)) < 0) {
         fprintf(stderr, "raisond: %s: %s\n", path, rsn_strerror(rc));
         rsn_store_destroy(&store);
-        return 2;
+        return rc;
     }
     rsn_arena_t *arena = rsn_arena_new();
     Raison__AuditVerifyReply *r = NULL;
@@ -196,7 +207,7 @@ static int verify_offline(const char *data, bool json)
     if (rc < 0) {
         fprintf(stderr, "raisond: verification could not run: %s\n", rsn_strerror(rc));
         rsn_arena_destroy(&arena);
-        return 2;
+        return rc;
     }
     if (json) {
         json_t *o = json_pack(
@@ -252,9 +263,9 @@ static int verify_offline(const char *data, bool json)
         printf("%s (%llu ms)\n", r->integrity_ok ? "integrity holds" : "INTEGRITY BROKEN",
                (unsigned long long)r->elapsed_ms);
     }
-    int status = r->integrity_ok ? 0 : 1;
+    *intact = r->integrity_ok;
     rsn_arena_destroy(&arena);
-    return status;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -288,28 +299,13 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            free(o.cfg.data);
-            o.cfg.data = strdup(optarg);
-            break;
-        case 's':
-            free(o.cfg.site);
-            o.cfg.site = strdup(optarg);
-            break;
+        case 'd': set_string(&o.cfg.data, optarg); break;
+        case 's': set_string(&o.cfg.site, optarg); break;
         case 'c': o.config_path = optarg; break;
-        case 'S':
-            free(o.cfg.socket);
-            o.cfg.socket = strdup(optarg);
-            break;
-        case 'l':
-            free(o.cfg.log_level);
-            o.cfg.log_level = strdup(optarg);
-            break;
+        case 'S': set_string(&o.cfg.socket, optarg); break;
+        case 'l': set_string(&o.cfg.log_level, optarg); break;
         case 'j': json = true; break;
-        case 'L':
-            free(o.cfg.listen);
-            o.cfg.listen = strdup(optarg);
-            break;
+        case 'L': set_string(&o.cfg.listen, optarg); break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
                                     sizeof why) < 0) {
@@ -369,11 +365,12 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (do_keygen) {
-        status = keygen(o.cfg.data, json);
+        status = keygen(o.cfg.data, json) < 0 ? 1 : 0;
         goto out;
     }
     if (do_verify) {
-        status = verify_offline(o.cfg.data, json);
+        bool intact = false;
+        status = verify_offline(o.cfg.data, json, &intact) < 0 ? 2 : intact ? 0 : 1;
         goto out;
     }
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
