@@ -1,13 +1,13 @@
-/* d_node.h — one raison node: its data folder, key, store and API socket,
- * and the event loop that serves them.
+/* node.h — one raison node: its data folder, key, store, API socket and
+ * federation links, and the event loop (a net/poller) that serves them.
  *
  * Opening a node creates the data folder (0700) and the node key (0600) on
  * first start, takes the database lock before binding any socket (a second
  * node on the same folder fails at once with RSN_ERR_LOCKED), then binds the
  * local API. rsn_node_run serves until *STOP becomes non-zero (a signal
  * handler sets it). */
-#ifndef RSN_D_NODE_H
-#define RSN_D_NODE_H
+#ifndef RSN_DAEMON_NODE_H
+#define RSN_DAEMON_NODE_H
 
 #include <signal.h>
 #include <stdbool.h>
