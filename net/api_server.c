@@ -19,7 +19,6 @@
 #include <zmq.h>
 
 #include "common/log.h"
-#include "net/internal.h"
 
 /* Messages queued per client, each way, before a client counts as slow. */
 #define API_HWM 10000
@@ -28,6 +27,10 @@ struct rsn_api_server {
     void *context;
     void *socket;
     char *path;
+    rsn_poller_t *poller; /* attached to, or NULL */
+    int watch;            /* its poller id */
+    rsn_ready_fn ready;
+    void *ready_ctx;
 };
 
 /* A request: its envelope frames, then its payload (empty in an envelope
@@ -40,7 +43,7 @@ struct rsn_api_msg {
 
 static int set_int(void *socket, int option, int value)
 {
-    return zmq_setsockopt(socket, option, &value, sizeof value);
+    return zmq_setsockopt(socket, option, &value, sizeof value) == 0 ? 0 : RSN_ERR_IO;
 }
 
 int rsn_api_server_bind(rsn_api_server_t **out, const char *path)
@@ -124,12 +127,50 @@ void rsn_api_server_destroy(rsn_api_server_t **self_p)
         return;
     }
     rsn_api_server_t *self = *self_p;
+    rsn_api_server_detach(self);
     zmq_close(self->socket);
     zmq_ctx_term(self->context);
     (void)unlink(self->path);
     free(self->path);
     free(self);
     *self_p = NULL;
+}
+
+static void on_readable(rsn_poller_t *poller, int id, int events, void *ctx)
+{
+    rsn_api_server_t *self = ctx;
+    (void)poller;
+    (void)id;
+    (void)events;
+    self->ready(self->ready_ctx);
+}
+
+int rsn_api_server_attach(rsn_api_server_t *self, rsn_poller_t *poller, rsn_ready_fn ready,
+                          void *ctx)
+{
+    if (poller == NULL || ready == NULL || self->poller != NULL) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    int rc = rsn_poller_add_socket(poller, self->socket, RSN_POLLER_READABLE, on_readable, self,
+                                   &self->watch);
+    if (rc == 0) {
+        self->poller = poller;
+        self->ready = ready;
+        self->ready_ctx = ctx;
+    }
+    return rc;
+}
+
+void rsn_api_server_detach(rsn_api_server_t *self)
+{
+    if (self == NULL || self->poller == NULL) {
+        return;
+    }
+    (void)rsn_poller_remove(self->poller, self->watch);
+    self->poller = NULL;
+    self->watch = 0;
+    self->ready = NULL;
+    self->ready_ctx = NULL;
 }
 
 int rsn_api_server_wait(rsn_api_server_t *self, int timeout_ms)
@@ -257,10 +298,10 @@ rsn_api_msg_t *rsn_api_msg_envelope_copy(const rsn_api_msg_t *msg)
     return copy;
 }
 
-int rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b)
+bool rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b)
 {
     if (a->envelope_count == 0 || b->envelope_count == 0) {
-        return 0;
+        return false;
     }
     zmq_msg_t *id_a = (zmq_msg_t *)&a->envelope[0];
     zmq_msg_t *id_b = (zmq_msg_t *)&b->envelope[0];
@@ -312,9 +353,4 @@ int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to, const u
         }
     }
     return send_frame(self->socket, len > 0 ? (const void *)reply : "", len, 0);
-}
-
-void *rsn_api_server_socket_(rsn_api_server_t *self)
-{
-    return self->socket;
 }

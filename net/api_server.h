@@ -9,11 +9,13 @@
 #ifndef RSN_API_SERVER_H
 #define RSN_API_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/err.h"
 #include "common/limits.h"
+#include "net/poller.h"
 
 /* Largest request a client may send: an entry, a 64 KiB body, framing. */
 #define RSN_API_MAX_MESSAGE RSN_REQUEST_MAX
@@ -33,7 +35,16 @@ RSN_NODISCARD int rsn_api_server_bind(rsn_api_server_t **out, const char *path);
 /* Closes the socket and removes its file; accepts NULL; sets *SELF_P NULL. */
 void rsn_api_server_destroy(rsn_api_server_t **self_p);
 
-/* Waits up to TIMEOUT_MS (-1: forever) for a request. 0 when one is ready,
+/* Registers the socket with POLLER (one at a time): READY(CTX) is called
+ * when requests wait (take them with rsn_api_server_recv). 0,
+ * RSN_ERR_INVALID_ARG (already attached), RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_api_server_attach(rsn_api_server_t *self, rsn_poller_t *poller,
+                                        rsn_ready_fn ready, void *ctx);
+
+/* Ends the registration rsn_api_server_attach made; accepts a detached SELF. */
+void rsn_api_server_detach(rsn_api_server_t *self);
+
+/* Waits up to TIMEOUT_MS (-1: forever) for a request, alone (no poller). 0 when one is ready,
  * RSN_ERR_TIMEOUT, or RSN_ERR_INTERRUPTED when a signal arrived. */
 RSN_NODISCARD int rsn_api_server_wait(rsn_api_server_t *self, int timeout_ms);
 
@@ -50,7 +61,7 @@ const uint8_t *rsn_api_msg_payload(const rsn_api_msg_t *msg, size_t *len);
 rsn_api_msg_t *rsn_api_msg_envelope_copy(const rsn_api_msg_t *msg);
 
 /* True when A and B came from the same client (same routing id). */
-int rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b);
+bool rsn_api_msg_same_client(const rsn_api_msg_t *a, const rsn_api_msg_t *b);
 
 void rsn_api_msg_destroy(rsn_api_msg_t **msg_p);
 

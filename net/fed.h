@@ -29,6 +29,7 @@
 #include "common/err.h"
 #include "common/limits.h"
 #include "net/api_server.h"
+#include "net/poller.h"
 
 #define RSN_FED_MAX_FRAME RSN_FED_FRAME_MAX /* bytes of one federation frame (common/limits.h) */
 #define RSN_FED_MAX_PEERS 64
@@ -37,8 +38,8 @@
 typedef struct rsn_fed rsn_fed_t;
 
 typedef struct {
-    uint8_t key[32];                          /* the peer's Ed25519 node key */
-    char endpoint[RSN_FED_ENDPOINT_MAX + 1];  /* "tcp://host:port"; "" = trust, never dial */
+    uint8_t key[32];                         /* the peer's Ed25519 node key */
+    char endpoint[RSN_FED_ENDPOINT_MAX + 1]; /* "tcp://host:port"; "" = trust, never dial */
 } rsn_fed_peer_conf_t;
 
 typedef enum {
@@ -56,12 +57,12 @@ typedef struct {
     uint8_t key[32];
     char endpoint[RSN_FED_ENDPOINT_MAX + 1];
     bool connected;
-    int64_t since_ms;      /* wall clock ms of the last connect or disconnect; 0 never */
+    int64_t since_ms; /* wall clock ms of the last connect or disconnect; 0 never */
     uint64_t frames_in;
     uint64_t frames_out;
     uint64_t bytes_in;
     uint64_t bytes_out;
-    uint64_t dropped_out;  /* frames not sent because the peer did not read */
+    uint64_t dropped_out;    /* frames not sent because the peer did not read */
     int64_t banned_until_ms; /* wall clock ms; 0 when not banned */
     char last_error[128];
 } rsn_fed_peer_info_t;
@@ -83,10 +84,23 @@ void rsn_fed_destroy(rsn_fed_t **self_p);
  * start-up and SIGHUP. 0 or RSN_ERR_INVALID_ARG. */
 RSN_NODISCARD int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *peers, size_t n);
 
+/* Registers the transport with POLLER (one poller at a time): its ZAP
+ * handler, monitors and timers then run inside rsn_poller_wait, and
+ * READY(CTX) is called when frames (rsn_fed_recv) or link events
+ * (rsn_fed_next_event) wait. Sockets opened later (a redial, a ban's end)
+ * register themselves. 0, RSN_ERR_INVALID_ARG (already attached),
+ * RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_fed_attach(rsn_fed_t *self, rsn_poller_t *poller, rsn_ready_fn ready,
+                                 void *ctx);
+
+/* Ends every registration rsn_fed_attach made; accepts a detached SELF. */
+void rsn_fed_detach(rsn_fed_t *self);
+
 /* Waits up to TIMEOUT_MS for the API socket (API may be NULL) or any
- * federation socket to be readable, answering ZAP requests meanwhile.
- * *API_READY and *FED_READY tell which (*FED_READY also when link events
- * wait for rsn_fed_next_event). 0, RSN_ERR_TIMEOUT, or
+ * federation socket to be readable, answering ZAP requests meanwhile, on a
+ * poller of its own (for tools and tests that have no loop; SELF must not be
+ * attached). *API_READY and *FED_READY tell which (*FED_READY also when link
+ * events wait for rsn_fed_next_event). 0, RSN_ERR_TIMEOUT, or
  * RSN_ERR_INTERRUPTED. */
 RSN_NODISCARD int rsn_fed_wait(rsn_fed_t *self, rsn_api_server_t *api, int timeout_ms,
                                bool *api_ready, bool *fed_ready);
@@ -113,5 +127,10 @@ void rsn_fed_ban(rsn_fed_t *self, const uint8_t peer[32], int penalty_ms, const 
 
 /* Fills INFO with up to MAX peers' states; returns how many. */
 size_t rsn_fed_peers(const rsn_fed_t *self, rsn_fed_peer_info_t *info, size_t max);
+
+/* The endpoint the federation ROUTER is bound to, as libzmq resolved it
+ * (ZMQ_LAST_ENDPOINT: a wildcard port is replaced by the real one); "" when
+ * the node only dials. Owned by SELF. */
+const char *rsn_fed_endpoint(const rsn_fed_t *self);
 
 #endif

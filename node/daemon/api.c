@@ -1,19 +1,51 @@
-/* d_api.c — request validation and dispatch of the API's read calls. */
+/* api.c — the local API's calls: one dispatch table, one handler per call.
+ *
+ * rsn_api_call looks the request's call up in the table below and runs its
+ * handler; a handler validates the request's fields (a missing or malformed
+ * field is RSN_ERR_BAD_REQUEST with a sentence saying which), asks the module
+ * that knows the answer (views, ingest, audit, gossip, subscriptions) and
+ * fills the matching result of the reply, or returns an rsn_err with a
+ * sentence that rsn_api_call turns into the reply's error. The table also
+ * says which calls are staged writes (publish), which the event loop answers
+ * only after the commit (daemon/node.c). A new API call is one handler and one
+ * line of the table. */
 #include "daemon/api.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/keys.h"
 #include "daemon/group.h"
 #include "daemon/report.h"
 #include "daemon/timeline.h"
+#include "common/log.h"
+#include "common/why.h"
+#include "crypto/crypto.h"
+#include "daemon/audit.h"
+#include "daemon/gossip.h"
+#include "daemon/ingest.h"
 #include "daemon/views.h"
+#include "store/keys.h"
+
+#define WHY_MAX 512
+
+/* One call being answered: what every handler receives. */
+typedef struct {
+    rsn_api_ctx_t *ctx;
+    rsn_arena_t *arena;
+    const rsn_api_msg_t *msg;
+    const Raison__ApiRequest *req;
+    Raison__ApiReply *reply;
+    char why[WHY_MAX];
+    bool durable;
+} call_t;
+
+typedef int (*handler_fn)(call_t *c);
 
 static int bad(char *why, size_t why_size, const char *text)
 {
-    snprintf(why, why_size, "%s", text);
-    return RSN_ERR_BAD_REQUEST;
+    return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST, "%s", text);
 }
 
 void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const char *message)
@@ -85,106 +117,290 @@ static int resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint
     return rsn_group_resolve(store, arena, ref, group, why, why_size);
 }
 
-int rsn_api_read(rsn_store_t *store, rsn_arena_t *arena, const Raison__ApiRequest *req,
-                 Raison__ApiReply *reply, char *why, size_t why_size)
+static int64_t now_ms(void)
 {
-    uint8_t group[32];
-    int rc;
-    switch (req->call_case) {
-    case RAISON__API_REQUEST__CALL_HEAD:
-        return read_head(store, arena, req->head, reply, why, why_size);
-    case RAISON__API_REQUEST__CALL_ENTRY: {
-        if (req->entry->id.len != 32) {
-            return bad(why, why_size, "entry needs a 32-byte id");
-        }
-        Raison__EntryReply *r = rsn_arena_alloc(arena, sizeof *r);
-        if (!r) {
-            return RSN_ERR_NOMEM;
-        }
-        raison__entry_reply__init(r);
-        rc = rsn_view_entry(store, arena, req->entry->id.data, &r->entry);
-        if (rc == RSN_ERR_NOT_FOUND) {
-            snprintf(why, why_size, "no entry with that id is held");
-        }
-        if (rc < 0) {
-            return rc;
-        }
-        reply->result_case = RAISON__API_REPLY__RESULT_ENTRY;
-        reply->entry = r;
-        return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int call_status(call_t *c)
+{
+    rsn_api_ctx_t *x = c->ctx;
+    Raison__StatusReply *s = rsn_arena_alloc(c->arena, sizeof *s);
+    if (!s) {
+        return RSN_ERR_NOMEM;
     }
-    case RAISON__API_REQUEST__CALL_TIMELINE: {
-        const Raison__TimelineRequest *t = req->timeline;
-        if (t->limit > 500) {
-            return bad(why, why_size, "timeline limit is at most 500");
+    raison__status_reply__init(s);
+    rsn_counts_t counts;
+    rsn_ingest_counts(x->ingest, &counts);
+    s->node_key.data = rsn_arena_memdup(c->arena, x->node_key, RSN_KEY_BYTES);
+    s->node_key.len = RSN_KEY_BYTES;
+    s->site = (char *)x->site;
+    s->entries = counts.entries;
+    s->authors = counts.authors;
+    s->groups = counts.groups;
+    s->forks = counts.forks;
+    s->log_size = counts.leaves;
+    s->version = (char *)RSN_VERSION;
+    s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
+    rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
+    c->reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
+    c->reply->status = s;
+    return 0;
+}
+
+/* Stages a client's publish; its reply is sent once the batch is durable. */
+static int call_publish(call_t *c)
+{
+    rsn_arena_t *arena = c->arena;
+    const Raison__PublishRequest *p = c->req->publish;
+    if (!p->entry || p->entry->entry.len == 0) {
+        return bad(c->why, sizeof c->why, "publish needs a signed entry");
+    }
+    const Raison__SignedEntry *se = p->entry;
+    rsn_ingest_result_t res;
+    char *why = c->why;
+    int rc = rsn_ingest_stage(c->ctx->ingest, se->entry.data, se->entry.len, se->signature.data,
+                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
+                              sizeof c->why);
+    if (rc < 0) {
+        char hex[RSN_KEY_HEX + 1] = "";
+        if (res.seq) {
+            rsn_hex_encode(hex, sizeof hex, res.id, RSN_ID_BYTES);
         }
-        if (t->cursor.len != 0 && t->cursor.len != 40) {
-            return bad(why, why_size, "timeline cursor is not one this node gave");
-        }
-        rc = resolve(store, arena, t->group, group, why, why_size);
-        if (rc < 0) {
-            return rc;
-        }
-        rc = rsn_view_timeline(store, arena, group, t, &reply->timeline, why, why_size);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_TIMELINE;
-        }
+        rsn_info("refused a publish%s%s: %s", hex[0] ? " of " : "", hex,
+                 why[0] ? why : rsn_strerror(rc));
         return rc;
     }
-    case RAISON__API_REQUEST__CALL_GROUPS:
-        if (req->groups->limit > 500) {
-            return bad(why, why_size, "groups limit is at most 500");
-        }
-        if (req->groups->cursor.len != 0 && req->groups->cursor.len != 32) {
-            return bad(why, why_size, "groups cursor is not one this node gave");
-        }
-        rc = rsn_view_groups(store, arena, req->groups, &reply->groups);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_GROUPS;
-        }
-        return rc;
-    case RAISON__API_REQUEST__CALL_GROUP:
-        rc = resolve(store, arena, req->group->group, group, why, why_size);
-        if (rc < 0) {
-            return rc;
-        }
-        rc = rsn_view_group(store, arena, group, &reply->group);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_GROUP;
-        }
-        return rc;
-    case RAISON__API_REQUEST__CALL_FEED:
-        if (req->feed->author.len != 32) {
-            return bad(why, why_size, "feed needs a 32-byte author");
-        }
-        if (req->feed->limit > 500) {
-            return bad(why, why_size, "feed limit is at most 500");
-        }
-        rc = rsn_view_feed(store, arena, req->feed, &reply->feed);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_FEED;
-        }
-        return rc;
-    case RAISON__API_REQUEST__CALL_REPORT:
-        rc = resolve(store, arena, req->report->group, group, why, why_size);
-        if (rc < 0) {
-            return rc;
-        }
-        rc = rsn_view_report(store, arena, group, &reply->report);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
-        }
-        return rc;
-    case RAISON__API_REQUEST__CALL_PROFILE:
-        if (req->profile->author.len != 32) {
-            return bad(why, why_size, "profile needs a 32-byte author");
-        }
-        rc = rsn_view_profile(store, arena, req->profile->author.data, &reply->profile);
-        if (rc == 0) {
-            reply->result_case = RAISON__API_REPLY__RESULT_PROFILE;
-        }
-        return rc;
-    default:
-        return bad(why, why_size, "request has no call");
+    Raison__PublishReply *r = rsn_arena_alloc(arena, sizeof *r);
+    if (!r) {
+        return RSN_ERR_NOMEM;
     }
+    raison__publish_reply__init(r);
+    r->id.data = rsn_arena_memdup(arena, res.id, RSN_ID_BYTES);
+    r->id.len = RSN_ID_BYTES;
+    r->seq = res.seq;
+    r->duplicate = res.duplicate;
+    c->reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
+    c->reply->publish = r;
+    c->durable = true; /* a duplicate of a staged entry is only as durable as the commit */
+    return 0;
+}
+
+static int call_subscribe(call_t *c)
+{
+    return rsn_subscriptions_handle(c->ctx->subscriptions, c->ctx->store, c->arena, c->msg, c->req,
+                                    c->reply, c->why, sizeof c->why);
+}
+
+static int call_peers(call_t *c)
+{
+    Raison__PeersReply *pr = NULL;
+    int rc = rsn_gossip_peers(c->ctx->gossip, c->arena, &pr);
+    if (rc < 0) {
+        return rc;
+    }
+    pr->listen = (char *)c->ctx->listen;
+    c->reply->result_case = RAISON__API_REPLY__RESULT_PEERS;
+    c->reply->peers = pr;
+    return 0;
+}
+
+/* audit_key, prove, include, audit_verify, leaves, forks (daemon/audit.c). */
+static int call_audit(call_t *c)
+{
+    return rsn_audit_call(c->ctx->audit, c->arena, c->req, c->reply, c->why, sizeof c->why);
+}
+
+/* A checkpoint the audit signs now is sent to the peers at once. */
+static int call_checkpoint(call_t *c)
+{
+    int rc = call_audit(c);
+    if (rc == 0) {
+        rsn_gossip_checkpoint_signed(c->ctx->gossip);
+    }
+    return rc;
+}
+
+static int call_head(call_t *c)
+{
+    return read_head(c->ctx->store, c->arena, c->req->head, c->reply, c->why, sizeof c->why);
+}
+
+static int call_entry(call_t *c)
+{
+    if (c->req->entry->id.len != RSN_ID_BYTES) {
+        return bad(c->why, sizeof c->why, "entry needs a 32-byte id");
+    }
+    Raison__EntryReply *r = rsn_arena_alloc(c->arena, sizeof *r);
+    if (!r) {
+        return RSN_ERR_NOMEM;
+    }
+    raison__entry_reply__init(r);
+    int rc = rsn_view_entry(c->ctx->store, c->arena, c->req->entry->id.data, &r->entry);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        return rsn_why(c->why, sizeof c->why, rc, "no entry with that id is held");
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    c->reply->result_case = RAISON__API_REPLY__RESULT_ENTRY;
+    c->reply->entry = r;
+    return 0;
+}
+
+static int call_timeline(call_t *c)
+{
+    const Raison__TimelineRequest *t = c->req->timeline;
+    uint8_t group[RSN_ID_BYTES];
+    if (t->limit > 500) {
+        return bad(c->why, sizeof c->why, "timeline limit is at most 500");
+    }
+    if (t->cursor.len != 0 && t->cursor.len != 40) {
+        return bad(c->why, sizeof c->why, "timeline cursor is not one this node gave");
+    }
+    int rc = resolve(c->ctx->store, c->arena, t->group, group, c->why, sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = rsn_view_timeline(c->ctx->store, c->arena, group, t, &c->reply->timeline, c->why,
+                           sizeof c->why);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_TIMELINE;
+    }
+    return rc;
+}
+
+static int call_groups(call_t *c)
+{
+    const Raison__GroupsRequest *g = c->req->groups;
+    if (g->limit > 500) {
+        return bad(c->why, sizeof c->why, "groups limit is at most 500");
+    }
+    if (g->cursor.len != 0 && g->cursor.len != RSN_ID_BYTES) {
+        return bad(c->why, sizeof c->why, "groups cursor is not one this node gave");
+    }
+    int rc = rsn_view_groups(c->ctx->store, c->arena, c->req->groups, &c->reply->groups);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_GROUPS;
+    }
+    return rc;
+}
+
+static int call_group(call_t *c)
+{
+    uint8_t group[RSN_ID_BYTES];
+    int rc = resolve(c->ctx->store, c->arena, c->req->group->group, group, c->why, sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = rsn_view_group(c->ctx->store, c->arena, group, &c->reply->group);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_GROUP;
+    }
+    return rc;
+}
+
+static int call_feed(call_t *c)
+{
+    if (c->req->feed->author.len != RSN_KEY_BYTES) {
+        return bad(c->why, sizeof c->why, "feed needs a 32-byte author");
+    }
+    if (c->req->feed->limit > 500) {
+        return bad(c->why, sizeof c->why, "feed limit is at most 500");
+    }
+    int rc = rsn_view_feed(c->ctx->store, c->arena, c->req->feed, &c->reply->feed);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_FEED;
+    }
+    return rc;
+}
+
+static int call_report(call_t *c)
+{
+    uint8_t group[RSN_ID_BYTES];
+    int rc = resolve(c->ctx->store, c->arena, c->req->report->group, group, c->why, sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = rsn_view_report(c->ctx->store, c->arena, group, &c->reply->report);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
+    }
+    return rc;
+}
+
+static int call_profile(call_t *c)
+{
+    if (c->req->profile->author.len != RSN_KEY_BYTES) {
+        return bad(c->why, sizeof c->why, "profile needs a 32-byte author");
+    }
+    int rc =
+        rsn_view_profile(c->ctx->store, c->arena, c->req->profile->author.data, &c->reply->profile);
+    if (rc == 0) {
+        c->reply->result_case = RAISON__API_REPLY__RESULT_PROFILE;
+    }
+    return rc;
+}
+
+/* Every API call: its request case, its handler, and whether it is a write
+ * staged into the batch (answered after the commit) rather than answered at
+ * once, after what was published before it. */
+typedef struct {
+    Raison__ApiRequest__CallCase call;
+    handler_fn handler;
+    bool staged;
+} call_row_t;
+
+static const call_row_t CALLS[] = {
+    {RAISON__API_REQUEST__CALL_STATUS, call_status, false},
+    {RAISON__API_REQUEST__CALL_HEAD, call_head, false},
+    {RAISON__API_REQUEST__CALL_PUBLISH, call_publish, true},
+    {RAISON__API_REQUEST__CALL_ENTRY, call_entry, false},
+    {RAISON__API_REQUEST__CALL_TIMELINE, call_timeline, false},
+    {RAISON__API_REQUEST__CALL_GROUPS, call_groups, false},
+    {RAISON__API_REQUEST__CALL_GROUP, call_group, false},
+    {RAISON__API_REQUEST__CALL_FEED, call_feed, false},
+    {RAISON__API_REQUEST__CALL_REPORT, call_report, false},
+    {RAISON__API_REQUEST__CALL_SUBSCRIBE, call_subscribe, false},
+    {RAISON__API_REQUEST__CALL_PROFILE, call_profile, false},
+    {RAISON__API_REQUEST__CALL_PEERS, call_peers, false},
+    {RAISON__API_REQUEST__CALL_AUDIT_KEY, call_audit, false},
+    {RAISON__API_REQUEST__CALL_CHECKPOINT, call_checkpoint, false},
+    {RAISON__API_REQUEST__CALL_PROVE, call_audit, false},
+    {RAISON__API_REQUEST__CALL_INCLUDE, call_audit, false},
+    {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit, false},
+    {RAISON__API_REQUEST__CALL_LEAVES, call_audit, false},
+    {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
+};
+
+/* The table's row for CALL, or NULL. */
+static const call_row_t *find_call(int call)
+{
+    for (size_t i = 0; i < sizeof CALLS / sizeof CALLS[0]; i++) {
+        if ((int)CALLS[i].call == call) {
+            return &CALLS[i];
+        }
+    }
+    return NULL;
+}
+
+bool rsn_api_is_staged(int call)
+{
+    const call_row_t *row = find_call(call);
+    return row != NULL && row->staged;
+}
+
+int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *msg,
+                 const Raison__ApiRequest *req, Raison__ApiReply *reply, bool *durable)
+{
+    call_t c = {.ctx = ctx, .arena = arena, .msg = msg, .req = req, .reply = reply};
+    const call_row_t *row = find_call(req->call_case);
+    int rc = row == NULL ? bad(c.why, sizeof c.why, "request has no call") : row->handler(&c);
+    if (rc < 0) {
+        rsn_api_error(arena, reply, rc, c.why);
+    }
+    *durable = rc == 0 && c.durable;
+    return rc;
 }

@@ -1,15 +1,13 @@
-/* raisond.c — the raison node daemon: options, configuration, signals.
+/* main.c — the raison node daemon: options, start, signals.
  *
  *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH]
  *   raisond keygen [--data DIR] [--json]
  *
  * With no configuration at all it runs on the embedded defaults: data folder
  * $XDG_DATA_HOME/raison (else ~/.local/share/raison), API socket DIR/raison.sock.
- * A config file (INI, read with libinih) may set the same things; options on
- * the command line win over it. */
-#include <errno.h>
+ * A config file (daemon/config.c) may set the same things; options on the
+ * command line win over it. SIGHUP re-reads the file's peers. */
 #include <getopt.h>
-#include <ini.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +19,12 @@
 
 #include "common/arena.h"
 #include "common/log.h"
-#include "store/store.h"
-#include "daemon/audit.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
+#include "daemon/audit.h"
+#include "daemon/config.h"
 #include "daemon/node.h"
+#include "store/store.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 static volatile sig_atomic_t reload_requested = 0;
@@ -39,157 +38,71 @@ static void on_signal(int sig)
     }
 }
 
-typedef struct {
-    char *data;
-    char *site;
-    char *socket;
-    char *log_level;
-    char *listen;
-    const char *config_path;
-    rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
-    size_t n_cli_peers;
-    rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */
-    size_t n_file_peers;
-    int config_errors;
-} options_t;
-
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: raisond [options]            run a node\n"
-            "       raisond keygen [--data DIR] [--json]\n"
-            "                                    create the node key if absent; print it\n"
-            "       raisond verify [--data DIR] [--json]\n"
-            "                                    check a STOPPED node's whole store offline\n"
-            "                                    (exit 1 when integrity is broken)\n"
-            "\n"
-            "options:\n"
-            "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
-            "                       else ~/.local/share/raison); created 0700\n"
-            "  -s, --site NAME      this node's site (branch office) name\n"
-            "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
-            "                       [federation] listen=, peer=EP=KEY (repeatable).\n"
-            "                       SIGHUP re-reads its peers without a restart\n"
-            "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
-            "  -l, --log-level L    debug, info (default), warn, error\n"
-            "  -L, --listen EP      federation endpoint to bind, e.g. tcp://0.0.0.0:7701\n"
-            "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
-            "                       key in hex, as `raisond keygen` prints it; EP may be\n"
-            "                       empty (=KEY) to trust a node that dials us\n"
-            "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
-            "  -h, --help           this text\n"
-            "  -V, --version        print the version\n"
-            "\n"
-            "The node serves the local API on ipc://SOCKET; talk to it with `raison`.\n"
-            "SIGINT or SIGTERM stop it cleanly.\n");
+    fprintf(out, "usage: raisond [options]            run a node\n"
+                 "       raisond keygen [--data DIR] [--json]\n"
+                 "                                    create the node key if absent; print it\n"
+                 "       raisond verify [--data DIR] [--json]\n"
+                 "                                    check a STOPPED node's whole store offline\n"
+                 "                                    (exit 1 when integrity is broken)\n"
+                 "\n"
+                 "options:\n"
+                 "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
+                 "                       else ~/.local/share/raison); created 0700\n"
+                 "  -s, --site NAME      this node's site (branch office) name\n"
+                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
+                 "                       [federation] listen=, peer=EP=KEY (repeatable).\n"
+                 "                       SIGHUP re-reads its peers without a restart\n"
+                 "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
+                 "  -l, --log-level L    debug, info (default), warn, error\n"
+                 "  -L, --listen EP      federation endpoint to bind, e.g. tcp://0.0.0.0:7701\n"
+                 "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
+                 "                       key in hex, as `raisond keygen` prints it; EP may be\n"
+                 "                       empty (=KEY) to trust a node that dials us\n"
+                 "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
+                 "  -h, --help           this text\n"
+                 "  -V, --version        print the version\n"
+                 "\n"
+                 "The node serves the local API on ipc://SOCKET; talk to it with `raison`.\n"
+                 "SIGINT or SIGTERM stop it cleanly.\n");
 }
 
-static int add_peer(options_t *o, rsn_fed_peer_conf_t *list, size_t *n, const char *text,
-                    const char *where)
-{
-    char why[256];
-    if (*n >= RSN_FED_MAX_PEERS) {
-        fprintf(stderr, "raisond: %s: more than %d peers\n", where, RSN_FED_MAX_PEERS);
-        return -1;
-    }
-    if (rsn_node_parse_peer(text, &list[*n], why, sizeof why) < 0) {
-        fprintf(stderr, "raisond: %s: %s\n", where, why);
-        return -1;
-    }
-    (void)o;
-    (*n)++;
-    return 0;
-}
-
-static int config_entry(void *user, const char *section, const char *name, const char *value)
-{
-    options_t *o = user;
-    if (strcmp(section, "federation") == 0) {
-        if (strcmp(name, "peer") == 0) {
-            return add_peer(o, o->file_peers, &o->n_file_peers, value, o->config_path) == 0;
-        }
-        if (strcmp(name, "listen") == 0) {
-            if (!o->listen) {
-                o->listen = strdup(value);
-            }
-            return 1;
-        }
-        fprintf(stderr, "raisond: %s: unknown key '%s' in [federation]\n", o->config_path, name);
-        return 0;
-    }
-    if (strcmp(section, "node") != 0) {
-        fprintf(stderr, "raisond: %s: unknown section [%s]\n", o->config_path, section);
-        return 0;
-    }
-    char **slot = NULL;
-    if (strcmp(name, "data") == 0) {
-        slot = &o->data;
-    } else if (strcmp(name, "site") == 0) {
-        slot = &o->site;
-    } else if (strcmp(name, "socket") == 0) {
-        slot = &o->socket;
-    } else if (strcmp(name, "log_level") == 0) {
-        slot = &o->log_level;
-    } else {
-        fprintf(stderr, "raisond: %s: unknown key '%s' in [node]\n", o->config_path, name);
-        return 0;
-    }
-    if (!*slot) { /* the command line wins */
-        *slot = strdup(value);
-    }
-    return 1;
-}
-
-/* The --peer list, then the config file's peers not already named. */
-static size_t merge_peers(const options_t *o, rsn_fed_peer_conf_t *out)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < o->n_cli_peers; i++) {
-        out[n++] = o->cli_peers[i];
-    }
-    for (size_t i = 0; i < o->n_file_peers; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < n; j++) {
-            seen = seen || memcmp(out[j].key, o->file_peers[i].key, 32) == 0;
-        }
-        if (!seen && n < RSN_FED_MAX_PEERS) {
-            out[n++] = o->file_peers[i];
-        }
-    }
-    return n;
-}
+/* What main keeps beside the configuration: the file, for SIGHUP. */
+typedef struct {
+    rsn_config_t cfg;
+    const char *config_path;
+} options_t;
 
 /* SIGHUP: re-read the config file's peers and apply them. */
 static void reload(rsn_node_t *node, void *ctx)
 {
     options_t *o = ctx;
+    char why[RSN_CONFIG_WHY_MAX] = "";
+    int line = 0;
     if (!o->config_path) {
         rsn_info("SIGHUP: no --config file to re-read");
         return;
     }
-    options_t fresh = *o;
-    fresh.n_file_peers = 0;
     /* keys of [node] are kept as they are: only peers change at run time */
-    int line = ini_parse(o->config_path, config_entry, &fresh);
-    char **mine[] = {&o->data, &o->site, &o->socket, &o->log_level, &o->listen};
-    char **theirs[] = {&fresh.data, &fresh.site, &fresh.socket, &fresh.log_level, &fresh.listen};
-    for (size_t i = 0; i < sizeof mine / sizeof mine[0]; i++) {
-        if (*theirs[i] != *mine[i]) {
-            free(*theirs[i]); /* set only by the re-read: not applied at run time */
-        }
-    }
-    if (line != 0) {
+    if (rsn_config_reload_peers(&o->cfg, o->config_path, &line, why, sizeof why) < 0) {
+        rsn_error("SIGHUP: %s", why);
         rsn_error("SIGHUP: config file %s unreadable (line %d): peers unchanged", o->config_path,
                   line);
         return;
     }
-    memcpy(o->file_peers, fresh.file_peers, sizeof o->file_peers);
-    o->n_file_peers = fresh.n_file_peers;
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
-    size_t n = merge_peers(o, peers);
+    size_t n = rsn_config_peers(&o->cfg, peers);
     if (rsn_node_set_peers(node, peers, n) < 0) {
         rsn_error("SIGHUP: the new peer list was refused");
     }
+}
+
+/* An option's value replaces the one given before it. */
+static void set_string(char **slot, const char *value)
+{
+    free(*slot);
+    *slot = strdup(value);
 }
 
 static char *default_data_dir(void)
@@ -219,25 +132,27 @@ static int parse_level(const char *text, rsn_log_level *level)
     return RSN_ERR_INVALID_ARG;
 }
 
+/* raisond keygen: creates the node key if absent and prints it. 0 or the
+ * rsn_err of the folder or the key file (said on stderr). */
 static int keygen(const char *data, bool json)
 {
     int rc = rsn_node_make_dir(data);
     if (rc < 0) {
-        return 1;
+        return rc;
     }
     rsn_keypair_t *kp = NULL;
     bool created = false;
     rc = rsn_node_key(data, &kp, &created);
     if (rc < 0) {
         fprintf(stderr, "raisond: node key in %s: %s\n", data, rsn_strerror(rc));
-        return 1;
+        return rc;
     }
     char hex[65], curve_hex[65];
     uint8_t curve[32];
     rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), 32);
-    if (rsn_curve_public(curve, rsn_keypair_public(kp)) < 0) {
+    if ((rc = rsn_curve_public(curve, rsn_keypair_public(kp))) < 0) {
         rsn_keypair_destroy(&kp);
-        return 1;
+        return rc;
     }
     rsn_hex_encode(curve_hex, sizeof curve_hex, curve, 32);
     if (json) {
@@ -250,8 +165,10 @@ static int keygen(const char *data, bool json)
     return 0;
 }
 
-/* raisond verify: the audit of a stopped node's folder, read directly. */
-static int verify_offline(const char *data, bool json)
+/* raisond verify: the audit of a stopped node's folder, read directly. 0
+ * with *INTACT telling whether integrity holds, or the rsn_err that kept the
+ * check from running (said on stderr). */
+static int verify_offline(const char *data, bool json, bool *intact)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/node.key", data);
@@ -259,7 +176,7 @@ static int verify_offline(const char *data, bool json)
     int rc = rsn_keypair_load(&kp, path, NULL);
     if (rc < 0) {
         fprintf(stderr, "raisond: node key %s: %s\n", path, rsn_strerror(rc));
-        return 2;
+        return rc;
     }
     uint8_t key[32];
     memcpy(key, rsn_keypair_public(kp), 32);
@@ -268,18 +185,20 @@ static int verify_offline(const char *data, bool json)
     rsn_store_t *store = NULL;
     rc = rsn_store_open(&store, path);
     if (rc == RSN_ERR_LOCKED) {
-        fprintf(stderr, "raisond: %s is in use by a running raisond: stop it, or ask it with "
-                        "`raison audit verify`\n", data);
-        return 2;
+        fprintf(stderr,
+                "raisond: %s is in use by a running raisond: stop it, or ask it with "
+                "`raison audit verify`\n",
+                data);
+        return rc;
     }
     if (rc < 0) {
         fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
-        return 2;
+        return rc;
     }
     if ((rc = rsn_store_check_format(store, path)) < 0) {
         fprintf(stderr, "raisond: %s: %s\n", path, rsn_strerror(rc));
         rsn_store_destroy(&store);
-        return 2;
+        return rc;
     }
     rsn_arena_t *arena = rsn_arena_new();
     Raison__AuditVerifyReply *r = NULL;
@@ -288,31 +207,29 @@ static int verify_offline(const char *data, bool json)
     if (rc < 0) {
         fprintf(stderr, "raisond: verification could not run: %s\n", rsn_strerror(rc));
         rsn_arena_destroy(&arena);
-        return 2;
+        return rc;
     }
     if (json) {
-        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:b,s:I}",
-                              "entries", (json_int_t)r->entries, "signatures_ok",
-                              (json_int_t)r->signatures_ok, "bad_signatures",
-                              (json_int_t)r->bad_signatures, "chain_errors",
-                              (json_int_t)r->chain_errors, "body_mismatches",
-                              (json_int_t)r->body_mismatches, "erased", (json_int_t)r->erased,
-                              "forks", (json_int_t)r->forks, "bad_forks", (json_int_t)r->bad_forks,
-                              "rule_violations", (json_int_t)r->rule_violations, "log_size",
-                              (json_int_t)r->log_size, "log_ok", r->log_ok, "checkpoints",
-                              (json_int_t)r->checkpoints, "bad_checkpoints",
-                              (json_int_t)r->bad_checkpoints, "integrity_ok", r->integrity_ok,
-                              "elapsed_ms", (json_int_t)r->elapsed_ms);
+        json_t *o = json_pack(
+            "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:I,s:I,s:b,s:I}", "entries",
+            (json_int_t)r->entries, "signatures_ok", (json_int_t)r->signatures_ok, "bad_signatures",
+            (json_int_t)r->bad_signatures, "chain_errors", (json_int_t)r->chain_errors,
+            "body_mismatches", (json_int_t)r->body_mismatches, "erased", (json_int_t)r->erased,
+            "forks", (json_int_t)r->forks, "bad_forks", (json_int_t)r->bad_forks, "rule_violations",
+            (json_int_t)r->rule_violations, "log_size", (json_int_t)r->log_size, "log_ok",
+            r->log_ok, "checkpoints", (json_int_t)r->checkpoints, "bad_checkpoints",
+            (json_int_t)r->bad_checkpoints, "integrity_ok", r->integrity_ok, "elapsed_ms",
+            (json_int_t)r->elapsed_ms);
         json_t *list = json_array();
         for (size_t i = 0; o && list && i < r->n_problems; i++) {
             const Raison__AuditProblem *p = r->problems[i];
             char hex[65];
-            json_t *id = p->id.len == 32 ? json_string(rsn_hex_encode(hex, sizeof hex,
-                                                                       p->id.data, 32))
-                                         : json_null();
-            json_array_append_new(list, json_pack("{s:s,s:o,s:I,s:s}", "kind", p->kind, "id",
-                                                  id, "index", (json_int_t)p->index, "reason",
-                                                  p->reason));
+            json_t *id = p->id.len == 32
+                             ? json_string(rsn_hex_encode(hex, sizeof hex, p->id.data, 32))
+                             : json_null();
+            json_array_append_new(list,
+                                  json_pack("{s:s,s:o,s:I,s:s}", "kind", p->kind, "id", id, "index",
+                                            (json_int_t)p->index, "reason", p->reason));
         }
         if (o && list) {
             json_object_set_new(o, "problems", list);
@@ -346,21 +263,26 @@ static int verify_offline(const char *data, bool json)
         printf("%s (%llu ms)\n", r->integrity_ok ? "integrity holds" : "INTEGRITY BROKEN",
                (unsigned long long)r->elapsed_ms);
     }
-    int status = r->integrity_ok ? 0 : 1;
+    *intact = r->integrity_ok;
     rsn_arena_destroy(&arena);
-    return status;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"site", required_argument, NULL, 's'},
-        {"config", required_argument, NULL, 'c'}, {"socket", required_argument, NULL, 'S'},
-        {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
-        {"listen", required_argument, NULL, 'L'}, {"peer", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"site", required_argument, NULL, 's'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"socket", required_argument, NULL, 'S'},
+                                             {"log-level", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"listen", required_argument, NULL, 'L'},
+                                             {"peer", required_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {NULL, 0, NULL, 0}};
     options_t o = {0};
+    char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
     bool json = false;
     bool do_keygen = false;
@@ -377,22 +299,27 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'd': free(o.data); o.data = strdup(optarg); break;
-        case 's': free(o.site); o.site = strdup(optarg); break;
+        case 'd': set_string(&o.cfg.data, optarg); break;
+        case 's': set_string(&o.cfg.site, optarg); break;
         case 'c': o.config_path = optarg; break;
-        case 'S': free(o.socket); o.socket = strdup(optarg); break;
-        case 'l': free(o.log_level); o.log_level = strdup(optarg); break;
+        case 'S': set_string(&o.cfg.socket, optarg); break;
+        case 'l': set_string(&o.cfg.log_level, optarg); break;
         case 'j': json = true; break;
-        case 'L': free(o.listen); o.listen = strdup(optarg); break;
+        case 'L': set_string(&o.cfg.listen, optarg); break;
         case 'p':
-            if (add_peer(&o, o.cli_peers, &o.n_cli_peers, optarg, "--peer") < 0) {
+            if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
+                                    sizeof why) < 0) {
+                fprintf(stderr, "raisond: %s\n", why);
                 status = 2;
                 goto out;
             }
             break;
         case 'h': usage(stdout); goto out;
         case 'V': printf("raisond %s\n", RSN_VERSION); goto out;
-        default: usage(stderr); status = 2; goto out;
+        default:
+            usage(stderr);
+            status = 2;
+            goto out;
         }
     }
     if (optind < argc) {
@@ -401,33 +328,30 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.config_path) {
-        int line = ini_parse(o.config_path, config_entry, &o);
-        if (line < 0) {
-            fprintf(stderr, "raisond: cannot read config file %s: %s\n", o.config_path,
-                    strerror(errno));
+        int line = 0;
+        if (rsn_config_load(&o.cfg, o.config_path, &line, why, sizeof why) < 0) {
+            fprintf(stderr, "raisond: %s\n", why);
+            if (line > 0) {
+                fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
+            }
             status = 2;
-        goto out;
-        }
-        if (line > 0) {
-            fprintf(stderr, "raisond: config file %s: error on line %d\n", o.config_path, line);
-            status = 2;
-        goto out;
+            goto out;
         }
     }
     rsn_log_level level = RSN_LOG_INFO;
-    if (o.log_level && parse_level(o.log_level, &level) < 0) {
+    if (o.cfg.log_level && parse_level(o.cfg.log_level, &level) < 0) {
         fprintf(stderr, "raisond: unknown log level '%s' (debug, info, warn, error)\n",
-                o.log_level);
+                o.cfg.log_level);
         status = 2;
         goto out;
     }
     rsn_log_setup("raisond", level);
-    if (!o.data) {
-        o.data = default_data_dir();
-        if (!o.data) {
+    if (!o.cfg.data) {
+        o.cfg.data = default_data_dir();
+        if (!o.cfg.data) {
             fprintf(stderr, "raisond: no --data given and neither XDG_DATA_HOME nor HOME is set\n");
             status = 2;
-        goto out;
+            goto out;
         }
     }
     if (rsn_crypto_init() < 0) {
@@ -441,15 +365,16 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
     if (do_keygen) {
-        status = keygen(o.data, json);
+        status = keygen(o.cfg.data, json) < 0 ? 1 : 0;
         goto out;
     }
     if (do_verify) {
-        status = verify_offline(o.data, json);
+        bool intact = false;
+        status = verify_offline(o.cfg.data, json, &intact) < 0 ? 2 : intact ? 0 : 1;
         goto out;
     }
     rsn_fed_peer_conf_t peers[2 * RSN_FED_MAX_PEERS];
-    size_t n_peers = merge_peers(&o, peers);
+    size_t n_peers = rsn_config_peers(&o.cfg, peers);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -459,10 +384,10 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    rsn_node_config_t cfg = {.data_dir = o.data,
-                             .socket_path = o.socket,
-                             .site = o.site,
-                             .listen = o.listen,
+    rsn_node_config_t cfg = {.data_dir = o.cfg.data,
+                             .socket_path = o.cfg.socket,
+                             .site = o.cfg.site,
+                             .listen = o.cfg.listen,
                              .peers = peers,
                              .n_peers = n_peers};
     rsn_node_t *node = NULL;
@@ -477,10 +402,6 @@ int main(int argc, char **argv)
     rsn_info("stopped");
     status = rc < 0 ? 1 : 0;
 out:
-    free(o.data);
-    free(o.site);
-    free(o.socket);
-    free(o.log_level);
-    free(o.listen);
+    rsn_config_clear(&o.cfg);
     return status;
 }

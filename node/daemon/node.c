@@ -1,4 +1,4 @@
-/* d_node.c — the node's lifecycle and event loop.
+/* node.c — the node's lifecycle and event loop.
  *
  * One thread serves everything. Each turn of the loop drains up to
  * DRAIN_MAX requests from the API socket. Publishes are staged into one
@@ -7,7 +7,11 @@
  * then are the queued replies sent. So a publish is acknowledged only once
  * durable, many publishes share one fsync (group commit), a read after a
  * publish sees it, and every client gets its replies in the order of its
- * requests. Subscribers are sent an event per committed entry. */
+ * requests. Subscribers are sent an event per committed entry. The loop
+ * itself is net/poller: the API server and the federation transport register
+ * their sockets with it, and the retention sweep is one of its timers; a turn
+ * runs when a socket has work, or every TURN_MS. Each API call is answered
+ * by daemon/api.c's dispatch table. */
 #include "daemon/node.h"
 
 #include <errno.h>
@@ -21,10 +25,6 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
-#include "net/api_server.h"
-#include "proto/codec.h"
-#include "store/store.h"
-#include "net/fed.h"
 #include "daemon/api.h"
 #include "daemon/audit.h"
 #include "daemon/gossip.h"
@@ -34,11 +34,15 @@
 #include "daemon/group.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
+#include "daemon/subscriptions.h"
+#include "net/api_server.h"
+#include "net/fed.h"
+#include "net/poller.h"
+#include "proto/codec.h"
+#include "store/store.h"
 
-#define DRAIN_MAX 256          /* requests read per turn of the loop */
-#define SUBSCRIBERS_MAX 64     /* live subscriptions */
-#define SUBSCRIPTION_MS 60000  /* a subscription not renewed ends after this */
-#define WHY_MAX 512
+#define DRAIN_MAX 256            /* requests read per turn of the loop */
+#define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
 
@@ -50,14 +54,6 @@ typedef struct {
     uint64_t request_id;
 } queued_t;
 
-typedef struct {
-    rsn_api_msg_t *to;
-    uint64_t request_id;
-    bool all;
-    uint8_t group[32];
-    int64_t expires_ms;
-} subscriber_t;
-
 struct rsn_node {
     char *data_dir;
     char *socket_path;
@@ -67,15 +63,16 @@ struct rsn_node {
     rsn_ingest_t *ingest;
     rsn_api_server_t *api;
     rsn_fed_t *fed;
+    rsn_poller_t *poller;
+    bool work; /* set by the poller's callbacks: requests or frames wait */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
-    subscriber_t subs[SUBSCRIBERS_MAX];
-    size_t n_subs;
+    rsn_subscriptions_t *subscriptions;
+    rsn_api_ctx_t calls; /* what the API's handlers borrow */
     int64_t started_ms;
-    int64_t last_sweep_ms;
     uint64_t requests;
     uint64_t refused;
 };
@@ -141,6 +138,28 @@ int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created)
     *created = true;
     *out = kp;
     return 0;
+}
+
+/* The poller's callback for the API server and the federation transport. */
+static void on_work(void *ctx)
+{
+    rsn_node_t *self = ctx;
+    self->work = true;
+}
+
+/* The retention timer: erases a bounded number of bodies past retention. */
+static void on_sweep(rsn_poller_t *poller, int id, void *ctx)
+{
+    rsn_node_t *self = ctx;
+    (void)poller;
+    (void)id;
+    size_t erased = 0;
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
+    if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
+        rsn_error("retention: the sweep failed");
+    }
 }
 
 int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
@@ -211,6 +230,14 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
+    rc = rsn_poller_new(&self->poller);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = rsn_api_server_attach(self->api, self->poller, on_work, self);
+    if (rc < 0) {
+        goto out;
+    }
     /* federation: the node key's Curve25519 form is its CURVE key */
     uint8_t *curve_secret = rsn_secure_alloc(32);
     if (!curve_secret) {
@@ -233,6 +260,15 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         rsn_error("invalid peer list");
         goto out;
     }
+    rc = rsn_fed_attach(self->fed, self->poller, on_work, self);
+    if (rc < 0) {
+        goto out;
+    }
+    /* bodies past retention: erased at start, then every minute */
+    rc = rsn_poller_add_timer(self->poller, 0, RETENTION_EVERY_MS, on_sweep, self, NULL);
+    if (rc < 0) {
+        goto out;
+    }
     rc = rsn_gossip_new(&self->gossip, self->store, self->ingest, self->fed,
                         rsn_keypair_public(self->key), self->site);
     if (rc < 0) {
@@ -243,6 +279,19 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         goto out;
     }
     rsn_gossip_set_audit(self->gossip, self->audit);
+    rc = rsn_subscriptions_new(&self->subscriptions);
+    if (rc < 0) {
+        goto out;
+    }
+    self->calls = (rsn_api_ctx_t){.store = self->store,
+                                  .ingest = self->ingest,
+                                  .audit = self->audit,
+                                  .gossip = self->gossip,
+                                  .subscriptions = self->subscriptions,
+                                  .node_key = rsn_keypair_public(self->key),
+                                  .site = self->site,
+                                  .listen = self->listen,
+                                  .started_ms = self->started_ms};
     if (cfg->listen) {
         rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
     } else if (cfg->n_peers) {
@@ -272,14 +321,13 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
-    for (size_t i = 0; i < self->n_subs; i++) {
-        rsn_api_msg_destroy(&self->subs[i].to);
-    }
+    rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
     rsn_audit_destroy(&self->audit);
     rsn_fed_destroy(&self->fed);
     free(self->listen);
     rsn_api_server_destroy(&self->api);
+    rsn_poller_destroy(&self->poller); /* after what registered with it */
     rsn_ingest_destroy(&self->ingest);
     rsn_store_destroy(&self->store);
     rsn_keypair_destroy(&self->key);
@@ -329,75 +377,6 @@ static void enqueue(rsn_node_t *self, rsn_arena_t *arena, rsn_api_msg_t **msg,
     self->n_queue++;
 }
 
-static bool sub_matches(const subscriber_t *s, const rsn_loaded_t *e)
-{
-    if (s->all) {
-        return true;
-    }
-    uint8_t group[32];
-    return rsn_entry_group(e, group) == 0 && memcmp(group, s->group, 32) == 0;
-}
-
-/* One event per committed entry to each matching subscriber. */
-static void send_events(rsn_node_t *self)
-{
-    size_t count = 0;
-    const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
-    if (self->n_subs == 0 || count == 0) {
-        return;
-    }
-    for (size_t i = 0; i < count; i++) {
-        rsn_arena_t *arena = rsn_arena_new();
-        if (!arena) {
-            break;
-        }
-        rsn_loaded_t *e = NULL;
-        Raison__Event *ev = rsn_arena_alloc(arena, sizeof *ev);
-        if (ev && rsn_entry_load(self->store, arena, ids[i], &e) == 0) {
-            raison__event__init(ev);
-            if (rsn_view_entry(self->store, arena, ids[i], &ev->entry) < 0) {
-                ev->entry = NULL;
-            }
-            if (e->entry->kind == RAISON__KIND__KIND_POST &&
-                rsn_view_post(self->store, arena, ids[i], &ev->post) < 0) {
-                ev->post = NULL;
-            }
-            int64_t now = now_ms();
-            for (size_t s = 0; s < self->n_subs; s++) {
-                if (self->subs[s].expires_ms <= now || !sub_matches(&self->subs[s], e)) {
-                    continue; /* cancelled, expired, or another group */
-                }
-                Raison__ApiReply reply = RAISON__API_REPLY__INIT;
-                reply.request_id = self->subs[s].request_id;
-                reply.result_case = RAISON__API_REPLY__RESULT_EVENT;
-                reply.event = ev;
-                uint8_t *bytes = NULL;
-                size_t len = 0;
-                if (rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
-                    rsn_api_server_send(self->api, self->subs[s].to, bytes, len) < 0) {
-                    /* gone or not reading: the subscription ends */
-                    self->subs[s].expires_ms = 0;
-                }
-            }
-        }
-        rsn_arena_destroy(&arena);
-    }
-}
-
-static void expire_subscriptions(rsn_node_t *self)
-{
-    int64_t now = now_ms();
-    size_t j = 0;
-    for (size_t i = 0; i < self->n_subs; i++) {
-        if (self->subs[i].expires_ms > now) {
-            self->subs[j++] = self->subs[i];
-        } else {
-            rsn_api_msg_destroy(&self->subs[i].to);
-        }
-    }
-    self->n_subs = j;
-}
-
 /* Commits what is staged, then sends the queued replies in order. */
 static void flush(rsn_node_t *self)
 {
@@ -425,141 +404,15 @@ static void flush(rsn_node_t *self)
         q->reply = NULL;
     }
     self->n_queue = 0;
-    send_events(self);
     size_t count = 0;
     const uint8_t(*ids)[32] = rsn_ingest_committed(self->ingest, &count);
+    rsn_subscriptions_notify(self->subscriptions, self->store, self->api, ids, count);
     rsn_gossip_after_commit(self->gossip, ids, count);
     rsn_ingest_committed_clear(self->ingest);
-    expire_subscriptions(self);
 }
 
-static void handle_publish(rsn_node_t *self, rsn_arena_t *arena, const Raison__ApiRequest *req,
-                           Raison__ApiReply *reply, bool *ack)
-{
-    char why[WHY_MAX] = "";
-    const Raison__PublishRequest *p = req->publish;
-    if (!p->entry || p->entry->entry.len == 0) {
-        rsn_api_error(arena, reply, RSN_ERR_BAD_REQUEST, "publish needs a signed entry");
-        return;
-    }
-    const Raison__SignedEntry *se = p->entry;
-    rsn_ingest_result_t res;
-    int rc = rsn_ingest_stage(self->ingest, se->entry.data, se->entry.len, se->signature.data,
-                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
-                              sizeof why);
-    if (rc < 0) {
-        self->refused++;
-        char hex[65] = "";
-        if (res.seq) {
-            rsn_hex_encode(hex, sizeof hex, res.id, 32);
-        }
-        rsn_info("refused a publish%s%s: %s", hex[0] ? " of " : "", hex,
-                 why[0] ? why : rsn_strerror(rc));
-        rsn_api_error(arena, reply, rc, why);
-        return;
-    }
-    Raison__PublishReply *r = rsn_arena_alloc(arena, sizeof *r);
-    if (!r) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__publish_reply__init(r);
-    r->id.data = rsn_arena_memdup(arena, res.id, 32);
-    r->id.len = 32;
-    r->seq = res.seq;
-    r->duplicate = res.duplicate;
-    reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
-    reply->publish = r;
-    *ack = true; /* a duplicate of a staged entry is only as durable as the commit */
-}
-
-static void handle_status(rsn_node_t *self, rsn_arena_t *arena, Raison__ApiReply *reply)
-{
-    Raison__StatusReply *s = rsn_arena_alloc(arena, sizeof *s);
-    if (!s) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__status_reply__init(s);
-    rsn_counts_t c;
-    rsn_ingest_counts(self->ingest, &c);
-    s->node_key.data = rsn_arena_memdup(arena, rsn_keypair_public(self->key), 32);
-    s->node_key.len = 32;
-    s->site = self->site;
-    s->entries = c.entries;
-    s->authors = c.authors;
-    s->groups = c.groups;
-    s->forks = c.forks;
-    s->log_size = c.leaves;
-    s->version = (char *)RSN_VERSION;
-    s->uptime_ms = (uint64_t)(now_ms() - self->started_ms);
-    rsn_gossip_counts(self->gossip, &s->peers, &s->peers_connected);
-    reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
-    reply->status = s;
-}
-
-static void handle_subscribe(rsn_node_t *self, rsn_arena_t *arena, const rsn_api_msg_t *msg,
-                             const Raison__ApiRequest *req, Raison__ApiReply *reply)
-{
-    const Raison__SubscribeRequest *sr = req->subscribe;
-    subscriber_t *found = NULL;
-    for (size_t i = 0; i < self->n_subs; i++) {
-        if (self->subs[i].request_id == req->request_id &&
-            rsn_api_msg_same_client(self->subs[i].to, msg)) {
-            found = &self->subs[i];
-        }
-    }
-    if (sr->cancel) {
-        if (found) {
-            found->expires_ms = 0;
-        }
-        Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
-        raison__subscribe_reply__init(r);
-        reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
-        reply->subscribe = r;
-        return;
-    }
-    subscriber_t s = {0};
-    s.all = true;
-    if (sr->group && sr->group[0]) {
-        char why[WHY_MAX] = "";
-        int rc = rsn_group_resolve(self->store, arena, sr->group, s.group, why, sizeof why);
-        if (rc < 0) {
-            rsn_api_error(arena, reply, rc, why);
-            return;
-        }
-        s.all = false;
-    }
-    if (!found) {
-        if (self->n_subs >= SUBSCRIBERS_MAX) {
-            rsn_api_error(arena, reply, RSN_ERR_BUSY, "too many subscriptions on this node");
-            return;
-        }
-        s.to = rsn_api_msg_envelope_copy(msg);
-        if (!s.to) {
-            rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-            return;
-        }
-        s.request_id = req->request_id;
-        found = &self->subs[self->n_subs++];
-        *found = s;
-    } else {
-        found->all = s.all;
-        memcpy(found->group, s.group, 32);
-    }
-    found->expires_ms = now_ms() + SUBSCRIPTION_MS;
-    Raison__SubscribeReply *r = rsn_arena_alloc(arena, sizeof *r);
-    if (!r) {
-        rsn_api_error(arena, reply, RSN_ERR_NOMEM, NULL);
-        return;
-    }
-    raison__subscribe_reply__init(r);
-    r->expires_in_ms = SUBSCRIPTION_MS;
-    reply->result_case = RAISON__API_REPLY__RESULT_SUBSCRIBE;
-    reply->subscribe = r;
-}
-
-/* Handles one request; takes *MSG. */
+/* Handles one request; takes *MSG. A staged call (publish) is answered
+ * after the commit; any other after what was staged before it. */
 static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
 {
     rsn_arena_t *arena = rsn_arena_new();
@@ -572,6 +425,7 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     size_t len = 0;
     const uint8_t *payload = rsn_api_msg_payload(*msg, &len);
     Raison__ApiRequest *req = NULL;
+    bool durable = false;
     int rc = rsn_request_decode(arena, payload, len, &req);
     if (rc < 0) {
         rsn_api_error(arena, &reply, RSN_ERR_BAD_REQUEST,
@@ -581,51 +435,22 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     } else {
         reply.request_id = req->request_id;
     }
-    if (req && req->call_case == RAISON__API_REQUEST__CALL_PUBLISH) {
-        bool ack = false;
-        handle_publish(self, arena, req, &reply, &ack);
+    if (req && rsn_api_is_staged(req->call_case)) {
+        if (rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable) < 0) {
+            self->refused++;
+        }
         if (self->n_queue >= DRAIN_MAX) {
             flush(self);
         }
-        enqueue(self, arena, msg, &reply, ack);
+        enqueue(self, arena, msg, &reply, durable);
         rsn_arena_destroy(&arena);
         return;
     }
-    /* anything else is answered after what was published before it */
     if (self->n_queue > 0 || rsn_ingest_pending(self->ingest) > 0) {
         flush(self);
     }
     if (req) {
-        if (req->call_case == RAISON__API_REQUEST__CALL_STATUS) {
-            handle_status(self, arena, &reply);
-        } else if (req->call_case == RAISON__API_REQUEST__CALL_SUBSCRIBE) {
-            handle_subscribe(self, arena, *msg, req, &reply);
-        } else if (req->call_case >= RAISON__API_REQUEST__CALL_AUDIT_KEY &&
-                   req->call_case <= RAISON__API_REQUEST__CALL_FORKS) {
-            char why[WHY_MAX] = "";
-            rc = rsn_audit_call(self->audit, arena, req, &reply, why, sizeof why);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, why);
-            } else if (req->call_case == RAISON__API_REQUEST__CALL_CHECKPOINT) {
-                rsn_gossip_checkpoint_signed(self->gossip);
-            }
-        } else if (req->call_case == RAISON__API_REQUEST__CALL_PEERS) {
-            Raison__PeersReply *pr = NULL;
-            rc = rsn_gossip_peers(self->gossip, arena, &pr);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, NULL);
-            } else {
-                pr->listen = self->listen;
-                reply.result_case = RAISON__API_REPLY__RESULT_PEERS;
-                reply.peers = pr;
-            }
-        } else {
-            char why[WHY_MAX] = "";
-            rc = rsn_api_read(self->store, arena, req, &reply, why, sizeof why);
-            if (rc < 0) {
-                rsn_api_error(arena, &reply, rc, why);
-            }
-        }
+        (void)rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable);
     }
     send_now(self, arena, *msg, &reply);
     rsn_api_msg_destroy(msg);
@@ -672,32 +497,25 @@ int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_
     return rc;
 }
 
-int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why, size_t why_size)
+/* Runs the poller until a callback says work waits, up to TIMEOUT_MS or a
+ * stop. 0, RSN_ERR_TIMEOUT, RSN_ERR_INTERRUPTED, or the poller's error. */
+static int wait_for_work(rsn_node_t *self, volatile sig_atomic_t *stop, int timeout_ms)
 {
-    memset(out, 0, sizeof *out);
-    const char *eq = strrchr(text, '=');
-    if (!eq) {
-        snprintf(why, why_size, "peer '%s' is not ENDPOINT=NODEKEY", text);
-        return RSN_ERR_INVALID_ARG;
+    int64_t deadline = now_ms() + timeout_ms;
+    self->work = false;
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        int rc = rsn_poller_wait(self->poller, left < 0 ? 0 : (int)left);
+        if (rc < 0 && rc != RSN_ERR_TIMEOUT) {
+            return rc;
+        }
+        if (self->work) {
+            return 0;
+        }
+        if (*stop || now_ms() >= deadline) {
+            return RSN_ERR_TIMEOUT;
+        }
     }
-    size_t elen = (size_t)(eq - text);
-    if (elen > RSN_FED_ENDPOINT_MAX) {
-        snprintf(why, why_size, "peer endpoint is over %d characters", RSN_FED_ENDPOINT_MAX);
-        return RSN_ERR_INVALID_ARG;
-    }
-    if (elen > 0 && strncmp(text, "tcp://", 6) != 0 && strncmp(text, "ipc://", 6) != 0) {
-        snprintf(why, why_size, "peer endpoint '%.*s' must start with tcp:// or ipc://",
-                 (int)elen, text);
-        return RSN_ERR_INVALID_ARG;
-    }
-    if (rsn_key_from_hex(out->key, eq + 1) < 0) {
-        snprintf(why, why_size,
-                 "peer key '%s' is not 64 hex characters (raisond keygen prints it)", eq + 1);
-        return RSN_ERR_INVALID_ARG;
-    }
-    memcpy(out->endpoint, text, elen);
-    out->endpoint[elen] = '\0';
-    return 0;
 }
 
 int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload,
@@ -710,8 +528,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        bool api_ready = false, fed_ready = false;
-        int rc = rsn_fed_wait(self->fed, self->api, 200, &api_ready, &fed_ready);
+        int rc = wait_for_work(self, stop, TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -744,16 +561,6 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
             rsn_error("audit: could not sign or store a checkpoint");
         } else if (signed_now) {
             rsn_gossip_checkpoint_signed(self->gossip);
-        }
-        if (self->last_sweep_ms == 0 || now_ms() - self->last_sweep_ms >= RETENTION_EVERY_MS) {
-            self->last_sweep_ms = now_ms();
-            size_t erased = 0;
-            struct timespec wall;
-            clock_gettime(CLOCK_REALTIME, &wall);
-            uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
-            if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
-                rsn_error("retention: the sweep failed");
-            }
         }
     }
     flush(self);

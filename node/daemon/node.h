@@ -1,13 +1,13 @@
-/* d_node.h — one raison node: its data folder, key, store and API socket,
- * and the event loop that serves them.
+/* node.h — one raison node: its data folder, key, store, API socket and
+ * federation links, and the event loop (a net/poller) that serves them.
  *
  * Opening a node creates the data folder (0700) and the node key (0600) on
  * first start, takes the database lock before binding any socket (a second
  * node on the same folder fails at once with RSN_ERR_LOCKED), then binds the
  * local API. rsn_node_run serves until *STOP becomes non-zero (a signal
  * handler sets it). */
-#ifndef RSN_D_NODE_H
-#define RSN_D_NODE_H
+#ifndef RSN_DAEMON_NODE_H
+#define RSN_DAEMON_NODE_H
 
 #include <signal.h>
 #include <stdbool.h>
@@ -16,10 +16,10 @@
 #include "net/fed.h"
 
 typedef struct {
-    const char *data_dir;    /* required */
-    const char *socket_path; /* NULL: DATA/raison.sock */
-    const char *site;        /* may be NULL */
-    const char *listen;      /* federation endpoint to bind; NULL: none */
+    const char *data_dir;             /* required */
+    const char *socket_path;          /* NULL: DATA/raison.sock */
+    const char *site;                 /* may be NULL */
+    const char *listen;               /* federation endpoint to bind; NULL: none */
     const rsn_fed_peer_conf_t *peers; /* trusted peers (dialled when they have an endpoint) */
     size_t n_peers;
 } rsn_node_config_t;
@@ -44,14 +44,7 @@ RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop,
                                void *ctx);
 
 /* Replaces the trusted peers (new ones dialled, dropped ones cut). */
-RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers,
-                                     size_t n);
-
-/* Parses "ENDPOINT=NODEKEY" (NODEKEY: 64 hex characters; ENDPOINT may be
- * empty: trust that node without dialling it) into OUT. 0 or
- * RSN_ERR_INVALID_ARG with WHY. */
-RSN_NODISCARD int rsn_node_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why,
-                                      size_t why_size);
+RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n);
 
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);

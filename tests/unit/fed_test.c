@@ -28,7 +28,6 @@
 #include "crypto/keypair.h"
 #include "net/api_server.h"
 #include "net/fed.h"
-#include "net/internal.h"
 
 #define LOCAL_ANY "tcp://127.0.0.1:*"
 #define DEADLINE_MS 5000
