@@ -441,9 +441,16 @@ static void handle_publish(rsn_node_t *self, rsn_arena_t *arena, const Raison__A
     }
     const Raison__SignedEntry *se = p->entry;
     rsn_ingest_result_t res;
-    int rc = rsn_ingest_stage(self->ingest, se->entry.data, se->entry.len, se->signature.data,
-                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
-                              sizeof why);
+    int rc = rsn_ingest_stage(self->ingest,
+                              &(rsn_ingest_input_t){.entry = se->entry.data,
+                                                    .entry_len = se->entry.len,
+                                                    .signature = se->signature.data,
+                                                    .signature_len = se->signature.len,
+                                                    .body = se->body.data,
+                                                    .body_len = se->body.len,
+                                                    .has_body = true,
+                                                    .origin = RSN_INGEST_PUBLISH},
+                              &res, why, sizeof why);
     if (rc < 0) {
         self->refused++;
         char hex[65] = "";
