@@ -161,9 +161,16 @@ static int call_publish(call_t *c)
     const Raison__SignedEntry *se = p->entry;
     rsn_ingest_result_t res;
     char *why = c->why;
-    int rc = rsn_ingest_stage(c->ctx->ingest, se->entry.data, se->entry.len, se->signature.data,
-                              se->signature.len, se->body.data, se->body.len, true, true, &res, why,
-                              sizeof c->why);
+    int rc = rsn_ingest_stage(c->ctx->ingest,
+                              &(rsn_ingest_input_t){.entry = se->entry.data,
+                                                    .entry_len = se->entry.len,
+                                                    .signature = se->signature.data,
+                                                    .signature_len = se->signature.len,
+                                                    .body = se->body.data,
+                                                    .body_len = se->body.len,
+                                                    .has_body = true,
+                                                    .origin = RSN_INGEST_PUBLISH},
+                              &res, why, sizeof c->why);
     if (rc < 0) {
         char hex[RSN_KEY_HEX + 1] = "";
         if (res.seq) {

@@ -1,6 +1,7 @@
-/* d_audit.h — the node's audit: checkpoints, proofs, exports, verification.
+/* audit.h — the node's audit: checkpoints, proofs, exports, verification.
  *
- * The transparency log itself is written by ingest (d_ingest.h). This module
+ * The transparency log itself is written by ingest (daemon/ingest.h) and
+ * stored by store/tlog.h. This module
  * signs C2SP tlog-checkpoints of it with the node key (at most every
  * RSN_CHECKPOINT_EVERY_MS while entries arrive, and on request), keeps every
  * checkpoint it ever signed ('K' in store/keys.h), answers the audit calls of
@@ -16,9 +17,9 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/keypair.h"
+#include "daemon/ingest.h"
 #include "proto/codec.h"
 #include "store/store.h"
-#include "daemon/ingest.h"
 
 #define RSN_CHECKPOINT_EVERY_MS 3000
 #define RSN_AUDIT_PROBLEMS_MAX 1000
@@ -48,8 +49,8 @@ const char *rsn_audit_origin(const rsn_audit_t *self);
 /* Answers the audit calls of the API (audit_key, checkpoint, prove, include,
  * audit_verify, leaves, forks) into REPLY. 0 or an rsn_err with WHY. */
 RSN_NODISCARD int rsn_audit_call(rsn_audit_t *self, rsn_arena_t *arena,
-                                 const Raison__ApiRequest *req, Raison__ApiReply *reply,
-                                 char *why, size_t why_size);
+                                 const Raison__ApiRequest *req, Raison__ApiReply *reply, char *why,
+                                 size_t why_size);
 
 /* Proves that the tree of OLD_SIZE leaves is a prefix of the tree of
  * NEW_SIZE (both at most the committed size): roots and the RFC 9162
@@ -57,6 +58,14 @@ RSN_NODISCARD int rsn_audit_call(rsn_audit_t *self, rsn_arena_t *arena,
 RSN_NODISCARD int rsn_audit_prove(rsn_store_t *store, rsn_arena_t *arena, uint64_t log_size,
                                   uint64_t old_size, uint64_t new_size, Raison__ProveReply **out,
                                   char *why, size_t why_size);
+
+/* Parses NOTE (LEN bytes), a checkpoint stored by the node whose key is KEY
+ * and checkpoint origin ORIGIN, into *SIZE and ROOT. 0, or
+ * RSN_ERR_BAD_SIGNATURE (or the note's parse error) when it does not verify
+ * under KEY or names another origin. */
+RSN_NODISCARD int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[32],
+                                             const char *note, size_t len, uint64_t *size,
+                                             uint8_t root[32]);
 
 /* Verifies everything STORE holds for the node whose key is NODE_KEY (see
  * the top of this file). 0 and *OUT (from ARENA; integrity_ok says the

@@ -469,8 +469,16 @@ static int stage_from_peer(rsn_gossip_t *self, int pi, const uint8_t *entry, siz
     peer_t *p = &self->peers[pi];
     rsn_ingest_result_t res;
     char why[256] = "";
-    int rc = rsn_ingest_stage(self->ingest, entry, entry_len, sig, sig_len, body, body_len,
-                              has_body, false, &res, why, sizeof why);
+    int rc = rsn_ingest_stage(self->ingest,
+                              &(rsn_ingest_input_t){.entry = entry,
+                                                    .entry_len = entry_len,
+                                                    .signature = sig,
+                                                    .signature_len = sig_len,
+                                                    .body = body,
+                                                    .body_len = body_len,
+                                                    .has_body = has_body,
+                                                    .origin = RSN_INGEST_RELAYED},
+                              &res, why, sizeof why);
     if (rc == 0) {
         if (!res.duplicate) {
             p->entries_received++;

@@ -43,6 +43,7 @@
 #include "daemon/ingest.h"
 #include "store/keys.h"
 #include "store/store.h"
+#include "store/tlog.h"
 
 #define VERIFY_SECONDS 2.0
 #define SAMPLES 2001

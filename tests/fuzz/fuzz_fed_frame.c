@@ -129,8 +129,16 @@ static void store_chain(void)
         rsn_ingest_result_t res;
         if (rsn_pack(arena, &e.base, &entry, &entry_len) != 0 ||
             rsn_keypair_sign_entry(kp, entry, entry_len, sig) != 0 ||
-            rsn_ingest_stage(H.ingest, entry, entry_len, sig, sizeof sig, body, body_len, true,
-                             false, &res, NULL, 0) != 0) {
+            rsn_ingest_stage(H.ingest,
+                             &(rsn_ingest_input_t){.entry = entry,
+                                                   .entry_len = entry_len,
+                                                   .signature = sig,
+                                                   .signature_len = sizeof sig,
+                                                   .body = body,
+                                                   .body_len = body_len,
+                                                   .has_body = true,
+                                                   .origin = RSN_INGEST_RELAYED},
+                             &res, NULL, 0) != 0) {
             fatal("cannot store the starting chain");
         }
         memcpy(prev, res.id, 32);

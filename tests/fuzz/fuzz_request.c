@@ -43,9 +43,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const Raison__SignedEntry *se = req->publish->entry;
         rsn_ingest_result_t res;
         char why[256];
-        (void)rsn_ingest_stage(ingest, se->entry.data, se->entry.len, se->signature.data,
-                               se->signature.len, se->body.data, se->body.len, true, true, &res,
-                               why, sizeof why);
+        (void)rsn_ingest_stage(ingest,
+                               &(rsn_ingest_input_t){.entry = se->entry.data,
+                                                     .entry_len = se->entry.len,
+                                                     .signature = se->signature.data,
+                                                     .signature_len = se->signature.len,
+                                                     .body = se->body.data,
+                                                     .body_len = se->body.len,
+                                                     .has_body = true,
+                                                     .origin = RSN_INGEST_PUBLISH},
+                               &res, why, sizeof why);
         if (rsn_ingest_pending(ingest) > 16) {
             (void)rsn_ingest_commit(ingest);
         }

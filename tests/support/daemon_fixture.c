@@ -100,8 +100,16 @@ void fx_put(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64
     assert_int_equal(rsn_keypair_sign_entry(a->kp, eb, elen, sig), 0);
     rsn_ingest_result_t res;
     char why[256] = "";
-    int rc = rsn_ingest_stage(f->ingest, eb, elen, sig, RSN_SIG_BYTES, b, blen, true, false, &res,
-                              why, sizeof why);
+    int rc = rsn_ingest_stage(f->ingest,
+                              &(rsn_ingest_input_t){.entry = eb,
+                                                    .entry_len = elen,
+                                                    .signature = sig,
+                                                    .signature_len = RSN_SIG_BYTES,
+                                                    .body = b,
+                                                    .body_len = blen,
+                                                    .has_body = true,
+                                                    .origin = RSN_INGEST_RELAYED},
+                              &res, why, sizeof why);
     assert_int_equal(rsn_ingest_commit(f->ingest), 0);
     assert_int_equal(rc, 0);
     a->seq = seq;

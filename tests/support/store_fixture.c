@@ -49,6 +49,14 @@ void rsn_test_store_destroy(rsn_test_store_t **self_p)
 int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s, rsn_ingest_result_t *res,
                          char *why, size_t why_size)
 {
-    return rsn_ingest_stage(f->ingest, s->entry, s->entry_len, s->sig, RSN_SIG_BYTES, s->body,
-                            s->body_len, true, false, res, why, why_size);
+    return rsn_ingest_stage(f->ingest,
+                            &(rsn_ingest_input_t){.entry = s->entry,
+                                                  .entry_len = s->entry_len,
+                                                  .signature = s->sig,
+                                                  .signature_len = RSN_SIG_BYTES,
+                                                  .body = s->body,
+                                                  .body_len = s->body_len,
+                                                  .has_body = true,
+                                                  .origin = RSN_INGEST_RELAYED},
+                            res, why, why_size);
 }

@@ -141,8 +141,16 @@ static int put_at(fx_t *f, author_t *a, uint64_t seq, Raison__Kind kind,
     assert_int_equal(rsn_keypair_sign_entry(a->kp, eb, elen, sig), 0);
     rsn_ingest_result_t res;
     char why[256] = "";
-    int rc =
-        rsn_ingest_stage(f->ingest, eb, elen, sig, 64, b, blen, true, false, &res, why, sizeof why);
+    int rc = rsn_ingest_stage(f->ingest,
+                              &(rsn_ingest_input_t){.entry = eb,
+                                                    .entry_len = elen,
+                                                    .signature = sig,
+                                                    .signature_len = 64,
+                                                    .body = b,
+                                                    .body_len = blen,
+                                                    .has_body = true,
+                                                    .origin = RSN_INGEST_RELAYED},
+                              &res, why, sizeof why);
     assert_int_equal(rsn_ingest_commit(f->ingest), 0);
     if (rc == 0) {
         memcpy(id, res.id, 32);
@@ -982,7 +990,16 @@ static void test_rules_through_ingest(void **state)
     rsn_ingest_result_t res;
     char why[256] = "";
     assert_int_equal(
-        rsn_ingest_stage(f->ingest, eb, elen, sig, 64, b, blen, true, true, &res, why, sizeof why),
+        rsn_ingest_stage(f->ingest,
+                         &(rsn_ingest_input_t){.entry = eb,
+                                               .entry_len = elen,
+                                               .signature = sig,
+                                               .signature_len = 64,
+                                               .body = b,
+                                               .body_len = blen,
+                                               .has_body = true,
+                                               .origin = RSN_INGEST_PUBLISH},
+                         &res, why, sizeof why),
         RSN_ERR_UNKNOWN_MISSION);
     assert_string_equal(why, "group 'ops' has no mission 'nope' (missions: triage)");
     assert_int_equal(rsn_ingest_pending(f->ingest), 0);

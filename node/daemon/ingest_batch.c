@@ -1,0 +1,654 @@
+/* ingest_batch.c — the write path's staged batch and its group commit.
+ *
+ * What rsn_ingest_stage accepts becomes one set of puts in one shared
+ * LevelDB batch: the entry as received, its body (unless already past its
+ * group's retention), its feed index and head, its transparency-log leaf
+ * (store/tlog.h), the indexes of its kind (store/keys.h); the counters, the
+ * digests (daemon/digest.h), the fork state (daemon/forks.h) and the log's
+ * right edge are kept as committed and as staged, so that checks see the
+ * staged heads (seq 5 and 6 of one author can share a batch) and a failed
+ * write drops exactly what it staged. rsn_ingest_commit writes the batch
+ * with sync. */
+#include "daemon/ingest_batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/retention.h"
+#include "daemon/entry.h"
+#include "store/keys.h"
+#include "store/tlog.h"
+
+/* --- counters ---------------------------------------------------------------- */
+
+#define N_COUNTERS 5
+static const char *const counter_names[N_COUNTERS] = {"entries", "authors", "groups", "forks",
+                                                      "leaves"};
+
+static uint64_t *counter_slot(rsn_counts_t *c, int i)
+{
+    uint64_t *slots[N_COUNTERS] = {&c->entries, &c->authors, &c->groups, &c->forks, &c->leaves};
+    return slots[i];
+}
+
+static int load_counts(rsn_ingest_t *self)
+{
+    for (int i = 0; i < N_COUNTERS; i++) {
+        uint8_t k[RSN_KEY_MAX];
+        size_t kl = rsn_key_counter(k, counter_names[i]);
+        uint64_t *slot = counter_slot(&self->counts, i);
+        int rc = rsn_store_get_u64(self->store, k, kl, slot);
+        if (rc == RSN_ERR_NOT_FOUND) {
+            *slot = 0;
+        } else if (rc < 0) {
+            return rc;
+        }
+    }
+    self->pending = self->counts;
+    return 0;
+}
+
+/* Puts the counters that changed since the last commit into the batch. */
+static void stage_counts(rsn_ingest_t *self)
+{
+    for (int i = 0; i < N_COUNTERS; i++) {
+        uint64_t now = *counter_slot(&self->pending, i);
+        if (now != *counter_slot(&self->counts, i)) {
+            uint8_t k[RSN_KEY_MAX], v[8];
+            size_t kl = rsn_key_counter(k, counter_names[i]);
+            rsn_be64_put(v, now);
+            rsn_batch_put(self->batch, k, kl, v, sizeof v);
+        }
+    }
+}
+
+/* --- heads, staged and stored ------------------------------------------------ */
+
+/* The head of AUTHOR as staged or stored: seq 0 when none. */
+int rsn_ingest_head_of(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uint64_t *seq,
+                       uint8_t id[RSN_ID_BYTES])
+{
+    for (size_t i = self->n_staged; i-- > 0;) {
+        if (memcmp(self->staged[i].author, author, RSN_KEY_BYTES) == 0) {
+            *seq = self->staged[i].seq;
+            memcpy(id, self->staged[i].id, RSN_ID_BYTES);
+            return 0;
+        }
+    }
+    uint8_t k[RSN_KEY_MAX], v[HEAD_BYTES];
+    size_t kl = rsn_key_feed_head(k, author);
+    int rc = rsn_store_get_fixed(self->store, k, kl, v, sizeof v);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        *seq = 0;
+        memset(id, 0, RSN_ID_BYTES);
+        return 0;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    *seq = rsn_be64_get(v);
+    memcpy(id, v + 8, RSN_ID_BYTES);
+    return 0;
+}
+
+/* The staged entry at (AUTHOR, SEQ), or NULL. */
+static const staged_t *staged_at(const rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
+                                 uint64_t seq)
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (self->staged[i].seq == seq &&
+            memcmp(self->staged[i].author, author, RSN_KEY_BYTES) == 0) {
+            return &self->staged[i];
+        }
+    }
+    return NULL;
+}
+
+/* The id held at (AUTHOR, SEQ), staged or stored. */
+static int id_at(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+                 uint8_t id[RSN_ID_BYTES])
+{
+    const staged_t *s = staged_at(self, author, seq);
+    if (s) {
+        memcpy(id, s->id, RSN_ID_BYTES);
+        return 0;
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_feed_seq(k, author, seq);
+    return rsn_store_get_fixed(self->store, k, kl, id, RSN_ID_BYTES);
+}
+
+/* Finds the entry held for (AUTHOR, SEQ): staged or stored. Fills the
+ * header and signature into HELD (from ARENA). 0 or RSN_ERR_NOT_FOUND. */
+int rsn_ingest_held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t author[RSN_KEY_BYTES],
+                       uint64_t seq, Raison__SignedEntry *held)
+{
+    const staged_t *s = staged_at(self, author, seq);
+    if (s) {
+        held->entry.data = (uint8_t *)s->entry;
+        held->entry.len = s->entry_len;
+        held->signature.data = (uint8_t *)s->signature;
+        held->signature.len = RSN_SIG_BYTES;
+        return 0;
+    }
+    uint8_t id[RSN_ID_BYTES];
+    int rc = id_at(self, author, seq, id);
+    if (rc < 0) {
+        return rc;
+    }
+    Raison__SignedEntry *se = NULL;
+    rc = rsn_signed_load(self->store, arena, id, &se);
+    if (rc < 0) {
+        return rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc;
+    }
+    held->entry = se->entry;
+    held->signature = se->signature;
+    return 0;
+}
+
+/* The effective head of AUTHOR (daemon/digest.h), staged state included.
+ * *EXISTS is false for an author of whom nothing is held. */
+static int effective_head(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], bool *exists,
+                          uint64_t *seq, uint8_t id[RSN_ID_BYTES], bool *frozen)
+{
+    uint64_t hs = 0;
+    uint8_t hid[RSN_ID_BYTES];
+    int rc = rsn_ingest_head_of(self, author, &hs, hid);
+    if (rc < 0) {
+        return rc;
+    }
+    uint64_t f = rsn_forks_frozen_from(self->forks, author);
+    *exists = hs > 0 || f > 0;
+    *frozen = f > 0;
+    uint64_t eff = f && f - 1 < hs ? f - 1 : hs;
+    *seq = eff;
+    memset(id, 0, RSN_ID_BYTES);
+    if (eff == 0) {
+        return 0;
+    }
+    if (eff == hs) {
+        memcpy(id, hid, RSN_ID_BYTES);
+        return 0;
+    }
+    return id_at(self, author, eff, id);
+}
+
+/* A rsn_digest_head_fn over an ingest (CTX). */
+static int digest_head(void *ctx, const uint8_t author[RSN_KEY_BYTES], bool *exists, uint64_t *seq,
+                       uint8_t id[RSN_ID_BYTES])
+{
+    bool frozen = false;
+    return effective_head(ctx, author, exists, seq, id, &frozen);
+}
+
+/* A feed's digest contribution, taken before a change and swapped for the
+ * one after it by swap_contribution. */
+typedef struct {
+    bool exists;
+    uint64_t seq;
+    uint8_t id[RSN_ID_BYTES];
+} contribution_t;
+
+static int contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], contribution_t *c)
+{
+    return digest_head(self, author, &c->exists, &c->seq, c->id);
+}
+
+static int swap_contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
+                             const contribution_t *before)
+{
+    contribution_t after;
+    int rc = contribution(self, author, &after);
+    if (rc < 0) {
+        return rc;
+    }
+    if (before->exists) {
+        rsn_digest_toggle(self->digest, author, before->seq, before->id);
+    }
+    if (after.exists) {
+        rsn_digest_toggle(self->digest, author, after.seq, after.id);
+    }
+    return 0;
+}
+
+/* --- making and ending the write path ---------------------------------------- */
+
+int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
+{
+    *out = NULL;
+    rsn_ingest_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return RSN_ERR_NOMEM;
+    }
+    self->store = store;
+    self->batch = rsn_batch_new();
+    self->batch_arena = rsn_arena_new();
+    self->verified = calloc(VERIFIED_SLOTS, sizeof(verified_t));
+    self->digest = rsn_digest_new();
+    memset(self->staged_slots, 0xff, sizeof self->staged_slots);
+    int rc = RSN_ERR_NOMEM;
+    if (self->batch && self->batch_arena && self->verified && self->digest) {
+        rc = rsn_forks_new(&self->forks, store);
+    }
+    if (rc == 0) {
+        rc = load_counts(self);
+    }
+    if (rc == 0) {
+        rc = rsn_digest_load(self->digest, store, digest_head, self);
+    }
+    if (rc == 0) {
+        rc = rsn_tlog_frontier_load(store, self->counts.leaves, &self->frontier);
+        self->pending_frontier = self->frontier;
+    }
+    if (rc < 0) {
+        rsn_ingest_destroy(&self);
+        return rc;
+    }
+    *out = self;
+    return 0;
+}
+
+void rsn_ingest_destroy(rsn_ingest_t **self_p)
+{
+    if (!self_p || !*self_p) {
+        return;
+    }
+    rsn_ingest_t *self = *self_p;
+    rsn_batch_destroy(&self->batch);
+    rsn_arena_destroy(&self->batch_arena);
+    rsn_digest_destroy(&self->digest);
+    rsn_forks_destroy(&self->forks);
+    free(self->committed);
+    free(self->verified);
+    free(self);
+    *self_p = NULL;
+}
+
+/* --- staged ids ---------------------------------------------------------------- */
+
+static size_t staged_slot(const uint8_t id[RSN_ID_BYTES])
+{
+    return ((size_t)id[2] | (size_t)id[3] << 8) & (STAGED_SLOTS - 1);
+}
+
+bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    for (size_t i = staged_slot(id);; i = (i + 1) & (STAGED_SLOTS - 1)) {
+        int16_t at = self->staged_slots[i];
+        if (at < 0) {
+            return false;
+        }
+        if (memcmp(self->staged[at].id, id, RSN_ID_BYTES) == 0) {
+            return true;
+        }
+    }
+}
+
+static void staged_index(rsn_ingest_t *self, size_t at)
+{
+    size_t i = staged_slot(self->staged[at].id);
+    while (self->staged_slots[i] >= 0) {
+        i = (i + 1) & (STAGED_SLOTS - 1);
+    }
+    self->staged_slots[i] = (int16_t)at;
+}
+
+/* True when entry ID is staged or stored: a duplicate. */
+bool rsn_ingest_is_held(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_entry(k, id);
+    return rsn_ingest_is_staged(self, id) || rsn_store_has(self->store, k, kl) == 0;
+}
+
+/* --- fork evidence ------------------------------------------------------------- */
+
+/* Stages fork evidence for (AUTHOR, SEQ) and freezes the feed there. */
+int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
+                          const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+                          const Raison__SignedEntry *held, const Raison__SignedEntry *incoming)
+{
+    if (rsn_forks_held(self->forks, author, seq)) {
+        return 0; /* evidence for this seq already held or staged */
+    }
+    if (rsn_forks_full(self->forks)) {
+        return RSN_ERR_BUSY;
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = rsn_forks_pack(arena, author, seq, held, incoming, &bytes, &len);
+    contribution_t before;
+    if (rc == 0) {
+        rc = contribution(self, author, &before);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    rsn_forks_stage(self->forks, self->batch, author, seq, bytes, len);
+    rsn_digest_toggle_fork(self->digest, author, seq);
+    self->pending.forks++;
+    self->n_evidence++;
+    return swap_contribution(self, author, &before);
+}
+
+/* True when a post E, whose body decoded as POST (NULL when it did not), is
+ * already past its group's retention. */
+bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post)
+{
+    if (e->kind != RAISON__KIND__KIND_POST || !post) {
+        return false;
+    }
+    const Raison__Post *p = post;
+    if (p->group.len != RSN_ID_BYTES) {
+        return false;
+    }
+    uint32_t days = rsn_retention_days(self->store, p->group.data);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    return days > 0 && e->timestamp + (uint64_t)days * 86400000ULL < now_ms;
+}
+
+/* --- staging an accepted entry ------------------------------------------------ */
+
+/* The author of entry TARGET (staged or stored), into AUTHOR. */
+static int author_of(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[RSN_ID_BYTES],
+                     uint8_t author[RSN_KEY_BYTES])
+{
+    for (size_t i = 0; i < self->n_staged; i++) {
+        if (memcmp(self->staged[i].id, target, RSN_ID_BYTES) == 0) {
+            memcpy(author, self->staged[i].author, RSN_KEY_BYTES);
+            return 0;
+        }
+    }
+    rsn_loaded_t *t = NULL;
+    int rc = rsn_entry_load(self->store, arena, target, &t);
+    if (rc == 0) {
+        memcpy(author, t->entry->author.data, RSN_KEY_BYTES);
+    }
+    return rc;
+}
+
+static void put_marker(rsn_ingest_t *self, const uint8_t *k, size_t kl)
+{
+    rsn_batch_put(self->batch, k, kl, "", 0);
+}
+
+/* The puts of the indexes of one entry's kind. */
+static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
+{
+    const Raison__Entry *e = c->e;
+    const uint8_t *id = c->id;
+    uint8_t k[RSN_KEY_MAX];
+    switch (e->kind) {
+    case RAISON__KIND__KIND_CHARTER: {
+        const Raison__Charter *ch = c->decoded;
+        if (ch->version == 1 && ch->group.len == 0) {
+            put_marker(self, k, rsn_key_group(k, id));
+            put_marker(self, k, rsn_key_group_charter(k, id, id));
+            self->pending.groups++;
+        } else if (ch->group.len == RSN_ID_BYTES) {
+            put_marker(self, k, rsn_key_group_charter(k, ch->group.data, id));
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_MEMBERSHIP: {
+        const Raison__Membership *m = c->decoded;
+        if (m->group.len == RSN_ID_BYTES) {
+            put_marker(self, k, rsn_key_group_membership(k, m->group.data, e->timestamp, id));
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_POST: {
+        const Raison__Post *p = c->decoded;
+        if (p->group.len == RSN_ID_BYTES) {
+            put_marker(self, k, rsn_key_group_post(k, p->group.data, e->timestamp, id));
+        }
+        if (p->reply_to.len == RSN_ID_BYTES) {
+            put_marker(self, k, rsn_key_reply(k, p->reply_to.data, id));
+        }
+        break;
+    }
+    case RAISON__KIND__KIND_PROFILE: {
+        uint8_t v[HEAD_BYTES];
+        rsn_be64_put(v, e->seq);
+        memcpy(v + 8, id, RSN_ID_BYTES);
+        size_t kl = rsn_key_profile(k, e->author.data);
+        rsn_batch_put(self->batch, k, kl, v, sizeof v);
+        break;
+    }
+    case RAISON__KIND__KIND_RETRACTION: {
+        const Raison__Retraction *r = c->decoded;
+        if (r->target.len == RSN_ID_BYTES) {
+            put_marker(self, k, rsn_key_retraction(k, r->target.data, id));
+            uint8_t target_author[RSN_KEY_BYTES];
+            if (r->erase && author_of(self, c->arena, r->target.data, target_author) == 0 &&
+                memcmp(target_author, e->author.data, RSN_KEY_BYTES) == 0) {
+                size_t kl = rsn_key_body(k, r->target.data);
+                rsn_batch_delete(self->batch, k, kl);
+            }
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
+/* The entry as received (header and signature, body apart), its body, its
+ * feed index and head. */
+static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
+{
+    Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
+    se.entry.data = (uint8_t *)c->entry;
+    se.entry.len = c->entry_len;
+    se.signature.data = (uint8_t *)c->signature;
+    se.signature.len = RSN_SIG_BYTES;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+    int rc = rsn_pack(c->arena, &se.base, &packed, &packed_len);
+    if (rc < 0) {
+        return rc;
+    }
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_entry(k, c->id);
+    rsn_batch_put(self->batch, k, kl, packed, packed_len);
+    /* no retraction can be held before its target: it is a later entry of
+     * the same feed, and feeds are accepted in order; but a post may arrive
+     * (late, or backdated) already past its group's retention */
+    if (c->has_body && !rsn_ingest_past_retention(self, c->e, c->decoded)) {
+        kl = rsn_key_body(k, c->id);
+        rsn_batch_put(self->batch, k, kl, c->body, c->body_len);
+    }
+    kl = rsn_key_feed_seq(k, c->e->author.data, c->e->seq);
+    rsn_batch_put(self->batch, k, kl, c->id, RSN_ID_BYTES);
+    uint8_t head[HEAD_BYTES];
+    rsn_be64_put(head, c->e->seq);
+    memcpy(head + 8, c->id, RSN_ID_BYTES);
+    kl = rsn_key_feed_head(k, c->e->author.data);
+    rsn_batch_put(self->batch, k, kl, head, sizeof head);
+    return 0;
+}
+
+/* Remembers a staged entry, for the feed rule and fork evidence of the
+ * entries that follow it in the batch. */
+static int remember_staged(rsn_ingest_t *self, const candidate_t *c)
+{
+    staged_t *s = &self->staged[self->n_staged];
+    memcpy(s->id, c->id, RSN_ID_BYTES);
+    staged_index(self, self->n_staged++);
+    memcpy(s->author, c->e->author.data, RSN_KEY_BYTES);
+    s->seq = c->e->seq;
+    s->entry = rsn_arena_memdup(self->batch_arena, c->entry, c->entry_len);
+    s->entry_len = c->entry_len;
+    s->signature = rsn_arena_memdup(self->batch_arena, c->signature, RSN_SIG_BYTES);
+    return s->entry && s->signature ? 0 : RSN_ERR_NOMEM;
+}
+
+/* Stages an entry that passed every check. */
+int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c)
+{
+    const uint8_t *author = c->e->author.data;
+    contribution_t before = {0};
+    int rc = c->frozen ? contribution(self, author, &before) : 0;
+    if (rc == 0) {
+        rc = stage_entry(self, c);
+    }
+    if (rc == 0) {
+        /* transparency log leaf, in acceptance order */
+        rc = rsn_tlog_append(self->batch, &self->pending_frontier, c->id);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    self->pending.leaves++;
+    self->pending.entries++;
+    if (c->e->seq == 1) {
+        self->pending.authors++;
+    }
+    if (c->decoded) {
+        stage_indexes(self, c);
+    }
+    rc = remember_staged(self, c);
+    if (rc < 0) {
+        return rc;
+    }
+    if (c->frozen) {
+        return swap_contribution(self, author, &before);
+    }
+    if (c->head_seq > 0) {
+        rsn_digest_toggle(self->digest, author, c->head_seq, c->head_id);
+    }
+    rsn_digest_toggle(self->digest, author, c->e->seq, c->id);
+    return 0;
+}
+
+/* --- group commit ------------------------------------------------------------- */
+
+size_t rsn_ingest_pending(const rsn_ingest_t *self)
+{
+    return self->n_staged + self->n_evidence;
+}
+
+static void reset_batch(rsn_ingest_t *self, bool committed)
+{
+    rsn_batch_clear(self->batch);
+    rsn_arena_destroy(&self->batch_arena);
+    self->batch_arena = rsn_arena_new();
+    self->n_staged = 0;
+    memset(self->staged_slots, 0xff, sizeof self->staged_slots);
+    rsn_forks_end_batch(self->forks, committed);
+    self->n_evidence = 0;
+}
+
+/* Adds the staged ids to the committed list (as far as memory allows). */
+static void remember_committed(rsn_ingest_t *self)
+{
+    if (self->n_committed + self->n_staged > self->cap_committed) {
+        size_t cap = self->cap_committed ? self->cap_committed * 2 : 1024;
+        while (cap < self->n_committed + self->n_staged) {
+            cap *= 2;
+        }
+        uint8_t(*grown)[RSN_ID_BYTES] = realloc(self->committed, cap * RSN_ID_BYTES);
+        if (grown) {
+            self->committed = grown;
+            self->cap_committed = cap;
+        }
+    }
+    for (size_t i = 0; i < self->n_staged && self->n_committed < self->cap_committed; i++) {
+        memcpy(self->committed[self->n_committed++], self->staged[i].id, RSN_ID_BYTES);
+    }
+}
+
+int rsn_ingest_commit(rsn_ingest_t *self)
+{
+    if (rsn_ingest_pending(self) == 0) {
+        return 0;
+    }
+    if (!self->batch_arena) {
+        return RSN_ERR_NOMEM;
+    }
+    stage_counts(self);
+    int rc = rsn_store_write(self->store, self->batch, true);
+    if (rc < 0) {
+        rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
+                  self->n_staged);
+        self->pending = self->counts;
+        self->commit_failed = true;
+        rsn_digest_rollback(self->digest);
+        self->pending_frontier = self->frontier;
+        reset_batch(self, false);
+        return rc;
+    }
+    rsn_digest_commit(self->digest);
+    self->frontier = self->pending_frontier;
+    remember_committed(self);
+    self->counts = self->pending;
+    reset_batch(self, true);
+    return 0;
+}
+
+bool rsn_ingest_take_failure(rsn_ingest_t *self)
+{
+    bool failed = self->commit_failed;
+    self->commit_failed = false;
+    return failed;
+}
+
+const uint8_t (*rsn_ingest_committed(const rsn_ingest_t *self, size_t *count))[RSN_ID_BYTES]
+{
+    *count = self->n_committed;
+    return (const uint8_t(*)[RSN_ID_BYTES])self->committed;
+}
+
+void rsn_ingest_committed_clear(rsn_ingest_t *self)
+{
+    self->n_committed = 0;
+    rsn_forks_committed_clear(self->forks);
+}
+
+const rsn_fork_ref_t *rsn_ingest_committed_forks(const rsn_ingest_t *self, size_t *count)
+{
+    return rsn_forks_committed(self->forks, count);
+}
+
+void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)
+{
+    *out = self->counts;
+}
+
+/* --- what the committed state looks like -------------------------------------- */
+
+void rsn_ingest_log_root(const rsn_ingest_t *self, uint64_t *size, uint8_t root[RSN_HASH_BYTES])
+{
+    *size = rsn_merkle_frontier_size(&self->frontier);
+    rsn_merkle_frontier_root(&self->frontier, root);
+}
+
+const uint8_t (*rsn_ingest_buckets(const rsn_ingest_t *self))[32]
+{
+    return rsn_digest_buckets(self->digest);
+}
+
+void rsn_ingest_root(const rsn_ingest_t *self, uint8_t root[32])
+{
+    rsn_digest_root(self->digest, root);
+}
+
+void rsn_ingest_fork_root(const rsn_ingest_t *self, uint8_t root[32])
+{
+    rsn_digest_fork_root(self->digest, root);
+}
+
+int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t author[32], uint64_t *seq,
+                              uint8_t id[32], bool *frozen)
+{
+    bool exists = false;
+    return effective_head(self, author, &exists, seq, id, frozen);
+}
+
+uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32])
+{
+    return rsn_forks_frozen_from(self->forks, author);
+}

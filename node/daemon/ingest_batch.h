@@ -1,0 +1,108 @@
+/* ingest_batch.h — private to the write path (ingest.c, ingest_batch.c).
+ *
+ * The write path is two files: ingest.c runs the checks an entry goes
+ * through, in order; ingest_batch.c holds what is staged (the batch, the
+ * staged entries and heads, the counters, the digests and the log as
+ * staged), writes an accepted entry's puts into it, and commits it. This
+ * header is the state and the few calls they share; nothing else includes
+ * it. */
+#ifndef RSN_D_INGEST_BATCH_H
+#define RSN_D_INGEST_BATCH_H
+
+#include "crypto/merkle.h"
+#include "daemon/ingest.h"
+#include "proto/codec.h"
+
+typedef struct {
+    uint8_t id[RSN_ID_BYTES];
+    uint8_t author[RSN_KEY_BYTES];
+    uint64_t seq;
+    const uint8_t *entry; /* copies in the batch arena, for fork evidence */
+    size_t entry_len;
+    const uint8_t *signature;
+} staged_t;
+
+#define VERIFIED_SLOTS 4096           /* power of two, twice RSN_INGEST_BATCH_MAX */
+#define STAGED_SLOTS 4096             /* power of two, twice RSN_INGEST_BATCH_MAX */
+#define HEAD_BYTES (8 + RSN_ID_BYTES) /* an 'H' or 'U' value: seq, id */
+
+typedef struct {
+    bool used;
+    uint8_t id[RSN_ID_BYTES];
+    uint8_t signature[RSN_SIG_BYTES];
+} verified_t;
+
+struct rsn_ingest {
+    rsn_store_t *store;
+    verified_t *verified; /* open addressing by the id's first bytes */
+    uint16_t verified_used[VERIFIED_SLOTS];
+    size_t n_verified;
+    rsn_batch_t *batch;
+    rsn_arena_t *batch_arena; /* lives as long as the staged batch */
+    staged_t staged[RSN_INGEST_BATCH_MAX];
+    int16_t staged_slots[STAGED_SLOTS]; /* staged ids by hash: index in staged, -1 free */
+    size_t n_staged;
+    size_t n_evidence;    /* fork evidences and restored bodies staged */
+    bool commit_failed;   /* sticky until rsn_ingest_take_failure */
+    rsn_counts_t counts;  /* as committed */
+    rsn_counts_t pending; /* as staged */
+    uint8_t (*committed)[RSN_ID_BYTES];
+    size_t n_committed;
+    size_t cap_committed;
+    rsn_merkle_frontier_t frontier;         /* the log as committed */
+    rsn_merkle_frontier_t pending_frontier; /* as staged */
+    rsn_digest_t *digest;
+    rsn_forks_t *forks;
+};
+
+/* One entry on its way through the checks: what each check learned. */
+typedef struct {
+    rsn_arena_t *arena; /* this entry's decodes */
+    const uint8_t *entry;
+    size_t entry_len;
+    const uint8_t *signature;
+    const uint8_t *body;
+    size_t body_len;
+    bool has_body;
+    bool publish;
+    Raison__Entry *e;
+    uint8_t id[RSN_ID_BYTES];
+    void *decoded; /* the body, decoded once; NULL when absent or not a protobuf */
+    uint64_t head_seq;
+    uint8_t head_id[RSN_ID_BYTES];
+    uint64_t frozen; /* seq from which the feed is frozen, or 0 */
+} candidate_t;
+
+/* The head of AUTHOR as staged or stored: seq 0 when none. */
+RSN_NODISCARD int rsn_ingest_head_of(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
+                                     uint64_t *seq, uint8_t id[RSN_ID_BYTES]);
+
+/* The entry held for (AUTHOR, SEQ), staged or stored: its header and
+ * signature into HELD (from ARENA). 0, RSN_ERR_NOT_FOUND, RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_held_at(rsn_ingest_t *self, rsn_arena_t *arena,
+                                     const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+                                     Raison__SignedEntry *held);
+
+/* True when entry ID is staged. */
+bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* True when entry ID is staged or stored: a duplicate. */
+bool rsn_ingest_is_held(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* Stages the fork evidence that HELD and INCOMING are two entries of AUTHOR
+ * at SEQ, and freezes the feed there (nothing when it is held already). 0,
+ * RSN_ERR_BUSY, RSN_ERR_NOMEM, RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
+                                        const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+                                        const Raison__SignedEntry *held,
+                                        const Raison__SignedEntry *incoming);
+
+/* True when post E, whose body decoded as POST (NULL when it did not), is
+ * already past its group's retention: its body is not kept. */
+bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post);
+
+/* Stages an entry that passed every check: its puts, its leaf, the counters
+ * and the digest. 0, RSN_ERR_NOMEM, RSN_ERR_INTERNAL, RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c);
+
+#endif
