@@ -1,4 +1,4 @@
-/* cli_json.c — JSON renderings of API messages for `raison --json`.
+/* json.c — JSON renderings of API messages for `raison --json`.
  *
  * Built with jansson, never by hand. Conventions of every document: ids,
  * keys and hashes are lowercase hex, timestamps integer milliseconds, and an
@@ -20,6 +20,19 @@ json_t *cli_json_hex(const uint8_t *bytes, size_t len)
         return json_null();
     }
     return json_string(rsn_hex_encode(buf, sizeof buf, bytes, len));
+}
+
+json_t *cli_json_b64(const uint8_t *bytes, size_t len)
+{
+    size_t size = rsn_base64_encoded_size(len);
+    char *buf = malloc(size);
+    if (!buf) {
+        return NULL;
+    }
+    rsn_base64_encode(buf, size, bytes, len);
+    json_t *j = json_string(buf);
+    free(buf);
+    return j;
 }
 
 static json_t *hex_of(ProtobufCBinaryData b)
@@ -161,11 +174,10 @@ json_t *cli_json_entry(rsn_cli_t *cli, const Raison__EntryInfo *info)
                      cli_json_body(info->kind, cli_entry_body(cli, info)));
 }
 
-int cli_json_print(json_t *doc, bool line)
+int cli_json_print(rsn_cli_t *cli, json_t *doc, bool line)
 {
     if (!doc) {
-        cli_fail("out of memory building the JSON output");
-        return CLI_EXIT_FAIL;
+        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory building the JSON output");
     }
     size_t flags = line ? JSON_COMPACT : JSON_INDENT(2);
     int rc = json_dumpf(doc, stdout, flags);
@@ -173,8 +185,7 @@ int cli_json_print(json_t *doc, bool line)
     fputc('\n', stdout);
     fflush(stdout);
     if (rc != 0) {
-        cli_fail("cannot write the JSON output");
-        return CLI_EXIT_FAIL;
+        return cli_fail(cli, RSN_ERR_IO, "cannot write the JSON output");
     }
-    return CLI_EXIT_OK;
+    return 0;
 }
