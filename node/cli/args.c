@@ -174,6 +174,13 @@ int cli_args(rsn_cli_t *cli, int argc, char **argv, const cli_args_t *spec, int 
     return 0;
 }
 
+int cli_no_args(rsn_cli_t *cli, int argc, char **argv)
+{
+    static const cli_args_t none = {0};
+    int first = 0;
+    return cli_args(cli, argc, argv, &none, &first);
+}
+
 int cli_run_family(rsn_cli_t *cli, int argc, char **argv, const cli_family_t *family)
 {
     if (argc < 2 || argv[1][0] == '-') {

@@ -68,9 +68,7 @@ static int audit_key(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__AuditKeyRequest kr = RAISON__AUDIT_KEY_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    cli_args_t spec = {0};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0) {
         return rc;
     }
@@ -412,9 +410,7 @@ static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
 
 static int audit_verify(rsn_cli_t *cli, int argc, char **argv)
 {
-    cli_args_t spec = {0};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0) {
         return rc;
     }

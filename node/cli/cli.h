@@ -116,6 +116,9 @@ typedef struct {
 RSN_NODISCARD int cli_args(rsn_cli_t *cli, int argc, char **argv, const cli_args_t *spec,
                            int *first);
 
+/* cli_args for a command with only the common options and no operand. */
+RSN_NODISCARD int cli_no_args(rsn_cli_t *cli, int argc, char **argv);
+
 /* Says "CMD: FMT" and the usage of the running command; returns
  * CLI_ERR_USAGE. */
 int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...) RSN_PRINTF(2, 3);
@@ -221,6 +224,10 @@ RSN_NODISCARD int cli_keypair(rsn_cli_t *cli, const rsn_keypair_t **out);
 /* The decoded body of INFO in the arena, or NULL (erased or undecodable). */
 void *cli_entry_body(rsn_cli_t *cli, const Raison__EntryInfo *info);
 
+/* "join", "leave", "add", "remove"; NULL for an action this client does
+ * not know. */
+const char *cli_action_name(Raison__Action a);
+
 /* A one-line summary of an entry for people, in the arena. */
 const char *cli_entry_summary(rsn_cli_t *cli, const Raison__EntryInfo *info);
 
@@ -248,6 +255,8 @@ json_t *cli_json_str(const char *s);
 json_t *cli_json_hex(const uint8_t *bytes, size_t len);
 /* Standard base64 string of BYTES (padded; "" for no bytes). */
 json_t *cli_json_b64(const uint8_t *bytes, size_t len);
+/* [{"key", "goal"}] of the N missions M. */
+json_t *cli_json_missions(Raison__Mission **m, size_t n);
 json_t *cli_json_charter(const Raison__Charter *c);
 json_t *cli_json_post(const Raison__PostView *p);
 json_t *cli_json_body(Raison__Kind kind, const void *body);

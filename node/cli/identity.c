@@ -284,9 +284,7 @@ out:
 static int id_show(rsn_cli_t *cli, int argc, char **argv)
 {
     const rsn_keypair_t *kp = NULL;
-    int first = 0;
-    cli_args_t spec = {0};
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0 || (rc = cli_keypair(cli, &kp)) != 0) {
         return rc;
     }

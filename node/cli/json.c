@@ -70,7 +70,7 @@ static const char *access_name(Raison__Access a)
     }
 }
 
-static json_t *missions(Raison__Mission **m, size_t n)
+json_t *cli_json_missions(Raison__Mission **m, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
@@ -102,7 +102,7 @@ json_t *cli_json_charter(const Raison__Charter *c)
     return json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "group", hex_of(c->group),
                      "version", (json_int_t)c->version, "supersedes", hex_of(c->supersedes), "name",
                      cli_json_str(c->name), "purpose", cli_json_str(c->purpose), "missions",
-                     missions(c->missions, c->n_missions), "benefits",
+                     cli_json_missions(c->missions, c->n_missions), "benefits",
                      strings(c->benefits, c->n_benefits), "data_policy", policy, "access",
                      access_name(c->access), "owners", owners);
 }
@@ -119,17 +119,6 @@ json_t *cli_json_post(const Raison__PostView *p)
                      (int)p->erased, "replies", (json_int_t)p->replies);
 }
 
-static const char *action_name(Raison__Action a)
-{
-    switch (a) {
-    case RAISON__ACTION__ACTION_JOIN: return "join";
-    case RAISON__ACTION__ACTION_LEAVE: return "leave";
-    case RAISON__ACTION__ACTION_ADD: return "add";
-    case RAISON__ACTION__ACTION_REMOVE: return "remove";
-    default: return "unspecified";
-    }
-}
-
 json_t *cli_json_body(Raison__Kind kind, const void *body)
 {
     if (!body) {
@@ -140,8 +129,8 @@ json_t *cli_json_body(Raison__Kind kind, const void *body)
     case RAISON__KIND__KIND_MEMBERSHIP: {
         const Raison__Membership *m = body;
         return json_pack("{s:o,s:s,s:o,s:o}", "group", hex_of(m->group), "action",
-                         action_name(m->action), "member", hex_of(m->member), "charter",
-                         hex_of(m->charter));
+                         cli_action_name(m->action) ? cli_action_name(m->action) : "unspecified",
+                         "member", hex_of(m->member), "charter", hex_of(m->charter));
     }
     case RAISON__KIND__KIND_POST: {
         const Raison__Post *p = body;

@@ -124,9 +124,7 @@ int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    cli_args_t spec = {0};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0) {
         return rc;
     }

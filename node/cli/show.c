@@ -19,16 +19,6 @@ static const char *access_text(Raison__Access a)
 
 /* --- groups ------------------------------------------------------------------ */
 
-static json_t *json_mission_list(Raison__Mission **m, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++) {
-        json_array_append_new(a, json_pack("{s:o,s:o}", "key", cli_json_str(m[i]->key), "goal",
-                                           cli_json_str(m[i]->goal)));
-    }
-    return a;
-}
-
 static json_t *json_group_summary(const Raison__GroupSummary *g)
 {
     json_t *benefits = json_array();
@@ -38,7 +28,7 @@ static json_t *json_group_summary(const Raison__GroupSummary *g)
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b}", "group",
                      cli_json_hex(g->group.data, g->group.len), "name", cli_json_str(g->name),
                      "purpose", cli_json_str(g->purpose), "benefits", benefits, "missions",
-                     json_mission_list(g->missions, g->n_missions), "version",
+                     cli_json_missions(g->missions, g->n_missions), "version",
                      (json_int_t)g->version, "access", access_text(g->access), "members",
                      (json_int_t)g->members, "posts", (json_int_t)g->posts, "disputed",
                      (int)g->disputed);
@@ -64,9 +54,7 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 
 int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
 {
-    cli_args_t spec = {0};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0) {
         return rc;
     }
@@ -535,9 +523,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__StatusRequest s = RAISON__STATUS_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    cli_args_t spec = {0};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
+    int rc = cli_no_args(cli, argc, argv);
     if (rc != 0) {
         return rc;
     }

@@ -51,14 +51,14 @@ static const char *short_hex(rsn_cli_t *cli, ProtobufCBinaryData b)
     return cli_hex(cli, b.data, b.len < 6 ? b.len : 6);
 }
 
-static const char *action_name(Raison__Action a)
+const char *cli_action_name(Raison__Action a)
 {
     switch (a) {
     case RAISON__ACTION__ACTION_JOIN: return "join";
     case RAISON__ACTION__ACTION_LEAVE: return "leave";
     case RAISON__ACTION__ACTION_ADD: return "add";
     case RAISON__ACTION__ACTION_REMOVE: return "remove";
-    default: return "membership";
+    default: return NULL;
     }
 }
 
@@ -82,7 +82,9 @@ const char *cli_entry_summary(rsn_cli_t *cli, const Raison__EntryInfo *info)
             const Raison__Membership *m = body;
             bool other = m->action == RAISON__ACTION__ACTION_ADD ||
                          m->action == RAISON__ACTION__ACTION_REMOVE;
-            s = rsn_arena_printf(cli->arena, "%s group %s%s%s", action_name(m->action),
+            s = rsn_arena_printf(cli->arena, "%s group %s%s%s",
+                                 cli_action_name(m->action) ? cli_action_name(m->action)
+                                                            : "membership",
                                  short_hex(cli, m->group), other ? " member " : "",
                                  other ? short_hex(cli, m->member) : "");
             break;

@@ -130,7 +130,7 @@ static int get_uint(const vx_t *x, const json_t *obj, const char *key, uint64_t 
 }
 
 /* A 64-character lowercase hex field: a key or an id. */
-static int get_hex32(const vx_t *x, const json_t *obj, const char *key, uint8_t out[32])
+static int get_hex32(const vx_t *x, const json_t *obj, const char *key, uint8_t out[RSN_KEY_BYTES])
 {
     const char *s = NULL;
     size_t len = 0;
@@ -286,7 +286,8 @@ static int vx_entry(vx_t *x, rsn_arena_t *arena, const json_t *o)
                    json_string_value(json_object_get(o, "author")), (unsigned long long)head->seq,
                    (unsigned long long)seq);
     }
-    if (seq > 1 && (e->prev.len != RSN_ID_BYTES || memcmp(e->prev.data, head->id, 32) != 0)) {
+    if (seq > 1 &&
+        (e->prev.len != RSN_ID_BYTES || memcmp(e->prev.data, head->id, RSN_ID_BYTES) != 0)) {
         return BAD(x, "prev is not the id of the author's entry seq %llu",
                    (unsigned long long)(seq - 1));
     }
