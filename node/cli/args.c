@@ -8,7 +8,6 @@
  * the usage of the command it was for (CLI_ERR_USAGE, exit status 2). The
  * command families (`id`, `charter`, `audit`) pick their subcommand with
  * cli_run_family. */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,24 +71,6 @@ void cli_print_usage(rsn_cli_t *cli, FILE *out)
         fprintf(out, "\n%s", c->details);
     }
     fprintf(out, "\n%s", common_help);
-}
-
-int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    const char *name = cli->command_name;
-    cli_say(cli, CLI_MSG_ERROR, "%s%s%s", name ? name : "", name ? ": " : "", text);
-    if (cli->command) {
-        cli_say(cli, CLI_MSG_USAGE, "usage: raison %s %s\n(see 'raison %s --help')", name,
-                cli->command->synopsis, name);
-    } else {
-        cli_say(cli, CLI_MSG_USAGE, "(see 'raison --help')");
-    }
-    return CLI_ERR_USAGE;
 }
 
 /* The common options followed by the command's OWN, in the arena. */

@@ -119,10 +119,6 @@ RSN_NODISCARD int cli_args(rsn_cli_t *cli, int argc, char **argv, const cli_args
 /* cli_args for a command with only the common options and no operand. */
 RSN_NODISCARD int cli_no_args(rsn_cli_t *cli, int argc, char **argv);
 
-/* Says "CMD: FMT" and the usage of the running command; returns
- * CLI_ERR_USAGE. */
-int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...) RSN_PRINTF(2, 3);
-
 /* Prints the usage of the running command (of raison when none) on OUT. */
 void cli_print_usage(rsn_cli_t *cli, FILE *out);
 
@@ -148,6 +144,10 @@ void cli_say(rsn_cli_t *cli, cli_msg_kind_t kind, const char *fmt, ...) RSN_PRIN
 /* Says FMT as an error; returns CODE (a negative rsn_err) for chaining:
  * `return cli_fail(cli, RSN_ERR_IO, "cannot write %s", path);`. */
 int cli_fail(rsn_cli_t *cli, int code, const char *fmt, ...) RSN_PRINTF(3, 4);
+
+/* Says "CMD: FMT" and the usage of the running command; returns
+ * CLI_ERR_USAGE. */
+int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...) RSN_PRINTF(2, 3);
 
 /* True when a progress message has someone to read it: a custom sink, or
  * stderr on a terminal. */

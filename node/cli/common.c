@@ -18,7 +18,7 @@
 #include "cli/cli.h"
 #include "net/api_server.h"
 
-/* --- messages and exit status --------------------------------------------- */
+/* --- messages and exit status ------------------------------------------------- */
 
 /* The default sink: "raison: TEXT" on stderr, after what stdout holds. */
 static void sink_stderr(void *ctx, cli_msg_kind_t kind, const char *text)
@@ -28,16 +28,21 @@ static void sink_stderr(void *ctx, cli_msg_kind_t kind, const char *text)
     fprintf(stderr, "%s%s\n", kind == CLI_MSG_USAGE ? "" : "raison: ", text);
 }
 
-/* Formats FMT and AP (on the heap when it does not fit BUF) for the sink. */
-static void say_v(rsn_cli_t *cli, cli_msg_kind_t kind, const char *fmt, va_list ap)
+/* Formats PREFIX and FMT with AP (on the heap when it does not fit BUF)
+ * for the sink. */
+static void say_v(rsn_cli_t *cli, cli_msg_kind_t kind, const char *prefix, const char *fmt,
+                  va_list ap)
 {
     char buf[512];
     char *text = buf;
+    size_t skip = strlen(prefix); /* a command's name: shorter than BUF */
     va_list again;
     va_copy(again, ap);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    memcpy(buf, prefix, skip);
+    int n = (int)skip + vsnprintf(buf + skip, sizeof buf - skip, fmt, ap);
     if (n >= (int)sizeof buf && (text = malloc((size_t)n + 1)) != NULL) {
-        vsnprintf(text, (size_t)n + 1, fmt, again);
+        memcpy(text, prefix, skip);
+        vsnprintf(text + skip, (size_t)n + 1 - skip, fmt, again);
     } else if (n >= (int)sizeof buf) {
         text = buf; /* out of memory: the message, cut */
     }
@@ -56,7 +61,7 @@ void cli_say(rsn_cli_t *cli, cli_msg_kind_t kind, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    say_v(cli, kind, fmt, ap);
+    say_v(cli, kind, "", fmt, ap);
     va_end(ap);
 }
 
@@ -64,9 +69,29 @@ int cli_fail(rsn_cli_t *cli, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    say_v(cli, CLI_MSG_ERROR, fmt, ap);
+    say_v(cli, CLI_MSG_ERROR, "", fmt, ap);
     va_end(ap);
     return code;
+}
+
+int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...)
+{
+    const char *name = cli->command_name;
+    char prefix[128] = "";
+    if (name) {
+        snprintf(prefix, sizeof prefix, "%s: ", name);
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    say_v(cli, CLI_MSG_ERROR, prefix, fmt, ap);
+    va_end(ap);
+    if (cli->command) {
+        cli_say(cli, CLI_MSG_USAGE, "usage: raison %s %s\n(see 'raison %s --help')", name,
+                cli->command->synopsis, name);
+    } else {
+        cli_say(cli, CLI_MSG_USAGE, "(see 'raison --help')");
+    }
+    return CLI_ERR_USAGE;
 }
 
 bool cli_progress_wanted(const rsn_cli_t *cli)

@@ -124,6 +124,13 @@ static void test_usage_error(void **state)
     assert_int_equal(cap.kind[1], CLI_MSG_USAGE);
     assert_string_equal(cap.text[1], "usage: raison post GROUP --mission KEY TEXT\n"
                                      "(see 'raison post --help')");
+    /* a long operand is said whole, after the command's name */
+    char arg[1000];
+    memset(arg, 'x', sizeof arg - 1);
+    arg[sizeof arg - 1] = '\0';
+    assert_int_equal(cli_usage_error(&cli, "unexpected argument '%s'", arg), CLI_ERR_USAGE);
+    assert_int_equal(strlen(cap.text[2]), strlen("post: unexpected argument ''") + strlen(arg));
+    assert_int_equal(strncmp(cap.text[2], "post: unexpected argument 'xxx", 30), 0);
 }
 
 /* --- the parser ------------------------------------------------------------------ */
