@@ -287,6 +287,6 @@ int rsn_client_call(rsn_client_t *self, Raison__ApiRequest *req, Raison__ApiRepl
             return 0;
         }
         /* A late reply to an earlier request that was given up on. */
-        raison__api_reply__free_unpacked(got, NULL);
+        rsn_reply_free(got);
     }
 }

@@ -1,4 +1,4 @@
-/* cli_json.c — JSON renderings of API messages for `raison --json`.
+/* json.c — JSON renderings of API messages for `raison --json`.
  *
  * Built with jansson, never by hand. Conventions of every document: ids,
  * keys and hashes are lowercase hex, timestamps integer milliseconds, and an
@@ -20,6 +20,19 @@ json_t *cli_json_hex(const uint8_t *bytes, size_t len)
         return json_null();
     }
     return json_string(rsn_hex_encode(buf, sizeof buf, bytes, len));
+}
+
+json_t *cli_json_b64(const uint8_t *bytes, size_t len)
+{
+    size_t size = rsn_base64_encoded_size(len);
+    char *buf = malloc(size);
+    if (!buf) {
+        return NULL;
+    }
+    rsn_base64_encode(buf, size, bytes, len);
+    json_t *j = json_string(buf);
+    free(buf);
+    return j;
 }
 
 static json_t *hex_of(ProtobufCBinaryData b)
@@ -57,7 +70,7 @@ static const char *access_name(Raison__Access a)
     }
 }
 
-static json_t *missions(Raison__Mission **m, size_t n)
+json_t *cli_json_missions(Raison__Mission **m, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++) {
@@ -89,7 +102,7 @@ json_t *cli_json_charter(const Raison__Charter *c)
     return json_pack("{s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "group", hex_of(c->group),
                      "version", (json_int_t)c->version, "supersedes", hex_of(c->supersedes), "name",
                      cli_json_str(c->name), "purpose", cli_json_str(c->purpose), "missions",
-                     missions(c->missions, c->n_missions), "benefits",
+                     cli_json_missions(c->missions, c->n_missions), "benefits",
                      strings(c->benefits, c->n_benefits), "data_policy", policy, "access",
                      access_name(c->access), "owners", owners);
 }
@@ -106,17 +119,6 @@ json_t *cli_json_post(const Raison__PostView *p)
                      (int)p->erased, "replies", (json_int_t)p->replies);
 }
 
-static const char *action_name(Raison__Action a)
-{
-    switch (a) {
-    case RAISON__ACTION__ACTION_JOIN: return "join";
-    case RAISON__ACTION__ACTION_LEAVE: return "leave";
-    case RAISON__ACTION__ACTION_ADD: return "add";
-    case RAISON__ACTION__ACTION_REMOVE: return "remove";
-    default: return "unspecified";
-    }
-}
-
 json_t *cli_json_body(Raison__Kind kind, const void *body)
 {
     if (!body) {
@@ -127,8 +129,8 @@ json_t *cli_json_body(Raison__Kind kind, const void *body)
     case RAISON__KIND__KIND_MEMBERSHIP: {
         const Raison__Membership *m = body;
         return json_pack("{s:o,s:s,s:o,s:o}", "group", hex_of(m->group), "action",
-                         action_name(m->action), "member", hex_of(m->member), "charter",
-                         hex_of(m->charter));
+                         cli_action_name(m->action) ? cli_action_name(m->action) : "unspecified",
+                         "member", hex_of(m->member), "charter", hex_of(m->charter));
     }
     case RAISON__KIND__KIND_POST: {
         const Raison__Post *p = body;
@@ -161,11 +163,10 @@ json_t *cli_json_entry(rsn_cli_t *cli, const Raison__EntryInfo *info)
                      cli_json_body(info->kind, cli_entry_body(cli, info)));
 }
 
-int cli_json_print(json_t *doc, bool line)
+int cli_json_print(rsn_cli_t *cli, json_t *doc, bool line)
 {
     if (!doc) {
-        cli_fail("out of memory building the JSON output");
-        return CLI_EXIT_FAIL;
+        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory building the JSON output");
     }
     size_t flags = line ? JSON_COMPACT : JSON_INDENT(2);
     int rc = json_dumpf(doc, stdout, flags);
@@ -173,8 +174,7 @@ int cli_json_print(json_t *doc, bool line)
     fputc('\n', stdout);
     fflush(stdout);
     if (rc != 0) {
-        cli_fail("cannot write the JSON output");
-        return CLI_EXIT_FAIL;
+        return cli_fail(cli, RSN_ERR_IO, "cannot write the JSON output");
     }
-    return CLI_EXIT_OK;
+    return 0;
 }

@@ -1,18 +1,19 @@
-/* raison.c — the `raison` command-line client: main, dispatch, usage.
+/* main.c — the `raison` command-line client: the command table, dispatch
+ * and the exit status.
  *
  * Parses the options that may come before the command (the common ones,
  * --help, --version), finds the command in the table below and runs it with
- * its own argv. Each command parses its options with cli_option, which
- * handles the common ones (--socket, --identity, --json, --passphrase-file,
- * --timeout-ms, --help) wherever they appear. Exit status: 0 success, 1 a
- * failure (the node refused, no node, a file), 2 a usage error. */
-#include <stdarg.h>
+ * its own argv; each command parses its own with cli_args (args.c), which
+ * handles the common options wherever they appear. Every command returns 0
+ * or a negative rsn_err, and main turns that into the exit status, once:
+ * 0 success, 1 a failure (the node refused, no node, a file), 2 a usage
+ * error (cli_exit_status). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "cli/cli.h"
+#include "common/log.h"
 
 #define CLI_VERSION "0.1.0"
 
@@ -85,118 +86,6 @@ static const rsn_cli_command_t commands[] = {
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
-static const char common_help[] =
-    "common options:\n"
-    "  --socket PATH           the node's API socket (env RAISON_SOCKET; default\n"
-    "                          $XDG_DATA_HOME/raison/raison.sock)\n"
-    "  --identity FILE         your identity (env RAISON_IDENTITY; default\n"
-    "                          $XDG_CONFIG_HOME/raison/identity.key)\n"
-    "  --passphrase-file FILE  passphrase of a sealed identity (or env RAISON_PASSPHRASE)\n"
-    "  --json                  print one JSON document on stdout\n"
-    "  --timeout-ms MS         wait at most MS for each reply of the node\n"
-    "  --help                  print this help\n";
-
-static void print_main_usage(FILE *out)
-{
-    fprintf(out, "usage: raison [OPTIONS] COMMAND [ARGS]\n\n"
-                 "raison: a federated workplace network where every group has a charter.\n\n"
-                 "commands:\n");
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    }
-    fprintf(out, "  %-10s %s\n\n%s\n", "help", "print this help, or a command's", common_help);
-    fprintf(out, "'raison COMMAND --help' describes a command. Exit status: 0 success,\n"
-                 "1 failure (the node refused, no node running, ...), 2 usage error.\n");
-}
-
-void cli_print_usage(rsn_cli_t *cli, FILE *out)
-{
-    const rsn_cli_command_t *c = cli->command;
-    if (!c) {
-        print_main_usage(out);
-        return;
-    }
-    fprintf(out, "usage: raison %s%s%s\n\n%s\n", cli->command_name, c->synopsis[0] ? " " : "",
-            c->synopsis, c->summary);
-    if (c->details && c->details[0]) {
-        fprintf(out, "\n%s", c->details);
-    }
-    fprintf(out, "\n%s", common_help);
-}
-
-int cli_usage_error(rsn_cli_t *cli, const char *fmt, ...)
-{
-    const char *name = cli->command_name ? cli->command_name : NULL;
-    fprintf(stderr, "raison: ");
-    if (name) {
-        fprintf(stderr, "%s: ", name);
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    if (cli->command) {
-        fprintf(stderr, "usage: raison %s %s\n(see 'raison %s --help')\n", name,
-                cli->command->synopsis, name);
-    } else {
-        fprintf(stderr, "(see 'raison --help')\n");
-    }
-    cli->status = CLI_EXIT_USAGE;
-    return CLI_EXIT_USAGE;
-}
-
-int cli_option(rsn_cli_t *cli, int argc, char **argv, const struct option *opts)
-{
-    opterr = 0;
-    for (;;) {
-        int c = getopt_long(argc, argv, ":h", opts, NULL);
-        uint64_t n = 0;
-        switch (c) {
-        case CLI_OPT_SOCKET: cli->socket_path = optarg; break;
-        case CLI_OPT_IDENTITY: cli->identity_path = optarg; break;
-        case CLI_OPT_JSON: cli->json = true; break;
-        case CLI_OPT_PASSPHRASE_FILE: cli->passphrase_file = optarg; break;
-        case CLI_OPT_TIMEOUT:
-            if (!cli_parse_uint(optarg, 24 * 3600 * 1000, &n) || n == 0) {
-                cli_usage_error(cli, "--timeout-ms needs a positive number of milliseconds");
-                return CLI_OPT_STOP;
-            }
-            cli->timeout_ms = (int)n;
-            cli->timeout_given = true;
-            break;
-        case 'h':
-            cli_print_usage(cli, stdout);
-            cli->status = CLI_EXIT_OK;
-            return CLI_OPT_STOP;
-        case ':':
-            cli_usage_error(cli, "option %s needs a value", argv[optind - 1]);
-            return CLI_OPT_STOP;
-        case '?':
-            if (optopt) {
-                cli_usage_error(cli, "unknown option -%c", optopt);
-            } else {
-                cli_usage_error(cli, "unknown option %s", argv[optind - 1]);
-            }
-            return CLI_OPT_STOP;
-        default: return c;
-        }
-    }
-}
-
-const rsn_cli_command_t *cli_find_sub(rsn_cli_t *cli, const rsn_cli_command_t *subs, size_t n,
-                                      const char *family, const char *sub)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(subs[i].name, sub) == 0) {
-            cli->command = &subs[i];
-            cli->command_name = rsn_arena_printf(cli->arena, "%s %s", family, sub);
-            return &subs[i];
-        }
-    }
-    return NULL;
-}
-
 static const rsn_cli_command_t *find_command(const char *name)
 {
     for (size_t i = 0; i < N_COMMANDS; i++) {
@@ -207,12 +96,30 @@ static const rsn_cli_command_t *find_command(const char *name)
     return NULL;
 }
 
+/* Says the usage of raison itself, for a command line without a command. */
+static int no_command(rsn_cli_t *cli)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out) {
+        cli_print_usage(cli, out);
+        fclose(out);
+    }
+    if (text && len > 0 && text[len - 1] == '\n') {
+        text[len - 1] = '\0';
+    }
+    cli_say(cli, CLI_MSG_USAGE, "%s", text ? text : "usage: raison [OPTIONS] COMMAND [ARGS]");
+    free(text);
+    return CLI_ERR_USAGE;
+}
+
 /* `raison help [COMMAND [SUB]]`: help for a command is its --help. */
 static int run_help(rsn_cli_t *cli, int argc, char **argv)
 {
     if (argc < 2) {
-        print_main_usage(stdout);
-        return CLI_EXIT_OK;
+        cli_print_usage(cli, stdout);
+        return 0;
     }
     const rsn_cli_command_t *c = find_command(argv[1]);
     if (!c) {
@@ -221,91 +128,67 @@ static int run_help(rsn_cli_t *cli, int argc, char **argv)
     cli->command = c;
     cli->command_name = c->name;
     char *sub_argv[4] = {argv[1], argc > 2 ? argv[2] : "--help", argc > 2 ? "--help" : NULL, NULL};
-    optind = 0;
     return c->run(cli, argc > 2 ? 3 : 2, sub_argv);
+}
+
+/* `raison --version`. */
+static int version_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
+{
+    (void)value;
+    (void)ctx;
+    if (opt != 'V') {
+        return cli_usage_error(cli, "unexpected option");
+    }
+    printf("raison %s\n", CLI_VERSION);
+    return CLI_HELP_SHOWN;
+}
+
+/* The whole run: options before the command, then the command. */
+static int run(rsn_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    cli_args_t spec = {.options = opts,
+                       .shorts = "V",
+                       .on_option = version_option,
+                       .max_operands = -1,
+                       .leading = true};
+    int first = 0;
+
+    /* the libraries' log lines would repeat what raison says itself */
+    rsn_log_setup("raison", getenv("RAISON_DEBUG") ? RSN_LOG_DEBUG : RSN_LOG_ERROR);
+    cli->arena = rsn_arena_new();
+    if (!cli->arena || rsn_crypto_init() != 0) {
+        return cli_fail(cli, RSN_ERR_NOMEM, "cannot initialise (out of memory or no crypto)");
+    }
+    int rc = cli_args(cli, argc, argv, &spec, &first);
+    if (rc != 0) {
+        return rc;
+    }
+    if (first >= argc) {
+        return no_command(cli);
+    }
+    int sub_argc = argc - first;
+    char **sub_argv = argv + first;
+    if (strcmp(sub_argv[0], "help") == 0) {
+        return run_help(cli, sub_argc, sub_argv);
+    }
+    const rsn_cli_command_t *cmd = find_command(sub_argv[0]);
+    if (!cmd) {
+        return cli_usage_error(cli, "unknown command '%s'", sub_argv[0]);
+    }
+    cli->command = cmd;
+    cli->command_name = cmd->name;
+    return cmd->run(cli, sub_argc, sub_argv);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_COMMON_OPTIONS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
-    rsn_cli_t cli = {.timeout_ms = CLI_DEFAULT_TIMEOUT_MS};
-    int status = CLI_EXIT_FAIL;
-
-    /* the libraries' log lines would repeat what raison says itself */
-    rsn_log_setup("raison", getenv("RAISON_DEBUG") ? RSN_LOG_DEBUG : RSN_LOG_ERROR);
-    cli.arena = rsn_arena_new();
-    if (!cli.arena || rsn_crypto_init() != 0) {
-        fprintf(stderr, "raison: cannot initialise (out of memory or no crypto)\n");
-        goto out;
-    }
-    opterr = 0;
-    for (;;) {
-        /* "+": stop at the command; its own options are its business */
-        int c = getopt_long(argc, argv, "+:hV", opts, NULL);
-        if (c == -1) {
-            break;
-        }
-        if (c == 'V') {
-            printf("raison %s\n", CLI_VERSION);
-            status = CLI_EXIT_OK;
-            goto out;
-        }
-        if (c == 'h') {
-            print_main_usage(stdout);
-            status = CLI_EXIT_OK;
-            goto out;
-        }
-        if (c == '?' || c == ':') {
-            optind--;
-            /* unknown before the command: report it as such */
-            status =
-                cli_usage_error(&cli, "%s option %s", c == ':' ? "missing value for" : "unknown",
-                                argv[optind] ? argv[optind] : "?");
-            goto out;
-        }
-        switch (c) {
-        case CLI_OPT_SOCKET: cli.socket_path = optarg; break;
-        case CLI_OPT_IDENTITY: cli.identity_path = optarg; break;
-        case CLI_OPT_JSON: cli.json = true; break;
-        case CLI_OPT_PASSPHRASE_FILE: cli.passphrase_file = optarg; break;
-        case CLI_OPT_TIMEOUT: {
-            uint64_t n = 0;
-            if (!cli_parse_uint(optarg, 24 * 3600 * 1000, &n) || n == 0) {
-                status = cli_usage_error(&cli, "--timeout-ms needs a positive number");
-                goto out;
-            }
-            cli.timeout_ms = (int)n;
-            cli.timeout_given = true;
-            break;
-        }
-        default: break;
-        }
-    }
-    if (optind >= argc) {
-        print_main_usage(stderr);
-        status = CLI_EXIT_USAGE;
-        goto out;
-    }
-    int sub_argc = argc - optind;
-    char **sub_argv = argv + optind;
-    if (strcmp(sub_argv[0], "help") == 0) {
-        status = run_help(&cli, sub_argc, sub_argv);
-        goto out;
-    }
-    const rsn_cli_command_t *cmd = find_command(sub_argv[0]);
-    if (!cmd) {
-        status = cli_usage_error(&cli, "unknown command '%s'", sub_argv[0]);
-        goto out;
-    }
-    cli.command = cmd;
-    cli.command_name = cmd->name;
-    optind = 0; /* glibc: start the command's parsing afresh */
-    status = cmd->run(&cli, sub_argc, sub_argv);
-out:
+    rsn_cli_t cli = {
+        .timeout_ms = CLI_DEFAULT_TIMEOUT_MS, .commands = commands, .n_commands = N_COMMANDS};
+    int rc = run(&cli, argc, argv);
     fflush(stdout);
     rsn_client_destroy(&cli.client);
     rsn_keypair_destroy(&cli.keypair);
     rsn_arena_destroy(&cli.arena);
-    return status;
+    return cli_exit_status(rc);
 }

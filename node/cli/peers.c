@@ -1,4 +1,4 @@
-/* cli_peers.c — `raison peers`: the federation links of the node.
+/* peers.c — `raison peers`: the federation links of the node.
  *
  * One `peers` API call. For people: where the node listens, then a table of
  * its peers (short key, site, endpoint, link state and since when, entries
@@ -49,13 +49,12 @@ static json_t *json_peer(const Raison__PeerInfo *p)
                      (json_int_t)p->missing, "dropped", (json_int_t)p->dropped, "last_error",
                      cli_json_str(p->last_error), "bytes_sent", (json_int_t)p->bytes_sent,
                      "bytes_received", (json_int_t)p->bytes_received, "banned_until",
-                     (json_int_t)p->banned_until, "checkpoint_size",
-                     (json_int_t)p->checkpoint_size, "checkpoint_note",
-                     cli_json_str(p->checkpoint_note), "inconsistency",
+                     (json_int_t)p->banned_until, "checkpoint_size", (json_int_t)p->checkpoint_size,
+                     "checkpoint_note", cli_json_str(p->checkpoint_note), "inconsistency",
                      cli_json_str(p->inconsistency));
 }
 
-static int print_json(const Raison__PeersReply *pr)
+static int print_json(rsn_cli_t *cli, const Raison__PeersReply *pr)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < pr->n_peers; i++) {
@@ -66,7 +65,7 @@ static int print_json(const Raison__PeersReply *pr)
     }
     json_t *doc =
         list ? json_pack("{s:o,s:o}", "listen", cli_json_str(pr->listen), "peers", list) : NULL;
-    return cli_json_print(doc, false);
+    return cli_json_print(cli, doc, false);
 }
 
 static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
@@ -122,34 +121,25 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
 
 int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTIONS, {NULL, 0, NULL, 0}};
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        if (c == CLI_OPT_STOP) {
-            return cli->status;
-        }
-        return cli_usage_error(cli, "unexpected option");
-    }
-    if (optind < argc) {
-        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
-    }
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__PeersRequest pr = RAISON__PEERS_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
+    int rc = cli_no_args(cli, argc, argv);
+    if (rc != 0) {
+        return rc;
+    }
     req.call_case = RAISON__API_REQUEST__CALL_PEERS;
     req.peers = &pr;
-    if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_PEERS, &reply) != 0) {
-        return CLI_EXIT_FAIL;
+    if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_PEERS, &reply)) != 0) {
+        return rc;
     }
-    int status = CLI_EXIT_FAIL;
     if (!reply->peers) {
-        cli_fail("the node sent an empty peer list");
+        rc = cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty peer list");
     } else if (cli->json) {
-        status = print_json(reply->peers);
+        rc = print_json(cli, reply->peers);
     } else {
         print_text(cli, reply->peers);
-        status = CLI_EXIT_OK;
     }
-    raison__api_reply__free_unpacked(reply, NULL);
-    return status;
+    rsn_reply_free(reply);
+    return rc;
 }

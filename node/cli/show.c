@@ -1,14 +1,10 @@
-/* cli_show.c — the commands that read: groups, group, timeline, feed,
- * report, status and watch.
+/* show.c — the commands that read: groups, group, timeline, feed, report
+ * and status.
  *
  * Each makes the API calls it needs (paging through lists with the node's
- * cursors), then prints either a text for people or one JSON document. `watch`
- * keeps a subscription open, renews it before it expires by resending the
- * very same request (same request_id), and stops on SIGINT, after --count
- * events or after --timeout-ms. */
-#include <signal.h>
+ * cursors), then prints either a text for people or one JSON document.
+ * (`watch`, which stays subscribed, is watch.c.) */
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -21,29 +17,7 @@ static const char *access_text(Raison__Access a)
     return a == RAISON__ACCESS__ACCESS_MEMBERS_ONLY ? "members-only" : "open";
 }
 
-/* A person's name for KEY: "name (site)" when known, else a key prefix. */
-static const char *who(rsn_cli_t *cli, const char *name, const char *site, ProtobufCBinaryData key)
-{
-    const char *k = cli_hex(cli, key.data, key.len < 6 ? key.len : 6);
-    if (name && name[0]) {
-        const char *s =
-            site && site[0] ? rsn_arena_printf(cli->arena, "%s (%s)", name, site) : name;
-        return s ? s : name;
-    }
-    return k;
-}
-
 /* --- groups ------------------------------------------------------------------ */
-
-static json_t *json_mission_list(Raison__Mission **m, size_t n)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; a && i < n; i++) {
-        json_array_append_new(a, json_pack("{s:o,s:o}", "key", cli_json_str(m[i]->key), "goal",
-                                           cli_json_str(m[i]->goal)));
-    }
-    return a;
-}
 
 static json_t *json_group_summary(const Raison__GroupSummary *g)
 {
@@ -54,7 +28,7 @@ static json_t *json_group_summary(const Raison__GroupSummary *g)
     return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b}", "group",
                      cli_json_hex(g->group.data, g->group.len), "name", cli_json_str(g->name),
                      "purpose", cli_json_str(g->purpose), "benefits", benefits, "missions",
-                     json_mission_list(g->missions, g->n_missions), "version",
+                     cli_json_missions(g->missions, g->n_missions), "version",
                      (json_int_t)g->version, "access", access_text(g->access), "members",
                      (json_int_t)g->members, "posts", (json_int_t)g->posts, "disputed",
                      (int)g->disputed);
@@ -80,14 +54,13 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 
 int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
 {
-    int status = cli_plain_args(cli, argc, argv, 0, 0);
-    if (status != -1) {
-        return status;
+    int rc = cli_no_args(cli, argc, argv);
+    if (rc != 0) {
+        return rc;
     }
     json_t *all = cli->json ? json_array() : NULL;
     ProtobufCBinaryData cursor = {0, NULL};
     size_t shown = 0;
-    status = CLI_EXIT_FAIL;
     for (int page = 0; page < MAX_PAGES; page++) {
         Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
         Raison__GroupsRequest g = RAISON__GROUPS_REQUEST__INIT;
@@ -95,9 +68,9 @@ int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
         g.cursor = cursor;
         req.call_case = RAISON__API_REQUEST__CALL_GROUPS;
         req.groups = &g;
-        if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_GROUPS, &reply) != 0) {
+        if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_GROUPS, &reply)) != 0) {
             json_decref(all);
-            return CLI_EXIT_FAIL;
+            return rc;
         }
         const Raison__GroupsReply *gr = reply->groups;
         for (size_t i = 0; gr && i < gr->n_groups; i++) {
@@ -116,18 +89,18 @@ int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
             cursor.len = gr->next_cursor.len;
             more = cursor.data != NULL;
         }
-        raison__api_reply__free_unpacked(reply, NULL);
+        rsn_reply_free(reply);
         if (!more) {
             break;
         }
     }
     if (all) {
-        return cli_json_print(all, false);
+        return cli_json_print(cli, all, false);
     }
     if (shown == 0) {
         printf("no groups yet: found one with 'raison charter new'\n");
     }
-    return CLI_EXIT_OK;
+    return 0;
 }
 
 /* --- group ---------------------------------------------------------------------- */
@@ -144,7 +117,7 @@ static uint32_t version_of(const Raison__GroupReply *g, ProtobufCBinaryData id)
     return 0;
 }
 
-static json_t *json_group(rsn_cli_t *cli, const Raison__GroupReply *g)
+static json_t *json_group(const Raison__GroupReply *g)
 {
     json_t *doc = cli_json_charter(g->charter);
     json_t *history = json_array(), *members = json_array(), *dispute = json_array();
@@ -183,25 +156,23 @@ static json_t *json_group(rsn_cli_t *cli, const Raison__GroupReply *g)
     json_object_set_new(doc, "disputed", json_boolean(g->disputed));
     json_object_set_new(doc, "dispute", dispute);
     json_object_set_new(doc, "members", members);
-    (void)cli;
     return doc;
 }
 
 int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
 {
     Raison__ApiReply *reply = NULL;
-    int status = cli_plain_args(cli, argc, argv, 1, 1);
-    if (status != -1) {
-        return status;
-    }
-    if (cli_group(cli, argv[optind], &reply) != 0) {
-        return CLI_EXIT_FAIL;
+    cli_args_t spec = {.min_operands = 1, .max_operands = 1};
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
+    if (rc != 0 || (rc = cli_group(cli, argv[first], &reply)) != 0) {
+        return rc;
     }
     const Raison__GroupReply *g = reply->group;
     if (cli->json) {
-        status = cli_json_print(json_group(cli, g), false);
-        raison__api_reply__free_unpacked(reply, NULL);
-        return status;
+        rc = cli_json_print(cli, json_group(g), false);
+        rsn_reply_free(reply);
+        return rc;
     }
     printf("group %s\n", cli_hex(cli, g->group.data, g->group.len));
     cli_print_charter(cli, stdout, g->charter);
@@ -223,14 +194,15 @@ int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
         const Raison__Member *m = g->members[i];
         uint32_t v = version_of(g, m->charter);
         printf("  %s  %s%s", cli_hex(cli, m->key.data, m->key.len),
-               m->name[0] ? who(cli, m->name, m->site, m->key) : "", m->owner ? " [owner]" : "");
+               m->name[0] ? cli_who(cli, m->name, m->site, m->key) : "",
+               m->owner ? " [owner]" : "");
         if (v) {
             printf(" (joined under v%u)", v);
         }
         printf("\n");
     }
-    raison__api_reply__free_unpacked(reply, NULL);
-    return CLI_EXIT_OK;
+    rsn_reply_free(reply);
+    return 0;
 }
 
 /* --- timeline ------------------------------------------------------------------- */
@@ -261,7 +233,7 @@ static void print_thread(rsn_cli_t *cli, Raison__PostView **posts, size_t n, siz
     const Raison__PostView *p = posts[i];
     int indent = 2 + 4 * (depth < 8 ? depth : 8);
     printf("%*s%s%s  [%s]  %s\n", indent - 2, "", depth ? "↳ " : "",
-           who(cli, p->author_name, p->author_site, p->author), p->mission,
+           cli_who(cli, p->author_name, p->author_site, p->author), p->mission,
            cli_time(cli, p->timestamp));
     if (orphan) {
         printf("%*s(reply to %s)\n", indent, "", cli_hex(cli, p->reply_to.data, p->reply_to.len));
@@ -282,38 +254,55 @@ static void print_thread(rsn_cli_t *cli, Raison__PostView **posts, size_t n, siz
     }
 }
 
+/* The options of the listings: --mission KEY, --limit N. */
+typedef struct {
+    const char *mission;
+    uint64_t limit;
+    uint64_t limit_max;
+    const char *limit_error;
+} list_opts_t;
+
+static int list_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
+{
+    list_opts_t *o = ctx;
+    if (opt == 'm') {
+        o->mission = value;
+        return 0;
+    }
+    if (opt != 'l') {
+        return cli_usage_error(cli, "unexpected option");
+    }
+    if (!cli_parse_uint(value, o->limit_max, &o->limit) || o->limit == 0) {
+        return cli_usage_error(cli, "%s", o->limit_error);
+    }
+    return 0;
+}
+
 int cli_cmd_timeline(rsn_cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {CLI_COMMON_OPTIONS,
-                                         {"mission", required_argument, NULL, 'm'},
+    static const struct option opts[] = {{"mission", required_argument, NULL, 'm'},
                                          {"limit", required_argument, NULL, 'l'},
                                          {NULL, 0, NULL, 0}};
-    const char *mission = "";
-    uint64_t limit = 50;
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'm': mission = optarg; break;
-        case 'l':
-            if (!cli_parse_uint(optarg, 100000, &limit) || limit == 0) {
-                return cli_usage_error(cli, "--limit needs a positive number (at most 100000)");
-            }
-            break;
-        case CLI_OPT_STOP: return cli->status;
-        default: return cli_usage_error(cli, "unexpected option");
-        }
+    list_opts_t o = {"", 50, 100000, "--limit needs a positive number (at most 100000)"};
+    cli_args_t spec = {.options = opts,
+                       .on_option = list_option,
+                       .ctx = &o,
+                       .min_operands = 1,
+                       .max_operands = 1,
+                       .missing = "missing GROUP",
+                       .extra = "unexpected argument"};
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
+    if (rc != 0) {
+        return rc;
     }
-    if (argc - optind != 1) {
-        return cli_usage_error(cli, argc - optind < 1 ? "missing GROUP" : "unexpected argument");
-    }
-    const char *ref = argv[optind];
+    const char *ref = argv[first], *mission = o.mission;
+    uint64_t limit = o.limit;
     Raison__ApiReply **pages = rsn_arena_alloc(cli->arena, MAX_PAGES * sizeof *pages);
     Raison__PostView **posts = rsn_arena_alloc(cli->arena, limit * sizeof *posts);
     size_t n_pages = 0, n = 0;
-    int status = CLI_EXIT_FAIL;
     if (!pages || !posts) {
-        cli_fail("out of memory");
-        return CLI_EXIT_FAIL;
+        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
     }
     ProtobufCBinaryData cursor = {0, NULL};
     while (n < limit && n_pages < MAX_PAGES) {
@@ -326,7 +315,7 @@ int cli_cmd_timeline(rsn_cli_t *cli, int argc, char **argv)
         t.cursor = cursor;
         req.call_case = RAISON__API_REQUEST__CALL_TIMELINE;
         req.timeline = &t;
-        if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_TIMELINE, &reply) != 0) {
+        if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_TIMELINE, &reply)) != 0) {
             goto out;
         }
         pages[n_pages++] = reply;
@@ -346,7 +335,7 @@ int cli_cmd_timeline(rsn_cli_t *cli, int argc, char **argv)
         for (size_t i = 0; a && i < n; i++) {
             json_array_append_new(a, cli_json_post(posts[i]));
         }
-        status = cli_json_print(a, false);
+        rc = cli_json_print(cli, a, false);
         goto out;
     }
     if (n == 0) {
@@ -363,48 +352,39 @@ int cli_cmd_timeline(rsn_cli_t *cli, int argc, char **argv)
             putchar('\n');
         }
     }
-    status = CLI_EXIT_OK;
 out:
     for (size_t i = 0; i < n_pages; i++) {
-        raison__api_reply__free_unpacked(pages[i], NULL);
+        rsn_reply_free(pages[i]);
     }
-    return status;
+    return rc;
 }
 
 /* --- feed ------------------------------------------------------------------------ */
 
 int cli_cmd_feed(rsn_cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_COMMON_OPTIONS, {"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
-    uint64_t limit = UINT64_MAX;
-    uint8_t author[32];
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'l':
-            if (!cli_parse_uint(optarg, UINT32_MAX, &limit) || limit == 0) {
-                return cli_usage_error(cli, "--limit needs a positive number");
-            }
-            break;
-        case CLI_OPT_STOP: return cli->status;
-        default: return cli_usage_error(cli, "unexpected option");
-        }
+    static const struct option opts[] = {{"limit", required_argument, NULL, 'l'},
+                                         {NULL, 0, NULL, 0}};
+    list_opts_t o = {NULL, UINT64_MAX, UINT32_MAX, "--limit needs a positive number"};
+    cli_args_t spec = {.options = opts, .on_option = list_option, .ctx = &o, .max_operands = 1};
+    uint8_t author[RSN_KEY_BYTES];
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
+    if (rc != 0) {
+        return rc;
     }
-    if (argc - optind > 1) {
-        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-    }
-    if (argc - optind == 1) {
-        const char *hex = argv[optind];
+    uint64_t limit = o.limit;
+    if (first < argc) {
+        const char *hex = argv[first];
         if (strlen(hex) != RSN_KEY_HEX || rsn_key_from_hex(author, hex) != 0) {
             return cli_usage_error(cli, "AUTHOR must be a key of 64 hex characters");
         }
     } else {
         const rsn_keypair_t *kp = NULL;
-        if (cli_keypair(cli, &kp) != 0) {
-            return CLI_EXIT_FAIL;
+        if ((rc = cli_keypair(cli, &kp)) != 0) {
+            return rc;
         }
-        memcpy(author, rsn_keypair_public(kp), 32);
+        memcpy(author, rsn_keypair_public(kp), RSN_KEY_BYTES);
     }
     json_t *entries = cli->json ? json_array() : NULL;
     uint64_t from = 1, head = 0, shown = 0;
@@ -414,20 +394,20 @@ int cli_cmd_feed(rsn_cli_t *cli, int argc, char **argv)
         Raison__FeedRequest f = RAISON__FEED_REQUEST__INIT;
         Raison__ApiReply *reply = NULL;
         f.author.data = author;
-        f.author.len = 32;
+        f.author.len = RSN_KEY_BYTES;
         f.from_seq = from;
         f.limit = (uint32_t)(limit - shown < 500 ? limit - shown : 500);
         req.call_case = RAISON__API_REQUEST__CALL_FEED;
         req.feed = &f;
-        if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_FEED, &reply) != 0) {
+        if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_FEED, &reply)) != 0) {
             json_decref(entries);
-            return CLI_EXIT_FAIL;
+            return rc;
         }
         const Raison__FeedReply *fr = reply->feed;
         head = fr ? fr->head : 0;
         frozen = fr && fr->frozen;
         if (page == 0 && !cli->json) {
-            printf("feed of %s: %llu entr%s%s\n", cli_hex(cli, author, 32),
+            printf("feed of %s: %llu entr%s%s\n", cli_hex(cli, author, RSN_KEY_BYTES),
                    (unsigned long long)head, head == 1 ? "y" : "ies",
                    frozen ? " (FROZEN after a fork)" : "");
         }
@@ -443,18 +423,19 @@ int cli_cmd_feed(rsn_cli_t *cli, int argc, char **argv)
         }
         bool more = fr && fr->next_seq > from && fr->n_entries > 0;
         from = fr ? fr->next_seq : 0;
-        raison__api_reply__free_unpacked(reply, NULL);
+        rsn_reply_free(reply);
         if (!more) {
             break;
         }
     }
     if (entries) {
-        return cli_json_print(json_pack("{s:o,s:I,s:b,s:o}", "author", cli_json_hex(author, 32),
-                                        "head", (json_int_t)head, "frozen", (int)frozen, "entries",
-                                        entries),
-                              false);
+        return cli_json_print(
+            cli,
+            json_pack("{s:o,s:I,s:b,s:o}", "author", cli_json_hex(author, RSN_KEY_BYTES), "head",
+                      (json_int_t)head, "frozen", (int)frozen, "entries", entries),
+            false);
     }
-    return CLI_EXIT_OK;
+    return 0;
 }
 
 /* --- report ---------------------------------------------------------------------- */
@@ -464,19 +445,21 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__ReportRequest r = RAISON__REPORT_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    int status = cli_plain_args(cli, argc, argv, 1, 1);
-    if (status != -1) {
-        return status;
+    cli_args_t spec = {.min_operands = 1, .max_operands = 1};
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
+    if (rc != 0) {
+        return rc;
     }
-    r.group = argv[optind];
+    r.group = argv[first];
     req.call_case = RAISON__API_REQUEST__CALL_REPORT;
     req.report = &r;
-    if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_REPORT, &reply) != 0 || !reply->report) {
-        if (reply) {
-            raison__api_reply__free_unpacked(reply, NULL);
-            cli_fail("the node sent an empty report");
-        }
-        return CLI_EXIT_FAIL;
+    if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_REPORT, &reply)) != 0) {
+        return rc;
+    }
+    if (!reply->report) {
+        rsn_reply_free(reply);
+        return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty report");
     }
     const Raison__ReportReply *rr = reply->report;
     if (cli->json) {
@@ -492,16 +475,17 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
                           (json_int_t)m->cross_site_replies, "last_activity",
                           (json_int_t)m->last_activity, "retired", (int)m->retired));
         }
-        status = cli_json_print(
-            json_pack("{s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:I,s:I}", "group",
-                      cli_json_hex(rr->group.data, rr->group.len), "name", cli_json_str(rr->name),
-                      "version", (json_int_t)rr->version, "members", (json_int_t)rr->members,
-                      "missions", missions, "posts", (json_int_t)rr->posts, "authors",
-                      (json_int_t)rr->authors, "sites", (json_int_t)rr->sites, "cross_site_replies",
-                      (json_int_t)rr->cross_site_replies),
-            false);
-        raison__api_reply__free_unpacked(reply, NULL);
-        return status;
+        rc = cli_json_print(cli,
+                            json_pack("{s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:I,s:I}", "group",
+                                      cli_json_hex(rr->group.data, rr->group.len), "name",
+                                      cli_json_str(rr->name), "version", (json_int_t)rr->version,
+                                      "members", (json_int_t)rr->members, "missions", missions,
+                                      "posts", (json_int_t)rr->posts, "authors",
+                                      (json_int_t)rr->authors, "sites", (json_int_t)rr->sites,
+                                      "cross_site_replies", (json_int_t)rr->cross_site_replies),
+                            false);
+        rsn_reply_free(reply);
+        return rc;
     }
     printf("value report of %s (charter version %u, %u member%s)\n\n", rr->name, rr->version,
            rr->members, rr->members == 1 ? "" : "s");
@@ -518,8 +502,8 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
     printf("\ntotal: %llu posts by %llu authors from %llu sites, %llu cross-site replies\n",
            (unsigned long long)rr->posts, (unsigned long long)rr->authors,
            (unsigned long long)rr->sites, (unsigned long long)rr->cross_site_replies);
-    raison__api_reply__free_unpacked(reply, NULL);
-    return CLI_EXIT_OK;
+    rsn_reply_free(reply);
+    return 0;
 }
 
 /* --- status ---------------------------------------------------------------------- */
@@ -539,23 +523,23 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__StatusRequest s = RAISON__STATUS_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
-    int status = cli_plain_args(cli, argc, argv, 0, 0);
-    if (status != -1) {
-        return status;
+    int rc = cli_no_args(cli, argc, argv);
+    if (rc != 0) {
+        return rc;
     }
     req.call_case = RAISON__API_REQUEST__CALL_STATUS;
     req.status = &s;
-    if (cli_call(cli, &req, RAISON__API_REPLY__RESULT_STATUS, &reply) != 0) {
-        return CLI_EXIT_FAIL;
+    if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_STATUS, &reply)) != 0) {
+        return rc;
     }
     const Raison__StatusReply *st = reply->status;
     if (!st) {
-        raison__api_reply__free_unpacked(reply, NULL);
-        cli_fail("the node sent an empty status");
-        return CLI_EXIT_FAIL;
+        rsn_reply_free(reply);
+        return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty status");
     }
     if (cli->json) {
-        status = cli_json_print(
+        rc = cli_json_print(
+            cli,
             json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
                       cli_json_hex(st->node_key.data, st->node_key.len), "site",
                       cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
@@ -576,174 +560,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         printf("log size  %llu\n", (unsigned long long)st->log_size);
         printf("peers     %u connected of %u\n", st->peers_connected, st->peers);
         printf("uptime    %s\n", duration(cli, st->uptime_ms));
-        status = CLI_EXIT_OK;
     }
-    raison__api_reply__free_unpacked(reply, NULL);
-    return status;
-}
-
-/* --- watch ----------------------------------------------------------------------- */
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-/* Prints one event: a line for people, or one JSON object on a line. */
-static void print_event(rsn_cli_t *cli, const Raison__Event *ev)
-{
-    const Raison__EntryInfo *e = ev->entry;
-    if (cli->json) {
-        (void)cli_json_print(json_pack("{s:o,s:o}", "entry",
-                                       e ? cli_json_entry(cli, e) : json_null(), "post",
-                                       ev->post ? cli_json_post(ev->post) : json_null()),
-                             true);
-        return;
-    }
-    if (ev->post) {
-        const Raison__PostView *p = ev->post;
-        printf("%s  %s  %s [%s]%s: %s\n", cli_time(cli, p->timestamp),
-               cli_hex(cli, p->id.data, p->id.len),
-               who(cli, p->author_name, p->author_site, p->author), p->mission,
-               p->reply_to.len ? " (reply)" : "", p->erased ? "(erased)" : p->text);
-    } else if (e) {
-        printf("%s  %s  %s seq %llu: %s\n", cli_time(cli, e->timestamp),
-               cli_hex(cli, e->id.data, e->id.len), cli_hex(cli, e->author.data, 6),
-               (unsigned long long)e->seq, cli_entry_summary(cli, e));
-    }
-    fflush(stdout);
-}
-
-int cli_cmd_watch(rsn_cli_t *cli, int argc, char **argv)
-{
-    static const struct option opts[] = {
-        CLI_COMMON_OPTIONS, {"count", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-    uint64_t count = 0, seen = 0;
-    int c;
-    while ((c = cli_option(cli, argc, argv, opts)) != -1) {
-        switch (c) {
-        case 'c':
-            if (!cli_parse_uint(optarg, UINT32_MAX, &count) || count == 0) {
-                return cli_usage_error(cli, "--count needs a positive number");
-            }
-            break;
-        case CLI_OPT_STOP: return cli->status;
-        default: return cli_usage_error(cli, "unexpected option");
-        }
-    }
-    if (argc - optind > 1) {
-        return cli_usage_error(cli, "unexpected argument '%s'", argv[optind + 1]);
-    }
-    /* here --timeout-ms bounds the whole watch; replies still get the default */
-    uint64_t start = cli_now_ms();
-    uint64_t deadline = cli->timeout_given ? start + (uint64_t)cli->timeout_ms : UINT64_MAX;
-    cli->timeout_ms = CLI_DEFAULT_TIMEOUT_MS;
-
-    struct sigaction sa = {0};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    (void)sigaction(SIGINT, &sa, NULL);
-    (void)sigaction(SIGTERM, &sa, NULL);
-
-    rsn_client_t *client = NULL;
-    Raison__ApiReply *reply = NULL;
-    uint8_t *again = NULL;
-    size_t again_len = 0;
-    uint64_t rid = 0;
-    int status = CLI_EXIT_FAIL;
-    if (cli_client(cli, &client) != 0) {
-        return CLI_EXIT_FAIL;
-    }
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__SubscribeRequest sub = RAISON__SUBSCRIBE_REQUEST__INIT;
-    sub.group = (char *)(argc - optind == 1 ? argv[optind] : "");
-    req.call_case = RAISON__API_REQUEST__CALL_SUBSCRIBE;
-    req.subscribe = &sub;
-    if (rsn_client_send(client, &req, &rid) != 0) {
-        cli_fail("no node is listening on %s (is raisond running?)", cli->socket_path);
-        return CLI_EXIT_FAIL;
-    }
-    /* the renewal is the very same request: same request_id, same bytes */
-    req.request_id = rid;
-    if (rsn_pack(cli->arena, &req.base, &again, &again_len) != 0) {
-        cli_fail("out of memory");
-        return CLI_EXIT_FAIL;
-    }
-    bool subscribed = false;
-    uint64_t renew_at = UINT64_MAX, sub_deadline = start + CLI_DEFAULT_TIMEOUT_MS;
-    while (!stop_requested) {
-        uint64_t now = cli_now_ms();
-        if (now >= deadline) {
-            if (count && seen < count) {
-                cli_fail("timed out after %llu of %llu events", (unsigned long long)seen,
-                         (unsigned long long)count);
-                goto out;
-            }
-            break;
-        }
-        if (!subscribed && now >= sub_deadline) {
-            cli_fail("the node at %s did not answer the subscription", cli->socket_path);
-            goto out;
-        }
-        if (now >= renew_at) {
-            if (rsn_client_send_raw(client, again, again_len) != 0) {
-                cli_fail("lost the node at %s", cli->socket_path);
-                goto out;
-            }
-            renew_at = UINT64_MAX; /* until the node answers with a new expiry */
-        }
-        uint64_t wake = deadline < renew_at ? deadline : renew_at;
-        int wait = wake - now < 200 ? (int)(wake - now) : 200;
-        int rc = rsn_client_recv_timeout(client, &reply, wait);
-        if (rc == RSN_ERR_TIMEOUT || rc == RSN_ERR_INTERRUPTED || rc == RSN_ERR_BAD_REQUEST) {
-            continue;
-        }
-        if (rc != 0) {
-            cli_fail("lost the node at %s: %s", cli->socket_path, rsn_strerror(rc));
-            goto out;
-        }
-        if (reply->request_id == rid) {
-            switch (reply->result_case) {
-            case RAISON__API_REPLY__RESULT_ERROR: cli_node_error(reply); goto out;
-            case RAISON__API_REPLY__RESULT_SUBSCRIBE: {
-                uint32_t ms = reply->subscribe ? reply->subscribe->expires_in_ms : 0;
-                subscribed = true;
-                /* renew at half the time left: a slow reply never lets it lapse */
-                renew_at = ms ? cli_now_ms() + ms / 2 : UINT64_MAX;
-                break;
-            }
-            case RAISON__API_REPLY__RESULT_EVENT:
-                if (reply->event) {
-                    subscribed = true;
-                    print_event(cli, reply->event);
-                    seen++;
-                }
-                break;
-            default: break;
-            }
-        }
-        raison__api_reply__free_unpacked(reply, NULL);
-        reply = NULL;
-        if (count && seen >= count) {
-            break;
-        }
-    }
-    status = CLI_EXIT_OK;
-out:
-    if (reply) {
-        raison__api_reply__free_unpacked(reply, NULL);
-    }
-    /* tell the node to stop sending; best effort, it expires anyway */
-    sub.cancel = true;
-    uint8_t *cancel = NULL;
-    size_t cancel_len = 0;
-    if (rsn_pack(cli->arena, &req.base, &cancel, &cancel_len) == 0) {
-        if (rsn_client_send_raw(client, cancel, cancel_len) != 0) {
-            /* the node is gone: nothing to cancel */
-        }
-    }
-    return status;
+    rsn_reply_free(reply);
+    return rc;
 }
