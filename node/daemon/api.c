@@ -23,6 +23,7 @@
 #include "common/why.h"
 #include "crypto/crypto.h"
 #include "daemon/audit.h"
+#include "daemon/draft.h"
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
 #include "daemon/views.h"
@@ -150,7 +151,33 @@ static int call_status(call_t *c)
     return 0;
 }
 
-/* Stages a client's publish; its reply is sent once the batch is durable. */
+/* An Error naming the semantic rule CODE that a stored entry breaks, WHY
+ * its sentence; NULL when out of memory. */
+static Raison__Error *rule_error(rsn_arena_t *arena, int code, const char *why)
+{
+    Raison__ApiReply holder = RAISON__API_REPLY__INIT;
+    rsn_api_error(arena, &holder, code, why);
+    return holder.result_case == RAISON__API_REPLY__RESULT_ERROR ? holder.error : NULL;
+}
+
+/* The first step of the publish sequence: judges an unsigned draft and
+ * answers what to sign (daemon/draft.h). */
+static int call_draft(call_t *c)
+{
+    Raison__DraftReply *r = NULL;
+    int rc = rsn_draft_judge(c->ctx->ingest, c->ctx->store, c->arena, c->req->draft, &r, c->why,
+                             sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    c->reply->result_case = RAISON__API_REPLY__RESULT_DRAFT;
+    c->reply->draft = r;
+    return 0;
+}
+
+/* Stages a client's publish; its reply is sent once the batch is durable. A
+ * publish that keeps the feed rule is stored even when it breaks a semantic
+ * rule: the reply's broken_rule then says which. */
 static int call_publish(call_t *c)
 {
     rsn_arena_t *arena = c->arena;
@@ -189,6 +216,16 @@ static int call_publish(call_t *c)
     r->id.len = RSN_ID_BYTES;
     r->seq = res.seq;
     r->duplicate = res.duplicate;
+    if (res.broken_rule < 0) {
+        /* stored all the same (it keeps the feed rule): say which rule */
+        char hex[RSN_KEY_HEX + 1];
+        rsn_info("stored a publish of %s that breaks a rule: %s",
+                 rsn_hex_encode(hex, sizeof hex, res.id, RSN_ID_BYTES), why);
+        r->broken_rule = rule_error(arena, res.broken_rule, why);
+        if (!r->broken_rule) {
+            return RSN_ERR_NOMEM;
+        }
+    }
     c->reply->result_case = RAISON__API_REPLY__RESULT_PUBLISH;
     c->reply->publish = r;
     c->durable = true; /* a duplicate of a staged entry is only as durable as the commit */
@@ -363,6 +400,7 @@ typedef struct {
 static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_STATUS, call_status, false},
     {RAISON__API_REQUEST__CALL_HEAD, call_head, false},
+    {RAISON__API_REQUEST__CALL_DRAFT, call_draft, false},
     {RAISON__API_REQUEST__CALL_PUBLISH, call_publish, true},
     {RAISON__API_REQUEST__CALL_ENTRY, call_entry, false},
     {RAISON__API_REQUEST__CALL_TIMELINE, call_timeline, false},

@@ -4,7 +4,8 @@
  * checks first, then the duplicate lookup by id (a duplicate never costs a
  * signature verification), then the signature, the body hash, the feed rule,
  * and for a client's own publish the semantic rules; each is one function
- * below, called in that order by rsn_ingest_stage, and each entry's body is
+ * below, called in that order by rsn_ingest_stage (a semantic rule never
+ * refuses: it is reported with the stored entry), and each entry's body is
  * hashed once and decoded once. An accepted entry becomes one set of puts in
  * the shared batch: the entry, its body, its feed index and head, its
  * transparency-log leaf (store/tlog.h), the counters, and the indexes of its
@@ -279,18 +280,25 @@ static bool may_depend_on_staged(int rc)
            rc == RSN_ERR_INVALID_CHARTER || rc == RSN_ERR_INVALID_BODY;
 }
 
-/* Decodes the body (once, for the rules and the indexes). A publish's body
- * must decode and pass the semantic rules (daemon/views.h); a relayed
- * entry's body that does not decode is kept, and indexed nowhere. */
-static int check_semantics(rsn_ingest_t *self, candidate_t *c, char *why, size_t why_size)
+/* Decodes the body (once, for the rules and the indexes). A client's own
+ * publish is judged by the semantic rules (daemon/rules.h) too, but never
+ * refused for them: an entry that keeps the feed rule is stored whatever its
+ * origin (DESIGN.md, the publish sequence), the views hide what breaks a
+ * rule, and *BROKEN gets the rule's code (WHY its sentence) so that the
+ * acknowledgement can say which. A body that does not decode is kept, and
+ * indexed nowhere. Returns 0, or an error of the commit it may need. */
+static int check_semantics(rsn_ingest_t *self, candidate_t *c, int *broken, char *why,
+                           size_t why_size)
 {
+    *broken = 0;
     if (c->has_body &&
         rsn_body_decode(c->arena, c->e->kind, c->body, c->body_len, &c->decoded) < 0) {
         c->decoded = NULL;
         if (c->publish) {
-            return rsn_why(why, why_size, RSN_ERR_INVALID_BODY, "body is not a protobuf %s",
-                           rsn_kind_name(c->e->kind));
+            *broken = rsn_why(why, why_size, RSN_ERR_INVALID_BODY, "body is not a protobuf %s",
+                              rsn_kind_name(c->e->kind));
         }
+        return 0;
     }
     if (!c->publish) {
         return 0;
@@ -304,7 +312,17 @@ static int check_semantics(rsn_ingest_t *self, candidate_t *c, char *why, size_t
         }
         rc = rsn_rules_check(self->store, c->arena, c->e, c->decoded, c->id, why, why_size);
     }
-    return rc;
+    if (rc == RSN_ERR_IO || rc == RSN_ERR_NOMEM) {
+        return rc; /* not a rule: the node could not read what the rules need */
+    }
+    *broken = rc < 0 ? rc : 0;
+    return 0;
+}
+
+int rsn_ingest_head(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uint64_t *seq,
+                    uint8_t id[RSN_ID_BYTES])
+{
+    return rsn_ingest_head_of(self, author, seq, id);
 }
 
 int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_ingest_result_t *res,
@@ -350,7 +368,7 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
         rc = check_feed_rule(self, &c, why, why_size);
     }
     if (rc == 0) {
-        rc = check_semantics(self, &c, why, why_size);
+        rc = check_semantics(self, &c, &res->broken_rule, why, why_size);
     }
     if (rc == 0) {
         rc = rsn_ingest_stage_checked(self, &c);

@@ -6,8 +6,10 @@
  * rule (seq = head + 1, prev = head id; a second entry for a held (author,
  * seq) is a fork: the evidence is staged and the feed frozen, see
  * daemon/forks.h). A client's own publish (RSN_INGEST_PUBLISH) must also
- * carry its body and pass the semantic rules (daemon/views.h) before
- * anything is staged. Staged entries of several calls
+ * carry its body, and is judged by the semantic rules (daemon/rules.h) but
+ * never refused for them: a signed entry that keeps the feed rule is always
+ * stored (DESIGN.md "The publish sequence"); the result names the rule it
+ * breaks, and the views hide it as they hide a peer's. Staged entries of several calls
  * share one LevelDB WriteBatch; validation sees the heads of staged entries,
  * so seq 5 and 6 of one author can share a batch. rsn_ingest_commit writes
  * the batch with sync: only then may a publish be acknowledged. */
@@ -34,11 +36,15 @@ typedef struct {
     uint8_t id[RSN_ID_BYTES];
     uint64_t seq;
     bool duplicate; /* already held (or staged): nothing new staged */
+    /* a publish stored although it breaks a semantic rule: that rule's
+     * rsn_err (WHY says it); 0 when it keeps them, or was not judged (a
+     * relayed entry, a duplicate) */
+    int broken_rule;
 } rsn_ingest_result_t;
 
 /* Where an entry comes from: a peer relays entries as they are held (the
  * body may be missing: erased, or not relayed); a client's own publish must
- * carry its body and pass the semantic rules (daemon/views.h). */
+ * carry its body, and is judged by the semantic rules (daemon/rules.h). */
 typedef enum {
     RSN_INGEST_RELAYED = 0,
     RSN_INGEST_PUBLISH = 1,
@@ -62,14 +68,15 @@ typedef struct {
 RSN_NODISCARD int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store);
 void rsn_ingest_destroy(rsn_ingest_t **self_p);
 
-/* Checks one signed entry IN and stages it. Returns 0 and RES; or
+/* Checks one signed entry IN and stages it. Returns 0 and RES (for a
+ * publish that breaks a semantic rule, RES->broken_rule and WHY say which;
+ * when a rule fails and entries are staged, the batch is committed and the
+ * rule checked again, since the entry may depend on one of them); or
  * RSN_ERR_TOO_LARGE, RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE,
  * RSN_ERR_BODY_MISMATCH, RSN_ERR_FEED_FROZEN, RSN_ERR_BAD_SEQ,
- * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it), or a semantic
- * rule's code for a publish (when a rule fails and entries are staged, the
- * batch is committed and the rule checked again, since the entry may depend
- * on one of them); WHY gets a sentence for people. Nothing is staged on
- * error, except fork evidence. RSN_ERR_BUSY when the batch is full. */
+ * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it); WHY gets a
+ * sentence for people. Nothing is staged on error, except fork evidence.
+ * RSN_ERR_BUSY when the batch is full. */
 RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in,
                                    rsn_ingest_result_t *res, char *why, size_t why_size);
 
@@ -79,6 +86,12 @@ RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t 
  * those that fail are left for rsn_ingest_stage to refuse. What was verified
  * (entry id and signature together) is remembered until the next call. */
 void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n);
+
+/* The head of AUTHOR's feed as staged or stored (*SEQ 0 and ID zeroed when
+ * it has none): what the next entry must follow (a draft's seq and
+ * prev, daemon/draft.h). 0 or RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_head(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
+                                  uint64_t *seq, uint8_t id[RSN_ID_BYTES]);
 
 /* Entries (and evidence) staged and not yet committed. */
 size_t rsn_ingest_pending(const rsn_ingest_t *self);

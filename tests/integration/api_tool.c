@@ -2,7 +2,7 @@
  *
  * The CLI never sends a malformed or hostile request, so the node's refusals
  * of bad input (bad signatures, broken chains, forks, oversize entries,
- * garbage bytes, semantic violations) are driven from here, one case per
+ * garbage bytes; semantic violations, as drafts and signed) are driven from here, one case per
  * run, through the same C client library as any client. Each bad case
  * publishes the setup it needs with fresh random identities, prints
  * `setup=K code=N` (K entries legitimately accepted as setup, N the node's
@@ -11,11 +11,17 @@
  *   api_tool SOCKET raw HEXBYTES             send raw payload bytes, print code
  *   api_tool SOCKET junk N                   send N bytes of 0xff; print code,
  *                                            or exit 3 when no answer comes
- *   api_tool SOCKET bad CASE                 one bad-input case (see CASES)
+ *   api_tool SOCKET bad CASE                 one bad-input case (see CASES); a
+ *                                            semantic case is sent as a draft
+ *                                            (refused, nothing signed), and as
+ *                                            signed-CASE signed (stored, the
+ *                                            rule named; prints stored=ID)
  *   api_tool SOCKET publish-burst SEED N OUT publish N profiles of SEED's
  *                                            author, pipelined, appending each
  *                                            acknowledged id to OUT (fsynced)
  *   api_tool SOCKET has ID                   exit 0 when the node holds ID
+ *   api_tool SOCKET invalid ID               print invalid=WHY, the rule entry ID
+ *                                            breaks; exit 0 when it breaks one
  *   api_tool SOCKET head KEY                 print seq=N id=HEX frozen=0|1
  *   api_tool SOCKET pubkey SEED              print the public key of SEED
  *   api_tool SOCKET publish-seq1 SEED TEXT [GROUP MISSION]
@@ -64,9 +70,17 @@ static uint64_t stamp_ms = 0;
 /* One signed entry ready to publish; its memory is in the tool's arena. */
 typedef rsn_test_signed_t signed_t;
 
+/* How a semantic case is sent: as the draft of the entry (the node must
+ * refuse it, and store nothing) or signed (the node must store it and name
+ * the rule it breaks in PublishReply.broken_rule). */
+typedef enum { JUDGE_DRAFT, JUDGE_SIGNED } judge_mode_t;
+
 typedef struct {
     rsn_client_t *client;
     rsn_arena_t *arena;
+    judge_mode_t mode;
+    bool stored; /* a signed semantic case was stored: its id */
+    uint8_t stored_id[RSN_ID_BYTES];
 } tool_t;
 
 static void die(const char *what)
@@ -235,6 +249,55 @@ static void publish_setup(tool_t *t, const signed_t *s, int *setup)
     (*setup)++;
 }
 
+/* Sends the draft of S (its author, KIND and body, unsigned); returns the
+ * node's code (0: a draft reply). */
+static int draft(tool_t *t, const signed_t *s, Raison__Kind kind)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__DraftRequest d = RAISON__DRAFT_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+    d.author.data = (uint8_t *)s->author;
+    d.author.len = RSN_KEY_BYTES;
+    d.kind = kind;
+    d.body.data = s->body;
+    d.body.len = s->body_len;
+    req.call_case = RAISON__API_REQUEST__CALL_DRAFT;
+    req.draft = &d;
+    if (rsn_client_call(t->client, &req, &reply) != 0) {
+        die("the draft got no answer");
+    }
+    return reply_code(reply, RAISON__API_REPLY__RESULT_DRAFT);
+}
+
+/* Publishes S, which breaks a semantic rule: the node must store it (a
+ * publish reply for S's id, not a duplicate) and name the rule; returns the
+ * rule's code (0 when none was named, -1 when not stored). */
+static int publish_broken(tool_t *t, const signed_t *s)
+{
+    Raison__ApiReply *reply = NULL;
+    if (rsn_test_api_publish(t->client, s, true, &reply) != 0) {
+        exit(2);
+    }
+    int code = -1;
+    if (rsn_test_api_acknowledges(reply, s, 0, false)) {
+        const Raison__Error *rule = reply->publish->broken_rule;
+        code = rule ? (int)rule->code : 0;
+        fprintf(stderr, "api_tool: stored; broken rule %d: %s\n", code,
+                rule && rule->message ? rule->message : "(none)");
+        t->stored = true;
+        memcpy(t->stored_id, s->id, RSN_ID_BYTES);
+    }
+    rsn_test_reply_free(reply);
+    return code;
+}
+
+/* The entry S of KIND breaks a semantic rule: as the case's mode says, its
+ * draft is sent (the code of the refusal) or S itself (the rule named). */
+static int judge(tool_t *t, const signed_t *s, Raison__Kind kind)
+{
+    return t->mode == JUDGE_DRAFT ? draft(t, s, kind) : publish_broken(t, s);
+}
+
 static int send_raw(tool_t *t, const uint8_t *bytes, size_t len)
 {
     Raison__ApiReply *reply = NULL;
@@ -396,7 +459,7 @@ static int case_unknown_group(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int
     uint8_t group[RSN_ID_BYTES];
     rsn_random(group, sizeof group);
     signed_t s = make_post(t, a, 1, NULL, group, "m1");
-    return publish(t, &s);
+    return judge(t, &s, RAISON__KIND__KIND_POST);
 }
 
 static int case_unknown_mission(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
@@ -406,13 +469,13 @@ static int case_unknown_mission(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, i
     signed_t c = make_charter(t, a, a, 1, NULL, &o);
     publish_setup(t, &c, setup);
     signed_t s = make_post(t, a, 2, c.id, c.id, "no-such-mission");
-    return publish(t, &s);
+    return judge(t, &s, RAISON__KIND__KIND_POST);
 }
 
 static int charter_case(tool_t *t, rsn_keypair_t *a, const charter_opts_t *o)
 {
     signed_t c = make_charter(t, a, a, 1, NULL, o);
-    return publish(t, &c);
+    return judge(t, &c, RAISON__KIND__KIND_CHARTER);
 }
 
 static int case_charter_no_purpose(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
@@ -445,7 +508,7 @@ static int case_amend_by_non_owner(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b
     /* B signs version 2 and even names A as the owner: B is not one */
     charter_opts_t amend = {.group = v1.id, .supersedes = v1.id, .version = 2};
     signed_t v2 = make_charter(t, b, a, 1, NULL, &amend);
-    return publish(t, &v2);
+    return judge(t, &v2, RAISON__KIND__KIND_CHARTER);
 }
 
 static int case_non_member_post(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, int *setup,
@@ -455,7 +518,7 @@ static int case_non_member_post(tool_t *t, rsn_keypair_t *a, rsn_keypair_t *b, i
     signed_t c = make_charter(t, a, a, 1, NULL, &o);
     publish_setup(t, &c, setup);
     signed_t s = make_post(t, b, 1, NULL, c.id, "m1");
-    return publish(t, &s);
+    return judge(t, &s, RAISON__KIND__KIND_POST);
 }
 
 static const struct {
@@ -463,32 +526,43 @@ static const struct {
     case_fn fn;
     int expected;
     int expected_then; /* -1: no second answer */
+    bool semantic;     /* a semantic rule: judged as a draft, or signed */
 } CASES[] = {
-    {"bad-signature", case_bad_signature, RAISON__ERROR_CODE__ERROR_BAD_SIGNATURE, -1},
-    {"wrong-seq", case_wrong_seq, RAISON__ERROR_CODE__ERROR_BAD_SEQ, -1},
-    {"wrong-prev", case_wrong_prev, RAISON__ERROR_CODE__ERROR_BAD_PREV, -1},
-    {"fork", case_fork, RAISON__ERROR_CODE__ERROR_FORK, RAISON__ERROR_CODE__ERROR_FEED_FROZEN},
-    {"entry-too-large", case_entry_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1},
-    {"body-too-large", case_body_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1},
-    {"body-hash-mismatch", case_body_hash_mismatch, RAISON__ERROR_CODE__ERROR_BODY_MISMATCH, -1},
-    {"not-protobuf", case_not_protobuf, RAISON__ERROR_CODE__ERROR_BAD_REQUEST, -1},
+    {"bad-signature", case_bad_signature, RAISON__ERROR_CODE__ERROR_BAD_SIGNATURE, -1, false},
+    {"wrong-seq", case_wrong_seq, RAISON__ERROR_CODE__ERROR_BAD_SEQ, -1, false},
+    {"wrong-prev", case_wrong_prev, RAISON__ERROR_CODE__ERROR_BAD_PREV, -1, false},
+    {"fork", case_fork, RAISON__ERROR_CODE__ERROR_FORK, RAISON__ERROR_CODE__ERROR_FEED_FROZEN,
+     false},
+    {"entry-too-large", case_entry_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1, false},
+    {"body-too-large", case_body_too_large, RAISON__ERROR_CODE__ERROR_TOO_LARGE, -1, false},
+    {"body-hash-mismatch", case_body_hash_mismatch, RAISON__ERROR_CODE__ERROR_BODY_MISMATCH, -1,
+     false},
+    {"not-protobuf", case_not_protobuf, RAISON__ERROR_CODE__ERROR_BAD_REQUEST, -1, false},
     {"missing-fields", case_missing_fields, RAISON__ERROR_CODE__ERROR_BAD_REQUEST,
-     RAISON__ERROR_CODE__ERROR_BAD_REQUEST},
-    {"unknown-group", case_unknown_group, RAISON__ERROR_CODE__ERROR_UNKNOWN_GROUP, -1},
-    {"unknown-mission", case_unknown_mission, RAISON__ERROR_CODE__ERROR_UNKNOWN_MISSION, -1},
-    {"charter-no-purpose", case_charter_no_purpose, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
-    {"charter-no-mission", case_charter_no_mission, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
-    {"charter-no-benefit", case_charter_no_benefit, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1},
-    {"amend-by-non-owner", case_amend_by_non_owner, RAISON__ERROR_CODE__ERROR_NOT_OWNER, -1},
-    {"non-member-post", case_non_member_post, RAISON__ERROR_CODE__ERROR_NOT_MEMBER, -1},
+     RAISON__ERROR_CODE__ERROR_BAD_REQUEST, false},
+    {"unknown-group", case_unknown_group, RAISON__ERROR_CODE__ERROR_UNKNOWN_GROUP, -1, true},
+    {"unknown-mission", case_unknown_mission, RAISON__ERROR_CODE__ERROR_UNKNOWN_MISSION, -1, true},
+    {"charter-no-purpose", case_charter_no_purpose, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1,
+     true},
+    {"charter-no-mission", case_charter_no_mission, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1,
+     true},
+    {"charter-no-benefit", case_charter_no_benefit, RAISON__ERROR_CODE__ERROR_INVALID_CHARTER, -1,
+     true},
+    {"amend-by-non-owner", case_amend_by_non_owner, RAISON__ERROR_CODE__ERROR_NOT_OWNER, -1, true},
+    {"non-member-post", case_non_member_post, RAISON__ERROR_CODE__ERROR_NOT_MEMBER, -1, true},
 };
 
+/* Runs the bad case NAME; "signed-NAME" runs a semantic case signed. */
 static int run_bad(tool_t *t, const char *name)
 {
+    const char *signed_prefix = "signed-";
+    bool signed_mode = strncmp(name, signed_prefix, strlen(signed_prefix)) == 0;
+    const char *base = signed_mode ? name + strlen(signed_prefix) : name;
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        if (strcmp(CASES[i].name, name) != 0) {
+        if (strcmp(CASES[i].name, base) != 0 || (signed_mode && !CASES[i].semantic)) {
             continue;
         }
+        t->mode = signed_mode ? JUDGE_SIGNED : JUDGE_DRAFT;
         rsn_keypair_t *a = fresh_key();
         rsn_keypair_t *b = fresh_key();
         int setup = 0;
@@ -496,8 +570,14 @@ static int run_bad(tool_t *t, const char *name)
         int code = CASES[i].fn(t, a, b, &setup, &then);
         rsn_keypair_destroy(&a);
         rsn_keypair_destroy(&b);
+        char hex[RSN_KEY_HEX + 1] = "";
+        if (t->stored) {
+            rsn_hex_encode(hex, sizeof hex, t->stored_id, RSN_ID_BYTES);
+        }
         if (CASES[i].expected_then >= 0) {
             printf("setup=%d code=%d then=%d\n", setup, code, then);
+        } else if (signed_mode) {
+            printf("setup=%d code=%d stored=%s\n", setup, code, hex);
         } else {
             printf("setup=%d code=%d\n", setup, code);
         }
@@ -515,7 +595,7 @@ static int run_bad(tool_t *t, const char *name)
     }
     fprintf(stderr, "api_tool: no bad case named %s; the cases are:", name);
     for (size_t i = 0; i < sizeof CASES / sizeof CASES[0]; i++) {
-        fprintf(stderr, " %s", CASES[i].name);
+        fprintf(stderr, " %s%s", CASES[i].name, CASES[i].semantic ? " (also signed-)" : "");
     }
     fprintf(stderr, "\n");
     return 2;
@@ -606,6 +686,32 @@ static int run_has(tool_t *t, const char *id_hex)
     }
     rsn_test_reply_free(reply);
     return held ? 0 : 1;
+}
+
+/* Prints why the view judges entry ID_HEX invalid (EntryInfo.invalid): exit
+ * 0 when it breaks a rule (it is shown nowhere), 1 when it keeps them. */
+static int run_invalid(tool_t *t, const char *id_hex)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__EntryRequest er = RAISON__ENTRY_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+    uint8_t id[RSN_ID_BYTES];
+
+    if (rsn_key_from_hex(id, id_hex) != 0) {
+        die("ID is not 64 hex characters");
+    }
+    er.id.data = id;
+    er.id.len = RSN_ID_BYTES;
+    req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
+    req.entry = &er;
+    if (rsn_test_api_call(t->client, &req, RAISON__API_REPLY__RESULT_ENTRY, &reply) != 0) {
+        return 2;
+    }
+    const char *invalid = reply->entry->entry ? reply->entry->entry->invalid : NULL;
+    bool broken = invalid && invalid[0];
+    printf("invalid=%s\n", broken ? invalid : "");
+    rsn_test_reply_free(reply);
+    return broken ? 0 : 1;
 }
 
 static rsn_keypair_t *key_of_seed(const char *seed_hex)
@@ -747,7 +853,7 @@ static int run_post_at(tool_t *t, const char *seed_hex, const char *group_hex, c
 static void usage(void)
 {
     fprintf(stderr, "usage: api_tool SOCKET raw HEXBYTES | junk N | bad CASE | "
-                    "publish-burst SEED N OUTFILE | has ID | head KEY | pubkey SEED | "
+                    "publish-burst SEED N OUTFILE | has ID | invalid ID | head KEY | pubkey SEED | "
                     "publish-seq1 SEED TEXT [GROUP MISSION] | "
                     "post-at SEED GROUP MISSION TS_MS TEXT\n");
     exit(2);
@@ -788,6 +894,8 @@ int main(int argc, char **argv)
         rc = run_bad(&t, argv[3]);
     } else if (strcmp(cmd, "has") == 0) {
         rc = run_has(&t, argv[3]);
+    } else if (strcmp(cmd, "invalid") == 0) {
+        rc = run_invalid(&t, argv[3]);
     } else if (strcmp(cmd, "head") == 0) {
         rc = run_head(&t, argv[3]);
     } else if (strcmp(cmd, "publish-seq1") == 0 && (argc == 5 || argc == 7)) {

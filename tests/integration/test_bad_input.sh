@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # test_bad_input.sh — a node refuses bad input with the right error code, and
-# nothing refused is stored.
+# nothing refused is stored; an entry that breaks only a semantic rule is
+# refused as a draft, and stored (hidden, listed by the audit) once signed.
 #
 # Every bad case of api_tool runs against one node. Some cases first publish
 # valid entries as setup (a feed's seq 1 before a wrong seq 2, a charter
 # before a post to an unknown mission): the table below says how many each
 # one publishes, and api_tool reports the same number, so that `status`
 # must show exactly those setup entries more, and nothing of the refused
-# ones. Then garbage and oversize requests; the node must still answer, and
-# a good post must still go through.
+# ones. The semantic cases (unknown group or mission, charters missing a
+# part, an amendment by a non-owner, a non-member's post) are sent as drafts
+# (issue 8: the node judges the unsigned draft; nothing is signed, nothing
+# stored), then as signed-CASE: a signed entry that keeps the feed rule is
+# always stored, PublishReply.broken_rule names the rule, no view shows it
+# (EntryInfo.invalid, `groups`) and `audit verify` lists it as a rule
+# violation. Then garbage and oversize requests; the node must still answer,
+# and a good post must still go through.
 set -euo pipefail
 # shellcheck source=../support/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
@@ -32,6 +39,19 @@ CASES=(
     "amend-by-non-owner 1 0"
     "non-member-post 1 0"
 )
+# the semantic cases, signed: setup entries, and the entry stored (1)
+SIGNED_CASES=(
+    "unknown-group 0"
+    "unknown-mission 1"
+    "charter-no-purpose 0"
+    "charter-no-mission 0"
+    "charter-no-benefit 0"
+    "amend-by-non-owner 1"
+    "non-member-post 1"
+)
+# groups the setup founds, across both tables (a charter in each of
+# unknown-mission, amend-by-non-owner and non-member-post)
+SETUP_GROUPS=6
 
 status_field() { rsn --json status | json "j[\"$1\"]"; }
 
@@ -58,6 +78,40 @@ for row in "${CASES[@]}"; do
     echo "ok $name: $out"
 done
 assert_eq $((FORKS_BEFORE + FORKS)) "$(status_field forks)" "forks after the bad cases"
+
+# --- the semantic cases signed: stored, the rule named, hidden, audited ---------
+STORED=()
+for row in "${SIGNED_CASES[@]}"; do
+    read -r name setup <<<"$row"
+    rc=0
+    out=$("$API_TOOL" "$RSN_SOCKET" bad "signed-$name" 2>"$T/case.err") || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        fail "signed case $name: api_tool exited $rc: $out $(cat "$T/case.err")"
+    fi
+    assert_contains "$out" "setup=$setup " "setup entries api_tool published for signed-$name"
+    id=$(sed -n 's/.*stored=\([0-9a-f]*\).*/\1/p' <<<"$out")
+    assert_hex64 "$id" "id of the stored signed-$name"
+    SETUP=$((SETUP + setup + 1))
+    STORED+=("$id")
+    assert_eq $((ENTRIES_BEFORE + SETUP)) "$(status_field entries)" "entries after signed-$name"
+    "$API_TOOL" "$RSN_SOCKET" has "$id" || fail "signed-$name: the node does not hold $id"
+    why=$("$API_TOOL" "$RSN_SOCKET" invalid "$id") ||
+        fail "signed-$name: the views do not judge $id invalid: $why"
+    echo "ok signed-$name: $out; $why"
+done
+GROUPS_JSON=$(rsn --json groups)
+assert_eq "$SETUP_GROUPS" "$(json 'len(j)' <<<"$GROUPS_JSON")" \
+    "groups shown: the setup's, none of the invalid charters"
+VERIFY=$(rsn --json audit verify)
+assert_eq true "$(json 'j["integrity_ok"]' <<<"$VERIFY")" "integrity with rule violations stored"
+# the fork case's entry is kept as evidence only: one rule violation too
+assert_eq $((${#STORED[@]} + FORKS)) "$(json 'j["rule_violations"]' <<<"$VERIFY")" \
+    "rule violations the audit counts: the signed cases and the forked entry"
+for id in "${STORED[@]}"; do
+    assert_not_contains "$GROUPS_JSON" "$id" "groups do not show $id"
+    assert_eq rule "$(json "[p['kind'] for p in j['problems'] if p.get('id') == '$id'][0]" \
+        <<<"$VERIFY")" "audit verify lists $id as a rule violation"
+done
 
 # --- raw requests that are not ApiRequests ---------------------------------------
 # an empty payload decodes as an ApiRequest with no call
