@@ -238,14 +238,90 @@ const char *cli_who(rsn_cli_t *cli, const char *name, const char *site, Protobuf
 /* Prints a charter for people on OUT. */
 void cli_print_charter(rsn_cli_t *cli, FILE *out, const Raison__Charter *c);
 
-/* --- publish.c ------------------------------------------------------------ */
+/* --- keystate.c: what the CLI keeps per signing key ------------------------ */
 
-/* Publishes BODY as the next entry of KIND in the user's feed: under the
- * identity's lock, resends an unacknowledged entry first, signs the next
- * entry, keeps it in FILE.pending until the node acknowledges it, retries on
- * timeouts. 0 and ID; otherwise the error is said and returned. */
-RSN_NODISCARD int cli_publish(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body,
+/* The files of one key, shared by every copy of its identity file on this
+ * machine: DIR is $XDG_STATE_HOME/raison/keys/HEX (HEX the public key;
+ * default ~/.local/state/raison/keys/HEX). */
+typedef struct {
+    const char *dir;
+    const char *lock;           /* DIR/lock: flock around the publish sequence */
+    const char *pending;        /* DIR/pending: the signed entry not yet stored */
+    const char *head;           /* DIR/head: the last seq a node acknowledged */
+    const char *legacy_pending; /* FILE.pending beside the identity (older raison) */
+    const char *legacy_head;    /* FILE.head, idem */
+    int lock_fd;                /* -1 when not held */
+} cli_keystate_t;
+
+/* The paths of KEY's state into KS (the folder created, mode 0700). 0 or
+ * a said error. */
+RSN_NODISCARD int cli_keystate_open(rsn_cli_t *cli, const uint8_t key[RSN_KEY_BYTES],
+                                    cli_keystate_t *ks);
+
+/* Takes KS's lock without ever blocking for good: a lock held elsewhere is
+ * tried again for at most the run's timeout, then RSN_ERR_LOCKED (said).
+ * Takes over FILE.pending of an older raison. 0 or a said error. */
+RSN_NODISCARD int cli_keystate_lock(rsn_cli_t *cli, cli_keystate_t *ks);
+
+/* Releases the lock (when held). */
+void cli_keystate_unlock(cli_keystate_t *ks);
+
+/* Reads PATH (at most one signed entry's size) into the arena: 0, *OUT and
+ * *LEN; RSN_ERR_NOT_FOUND (not said) when there is no such file. */
+RSN_NODISCARD int cli_keystate_read_file(rsn_cli_t *cli, const char *path, uint8_t **out,
+                                         size_t *len);
+
+/* The pending entry's bytes, as cli_keystate_read_file. */
+RSN_NODISCARD int cli_keystate_read_pending(rsn_cli_t *cli, const cli_keystate_t *ks, uint8_t **out,
+                                            size_t *len);
+
+/* Writes the pending entry (0600, synced, replaced atomically). */
+RSN_NODISCARD int cli_keystate_write_pending(rsn_cli_t *cli, const cli_keystate_t *ks,
+                                             const uint8_t *bytes, size_t len);
+
+/* Removes the pending entry: only once a node stored it. */
+void cli_keystate_clear_pending(const cli_keystate_t *ks);
+
+/* The last seq a node acknowledged to this machine (0: none). */
+uint64_t cli_keystate_known_head(rsn_cli_t *cli, const cli_keystate_t *ks);
+
+/* Records SEQ as acknowledged, when it is past the known head (best effort:
+ * a failure is said and only loses a guard). */
+void cli_keystate_save_head(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq);
+
+/* --- publish.c: the publish sequence ------------------------------------------ */
+
+/* What became of one signed entry. */
+typedef struct {
+    bool pending; /* an entry was signed, or found pending */
+    bool stored;  /* a node stored it: it is pending no more */
+    uint64_t seq;
+    Raison__Kind kind;
+    uint8_t id[RSN_ID_BYTES];
+    int broken_code;            /* stored, but breaks a semantic rule: its rsn_err */
+    const char *broken_message; /* that rule, for people */
+} cli_publish_result_t;
+
+/* Publishes BODY as the next entry of KIND in the user's feed, in the
+ * order of docs/api.md "The publish sequence": under the key's lock,
+ * settles what is pending, drafts (the node judges the unsigned draft and
+ * names seq, prev and, for a post, an add or a remove, the charter version,
+ * which is written into BODY), checks the answer against the known head,
+ * signs, keeps the signed entry pending until a node stores it, sends it.
+ * 0 and ID; otherwise the error is said and returned (a stored entry that
+ * breaks a rule too: that rule's code). Never signs two entries for one
+ * seq: a signed entry that was not stored stays pending and is resent. */
+RSN_NODISCARD int cli_publish(rsn_cli_t *cli, Raison__Kind kind, ProtobufCMessage *body,
                               uint8_t id[RSN_ID_BYTES]);
+
+/* Step 1 of the sequence, under KS's lock: resends the entry pending for
+ * AUTHOR, if any, the very same bytes. 0 when nothing is pending any more
+ * (RES says what there was); RSN_ERR_FORK when the node holds another entry
+ * at its seq (the file is kept); a broken rule's code when it was stored
+ * but breaks one; or the node's refusal (the file is kept). Said. */
+RSN_NODISCARD int cli_settle_pending(rsn_cli_t *cli, const cli_keystate_t *ks,
+                                     const uint8_t author[RSN_KEY_BYTES],
+                                     cli_publish_result_t *res);
 
 /* --- json.c ---------------------------------------------------------------- */
 
@@ -279,6 +355,7 @@ int cli_cmd_remove(rsn_cli_t *cli, int argc, char **argv);   /* write.c */
 int cli_cmd_post(rsn_cli_t *cli, int argc, char **argv);     /* write.c */
 int cli_cmd_reply(rsn_cli_t *cli, int argc, char **argv);    /* write.c */
 int cli_cmd_retract(rsn_cli_t *cli, int argc, char **argv);  /* write.c */
+int cli_cmd_pending(rsn_cli_t *cli, int argc, char **argv);  /* pending.c */
 int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv);   /* show.c */
 int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv);    /* show.c */
 int cli_cmd_timeline(rsn_cli_t *cli, int argc, char **argv); /* show.c */

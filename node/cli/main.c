@@ -50,6 +50,17 @@ static const rsn_cli_command_t commands[] = {
     {"reply", cli_cmd_reply, "ENTRY_ID TEXT", "reply to a post (same group and mission)", ""},
     {"retract", cli_cmd_retract, "ENTRY_ID [--erase]", "withdraw one of your entries",
      "  --erase    also ask nodes to erase its body (the signed header stays)\n"},
+    {"pending", cli_cmd_pending, "",
+     "show the signed entry not yet stored by a node, and resend it",
+     "  An entry, once signed, is never replaced by another: until a node stores it,\n"
+     "  it stays pending (in $XDG_STATE_HOME/raison/keys/KEY/pending) and every\n"
+     "  publish resends it first. This command shows it and resends it, to the\n"
+     "  node of --socket, without publishing anything new.\n"
+     "  exit 0: nothing is pending (any more); 1: it is still pending (the node\n"
+     "  refused it, did not answer, or holds another entry at its seq: then it is\n"
+     "  kept and nothing new can be published), or it was stored but breaks a rule\n"
+     "  --json: {\"pending\": null} or {\"pending\": {id, seq, kind, file},\n"
+     "          \"stored\", \"broken_rule\": null or {code, message}}\n"},
     {"timeline", cli_cmd_timeline, "GROUP [--mission KEY] [--limit N]",
      "show the posts of a group, replies under their posts",
      "  --mission KEY    only this mission\n"

@@ -1,71 +1,41 @@
-/* publish.c — the signing sequence: how one entry is added to the user's
- * own feed without ever forking it.
+/* publish.c — the publish sequence: how one entry is added to the user's
+ * own feed without ever signing two entries for one seq.
  *
- * Every write command ends here (write.c). The CLI must never fork the
- * user's feed, and a retry must resend the very bytes it signed:
- *  - the whole head / sign / publish sequence runs under an exclusive flock
- *    on FILE.lock beside the identity FILE, so two `raison` processes of one
- *    user never sign two entries for one seq;
- *  - the signed entry is written to FILE.pending (0600) before it is sent
- *    and removed once the node acknowledges it (or refuses it); a timeout is
- *    retried with the same bytes, 3 times;
- *  - the next publish settles a pending entry first: stored already (the
- *    node's head is at or past it) → forgotten; the node is one entry behind
- *    → resent; anything else → refuse to go on, rather than fork;
- *  - the last acknowledged seq is kept in FILE.head: a node whose head is
- *    behind it (another node, not caught up yet) is refused, since signing
- *    on its head would fork the feed. */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdlib.h>
+ * Every write command ends here (write.c), and `raison pending` too. A
+ * signature, once made, can be shown by whoever received it, and two
+ * signed entries for one seq freeze the feed on every node (DESIGN.md "The
+ * publish sequence"; docs/api.md says the same to other client writers).
+ * So, under the key's lock (keystate.c):
+ *  1. settle anything pending: an entry signed by an earlier run and not
+ *     known to be stored is resent, the very same bytes, until a node stores
+ *     it; if the node holds *another* entry at its seq (a stale pending
+ *     file, a second copy of the key), the pending file is kept and nothing
+ *     is published: the user is told why;
+ *  2. draft: the node judges the unsigned draft by the semantic rules and
+ *     answers the seq and prev to sign, and the charter version a post, an
+ *     add or a remove must name; a draft that breaks a rule is refused here,
+ *     before anything is signed;
+ *  3. check the answer against the last seq a node acknowledged (a node
+ *     behind it would have us fork);
+ *  4. sign, write the signed entry to the pending file, send it. Once
+ *     signed, an entry is never replaced: after any failure (a refusal, a
+ *     timeout, ERROR_INTERNAL, ERROR_BUSY, a crash) it stays pending and is
+ *     resent by step 1 of the next run. A stored entry that breaks a rule
+ *     (the rules changed since the draft) is reported, and the command
+ *     fails. */
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 
 /* How many times a timed-out publish is resent before giving up. */
 #define PUBLISH_RETRIES 3
-/* Largest pending file read back: one signed entry. */
-#define PENDING_MAX RSN_SIGNED_ENTRY_MAX
 
 typedef struct {
     uint64_t seq;
     uint8_t id[RSN_ID_BYTES];
 } head_t;
 
-/* --- the lock ---------------------------------------------------------------- */
-
-/* Takes the exclusive lock of the identity's feed. 0 and *FD. */
-static int take_lock(rsn_cli_t *cli, int *fd)
-{
-    const char *path = rsn_arena_printf(cli->arena, "%s.lock", cli->identity_path);
-    if (!path) {
-        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
-    }
-    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (*fd < 0) {
-        return cli_fail(cli, RSN_ERR_IO, "cannot open lock file %s: %s", path, strerror(errno));
-    }
-    if (flock(*fd, LOCK_EX | LOCK_NB) == 0) {
-        return 0;
-    }
-    if (cli_progress_wanted(cli)) {
-        cli_say(cli, CLI_MSG_PROGRESS, "waiting for another raison publishing with this identity");
-    }
-    while (flock(*fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            int rc = cli_fail(cli, RSN_ERR_IO, "cannot lock %s: %s", path, strerror(errno));
-            close(*fd);
-            *fd = -1;
-            return rc;
-        }
-    }
-    return 0;
-}
-
-/* --- the node's head ------------------------------------------------------------ */
+/* --- asking the node ------------------------------------------------------------ */
 
 /* The node's head of AUTHOR's feed. Refuses a frozen feed. */
 static int fetch_head(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], head_t *head)
@@ -102,58 +72,32 @@ static int fetch_head(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], head_
     return rc;
 }
 
-/* FILE.head: the seq of the last entry a node acknowledged to this client. */
-static const char *known_head_path(rsn_cli_t *cli)
+/* Whether the node holds entry ID: 0 and *HELD, or a said error. */
+static int node_holds(rsn_cli_t *cli, const uint8_t id[RSN_ID_BYTES], bool *held)
 {
-    return rsn_arena_printf(cli->arena, "%s.head", cli->identity_path);
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__EntryRequest e = RAISON__ENTRY_REQUEST__INIT;
+    Raison__ApiReply *reply = NULL;
+    rsn_client_t *client = NULL;
+    e.id.data = (uint8_t *)id;
+    e.id.len = RSN_ID_BYTES;
+    req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
+    req.entry = &e;
+    int rc = cli_client(cli, &client);
+    if (rc == 0 && (rc = rsn_client_call(client, &req, &reply)) != 0) {
+        return cli_fail(cli, rc, "the node at %s did not answer: %s", cli->socket_path,
+                        rsn_strerror(rc));
+    }
+    if (rc == 0) {
+        *held = reply->result_case == RAISON__API_REPLY__RESULT_ENTRY;
+        if (!*held && !(reply->result_case == RAISON__API_REPLY__RESULT_ERROR && reply->error &&
+                        reply->error->code == RAISON__ERROR_CODE__ERROR_NOT_FOUND)) {
+            rc = cli_node_error(cli, reply);
+        }
+    }
+    rsn_reply_free(reply);
+    return rc;
 }
-
-/* Refuses a node whose head is behind the last seq acknowledged to us. */
-static int check_known_head(rsn_cli_t *cli, const head_t *head)
-{
-    const char *path = known_head_path(cli);
-    char text[32] = "";
-    uint64_t known = 0;
-    FILE *f = path ? fopen(path, "re") : NULL;
-    if (!f) {
-        return 0; /* nothing published from here yet */
-    }
-    bool ok = fgets(text, sizeof text, f) != NULL;
-    fclose(f);
-    text[strcspn(text, "\n")] = '\0';
-    if (!ok || !cli_parse_uint(text, UINT64_MAX, &known) || head->seq >= known) {
-        return 0;
-    }
-    return cli_fail(cli, RSN_ERR_BAD_SEQ,
-                    "the node at %s holds your feed up to seq %llu, but seq %llu was already "
-                    "published (through another node?): publishing now would fork your feed; "
-                    "wait until this node has caught up (if that feed is truly lost, remove %s)",
-                    cli->socket_path, (unsigned long long)head->seq, (unsigned long long)known,
-                    path);
-}
-
-/* Records SEQ as acknowledged (best effort: a failure only loses a guard). */
-static void save_known_head(rsn_cli_t *cli, uint64_t seq)
-{
-    const char *path = known_head_path(cli);
-    const char *tmp = rsn_arena_printf(cli->arena, "%s.head.tmp", cli->identity_path);
-    char text[32];
-    int n = snprintf(text, sizeof text, "%llu\n", (unsigned long long)seq);
-    if (!path || !tmp || n <= 0) {
-        return;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return;
-    }
-    bool ok = write(fd, text, (size_t)n) == n;
-    ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-    }
-}
-
-/* --- sending ----------------------------------------------------------------------- */
 
 /* Sends SE, resending the same bytes on a timeout. 0 and *REPLY (which may
  * be the node's error), RSN_ERR_TIMEOUT or RSN_ERR_UNAVAILABLE (said). */
@@ -191,108 +135,71 @@ static int send_signed(rsn_cli_t *cli, Raison__SignedEntry *se, Raison__ApiReply
     return 0;
 }
 
-/* --- the pending file --------------------------------------------------------------- */
-
-/* Writes the signed entry BYTES to PATH (0600), durably. */
-static int write_pending(rsn_cli_t *cli, const char *path, const uint8_t *bytes, size_t len)
+/* What the node answered to the publish of SE (id ID, seq SEQ): stored
+ * (pending cleared, the known head moved on; a broken rule said and
+ * returned, negated) or not (the pending entry kept, the reason said). */
+static int take_reply(rsn_cli_t *cli, const cli_keystate_t *ks, const Raison__ApiReply *reply,
+                      const uint8_t id[RSN_ID_BYTES], uint64_t seq, cli_publish_result_t *res)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        return cli_fail(cli, RSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-    }
-    size_t done = 0;
-    bool ok = true;
-    while (ok && done < len) {
-        ssize_t n = write(fd, bytes + done, len - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        ok = n > 0;
-        done += ok ? (size_t)n : 0;
-    }
-    ok = ok && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (!ok) {
-        int rc = cli_fail(cli, RSN_ERR_IO, "cannot write %s: %s", path, strerror(errno));
-        unlink(path);
+    if (reply->result_case == RAISON__API_REPLY__RESULT_ERROR) {
+        int rc = cli_node_error(cli, reply);
+        cli_say(cli, CLI_MSG_NOTICE,
+                "the signed entry (seq %llu) is kept in %s and will be resent, the same bytes, "
+                "by the next publish or `raison pending`",
+                (unsigned long long)seq, ks->pending);
         return rc;
     }
-    return 0;
-}
-
-/* Reads PATH (at most PENDING_MAX bytes) into the arena. RSN_ERR_NOT_FOUND
- * (not said) when there is no such file. */
-static int read_pending(rsn_cli_t *cli, const char *path, uint8_t **out, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT) {
-            return RSN_ERR_NOT_FOUND;
-        }
-        return cli_fail(cli, RSN_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+    const Raison__PublishReply *p = reply->publish;
+    if (reply->result_case != RAISON__API_REPLY__RESULT_PUBLISH || !p ||
+        p->id.len != RSN_ID_BYTES || !rsn_equal(p->id.data, id, RSN_ID_BYTES)) {
+        return cli_fail(cli, RSN_ERR_BAD_REQUEST,
+                        "the node's answer is not the acknowledgement of the entry kept in %s",
+                        ks->pending);
     }
-    uint8_t *buf = rsn_arena_alloc(cli->arena, PENDING_MAX + 1);
-    size_t got = 0;
-    int rc = buf ? 0 : RSN_ERR_NOMEM;
-    while (rc == 0) {
-        ssize_t n = read(fd, buf + got, PENDING_MAX + 1 - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            rc = RSN_ERR_IO;
-        } else if (n == 0) {
-            break;
-        } else if ((got += (size_t)n) > PENDING_MAX) {
-            rc = RSN_ERR_TOO_LARGE;
-        }
-    }
-    close(fd);
-    if (rc != 0) {
-        return cli_fail(cli, rc, "cannot read %s: %s", path, rsn_strerror(rc));
-    }
-    *out = buf;
-    *len = got;
-    return 0;
-}
-
-/* What the node said to a resent pending entry SE of seq SEQ: stored (HEAD
- * moves on), busy (try later), or refused (the entry is discarded). */
-static int settle_reply(rsn_cli_t *cli, const char *pending, const Raison__SignedEntry *se,
-                        uint64_t seq, const Raison__ApiReply *reply, head_t *head)
-{
-    if (reply->result_case == RAISON__API_REPLY__RESULT_PUBLISH) {
-        cli_say(cli, CLI_MSG_NOTICE, "resent an unacknowledged entry (seq %llu)",
-                (unsigned long long)seq);
-        unlink(pending);
-        head->seq = seq;
-        rsn_entry_id(head->id, se->entry.data, se->entry.len);
+    cli_keystate_clear_pending(ks);
+    cli_keystate_save_head(cli, ks, seq);
+    res->stored = true;
+    if (!p->broken_rule) {
         return 0;
     }
-    if (reply->result_case != RAISON__API_REPLY__RESULT_ERROR) {
-        return cli_fail(cli, RSN_ERR_BAD_REQUEST, "unexpected reply from the node to a publish");
-    }
-    if (reply->error && reply->error->code == RAISON__ERROR_CODE__ERROR_BUSY) {
-        return cli_node_error(cli, reply);
-    }
-    cli_say(cli, CLI_MSG_NOTICE, "an unacknowledged entry (seq %llu) was refused: %s; discarded",
-            (unsigned long long)seq,
-            reply->error && reply->error->message ? reply->error->message : "");
-    unlink(pending);
-    return 0;
+    res->broken_code = p->broken_rule->code ? -(int)p->broken_rule->code : RSN_ERR_INTERNAL;
+    res->broken_message =
+        rsn_arena_strdup(cli->arena, p->broken_rule->message ? p->broken_rule->message
+                                                             : rsn_strerror(res->broken_code));
+    return cli_fail(cli, res->broken_code,
+                    "the node stored entry %s (seq %llu), but it breaks a rule, so no view "
+                    "shows it: %s",
+                    cli_hex(cli, id, RSN_ID_BYTES), (unsigned long long)seq,
+                    res->broken_message ? res->broken_message : "");
 }
 
-/* Settles an unacknowledged entry left in PENDING by an earlier run, given
- * the node's HEAD (updated when the entry is resent and stored). */
-static int settle_pending(rsn_cli_t *cli, const char *pending, const uint8_t author[RSN_KEY_BYTES],
-                          head_t *head)
+/* --- the pending entry ------------------------------------------------------------ */
+
+/* Refuses to go on while the entry pending in KS cannot be stored without
+ * forking the feed: the node holds another entry at seq SEQ (or another
+ * chain below it). */
+static int refuse_conflict(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq, const char *what)
+{
+    return cli_fail(cli, RSN_ERR_FORK,
+                    "the node holds %s than the entry signed for seq %llu and kept in %s (a "
+                    "second copy of this key, or a pending file from elsewhere?): that entry was "
+                    "not sent, since two entries for one seq would freeze your feed, and nothing "
+                    "new is signed while it is pending; `raison pending` shows it (move the file "
+                    "away yourself only if you are sure it must never be published)",
+                    what, (unsigned long long)seq, ks->pending);
+}
+
+int cli_settle_pending(rsn_cli_t *cli, const cli_keystate_t *ks,
+                       const uint8_t author[RSN_KEY_BYTES], cli_publish_result_t *res)
 {
     uint8_t *bytes = NULL;
     size_t len = 0;
     Raison__SignedEntry *se = NULL;
     Raison__Entry *e = NULL;
     Raison__ApiReply *reply = NULL;
-    int rc = read_pending(cli, pending, &bytes, &len);
+    head_t head;
+    memset(res, 0, sizeof *res);
+    int rc = cli_keystate_read_pending(cli, ks, &bytes, &len);
     if (rc == RSN_ERR_NOT_FOUND) {
         return 0;
     }
@@ -302,55 +209,122 @@ static int settle_pending(rsn_cli_t *cli, const char *pending, const uint8_t aut
     if (rsn_signed_entry_decode(cli->arena, bytes, len, &se) != 0 ||
         rsn_entry_decode(cli->arena, se->entry.data, se->entry.len, &e, NULL, 0) != 0 ||
         !rsn_equal(e->author.data, author, RSN_KEY_BYTES)) {
-        cli_say(cli, CLI_MSG_NOTICE, "%s does not hold an entry of this identity: removed",
-                pending);
-        unlink(pending);
+        return cli_fail(cli, RSN_ERR_BAD_ENTRY,
+                        "%s does not hold a signed entry of this key: it was left as it is, and "
+                        "nothing is published until it is moved away",
+                        ks->pending);
+    }
+    res->pending = true;
+    res->seq = e->seq;
+    res->kind = e->kind;
+    rsn_entry_id(res->id, se->entry.data, se->entry.len);
+    if ((rc = fetch_head(cli, author, &head)) != 0) {
+        return rc;
+    }
+    bool held = false;
+    if (head.seq >= e->seq) {
+        if ((rc = node_holds(cli, res->id, &held)) != 0) {
+            return rc;
+        }
+        if (!held) {
+            return refuse_conflict(cli, ks, e->seq, "another entry at that seq");
+        }
+        cli_keystate_clear_pending(ks); /* stored after all: nothing to resend */
+        cli_keystate_save_head(cli, ks, e->seq);
+        res->stored = true;
         return 0;
     }
-    if (head->seq >= e->seq) {
-        /* stored after all (or superseded): nothing to resend */
-        unlink(pending);
-        return 0;
-    }
-    if (head->seq + 1 != e->seq) {
+    if (head.seq + 1 < e->seq) {
         return cli_fail(cli, RSN_ERR_BAD_SEQ,
-                        "the node holds your feed up to seq %llu, but an unacknowledged entry of "
-                        "seq %llu waits in %s: let the node catch up (or use the node it was "
-                        "sent to) before publishing, so that your feed does not fork",
-                        (unsigned long long)head->seq, (unsigned long long)e->seq, pending);
+                        "the node holds your feed up to seq %llu, but an entry of seq %llu waits "
+                        "in %s: let the node catch up (or use the node it was sent to) before "
+                        "publishing, so that your feed does not fork",
+                        (unsigned long long)head.seq, (unsigned long long)e->seq, ks->pending);
+    }
+    if (e->seq > 1 &&
+        (e->prev.len != RSN_ID_BYTES || !rsn_equal(e->prev.data, head.id, RSN_ID_BYTES))) {
+        return refuse_conflict(cli, ks, e->seq, "another entry below it");
     }
     if ((rc = send_signed(cli, se, &reply)) != 0) {
         return rc;
     }
-    rc = settle_reply(cli, pending, se, e->seq, reply, head);
+    rc = take_reply(cli, ks, reply, res->id, e->seq, res);
     rsn_reply_free(reply);
+    if (res->stored) {
+        cli_say(cli, CLI_MSG_NOTICE, "resent the pending entry %s (seq %llu): stored",
+                cli_hex(cli, res->id, RSN_ID_BYTES), (unsigned long long)e->seq);
+    }
     return rc;
 }
 
-/* --- signing ------------------------------------------------------------------------ */
+/* --- drafting and signing ------------------------------------------------------------ */
 
-/* The next entry of the feed after HEAD, of KIND, for BODY (packed), signed
- * by KP into *SE (arena memory) and packed into *BYTES / *LEN. */
-static int sign_next(rsn_cli_t *cli, const rsn_keypair_t *kp, const head_t *head, Raison__Kind kind,
-                     const uint8_t *body, size_t body_len, Raison__SignedEntry *se, uint8_t **bytes,
-                     size_t *len)
+/* Asks the node to judge the draft of KIND with BODY by AUTHOR: 0 and
+ * *REPLY (its draft: seq, prev, charter), or the rule it breaks (said). */
+static int draft(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], Raison__Kind kind,
+                 const uint8_t *body, size_t body_len, Raison__ApiReply **reply)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__DraftRequest d = RAISON__DRAFT_REQUEST__INIT;
+    d.author.data = (uint8_t *)author;
+    d.author.len = RSN_KEY_BYTES;
+    d.kind = kind;
+    d.body.data = (uint8_t *)body;
+    d.body.len = body_len;
+    req.call_case = RAISON__API_REQUEST__CALL_DRAFT;
+    req.draft = &d;
+    int rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_DRAFT, reply);
+    if (rc != 0) {
+        return rc;
+    }
+    const Raison__DraftReply *r = (*reply)->draft;
+    if (!r || r->seq == 0 || (r->seq > 1 && r->prev.len != RSN_ID_BYTES) ||
+        (r->charter.len != 0 && r->charter.len != RSN_ID_BYTES)) {
+        rsn_reply_free(*reply);
+        *reply = NULL;
+        return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node's answer to the draft is malformed");
+    }
+    return 0;
+}
+
+/* Names, in BODY of KIND, the charter version CHARTER the draft answered
+ * (a post's, an add's or a remove's). */
+static void name_charter(Raison__Kind kind, ProtobufCMessage *body, ProtobufCBinaryData charter)
+{
+    if (charter.len != RSN_ID_BYTES) {
+        return;
+    }
+    if (kind == RAISON__KIND__KIND_POST) {
+        ((Raison__Post *)body)->charter = charter;
+    } else if (kind == RAISON__KIND__KIND_MEMBERSHIP) {
+        Raison__Membership *m = (Raison__Membership *)body;
+        if (m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE) {
+            m->charter = charter;
+        }
+    }
+}
+
+/* Entry SEQ of the feed after PREV (PREV_LEN 0 for seq 1), of KIND, for
+ * BODY (packed), signed by KP into *SE (arena memory) and packed into
+ * *BYTES / *LEN. */
+static int sign_entry(rsn_cli_t *cli, const rsn_keypair_t *kp, uint64_t seq,
+                      ProtobufCBinaryData prev, Raison__Kind kind, const uint8_t *body,
+                      size_t body_len, Raison__SignedEntry *se, uint8_t **bytes, size_t *len)
 {
     uint8_t *hash = rsn_arena_alloc(cli->arena, RSN_HASH_BYTES);
     uint8_t *sig = rsn_arena_alloc(cli->arena, RSN_SIG_BYTES);
-    uint8_t *prev = rsn_arena_memdup(cli->arena, head->id, RSN_ID_BYTES);
     uint8_t *entry_bytes = NULL;
     size_t entry_len = 0;
     int rc = 0;
-    if (!hash || !sig || !prev) {
+    if (!hash || !sig) {
         return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
     }
     Raison__Entry e = RAISON__ENTRY__INIT;
     rsn_sha256(hash, body, body_len);
     e.author.data = (uint8_t *)rsn_keypair_public(kp);
     e.author.len = RSN_KEY_BYTES;
-    e.seq = head->seq + 1;
-    e.prev.data = prev;
-    e.prev.len = head->seq > 0 ? RSN_ID_BYTES : 0;
+    e.seq = seq;
+    e.prev = seq > 1 ? prev : (ProtobufCBinaryData){0, NULL};
     e.timestamp = cli_now_ms();
     e.kind = kind;
     e.body_hash.data = hash;
@@ -375,69 +349,91 @@ static int sign_next(rsn_cli_t *cli, const rsn_keypair_t *kp, const head_t *head
     return 0;
 }
 
-/* Sends the signed SE kept in PENDING and reads the node's answer. */
-static int send_new(rsn_cli_t *cli, const char *pending, Raison__SignedEntry *se)
+/* Packs BODY of KIND into *BYTES / *LEN, within the body limit. */
+static int pack_body(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body,
+                     uint8_t **bytes, size_t *len)
 {
-    Raison__ApiReply *reply = NULL;
-    int rc = send_signed(cli, se, &reply);
-    if (rc != 0) {
-        cli_say(cli, CLI_MSG_NOTICE,
-                "the signed entry is kept in %s and will be resent first by the next publish",
-                pending);
+    if (rsn_pack(cli->arena, body, bytes, len) != 0) {
+        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
+    }
+    if (*len > RSN_BODY_MAX) {
+        return cli_fail(cli, RSN_ERR_TOO_LARGE, "the %s is too large: %zu bytes, at most %d",
+                        rsn_kind_name(kind), *len, RSN_BODY_MAX);
+    }
+    return 0;
+}
+
+/* Steps 2 to 4 of the sequence, under the lock, once nothing is pending. */
+static int draft_sign_send(rsn_cli_t *cli, const cli_keystate_t *ks, const rsn_keypair_t *kp,
+                           Raison__Kind kind, ProtobufCMessage *body, uint8_t id[RSN_ID_BYTES],
+                           cli_publish_result_t *res)
+{
+    const uint8_t *author = rsn_keypair_public(kp);
+    Raison__ApiReply *answer = NULL, *reply = NULL;
+    Raison__SignedEntry se;
+    uint8_t *body_bytes = NULL, *signed_bytes = NULL;
+    size_t body_len = 0, signed_len = 0;
+    int rc = pack_body(cli, kind, body, &body_bytes, &body_len);
+    if (rc != 0 || (rc = draft(cli, author, kind, body_bytes, body_len, &answer)) != 0) {
         return rc;
     }
-    if (reply->result_case == RAISON__API_REPLY__RESULT_ERROR) {
-        /* refused: nothing was stored, the signed bytes must not linger */
-        unlink(pending);
-        rc = cli_node_error(cli, reply);
-    } else if (reply->result_case != RAISON__API_REPLY__RESULT_PUBLISH) {
-        rc = cli_fail(cli, RSN_ERR_BAD_REQUEST, "unexpected reply from the node to a publish");
-    } else {
-        unlink(pending);
+    const Raison__DraftReply *d = answer->draft;
+    uint64_t known = cli_keystate_known_head(cli, ks);
+    if (d->seq <= known) {
+        rc = cli_fail(cli, RSN_ERR_BAD_SEQ,
+                      "the node at %s holds your feed up to seq %llu, but seq %llu was already "
+                      "published (through another node?): publishing now would fork your feed; "
+                      "wait until this node has caught up (if that feed is truly lost, remove %s)",
+                      cli->socket_path, (unsigned long long)d->seq - 1, (unsigned long long)known,
+                      ks->head);
+        goto out;
     }
+    name_charter(kind, body, d->charter);
+    if ((rc = pack_body(cli, kind, body, &body_bytes, &body_len)) != 0 ||
+        (rc = sign_entry(cli, kp, d->seq, d->prev, kind, body_bytes, body_len, &se, &signed_bytes,
+                         &signed_len)) != 0 ||
+        (rc = cli_keystate_write_pending(cli, ks, signed_bytes, signed_len)) != 0) {
+        goto out;
+    }
+    /* signed: from here on this entry is the only one for its seq */
+    rsn_entry_id(id, se.entry.data, se.entry.len);
+    res->pending = true;
+    res->seq = d->seq;
+    res->kind = kind;
+    memcpy(res->id, id, RSN_ID_BYTES);
+    if ((rc = send_signed(cli, &se, &reply)) != 0) {
+        cli_say(cli, CLI_MSG_NOTICE,
+                "the signed entry (seq %llu) is kept in %s and will be resent, the same bytes, "
+                "by the next publish or `raison pending`",
+                (unsigned long long)d->seq, ks->pending);
+        goto out;
+    }
+    rc = take_reply(cli, ks, reply, id, d->seq, res);
+out:
     rsn_reply_free(reply);
+    rsn_reply_free(answer);
     return rc;
 }
 
-int cli_publish(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body,
-                uint8_t id[RSN_ID_BYTES])
+int cli_publish(rsn_cli_t *cli, Raison__Kind kind, ProtobufCMessage *body, uint8_t id[RSN_ID_BYTES])
 {
     const rsn_keypair_t *kp = NULL;
     rsn_client_t *client = NULL;
-    Raison__SignedEntry se;
-    head_t head;
-    int lock = -1;
+    cli_keystate_t ks;
+    cli_publish_result_t settled, res;
+    memset(&res, 0, sizeof res);
     int rc = 0;
-    uint8_t *body_bytes = NULL, *signed_bytes = NULL;
-    size_t body_len = 0, signed_len = 0;
-
-    if ((rc = cli_keypair(cli, &kp)) != 0 || (rc = cli_client(cli, &client)) != 0) {
+    if ((rc = cli_keypair(cli, &kp)) != 0 || (rc = cli_client(cli, &client)) != 0 ||
+        (rc = cli_keystate_open(cli, rsn_keypair_public(kp), &ks)) != 0 ||
+        (rc = cli_keystate_lock(cli, &ks)) != 0) {
         return rc;
     }
-    const uint8_t *author = rsn_keypair_public(kp);
-    const char *pending = rsn_arena_printf(cli->arena, "%s.pending", cli->identity_path);
-    if (!pending || rsn_pack(cli->arena, body, &body_bytes, &body_len) != 0) {
-        return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
+    rc = cli_settle_pending(cli, &ks, rsn_keypair_public(kp), &settled);
+    if (rc == 0 || (settled.stored && settled.broken_code)) {
+        /* an earlier entry stored with a broken rule is said, and does not
+         * stop this one */
+        rc = draft_sign_send(cli, &ks, kp, kind, body, id, &res);
     }
-    if (body_len > RSN_BODY_MAX) {
-        return cli_fail(cli, RSN_ERR_TOO_LARGE, "the %s is too large: %zu bytes, at most %d",
-                        rsn_kind_name(kind), body_len, RSN_BODY_MAX);
-    }
-    if ((rc = take_lock(cli, &lock)) != 0) {
-        return rc;
-    }
-    if ((rc = fetch_head(cli, author, &head)) != 0 ||
-        (rc = settle_pending(cli, pending, author, &head)) != 0 ||
-        (rc = check_known_head(cli, &head)) != 0 ||
-        (rc = sign_next(cli, kp, &head, kind, body_bytes, body_len, &se, &signed_bytes,
-                        &signed_len)) != 0 ||
-        (rc = write_pending(cli, pending, signed_bytes, signed_len)) != 0 ||
-        (rc = send_new(cli, pending, &se)) != 0) {
-        goto out;
-    }
-    rsn_entry_id(id, se.entry.data, se.entry.len);
-    save_known_head(cli, head.seq + 1);
-out:
-    close(lock); /* releases the flock */
+    cli_keystate_unlock(&ks);
     return rc;
 }

@@ -3,7 +3,7 @@
  *
  * Each parses its command line, builds the body of one entry (fetching the
  * group or the parent post it refers to when it needs them) and hands it to
- * cli_publish (publish.c), which signs and sends it without ever forking the
+ * cli_publish (publish.c), which drafts, signs and sends it without ever forking the
  * user's feed. Each prints the new entry's id: hex, or {"id": hex} with
  * --json (a charter also gives its group, a membership its group and
  * charter). */
@@ -25,7 +25,7 @@ static int print_id(rsn_cli_t *cli, const uint8_t id[RSN_ID_BYTES])
 }
 
 /* Publishes BODY as an entry of KIND and prints its id. */
-static int publish_and_print(rsn_cli_t *cli, Raison__Kind kind, const ProtobufCMessage *body)
+static int publish_and_print(rsn_cli_t *cli, Raison__Kind kind, ProtobufCMessage *body)
 {
     uint8_t id[RSN_ID_BYTES];
     int rc = cli_publish(cli, kind, body, id);
