@@ -176,16 +176,18 @@ static int take_reply(rsn_cli_t *cli, const cli_keystate_t *ks, const Raison__Ap
 /* --- the pending entry ------------------------------------------------------------ */
 
 /* Refuses to go on while the entry pending in KS cannot be stored without
- * forking the feed: the node holds another entry at seq SEQ (or another
- * chain below it). */
-static int refuse_conflict(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq, const char *what)
+ * forking the feed: the node holds, as WHAT says, another entry at its seq
+ * SEQ or another chain below it. */
+static int refuse_conflict(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq,
+                           const char *what)
 {
     return cli_fail(cli, RSN_ERR_FORK,
-                    "the node holds %s than the entry signed for seq %llu and kept in %s (a "
-                    "second copy of this key, or a pending file from elsewhere?): that entry was "
-                    "not sent, since two entries for one seq would freeze your feed, and nothing "
-                    "new is signed while it is pending; `raison pending` shows it (move the file "
-                    "away yourself only if you are sure it must never be published)",
+                    "the node holds %s than the entry signed for seq %llu and kept in %s (was "
+                    "this key used elsewhere, or this file copied from another machine?): that "
+                    "entry was not sent, since two entries for one seq would freeze your feed, "
+                    "and nothing new is signed while it is pending; `raison pending` shows it "
+                    "(move the file away yourself only if you are sure it must never be "
+                    "published)",
                     what, (unsigned long long)seq, ks->pending);
 }
 
@@ -227,7 +229,7 @@ int cli_settle_pending(rsn_cli_t *cli, const cli_keystate_t *ks,
             return rc;
         }
         if (!held) {
-            return refuse_conflict(cli, ks, e->seq, "another entry at that seq");
+            return refuse_conflict(cli, ks, e->seq, "a different entry for that seq");
         }
         cli_keystate_clear_pending(ks); /* stored after all: nothing to resend */
         cli_keystate_save_head(cli, ks, e->seq);
@@ -243,7 +245,7 @@ int cli_settle_pending(rsn_cli_t *cli, const cli_keystate_t *ks,
     }
     if (e->seq > 1 &&
         (e->prev.len != RSN_ID_BYTES || !rsn_equal(e->prev.data, head.id, RSN_ID_BYTES))) {
-        return refuse_conflict(cli, ks, e->seq, "another entry below it");
+        return refuse_conflict(cli, ks, e->seq, "a different entry below that seq");
     }
     if ((rc = send_signed(cli, se, &reply)) != 0) {
         return rc;
