@@ -3,9 +3,10 @@
 #
 # Starts a real raisond on a fresh data folder, generates Python code from
 # proto/raison.proto with protoc, and runs tests/integration/py/raison_client.py
-# against the node: it signs with its own Ed25519 key (PyNaCl) and publishes a
-# profile, a charter and a post, reads them back, and checks a bad signature is
-# refused. Needs /usr/bin/python3 with python3-zmq, python3-protobuf,
+# against the node: it signs with its own Ed25519 key (PyNaCl) and, following
+# the publish sequence of docs/api.md (draft, then sign what the node answers),
+# publishes a profile, a charter and a post, reads them back, and checks that a
+# draft breaking a rule and a bad signature are refused. Needs /usr/bin/python3 with python3-zmq, python3-protobuf,
 # python3-nacl and protoc (protobuf-compiler); scripts/deps.sh installs them
 # (RSN_PYTHON may name another interpreter).
 # Environment (set by ctest): RSN_BUILD, RSN_SOURCE.

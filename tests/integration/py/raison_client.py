@@ -3,10 +3,13 @@
 and docs/api.md alone (no raison C code), and the interop test that uses it.
 
 It proves that the entry format and the local API are a contract another
-language can implement: it makes its own Ed25519 key (PyNaCl), asks the node
-for its feed head, builds and signs a Profile, a Charter v1 and a Post, publishes
-them over the node's ZeroMQ API socket, checks each PublishReply id against its
-own SHA-256 of the entry bytes, reads the timeline and the feed back, and checks
+language can implement: it makes its own Ed25519 key (PyNaCl) and follows the
+publish sequence of docs/api.md: for each of a Profile, a Charter v1 and a Post
+it sends the unsigned draft, signs the seq and prev the node answers (a post
+names the charter version the draft names), publishes over the node's ZeroMQ
+API socket, and checks each PublishReply id against its own SHA-256 of the
+entry bytes. It reads the timeline and the feed back, checks that a draft that
+breaks a rule (an unknown mission) is refused before anything is signed, and
 that a bad signature is refused with ERROR_BAD_SIGNATURE.
 
 Usage: raison_client.py --socket PATH --pb2 DIR
@@ -106,6 +109,15 @@ class Client:
         req.head.author = author
         return self.call(req, "head")
 
+    def draft(self, author, kind, body):
+        """The first step of the publish sequence: the node judges the unsigned
+        draft and answers seq, prev and (a post) the charter version to name."""
+        req = pb.ApiRequest()
+        req.draft.author = author
+        req.draft.kind = kind
+        req.draft.body = body
+        return self.call(req, "draft")
+
     def publish(self, signed):
         req = pb.ApiRequest()
         req.publish.entry.CopyFrom(signed)
@@ -133,7 +145,9 @@ class Client:
 
 
 class Author:
-    """An Ed25519 identity that keeps track of its own feed head."""
+    """An Ed25519 identity that keeps track of its own feed head (never trusted
+    over what it already had acknowledged: a node behind it would have us
+    fork)."""
 
     def __init__(self):
         self.key = nacl.signing.SigningKey.generate()
@@ -147,14 +161,24 @@ class Author:
         self.seq = head.seq
         self.head_id = head.id
 
-    def make(self, kind, body_msg, bad_signature=False):
-        """Builds and signs the next entry of this feed; returns (SignedEntry,
-        id). The feed head only moves in advance() once the node accepted it."""
+    def make(self, client, kind, body_msg, bad_signature=False):
+        """Drafts, then builds and signs the next entry of this feed; returns
+        (SignedEntry, id). The draft (an ApiError when it breaks a rule: then
+        nothing is signed) names seq and prev, and for a post the charter
+        version, written into BODY_MSG. The feed head only moves in advance()
+        once the node accepted it. A signed entry must be resent as it is
+        until a node stores it: never sign another for its seq."""
+        draft = client.draft(self.public, kind, body_msg.SerializeToString())
+        if draft.seq != self.seq + 1 or (draft.seq > 1 and draft.prev != self.head_id):
+            raise AssertionError("the draft names seq %d, our head is %d: a node behind us"
+                                 % (draft.seq, self.seq))
+        if kind == pb.KIND_POST and draft.charter:
+            body_msg.charter = draft.charter
         body = body_msg.SerializeToString()
         entry = pb.Entry()
         entry.author = self.public
-        entry.seq = self.seq + 1
-        entry.prev = self.head_id  # empty for seq 1
+        entry.seq = draft.seq
+        entry.prev = draft.prev  # empty for seq 1
         entry.timestamp = int(time.time() * 1000)
         entry.kind = kind
         entry.body_hash = hashlib.sha256(body).digest()
@@ -185,8 +209,10 @@ class Checks:
 
 
 def publish_checked(client, author, checks, kind, body, what):
-    signed, entry_id = author.make(kind, body)
+    signed, entry_id = author.make(client, kind, body)
     reply = client.publish(signed)
+    checks.ok(not reply.HasField("broken_rule"),
+              "%s: keeps the semantic rules (no broken_rule)" % what)
     checks.ok(reply.id == entry_id,
               "%s: PublishReply id %s is SHA-256 of our entry bytes" % (what, reply.id.hex()))
     checks.ok(reply.seq == author.seq + 1 and not reply.duplicate,
@@ -237,9 +263,20 @@ def run(socket_path):
     _, group_id = publish_checked(client, me, checks, pb.KIND_CHARTER, charter,
                                   "charter v1 (seq 2)")
 
+    # a draft that breaks a rule is refused before anything is signed
+    try:
+        client.draft(me.public, pb.KIND_POST,
+                     pb.Post(group=group_id, mission="intreop", text="typo").SerializeToString())
+        checks.ok(False, "draft of a post to an unknown mission refused")
+    except ApiError as e:
+        checks.ok(e.code == pb.ERROR_UNKNOWN_MISSION,
+                  "draft of a post to an unknown mission refused (%d: %s)" % (e.code, e.message))
+
     text = "hello from Python " + tag
     post = pb.Post(group=group_id, mission="interop", text=text)
     _, post_id = publish_checked(client, me, checks, pb.KIND_POST, post, "post (seq 3)")
+    checks.ok(post.charter == group_id,
+              "post names the charter version the draft answered (version 1: the group id)")
 
     head = client.head(me.public)
     checks.ok(head.seq == 3 and head.id == post_id and not head.frozen,
@@ -283,7 +320,8 @@ def run(socket_path):
               "entry: body and signature as we made them, verified with PyNaCl")
 
     # a bad signature is refused, and the feed does not move
-    bad, _ = me.make(pb.KIND_POST, pb.Post(group=group_id, mission="interop", text="forged"),
+    bad, _ = me.make(client, pb.KIND_POST,
+                     pb.Post(group=group_id, mission="interop", text="forged"),
                      bad_signature=True)
     try:
         client.publish(bad)
