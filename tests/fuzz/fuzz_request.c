@@ -2,14 +2,18 @@
  *
  * Decodes the input as an ApiRequest and, when it is a publish, runs it
  * through the real write path (rsn_ingest_stage, as a local publish) over a
- * store in a temporary folder, committing every few inputs. Whatever the
- * bytes, nothing may crash, and only entries that verify may be stored. */
+ * store in a temporary folder, committing every few inputs; a draft is
+ * judged as the API judges it (rsn_draft_judge) over the same store.
+ * Whatever the bytes, nothing may crash, and only entries that verify may
+ * be stored. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/arena.h"
 #include "crypto/crypto.h"
+#include "daemon/draft.h"
 #include "daemon/ingest.h"
 #include "proto/codec.h"
 #include "store/store.h"
@@ -38,8 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     Raison__ApiRequest *req = NULL;
-    if (rsn_request_decode(arena, data, size, &req) == 0 &&
-        req->call_case == RAISON__API_REQUEST__CALL_PUBLISH && req->publish->entry) {
+    bool decoded = rsn_request_decode(arena, data, size, &req) == 0;
+    if (decoded && req->call_case == RAISON__API_REQUEST__CALL_PUBLISH && req->publish->entry) {
         const Raison__SignedEntry *se = req->publish->entry;
         rsn_ingest_result_t res;
         char why[256];
@@ -56,6 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rsn_ingest_pending(ingest) > 16) {
             (void)rsn_ingest_commit(ingest);
         }
+    }
+    if (decoded && req->call_case == RAISON__API_REQUEST__CALL_DRAFT && req->draft) {
+        Raison__DraftReply *reply = NULL;
+        char why[256];
+        (void)rsn_draft_judge(ingest, store, arena, req->draft, &reply, why, sizeof why);
     }
     rsn_arena_destroy(&arena);
     return 0;

@@ -19,6 +19,11 @@ echo 'mission: "a" text: "hello" reply_to: "0123456789abcdef0123456789abcdef"' \
 E=$(enc raison.Entry < <(echo "author: \"$A\" seq: 1 timestamp: 1 kind: KIND_PROFILE body_hash: \"$H\" body_size: 5") | od -An -v -to1 | tr -s ' ' '\n' | grep -v '^$' | sed 's/^/\\/' | tr -d '\n')
 echo "request_id: 7 publish { entry { entry: \"$E\" signature: \"$H$H\" body: \"\\n\\003bob\" } }" \
   | enc raison.ApiRequest > "$here/corpus/request/publish"
+echo 'mission: "a" text: "hello" group: "0123456789abcdef0123456789abcdef"' | enc raison.Post > "$here/corpus/request/.post-body"
+P=$(od -An -v -to1 < "$here/corpus/request/.post-body" | tr -s ' ' '\n' | grep -v '^$' | sed 's/^/\\/' | tr -d '\n')
+rm -f "$here/corpus/request/.post-body"
+echo "request_id: 8 draft { author: \"$A\" kind: KIND_POST body: \"$P\" }" \
+  | enc raison.ApiRequest > "$here/corpus/request/draft"
 echo 'request_id: 1 status {}' | enc raison.ApiRequest > "$here/corpus/request/status"
 echo 'request_id: 2 timeline { group: "ops" mission: "a" limit: 10 }' | enc raison.ApiRequest > "$here/corpus/request/timeline"
 echo 'request_id: 3 subscribe { group: "abcd" }' | enc raison.ApiRequest > "$here/corpus/request/subscribe"
