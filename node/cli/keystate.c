@@ -10,8 +10,9 @@
  *    it is sent and removed only once a node stored it;
  *  - the known head: DIR/head, the last seq a node acknowledged.
  * DIR is $XDG_STATE_HOME/raison/keys/HEX (default ~/.local/state/...), HEX
- * the public key: state, not runtime, since a pending entry must outlive a
- * reboot. FILE.pending and FILE.head beside an identity FILE, where older
+ * the public key (with neither variable set: .raison-state/keys/HEX beside
+ * the identity file): state, not runtime, since a pending entry must outlive
+ * a reboot. FILE.pending and FILE.head beside an identity FILE, where older
  * versions kept them, are taken over. */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,9 +64,11 @@ int cli_keystate_open(rsn_cli_t *cli, const uint8_t key[RSN_KEY_BYTES], cli_keys
     } else if (home && home[0] == '/') {
         ks->dir = rsn_arena_printf(cli->arena, "%s/.local/state/raison/keys/%s", home, hex);
     } else {
-        return cli_fail(cli, RSN_ERR_INVALID_ARG,
-                        "neither XDG_STATE_HOME nor HOME is set: raison has nowhere to keep the "
-                        "publish lock and the pending entry of your key");
+        /* no home: beside the identity file, so that it still has a place */
+        const char *slash = strrchr(cli->identity_path, '/');
+        int dir_len = slash ? (int)(slash - cli->identity_path) : 1;
+        const char *dir = slash ? cli->identity_path : ".";
+        ks->dir = rsn_arena_printf(cli->arena, "%.*s/.raison-state/keys/%s", dir_len, dir, hex);
     }
     ks->lock = rsn_arena_printf(cli->arena, "%s/lock", ks->dir);
     ks->pending = rsn_arena_printf(cli->arena, "%s/pending", ks->dir);

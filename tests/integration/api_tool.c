@@ -659,13 +659,13 @@ static int run_head(tool_t *t, const char *key_hex)
     return 0;
 }
 
-static int run_has(tool_t *t, const char *id_hex)
+/* Asks for entry ID_HEX (into ID): 0 and *REPLY, whatever its result (the
+ * caller frees it); 2 when the call failed. */
+static int entry_call(tool_t *t, const char *id_hex, uint8_t id[RSN_ID_BYTES],
+                      Raison__ApiReply **reply)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__EntryRequest er = RAISON__ENTRY_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-    uint8_t id[RSN_ID_BYTES];
-
     if (rsn_key_from_hex(id, id_hex) != 0) {
         die("ID is not 64 hex characters");
     }
@@ -673,9 +673,19 @@ static int run_has(tool_t *t, const char *id_hex)
     er.id.len = RSN_ID_BYTES;
     req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
     req.entry = &er;
-    int rc = rsn_client_call(t->client, &req, &reply);
+    int rc = rsn_client_call(t->client, &req, reply);
     if (rc != 0) {
         fprintf(stderr, "api_tool: entry call failed: %s\n", rsn_strerror(rc));
+        return 2;
+    }
+    return 0;
+}
+
+static int run_has(tool_t *t, const char *id_hex)
+{
+    Raison__ApiReply *reply = NULL;
+    uint8_t id[RSN_ID_BYTES];
+    if (entry_call(t, id_hex, id, &reply) != 0) {
         return 2;
     }
     bool held = reply->result_case == RAISON__API_REPLY__RESULT_ENTRY &&
@@ -692,22 +702,14 @@ static int run_has(tool_t *t, const char *id_hex)
  * 0 when it breaks a rule (it is shown nowhere), 1 when it keeps them. */
 static int run_invalid(tool_t *t, const char *id_hex)
 {
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__EntryRequest er = RAISON__ENTRY_REQUEST__INIT;
     Raison__ApiReply *reply = NULL;
     uint8_t id[RSN_ID_BYTES];
-
-    if (rsn_key_from_hex(id, id_hex) != 0) {
-        die("ID is not 64 hex characters");
-    }
-    er.id.data = id;
-    er.id.len = RSN_ID_BYTES;
-    req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
-    req.entry = &er;
-    if (rsn_test_api_call(t->client, &req, RAISON__API_REPLY__RESULT_ENTRY, &reply) != 0) {
+    if (entry_call(t, id_hex, id, &reply) != 0) {
         return 2;
     }
-    const char *invalid = reply->entry->entry ? reply->entry->entry->invalid : NULL;
+    const Raison__EntryInfo *info =
+        reply->result_case == RAISON__API_REPLY__RESULT_ENTRY ? reply->entry->entry : NULL;
+    const char *invalid = info ? info->invalid : NULL;
     bool broken = invalid && invalid[0];
     printf("invalid=%s\n", broken ? invalid : "");
     rsn_test_reply_free(reply);
