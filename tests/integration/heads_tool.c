@@ -12,8 +12,10 @@
  *
  *   heads_tool SOCKET publish-random N IDS    N fresh authors, one profile
  *                                             each; their ids appended to IDS
- *   heads_tool SOCKET publish-seeds FILE IDS  one profile for each seed of
- *                                             FILE; ids appended to IDS
+ *   heads_tool SOCKET publish-seeds FILE IDS [N]
+ *                                             one profile for each seed of
+ *                                             FILE (its first N); ids
+ *                                             appended to IDS
  *   heads_tool SOCKET has-all IDS             exit 0 when the node holds
  *                                             every id (hex, one a line) of IDS
  *   heads_tool - bucket0-seeds N FILE         write N seeds whose public key
@@ -184,9 +186,9 @@ static void sign_one(signed_t *all, size_t i, const uint8_t *seed)
     rsn_keypair_destroy(&kp);
 }
 
-/* Signs one profile for each seed of PATH (at most MAX_AUTHORS) into ALL;
- * their count. */
-static size_t sign_seeds(const char *path, signed_t *all)
+/* Signs one profile for each seed of PATH (its first MAX, at most
+ * MAX_AUTHORS) into ALL; their count. */
+static size_t sign_seeds(const char *path, size_t max, signed_t *all)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -194,7 +196,7 @@ static size_t sign_seeds(const char *path, signed_t *all)
     }
     uint8_t seed[SEED_BYTES];
     size_t n = 0;
-    while (n < MAX_AUTHORS && fread(seed, 1, sizeof seed, f) == sizeof seed) {
+    while (n < max && n < MAX_AUTHORS && fread(seed, 1, sizeof seed, f) == sizeof seed) {
         sign_one(all, n++, seed);
     }
     fclose(f);
@@ -273,7 +275,7 @@ static int make_bucket0_seeds(long n, const char *path)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: heads_tool SOCKET publish-random N IDS | publish-seeds FILE IDS | "
+    fprintf(stderr, "usage: heads_tool SOCKET publish-random N IDS | publish-seeds FILE IDS [N] | "
                     "has-all IDS | heads_tool - bucket0-seeds N FILE\n");
     exit(2);
 }
@@ -309,8 +311,9 @@ int main(int argc, char **argv)
             sign_one(all, (size_t)i, NULL);
         }
         rc = publish_all(client, all, (size_t)n, argv[4]);
-    } else if (strcmp(cmd, "publish-seeds") == 0 && argc == 5) {
-        size_t n = sign_seeds(argv[3], all);
+    } else if (strcmp(cmd, "publish-seeds") == 0 && (argc == 5 || argc == 6)) {
+        long max = argc == 6 ? strtol(argv[5], NULL, 10) : MAX_AUTHORS;
+        size_t n = sign_seeds(argv[3], max > 0 ? (size_t)max : 0, all);
         rc = n > 0 ? publish_all(client, all, n, argv[4]) : 2;
     } else if (strcmp(cmd, "has-all") == 0 && argc == 4) {
         rc = has_all(client, argv[3]);

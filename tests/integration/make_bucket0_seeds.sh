@@ -5,7 +5,7 @@
 # test_fed_heads_paging.sh reads the file; it never searches for keys itself.
 # The seeds are SHA-256("bucket0 " counter) for counter = 0, 1, ..., kept
 # when the key falls in bucket 0 (one in 256): about 2.1 million key
-# generations, a minute or so; the same file comes out every time.
+# generations, about two minutes; the same file comes out every time.
 #
 # Usage: tests/integration/make_bucket0_seeds.sh BUILD_DIR [COUNT]
 set -euo pipefail
