@@ -18,10 +18,9 @@
 #
 # Without paging, b stops at the first page: the same first heads of bucket
 # 0 come back every round and the other buckets never get their turn (50
-# feeds in case 1; 8,000 in case 2). Case 2 is
-# skipped in a sanitizer build (RSN_SANITIZE=ON in the build's CMakeCache),
-# where publishing and verifying 8,400 entries takes too long; set
-# RSN_HEADS_BIG=1 to run it anyway, 0 to skip it.
+# feeds in case 1; 8,000 in case 2). Both cases run in every build (about
+# 14 s, 27 s under ASan + UBSan); RSN_HEADS_BIG=0 skips case 2 while
+# iterating.
 set -euo pipefail
 # shellcheck source=fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
@@ -46,14 +45,6 @@ converge_from() {
     assert_eq 0 "$(st "$b" forks)" "forks at $b"
 }
 
-big_case() {
-    case ${RSN_HEADS_BIG:-} in
-    1) return 0 ;;
-    0) return 1 ;;
-    esac
-    ! grep -q '^RSN_SANITIZE:BOOL=ON' "$RSN_BUILD/CMakeCache.txt" 2>/dev/null
-}
-
 # the seeds file: 8,100 seeds whose keys start with 0x00
 assert_eq $((8100 * 32)) "$(wc -c <"$SEEDS")" "size of $SEEDS"
 for at in 0 8099; do
@@ -75,8 +66,8 @@ fed_idle_check 4 a b
 fed_stop_all
 
 # --- 2. the real page, 8,100 feeds in bucket 0 ---------------------------------------
-if ! big_case; then
-    echo "test_fed_heads_paging: skipped the 8,100-feed bucket (sanitizer build or RSN_HEADS_BIG=0; RSN_HEADS_BIG=1 runs it)"
+if [[ ${RSN_HEADS_BIG:-1} == 0 ]]; then
+    echo "test_fed_heads_paging: skipped the 8,100-feed bucket (RSN_HEADS_BIG=0)"
     echo "test_fed_heads_paging: ok"
     exit 0
 fi
