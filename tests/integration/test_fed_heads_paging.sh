@@ -22,8 +22,8 @@
 # 14 s, 27 s under ASan + UBSan); RSN_HEADS_BIG=0 skips case 2 while
 # iterating.
 set -euo pipefail
-# shellcheck source=fedlib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/fedlib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 HEADS_TOOL="$RSN_BUILD/tests/heads_tool"
 SEEDS="$(dirname "${BASH_SOURCE[0]}")/data/bucket0-seeds.bin"

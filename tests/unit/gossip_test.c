@@ -209,8 +209,16 @@ static void put_profile(fx_t *f, const rsn_keypair_t *kp)
     assert_int_equal(rsn_keypair_sign_entry(kp, entry, entry_len, sig), 0);
     rsn_ingest_result_t res;
     char why[256] = "";
-    assert_int_equal(rsn_ingest_stage(f->ingest, entry, entry_len, sig, sizeof sig, body, body_len,
-                                      true, false, &res, why, sizeof why),
+    assert_int_equal(rsn_ingest_stage(f->ingest,
+                                      &(rsn_ingest_input_t){.entry = entry,
+                                                            .entry_len = entry_len,
+                                                            .signature = sig,
+                                                            .signature_len = sizeof sig,
+                                                            .body = body,
+                                                            .body_len = body_len,
+                                                            .has_body = true,
+                                                            .origin = RSN_INGEST_RELAYED},
+                                      &res, why, sizeof why),
                      0);
     assert_int_equal(rsn_ingest_commit(f->ingest), 0);
 }
