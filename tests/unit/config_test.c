@@ -184,7 +184,7 @@ static void test_files(void **state)
     rsn_config_t cfg = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     char dir[RSN_TEST_DIR_MAX];
-    char path[64];
+    char path[RSN_TEST_DIR_MAX + 16];
     int line = -1;
 
     assert_int_equal(rsn_config_load(&cfg, "/nonexistent/raisond.conf", &line, why, sizeof why),
