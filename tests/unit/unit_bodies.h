@@ -155,4 +155,39 @@ static inline void ub_put(rsn_test_store_t *f, rsn_test_author_t *a, Raison__Kin
     }
 }
 
+/* Signs a second entry of A at SEQ (already held) over BODY at TS: the write
+ * path must see the fork (RSN_ERR_FORK), stage its evidence and freeze the
+ * feed; commits. ID (may be NULL) gets the second entry's id. */
+static inline void ub_fork(rsn_test_store_t *f, rsn_test_author_t *a, uint64_t seq,
+                           Raison__Kind kind, const void *body, uint64_t ts,
+                           uint8_t id[RSN_ID_BYTES])
+{
+    rsn_test_signed_t s;
+    rsn_ingest_result_t res;
+    char why[256] = "";
+    assert_int_equal(
+        rsn_test_author_sign(f->arena, a, seq, kind, (const ProtobufCMessage *)body, ts, &s), 0);
+    assert_int_equal(rsn_test_store_stage(f, &s, &res, why, sizeof why), RSN_ERR_FORK);
+    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+    if (id != NULL) {
+        memcpy(id, s.id, RSN_ID_BYTES);
+    }
+}
+
+/* Writes KEY = VALUE (VALUE NULL: deletes KEY) straight into the store,
+ * behind the write path's back, as a damaged or tampered disk would. */
+static inline void ub_raw_put(rsn_test_store_t *f, const uint8_t *key, size_t key_len,
+                              const void *value, size_t value_len)
+{
+    rsn_batch_t *b = rsn_batch_new();
+    assert_non_null(b);
+    if (value == NULL) {
+        rsn_batch_delete(b, key, key_len);
+    } else {
+        rsn_batch_put(b, key, key_len, value, value_len);
+    }
+    assert_int_equal(rsn_store_write(f->store, b, true), 0);
+    rsn_batch_destroy(&b);
+}
+
 #endif
