@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "net/zsock.h"
 #include "common/log.h"
 
 /* Messages queued per client, each way, before a client counts as slow. */
@@ -41,53 +42,33 @@ struct rsn_api_msg {
     zmq_msg_t payload;
 };
 
-static int set_int(void *socket, int option, int value)
-{
-    return zmq_setsockopt(socket, option, &value, sizeof value) == 0 ? 0 : RSN_ERR_IO;
-}
-
 int rsn_api_server_bind(rsn_api_server_t **out, const char *path)
 {
     int rc = RSN_ERR_IO;
     rsn_api_server_t *self = NULL;
-    char *endpoint = NULL;
+    char endpoint[RSN_IPC_ENDPOINT_SIZE];
 
     *out = NULL;
-    size_t path_len = strlen(path);
-    if (path_len == 0) {
-        rsn_error("the API socket path is empty");
-        return RSN_ERR_INVALID_ARG;
+    if ((rc = rsn_zsock_ipc_endpoint(path, endpoint)) != 0) {
+        return rc;
     }
-    if (path_len > RSN_IPC_PATH_MAX) {
-        rsn_error("the API socket path is too long (%zu bytes, the limit is %d): %s", path_len,
-                  RSN_IPC_PATH_MAX, path);
-        return RSN_ERR_INVALID_ARG;
-    }
+    rc = RSN_ERR_IO;
     self = calloc(1, sizeof *self);
-    endpoint = malloc(path_len + sizeof "ipc://");
-    if (self == NULL || endpoint == NULL || (self->path = strdup(path)) == NULL) {
+    if (self == NULL || (self->path = strdup(path)) == NULL) {
         rc = RSN_ERR_NOMEM;
         goto out;
     }
-    memcpy(endpoint, "ipc://", 6);
-    memcpy(endpoint + 6, path, path_len + 1);
 
     self->context = zmq_ctx_new();
     if (self->context == NULL) {
         rsn_error("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
         goto out;
     }
-    self->socket = zmq_socket(self->context, ZMQ_ROUTER);
-    if (self->socket == NULL) {
-        rsn_error("cannot create the API socket: %s", zmq_strerror(errno));
+    if (rsn_zsock_new(self->context, ZMQ_ROUTER, RSN_API_MAX_MESSAGE, 0, API_HWM,
+                      "the API socket", &self->socket) != 0) {
         goto out;
     }
-    int64_t max_message = RSN_API_MAX_MESSAGE;
-    if (zmq_setsockopt(self->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) != 0 ||
-        set_int(self->socket, ZMQ_LINGER, 0) != 0 ||
-        set_int(self->socket, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
-        set_int(self->socket, ZMQ_SNDHWM, API_HWM) != 0 ||
-        set_int(self->socket, ZMQ_RCVHWM, API_HWM) != 0) {
+    if (rsn_zsock_set_int(self->socket, ZMQ_ROUTER_MANDATORY, 1) != 0) {
         rsn_error("cannot configure the API socket: %s", zmq_strerror(errno));
         goto out;
     }
@@ -117,7 +98,6 @@ out:
         free(self->path);
         free(self);
     }
-    free(endpoint);
     return rc;
 }
 

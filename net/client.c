@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "net/zsock.h"
 #include "common/log.h"
 #include "net/api_server.h"
 #include "proto/codec.h"
@@ -40,11 +41,6 @@ struct rsn_client {
     int timeout_ms;
     uint64_t next_id;
 };
-
-static int set_int(void *socket, int option, int value)
-{
-    return zmq_setsockopt(socket, option, &value, sizeof value);
-}
 
 /* 0 when something accepts connections on the Unix socket PATH; a socket
  * file left by a node that died refuses them. */
@@ -71,19 +67,12 @@ int rsn_client_connect(rsn_client_t **out, const char *path, int timeout_ms)
 {
     int rc = RSN_ERR_IO;
     rsn_client_t *self = NULL;
-    char endpoint[RSN_IPC_PATH_MAX + sizeof "ipc://"];
+    char endpoint[RSN_IPC_ENDPOINT_SIZE];
     struct stat st;
 
     *out = NULL;
-    size_t path_len = strlen(path);
-    if (path_len == 0) {
-        rsn_error("the API socket path is empty");
-        return RSN_ERR_INVALID_ARG;
-    }
-    if (path_len > RSN_IPC_PATH_MAX) {
-        rsn_error("the API socket path is too long (%zu bytes, the limit is %d): %s", path_len,
-                  RSN_IPC_PATH_MAX, path);
-        return RSN_ERR_INVALID_ARG;
+    if ((rc = rsn_zsock_ipc_endpoint(path, endpoint)) != 0) {
+        return rc;
     }
     if (stat(path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
         rsn_debug("no socket file at %s", path);
@@ -94,8 +83,6 @@ int rsn_client_connect(rsn_client_t **out, const char *path, int timeout_ms)
         return rc;
     }
     rc = RSN_ERR_IO;
-    memcpy(endpoint, "ipc://", 6);
-    memcpy(endpoint + 6, path, path_len + 1);
 
     self = calloc(1, sizeof *self);
     if (self == NULL) {
@@ -109,17 +96,11 @@ int rsn_client_connect(rsn_client_t **out, const char *path, int timeout_ms)
         rsn_error("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
         goto out;
     }
-    self->socket = zmq_socket(self->context, ZMQ_DEALER);
-    if (self->socket == NULL) {
-        rsn_error("cannot create the client socket: %s", zmq_strerror(errno));
+    if (rsn_zsock_new(self->context, ZMQ_DEALER, CLIENT_MAX_MESSAGE, CLIENT_LINGER_MS,
+                      CLIENT_HWM, "the client socket", &self->socket) != 0) {
         goto out;
     }
-    int64_t max_message = CLIENT_MAX_MESSAGE;
-    if (zmq_setsockopt(self->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) != 0 ||
-        set_int(self->socket, ZMQ_LINGER, CLIENT_LINGER_MS) != 0 ||
-        set_int(self->socket, ZMQ_SNDHWM, CLIENT_HWM) != 0 ||
-        set_int(self->socket, ZMQ_RCVHWM, CLIENT_HWM) != 0 ||
-        set_int(self->socket, ZMQ_SNDTIMEO, self->timeout_ms) != 0) {
+    if (rsn_zsock_set_int(self->socket, ZMQ_SNDTIMEO, self->timeout_ms) != 0) {
         rsn_error("cannot configure the client socket: %s", zmq_strerror(errno));
         goto out;
     }

@@ -214,7 +214,7 @@ int rsn_fed_new(rsn_fed_t **out, const uint8_t node_key[32], const uint8_t *curv
     }
     /* the ZAP handler first: a CURVE server bound without one admits all */
     self->zap = zmq_socket(self->context, ZMQ_REP);
-    if (self->zap == NULL || fed_set_int(self->zap, ZMQ_LINGER, 0) != 0 ||
+    if (self->zap == NULL || rsn_zsock_set_int(self->zap, ZMQ_LINGER, 0) != 0 ||
         zmq_bind(self->zap, FED_ZAP_ENDPOINT) != 0) {
         rsn_error("federation: cannot start the ZAP handler: %s", zmq_strerror(errno));
         goto out;
@@ -230,7 +230,7 @@ int rsn_fed_new(rsn_fed_t **out, const uint8_t node_key[32], const uint8_t *curv
                 0 ||
             zmq_setsockopt(self->router, ZMQ_ZAP_DOMAIN, FED_ZAP_DOMAIN, strlen(FED_ZAP_DOMAIN)) !=
                 0 ||
-            fed_set_int(self->router, ZMQ_ROUTER_MANDATORY, 1) != 0) {
+            rsn_zsock_set_int(self->router, ZMQ_ROUTER_MANDATORY, 1) != 0) {
             rsn_error("federation: cannot configure the listening socket: %s", zmq_strerror(errno));
             goto out;
         }

@@ -38,19 +38,14 @@ int64_t fed_wall_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int fed_set_int(void *socket, int option, int value)
-{
-    return zmq_setsockopt(socket, option, &value, sizeof value) == 0 ? 0 : RSN_ERR_IO;
-}
-
 /* Options every federation socket shares: bounded, never lingering. */
 int fed_configure_common(void *socket)
 {
     int64_t max_frame = RSN_FED_MAX_FRAME + FED_CURVE_OVERHEAD;
     if (zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0 ||
-        fed_set_int(socket, ZMQ_LINGER, 0) != 0 || fed_set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
-        fed_set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
-        fed_set_int(socket, ZMQ_HANDSHAKE_IVL, FED_HANDSHAKE_MS) != 0) {
+        rsn_zsock_set_int(socket, ZMQ_LINGER, 0) != 0 || rsn_zsock_set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
+        rsn_zsock_set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
+        rsn_zsock_set_int(socket, ZMQ_HANDSHAKE_IVL, FED_HANDSHAKE_MS) != 0) {
         return RSN_ERR_IO;
     }
     return 0;
@@ -156,18 +151,18 @@ int fed_dealer_open(rsn_fed_t *self, fed_peer_t *peer)
         goto out;
     }
     if (fed_configure_common(peer->dealer) != 0 ||
-        fed_set_int(peer->dealer, ZMQ_IMMEDIATE, 1) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_IMMEDIATE, 1) != 0 ||
         /* the dialling side PINGs (the other answers), so each TCP connection
          * carries one PING and one PONG an interval */
-        fed_set_int(peer->dealer, ZMQ_HEARTBEAT_IVL, FED_HEARTBEAT_IVL_MS) != 0 ||
-        fed_set_int(peer->dealer, ZMQ_HEARTBEAT_TIMEOUT, FED_HEARTBEAT_TIMEOUT_MS) != 0 ||
-        fed_set_int(peer->dealer, ZMQ_HEARTBEAT_TTL, FED_HEARTBEAT_TTL_MS) != 0 ||
-        fed_set_int(peer->dealer, ZMQ_RECONNECT_IVL, FED_RECONNECT_IVL_MS) != 0 ||
-        fed_set_int(peer->dealer, ZMQ_RECONNECT_IVL_MAX, FED_RECONNECT_IVL_MAX_MS) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_HEARTBEAT_IVL, FED_HEARTBEAT_IVL_MS) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_HEARTBEAT_TIMEOUT, FED_HEARTBEAT_TIMEOUT_MS) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_HEARTBEAT_TTL, FED_HEARTBEAT_TTL_MS) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_RECONNECT_IVL, FED_RECONNECT_IVL_MS) != 0 ||
+        rsn_zsock_set_int(peer->dealer, ZMQ_RECONNECT_IVL_MAX, FED_RECONNECT_IVL_MAX_MS) != 0 ||
         zmq_setsockopt(peer->dealer, ZMQ_CURVE_SERVERKEY, peer->curve, RSN_KEY_BYTES) != 0 ||
         zmq_setsockopt(peer->dealer, ZMQ_CURVE_PUBLICKEY, self->curve_public, RSN_KEY_BYTES) != 0 ||
         zmq_setsockopt(peer->dealer, ZMQ_CURVE_SECRETKEY, self->curve_secret, RSN_KEY_BYTES) != 0 ||
-        fed_set_int(peer->monitor, ZMQ_LINGER, 0) != 0) {
+        rsn_zsock_set_int(peer->monitor, ZMQ_LINGER, 0) != 0) {
         rsn_error("federation: cannot configure the socket to %s: %s", peer->endpoint,
                   zmq_strerror(errno));
         goto out;

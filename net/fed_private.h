@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "net/fed.h"
 #include "net/poller.h"
+#include "net/zsock.h"
 
 #define FED_DISCARD_MAX 1024          /* frames skipped in one receive call at most */
 #define FED_HEARTBEAT_IVL_MS 2000     /* ZMTP PING, sent by the dialling side only */
@@ -115,7 +116,6 @@ int64_t fed_wall_ms(void);
 
 /* zmq_setsockopt of an int; the options every federation socket shares
  * (bounded, never lingering). 0, or RSN_ERR_IO with errno as libzmq set it. */
-int fed_set_int(void *socket, int option, int value);
 int fed_configure_common(void *socket);
 
 /* Records TEXT as PEER's last error (shown by rsn_fed_peers). */

@@ -11,8 +11,10 @@
  *   A: Digest ------------------------------------------------>  B
  *   B sees a different root:   BucketsRequest  ---------------->  A
  *   A: Buckets (256 x 32 bytes) <-------------------------------
- *   B: HeadsRequest{differing buckets} ------------------------>  A
- *   A: Heads (effective heads of those feeds) <-----------------
+ *   B: HeadsRequest{differing buckets, after} ----------------->  A
+ *   A: Heads (a page of those feeds' effective heads, next) <---
+ *   B: HeadsRequest{same buckets, after = next} ... to the last page
+ *      (RSN_GOSSIP_HEADS_PAGES a round; the next round resumes there)
  *   B: Want{ranges it lacks} (two in flight) ------------------>  A
  *   A: EntryBatch (at most RSN_GOSSIP_BATCH entries) <----------
  *   B stages them, then asks the next Want until it has all.
@@ -29,6 +31,25 @@
 
 #define WANT_TIMEOUT_MS 5000 /* an unanswered Want is dropped after */
 #define RECEIVE_BUDGET 64    /* frames handled per call */
+
+/* Heads per page this node serves: RSN_GOSSIP_HEADS_PAGE, or RAISON_HEADS_PAGE
+ * from the environment (a test knob, 1 to RSN_GOSSIP_HEADS_PAGE). */
+static size_t heads_page_size(void)
+{
+    const char *knob = getenv("RAISON_HEADS_PAGE");
+    if (!knob || !*knob) {
+        return RSN_GOSSIP_HEADS_PAGE;
+    }
+    char *end = NULL;
+    long v = strtol(knob, &end, 10);
+    if (*end != '\0' || v < 1 || v > RSN_GOSSIP_HEADS_PAGE) {
+        rsn_warn("gossip: RAISON_HEADS_PAGE=%s is not a count in [1, %d]: pages of %d", knob,
+                 RSN_GOSSIP_HEADS_PAGE, RSN_GOSSIP_HEADS_PAGE);
+        return RSN_GOSSIP_HEADS_PAGE;
+    }
+    rsn_info("gossip: heads pages of %ld (RAISON_HEADS_PAGE)", v);
+    return (size_t)v;
+}
 
 int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest, rsn_fed_t *fed,
                    const uint8_t node_key[RSN_KEY_BYTES], const char *site)
@@ -48,6 +69,7 @@ int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
     self->fed = fed;
     memcpy(self->node_key, node_key, RSN_KEY_BYTES);
     snprintf(self->site, sizeof self->site, "%s", site ? site : "");
+    self->heads_page = heads_page_size();
     *out = self;
     return 0;
 }
@@ -72,14 +94,6 @@ void rsn_gossip_set_audit(rsn_gossip_t *self, rsn_audit_t *audit)
     self->audit = audit;
 }
 
-/* What a Hello carries that the engine keeps: the peer's site name. */
-static void on_hello(peer_t *p, const Raison__Hello *h)
-{
-    if (h->site) {
-        snprintf(p->site, sizeof p->site, "%s", h->site);
-    }
-}
-
 void gossip_handle_frame(rsn_gossip_t *self, peer_t *p, const uint8_t *bytes, size_t len)
 {
     rsn_arena_t *arena = rsn_arena_new();
@@ -93,7 +107,7 @@ void gossip_handle_frame(rsn_gossip_t *self, peer_t *p, const uint8_t *bytes, si
     }
     p->linked = true;
     switch (f->msg_case) {
-    case RAISON__FED_FRAME__MSG_HELLO: on_hello(p, f->hello); break;
+    case RAISON__FED_FRAME__MSG_HELLO: gossip_on_hello(p, f->hello); break;
     case RAISON__FED_FRAME__MSG_DIGEST: gossip_on_digest(self, p, f->digest); break;
     case RAISON__FED_FRAME__MSG_BUCKETS_REQUEST: gossip_on_buckets_request(self, p); break;
     case RAISON__FED_FRAME__MSG_BUCKETS: gossip_on_buckets(self, p, f->buckets); break;

@@ -6,8 +6,9 @@
  * duplicate costs an id lookup and nothing invalid is ever stored. On
  * (re)connect and every RSN_GOSSIP_ROUND_MS, linked nodes exchange a Digest
  * of a few dozen bytes; only when digests differ do they narrow down by
- * bucket, then by feed head, and pull what they miss in bounded batches, two
- * Wants in flight per peer (flow control). Entries that arrive ahead of
+ * bucket, then by feed head (paged: the asking side follows the cursor to the
+ * end, RSN_GOSSIP_HEADS_PAGES pages a round), and pull what they miss in
+ * bounded batches, two Wants in flight per peer (flow control). Entries that arrive ahead of
  * their predecessor wait in a small bounded buffer. A peer whose frames keep
  * failing validation is banned for a while. docs/federation.md. */
 #ifndef RSN_D_GOSSIP_H
@@ -30,6 +31,18 @@
 #define RSN_GOSSIP_BUFFER 4096   /* entries waiting for a predecessor */
 #define RSN_GOSSIP_BAN_MS 30000  /* penalty of a peer that keeps misbehaving */
 #define RSN_GOSSIP_BAN_AFTER 20  /* invalid frames or entries before a ban */
+
+/* The federation protocol this node speaks, sent in every Hello; two nodes
+ * speak the lower of their versions (docs/federation.md, "Versions").
+ * 0 or 1: Heads are not paged; 2: Heads are paged with a cursor. */
+#define RSN_FED_PROTOCOL 2
+#define RSN_FED_PROTOCOL_PAGED_HEADS 2 /* the first version whose Heads are paged */
+
+/* Heads per Heads page. RAISON_HEADS_PAGE in the environment (1 to this),
+ * read once by rsn_gossip_new, lowers it: a test knob, so that paging is
+ * exercised with a few hundred feeds. */
+#define RSN_GOSSIP_HEADS_PAGE 8000
+#define RSN_GOSSIP_HEADS_PAGES 16 /* Heads pages asked of one peer per round, at most */
 
 typedef struct rsn_gossip rsn_gossip_t;
 

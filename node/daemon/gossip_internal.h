@@ -20,10 +20,12 @@
 #include "crypto/crypto.h"
 #include "daemon/gossip.h"
 
-#define FRAME_BYTES_SOFT (512 * 1024) /* an EntryBatch stops growing past this */
-#define WANTS_IN_FLIGHT 2             /* the peer reads the next while we store one */
-#define WANT_RANGES_PER_FRAME 256     /* ranges in one Want */
-#define HEX8_SIZE 17                  /* a key's first 8 bytes in hex, for logs */
+#define FRAME_BYTES_SOFT (512 * 1024)          /* an EntryBatch stops growing past this */
+#define WANTS_IN_FLIGHT 2                      /* the peer reads the next while we store one */
+#define WANT_RANGES_PER_FRAME 256              /* ranges in one Want */
+#define HEX8_SIZE 17                           /* a key's first 8 bytes in hex, for logs */
+#define HEADS_CURSOR_BYTES (1 + RSN_KEY_BYTES) /* a Heads cursor: bucket || author */
+#define HEADS_PAGE_MAX 8000                    /* heads a Heads page may hold (any version) */
 
 /* A range of AUTHOR's feed this node wants from one peer. */
 typedef struct {
@@ -70,7 +72,20 @@ typedef struct {
     int requests_in_window;
     int wants_in_window;
     int64_t last_busy_ms;
-    int heads_asked; /* HeadsRequests sent and not yet answered */
+    int heads_asked;       /* HeadsRequests sent and not yet answered */
+    int64_t heads_sent_ms; /* when the last was sent */
+    uint32_t protocol;     /* the version its Hello said (0: older than the field) */
+    bool told_old;         /* its older protocol was logged (once) */
+    /* The walk over the heads of the differing buckets (gossip_pull.c): the
+     * buckets asked (a bitmap), the cursor the walk goes on after (set while
+     * a walk is under way or cut by the round's bound or a full queue; the
+     * next round resumes there), the pages asked this round and the entries
+     * it lacks over the pages so far. */
+    uint8_t heads_buckets[RSN_BUCKETS / 8];
+    uint8_t heads_after[HEADS_CURSOR_BYTES];
+    bool heads_has_after; /* false: the next walk starts at the first head */
+    int heads_pages;
+    uint64_t heads_missing;
     witness_t witness;
 } peer_t;
 
@@ -108,6 +123,7 @@ struct rsn_gossip {
     size_t waiting_bytes;
     bool retry_waiting;
     int64_t last_round_ms;
+    size_t heads_page; /* heads per page served (RSN_GOSSIP_HEADS_PAGE, or the test knob) */
     struct rsn_audit *audit;
 };
 
@@ -144,8 +160,15 @@ void gossip_send(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__FedF
 /* Sends frame F to P as gossip_send does, packed in an arena of its own. */
 void gossip_send_frame(rsn_gossip_t *self, peer_t *p, Raison__FedFrame *f);
 
-/* Sends this node's Hello (key, site, version) to P. */
+/* Sends this node's Hello (key, site, version, protocol) to P. */
 void gossip_send_hello(rsn_gossip_t *self, peer_t *p);
+
+/* Keeps what peer P's Hello H says: its site and its protocol (an older one
+ * is logged once). */
+void gossip_on_hello(peer_t *p, const Raison__Hello *h);
+
+/* True when this node and P both speak a protocol whose Heads are paged. */
+bool gossip_pages_heads(const peer_t *p);
 
 /* Loads entry ID with its body (when held) into *SE from ARENA, and the
  * bytes it adds to a frame into *SIZE. 0 or the store's error. */
@@ -167,6 +190,9 @@ void gossip_push_entries(rsn_gossip_t *self, const uint8_t (*ids)[RSN_ID_BYTES],
 void gossip_queue_range(peer_t *p, const uint8_t author[RSN_KEY_BYTES], uint64_t from, uint64_t to,
                         bool probe);
 
+/* True when P's queue of ranges has no room for another. */
+bool gossip_queue_full(const peer_t *p);
+
 /* Keeps up to WANTS_IN_FLIGHT Wants outstanding to P. */
 void gossip_send_wants(rsn_gossip_t *self, peer_t *p);
 
@@ -187,6 +213,15 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d);
 void gossip_on_buckets_request(rsn_gossip_t *self, peer_t *p);
 void gossip_on_buckets(rsn_gossip_t *self, peer_t *p, const Raison__Buckets *b);
 void gossip_on_heads_request(rsn_gossip_t *self, peer_t *p, const Raison__HeadsRequest *hr);
+
+/* Builds into *OUT (in ARENA) one page of at most CAP heads: the effective
+ * head of each feed held in the buckets set in BUCKETS (a bitmap), in
+ * (bucket, author) order, from the one after AFTER (a HEADS_CURSOR_BYTES
+ * cursor; NULL: from the first); with more and next set when the page is
+ * cut. 0 or RSN_ERR_NOMEM. */
+int gossip_heads_page(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t *buckets,
+                      const uint8_t *after, size_t cap, Raison__Heads *out);
+
 void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h);
 void gossip_on_want(rsn_gossip_t *self, peer_t *p, const Raison__Want *w);
 void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b);

@@ -5,7 +5,8 @@
  * frames and entries are struck, and RSN_GOSSIP_BAN_AFTER strikes ban it for
  * RSN_GOSSIP_BAN_MS (rsn_fed_ban) and drop what it still owed or left
  * waiting; requests are budgeted per second (flood control); a frame is sent
- * without blocking, and a peer whose queue stays full is struck. The API's
+ * without blocking, and a peer whose queue stays full is struck. The Hello
+ * exchange (site, protocol version: two nodes speak the lower) is here. The API's
  * view of the peers (rsn_gossip_peers, rsn_gossip_counts) and forgetting
  * peers no longer configured are here too. */
 #include <stdio.h>
@@ -136,10 +137,33 @@ void gossip_send_hello(rsn_gossip_t *self, peer_t *p)
     h.node_key.len = RSN_KEY_BYTES;
     h.site = self->site;
     h.version = (char *)RSN_VERSION;
+    h.protocol = RSN_FED_PROTOCOL;
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
     f.msg_case = RAISON__FED_FRAME__MSG_HELLO;
     f.hello = &h;
     gossip_send_frame(self, p, &f);
+}
+
+void gossip_on_hello(peer_t *p, const Raison__Hello *h)
+{
+    if (h->site) {
+        snprintf(p->site, sizeof p->site, "%s", h->site);
+    }
+    p->protocol = h->protocol;
+    if (h->protocol < RSN_FED_PROTOCOL_PAGED_HEADS && !p->told_old) {
+        /* still served what it asks: the first page of heads, as it knows */
+        char hex[HEX8_SIZE];
+        rsn_info("gossip: peer %s speaks federation protocol %u (this node %u): heads are "
+                 "not paged with it",
+                 gossip_hex8(hex, p->key), h->protocol, RSN_FED_PROTOCOL);
+        p->told_old = true;
+    }
+}
+
+bool gossip_pages_heads(const peer_t *p)
+{
+    uint32_t spoken = p->protocol < RSN_FED_PROTOCOL ? p->protocol : RSN_FED_PROTOCOL;
+    return spoken >= RSN_FED_PROTOCOL_PAGED_HEADS;
 }
 
 int gossip_load_signed(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
@@ -162,6 +186,7 @@ static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Rais
     pi->entries_received = p->entries_received;
     pi->missing = p->missing;
     pi->dropped = p->dropped;
+    pi->protocol = p->protocol;
     gossip_load_witness(self, p);
     const witness_t *w = &p->witness;
     pi->checkpoint_size = w->held_note ? w->held_size : 0;

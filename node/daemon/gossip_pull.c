@@ -5,8 +5,14 @@
  * its root over all feed heads, its counts and a root of the fork evidence it
  * holds. A peer whose root differs asks for the 256 bucket digests
  * (BucketsRequest), then for the heads of the feeds in the buckets that
- * differ (HeadsRequest), and queues what it lacks (gossip_wants.c); Wants are
- * answered here with bounded EntryBatch frames read from the 'S' index.
+ * differ (HeadsRequest), and queues what it lacks (gossip_wants.c). Heads
+ * come in pages of at most heads_page heads, in (bucket, author) order; with
+ * a peer whose protocol pages (gossip_pages_heads) the asking side follows
+ * each page's cursor to the last page, RSN_GOSSIP_HEADS_PAGES pages a round,
+ * and stops early when its queue of ranges is full: the next round resumes
+ * at the cursor, so every feed of every differing bucket is compared in the
+ * end. Wants are answered here with bounded EntryBatch frames read from the
+ * 'S' index.
  * Entries received (pushed or pulled) go through rsn_ingest_stage like any
  * other; one that arrives ahead of its predecessor waits in a bounded buffer
  * (RSN_GOSSIP_BUFFER entries, WAITING_PER_PEER per peer, WAITING_BYTES_MAX
@@ -21,9 +27,9 @@
 #define WAITING_PER_PEER (RSN_GOSSIP_BUFFER / 8) /* one peer's share of the buffer */
 #define WAITING_BYTES_MAX (16 * 1024 * 1024)     /* bytes the buffer may hold */
 #define WAITING_MS 60000                         /* a waiting entry expires after */
-#define HEADS_PER_FRAME 8000
-#define HEADS_ASKED_MAX 4 /* HeadsRequests counted as awaiting an answer */
-#define STAGE_ROOM 8      /* staging slots kept free when retrying waiting entries */
+#define HEADS_ASKED_MAX 4                        /* HeadsRequests counted as awaiting an answer */
+#define HEADS_TIMEOUT_MS 10000 /* an unanswered page of heads is asked again after */
+#define STAGE_ROOM 8           /* staging slots kept free when retrying waiting entries */
 
 /* --- digests and buckets -------------------------------------------------- */
 
@@ -84,6 +90,7 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     }
     if (memcmp(root, d->root.data, RSN_HASH_BYTES) == 0) {
         p->missing = 0;
+        p->heads_has_after = false; /* nothing differs: no walk to resume */
     } else if (p->n_outstanding == 0 && p->n_queue == 0 &&
                gossip_now_ms() - p->last_sync_ms >= RSN_GOSSIP_ROUND_MS / 2) {
         p->last_sync_ms = gossip_now_ms();
@@ -122,38 +129,80 @@ void gossip_on_buckets_request(rsn_gossip_t *self, peer_t *p)
     rsn_arena_destroy(&arena);
 }
 
+/* Whether bucket B is set in the bitmap BITS. */
+static bool bucket_in(const uint8_t *bits, unsigned b)
+{
+    return (bits[b / 8] >> (b % 8)) & 1u;
+}
+
+/* The cursor of a head: its bucket (the author's first byte), then AUTHOR. */
+static void head_cursor(uint8_t out[HEADS_CURSOR_BYTES], const uint8_t author[RSN_KEY_BYTES])
+{
+    out[0] = author[0];
+    memcpy(out + 1, author, RSN_KEY_BYTES);
+}
+
+/* Asks P for the next page of the walk: the heads of its differing buckets,
+ * after the walk's cursor when it has one (and the peer pages). */
+static void ask_heads_page(rsn_gossip_t *self, peer_t *p)
+{
+    uint32_t list[RSN_BUCKETS];
+    size_t n = 0;
+    for (unsigned b = 0; b < RSN_BUCKETS; b++) {
+        if (bucket_in(p->heads_buckets, b)) {
+            list[n++] = b;
+        }
+    }
+    if (n == 0) {
+        return;
+    }
+    Raison__HeadsRequest hr = RAISON__HEADS_REQUEST__INIT;
+    hr.buckets = list;
+    hr.n_buckets = n;
+    if (p->heads_has_after && gossip_pages_heads(p)) {
+        hr.after.data = p->heads_after;
+        hr.after.len = HEADS_CURSOR_BYTES;
+    }
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_HEADS_REQUEST;
+    f.heads_request = &hr;
+    gossip_send_frame(self, p, &f);
+    if (p->heads_asked < HEADS_ASKED_MAX) {
+        p->heads_asked++;
+    }
+    p->heads_sent_ms = gossip_now_ms();
+    p->heads_pages++;
+}
+
 void gossip_on_buckets(rsn_gossip_t *self, peer_t *p, const Raison__Buckets *b)
 {
     if (b->n_digests != RSN_BUCKETS) {
         gossip_strike(self, p, "malformed buckets");
         return;
     }
-    const uint8_t(*ours)[RSN_HASH_BYTES] = rsn_ingest_buckets(self->ingest);
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
+    if (p->heads_asked > 0 && gossip_now_ms() - p->heads_sent_ms < HEADS_TIMEOUT_MS) {
+        return; /* a page of the walk is still awaited: it goes on from there */
     }
-    uint32_t *diff = rsn_arena_alloc(arena, RSN_BUCKETS * sizeof *diff);
+    const uint8_t(*ours)[RSN_HASH_BYTES] = rsn_ingest_buckets(self->ingest);
+    uint8_t diff[RSN_BUCKETS / 8] = {0};
     size_t n = 0;
-    for (uint32_t i = 0; diff && i < RSN_BUCKETS; i++) {
+    for (uint32_t i = 0; i < RSN_BUCKETS; i++) {
         if (b->digests[i].len != RSN_HASH_BYTES ||
             memcmp(b->digests[i].data, ours[i], RSN_HASH_BYTES) != 0) {
-            diff[n++] = i;
+            diff[i / 8] |= (uint8_t)(1u << (i % 8));
+            n++;
         }
     }
-    if (n > 0) {
-        Raison__HeadsRequest hr = RAISON__HEADS_REQUEST__INIT;
-        hr.buckets = diff;
-        hr.n_buckets = n;
-        Raison__FedFrame f = RAISON__FED_FRAME__INIT;
-        f.msg_case = RAISON__FED_FRAME__MSG_HEADS_REQUEST;
-        f.heads_request = &hr;
-        gossip_send(self, p, arena, &f);
-        if (p->heads_asked < HEADS_ASKED_MAX) {
-            p->heads_asked++;
-        }
+    if (n == 0) {
+        p->heads_has_after = false;
+        return;
     }
-    rsn_arena_destroy(&arena);
+    memcpy(p->heads_buckets, diff, sizeof diff);
+    if (!p->heads_has_after) {
+        p->heads_missing = 0; /* a walk from the first head */
+    }
+    p->heads_pages = 0;
+    ask_heads_page(self, p);
 }
 
 /* --- heads ------------------------------------------------------------------ */
@@ -167,18 +216,17 @@ typedef struct {
     bool more;
 } heads_t;
 
-static void add_head(heads_t *hs, const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+/* Adds AUTHOR's head (SEQ, ID) to HS; false when HS has no room left. */
+static bool add_head(heads_t *hs, const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
                      const uint8_t id[RSN_ID_BYTES])
 {
     if (hs->n >= hs->cap) {
-        hs->more = true;
-        return;
+        return false;
     }
     Raison__Head *h = rsn_arena_alloc(hs->arena, sizeof *h);
     uint8_t *copy = rsn_arena_alloc(hs->arena, RSN_KEY_BYTES + RSN_ID_BYTES);
     if (!h || !copy) {
-        hs->more = true;
-        return;
+        return false;
     }
     raison__head__init(h);
     memcpy(copy, author, RSN_KEY_BYTES);
@@ -189,29 +237,65 @@ static void add_head(heads_t *hs, const uint8_t author[RSN_KEY_BYTES], uint64_t 
     h->id.data = copy + RSN_KEY_BYTES;
     h->id.len = seq ? RSN_ID_BYTES : 0;
     hs->heads[hs->n++] = h;
+    return true;
 }
 
-/* Adds the effective head of each feed of BUCKET (the first byte of its
- * author) that this node holds, in author order, from the 'H' index. */
-static void add_bucket_heads(rsn_gossip_t *self, uint32_t bucket, heads_t *hs)
+/* Adds to HS the effective head of each feed of BUCKET (the first byte of
+ * its author) this node holds, in author order from the 'H' index scanned by
+ * IX, after AFTER_AUTHOR when not NULL; sets MORE when one is left out for
+ * want of room. */
+static void add_bucket_heads(rsn_gossip_t *self, rsn_index_t *ix, unsigned bucket,
+                             const uint8_t *after_author, heads_t *hs)
 {
-    uint8_t prefix = RSN_TAG_HEAD;
-    uint8_t from[2] = {RSN_TAG_HEAD, (uint8_t)bucket};
-    rsn_index_t ix;
-    if (rsn_index_open(&ix, self->store, &prefix, sizeof prefix, RSN_KEYLEN_ID) < 0) {
-        return;
-    }
-    for (rsn_index_seek(&ix, from, sizeof from);
-         rsn_index_valid(&ix) && rsn_index_key(&ix)[1] == (uint8_t)bucket; rsn_index_next(&ix)) {
-        const uint8_t *author = rsn_index_id(&ix);
+    uint8_t from[RSN_KEYLEN_ID] = {RSN_TAG_HEAD, (uint8_t)bucket};
+    size_t from_len = after_author ? rsn_key_feed_head(from, after_author) : 2;
+    for (rsn_index_seek(ix, from, from_len);
+         rsn_index_valid(ix) && rsn_index_key(ix)[1] == (uint8_t)bucket; rsn_index_next(ix)) {
+        const uint8_t *author = rsn_index_id(ix);
         uint64_t seq = 0;
         uint8_t id[RSN_ID_BYTES];
         bool frozen = false;
-        if (rsn_ingest_effective_head(self->ingest, author, &seq, id, &frozen) == 0) {
-            add_head(hs, author, seq, id);
+        if (after_author && memcmp(author, after_author, RSN_KEY_BYTES) == 0) {
+            continue;
+        }
+        if (rsn_ingest_effective_head(self->ingest, author, &seq, id, &frozen) == 0 &&
+            !add_head(hs, author, seq, id)) {
+            hs->more = true;
+            return;
+        }
+    }
+}
+
+int gossip_heads_page(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t *buckets,
+                      const uint8_t *after, size_t cap, Raison__Heads *out)
+{
+    raison__heads__init(out);
+    heads_t hs = {arena, rsn_arena_alloc(arena, (cap ? cap : 1) * sizeof *hs.heads), 0, cap, false};
+    uint8_t *next = rsn_arena_alloc(arena, HEADS_CURSOR_BYTES);
+    uint8_t prefix = RSN_TAG_HEAD;
+    rsn_index_t ix;
+    if (!hs.heads || !next ||
+        rsn_index_open(&ix, self->store, &prefix, sizeof prefix, RSN_KEYLEN_ID) < 0) {
+        return RSN_ERR_NOMEM;
+    }
+    for (unsigned b = after ? after[0] : 0; b < RSN_BUCKETS && !hs.more; b++) {
+        if (bucket_in(buckets, b)) {
+            add_bucket_heads(self, &ix, b, after && b == after[0] ? after + 1 : NULL, &hs);
         }
     }
     rsn_index_close(&ix);
+    if (hs.more && hs.n == 0) {
+        return RSN_ERR_NOMEM; /* not even one head fit: no cursor to give */
+    }
+    out->heads = hs.heads;
+    out->n_heads = hs.n;
+    out->more = hs.more;
+    if (hs.more && hs.n > 0) {
+        head_cursor(next, hs.heads[hs.n - 1]->author.data);
+        out->next.data = next;
+        out->next.len = HEADS_CURSOR_BYTES;
+    }
+    return 0;
 }
 
 void gossip_on_heads_request(rsn_gossip_t *self, peer_t *p, const Raison__HeadsRequest *hr)
@@ -220,29 +304,113 @@ void gossip_on_heads_request(rsn_gossip_t *self, peer_t *p, const Raison__HeadsR
         gossip_strike(self, p, "too many buckets requested");
         return;
     }
+    if (hr->after.len != 0 &&
+        (hr->after.len != HEADS_CURSOR_BYTES || hr->after.data[0] != hr->after.data[1])) {
+        gossip_strike(self, p, "malformed heads cursor");
+        return;
+    }
     if (!gossip_allow_request(self, p, false)) {
         return;
     }
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
-    }
-    heads_t hs = {arena, NULL, 0, HEADS_PER_FRAME, false};
-    hs.heads = rsn_arena_alloc(arena, HEADS_PER_FRAME * sizeof *hs.heads);
-    for (size_t i = 0; hs.heads && i < hr->n_buckets && !hs.more; i++) {
+    uint8_t buckets[RSN_BUCKETS / 8] = {0};
+    for (size_t i = 0; i < hr->n_buckets; i++) {
         if (hr->buckets[i] < RSN_BUCKETS) {
-            add_bucket_heads(self, hr->buckets[i], &hs);
+            buckets[hr->buckets[i] / 8] |= (uint8_t)(1u << (hr->buckets[i] % 8));
         }
     }
-    Raison__Heads h = RAISON__HEADS__INIT;
-    h.heads = hs.heads;
-    h.n_heads = hs.n;
-    h.more = hs.more;
-    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
-    f.msg_case = RAISON__FED_FRAME__MSG_HEADS;
-    f.heads = &h;
-    gossip_send(self, p, arena, &f);
+    rsn_arena_t *arena = rsn_arena_new();
+    Raison__Heads h;
+    if (arena && gossip_heads_page(self, arena, buckets, hr->after.len ? hr->after.data : NULL,
+                                   self->heads_page, &h) == 0) {
+        /* a peer of an older protocol sends no cursor: it gets the first page */
+        Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+        f.msg_case = RAISON__FED_FRAME__MSG_HEADS;
+        f.heads = &h;
+        gossip_send(self, p, arena, &f);
+    }
     rsn_arena_destroy(&arena);
+}
+
+/* What is wrong with page H (NULL: nothing). From a peer that pages (PAGED)
+ * the heads come in (bucket, author) order and a page cut says where the
+ * next one starts, at or after its last head. */
+static const char *heads_fault(const Raison__Heads *h, bool paged)
+{
+    for (size_t i = 0; i < h->n_heads; i++) {
+        const Raison__Head *their = h->heads[i];
+        if (their->author.len != RSN_KEY_BYTES ||
+            (their->seq > 0 && their->id.len != RSN_ID_BYTES)) {
+            return "malformed head";
+        }
+        if (paged && i > 0 &&
+            memcmp(h->heads[i - 1]->author.data, their->author.data, RSN_KEY_BYTES) >= 0) {
+            return "heads out of order";
+        }
+    }
+    if (paged && h->more) {
+        if (h->next.len != HEADS_CURSOR_BYTES || h->next.data[0] != h->next.data[1] ||
+            (h->n_heads > 0 &&
+             memcmp(h->next.data + 1, h->heads[h->n_heads - 1]->author.data, RSN_KEY_BYTES) < 0)) {
+            return "malformed heads cursor";
+        }
+    }
+    return NULL;
+}
+
+/* Compares THEIR head with this node's and queues what P holds beyond it
+ * (or, at the same height, the other branch of a fork); adds to *MISSING
+ * what this node holds beyond it. */
+static void compare_head(rsn_gossip_t *self, peer_t *p, const Raison__Head *their,
+                         uint64_t *missing)
+{
+    uint64_t seq = 0;
+    uint8_t id[RSN_ID_BYTES];
+    bool frozen = false;
+    if (rsn_ingest_effective_head(self->ingest, their->author.data, &seq, id, &frozen) < 0) {
+        return;
+    }
+    uint64_t fork_at = frozen ? rsn_ingest_frozen_at(self->ingest, their->author.data) : 0;
+    uint64_t want_to = fork_at && their->seq >= fork_at ? fork_at - 1 : their->seq;
+    if (want_to > seq) {
+        gossip_queue_range(p, their->author.data, seq + 1, want_to, false);
+    } else if (!frozen && their->seq == seq && seq > 0 &&
+               memcmp(their->id.data, id, RSN_ID_BYTES) != 0) {
+        /* same height, another entry: fetch it to get the fork evidence */
+        gossip_queue_range(p, their->author.data, seq, seq, true);
+    } else if (their->seq < seq) {
+        *missing += seq - their->seq;
+    }
+}
+
+/* Page H of P's walk was compared up to its DONE first heads (fewer than
+ * all: the queue filled up): moves the walk's cursor on, and asks the next
+ * page now, unless the round's bound is reached or the queue is full (the
+ * next round resumes at the cursor). The last page ends the walk. */
+static void follow_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h, size_t done)
+{
+    uint8_t resume[HEADS_CURSOR_BYTES];
+    bool cut = done < h->n_heads;
+    if (cut && done == 0) {
+        return; /* nothing compared: resume where this page was asked */
+    }
+    if (cut) {
+        head_cursor(resume, h->heads[done - 1]->author.data);
+    } else if (h->more) {
+        memcpy(resume, h->next.data, HEADS_CURSOR_BYTES);
+    } else {
+        p->missing = p->heads_missing; /* the walk is over */
+        p->heads_missing = 0;
+        p->heads_has_after = false;
+        return;
+    }
+    if (p->heads_has_after && memcmp(resume, p->heads_after, HEADS_CURSOR_BYTES) <= 0) {
+        return; /* a page answered late: the walk is past it */
+    }
+    memcpy(p->heads_after, resume, HEADS_CURSOR_BYTES);
+    p->heads_has_after = true;
+    if (!cut && p->heads_pages < RSN_GOSSIP_HEADS_PAGES) {
+        ask_heads_page(self, p);
+    }
 }
 
 void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h)
@@ -251,38 +419,28 @@ void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h)
         gossip_strike(self, p, "heads it was not asked for");
         return;
     }
-    p->heads_asked--;
-    if (h->n_heads > HEADS_PER_FRAME) {
+    p->heads_asked--; /* one page answers one request */
+    if (h->n_heads > HEADS_PAGE_MAX) {
         gossip_strike(self, p, "too many heads");
         return;
     }
-    uint64_t missing = 0;
-    for (size_t i = 0; i < h->n_heads; i++) {
-        const Raison__Head *their = h->heads[i];
-        if (their->author.len != RSN_KEY_BYTES ||
-            (their->seq > 0 && their->id.len != RSN_ID_BYTES)) {
-            gossip_strike(self, p, "malformed head");
-            return;
-        }
-        uint64_t seq = 0;
-        uint8_t id[RSN_ID_BYTES];
-        bool frozen = false;
-        if (rsn_ingest_effective_head(self->ingest, their->author.data, &seq, id, &frozen) < 0) {
-            continue;
-        }
-        uint64_t fork_at = frozen ? rsn_ingest_frozen_at(self->ingest, their->author.data) : 0;
-        uint64_t want_to = fork_at && their->seq >= fork_at ? fork_at - 1 : their->seq;
-        if (want_to > seq) {
-            gossip_queue_range(p, their->author.data, seq + 1, want_to, false);
-        } else if (!frozen && their->seq == seq && seq > 0 &&
-                   memcmp(their->id.data, id, RSN_ID_BYTES) != 0) {
-            /* same height, another entry: fetch it to get the fork evidence */
-            gossip_queue_range(p, their->author.data, seq, seq, true);
-        } else if (their->seq < seq) {
-            missing += seq - their->seq;
-        }
+    bool paged = gossip_pages_heads(p);
+    const char *fault = heads_fault(h, paged);
+    if (fault) {
+        gossip_strike(self, p, fault);
+        return;
     }
-    p->missing = missing;
+    uint64_t missing = 0;
+    size_t done = 0;
+    for (; done < h->n_heads && !(paged && gossip_queue_full(p)); done++) {
+        compare_head(self, p, h->heads[done], &missing);
+    }
+    if (paged) {
+        p->heads_missing += missing; /* over the pages of one walk */
+        follow_heads(self, p, h, done);
+    } else {
+        p->missing = missing; /* an older peer sends one page: all there is */
+    }
     gossip_send_wants(self, p);
 }
 

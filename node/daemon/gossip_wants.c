@@ -2,8 +2,9 @@
  * it asks.
  *
  * Anti-entropy (gossip_pull.c) and entries that arrive out of order queue
- * ranges of feeds per peer (at most WANT_QUEUE_MAX; more are asked again next
- * round). They are asked in Want frames of about RSN_GOSSIP_BATCH entries,
+ * ranges of feeds per peer (at most WANT_QUEUE_MAX: a walk over the heads
+ * stops when the queue is full and resumes next round; other ranges past it
+ * are asked again next round). They are asked in Want frames of about RSN_GOSSIP_BATCH entries,
  * WANTS_IN_FLIGHT at a time (flow control: the peer answers each with one
  * bounded EntryBatch). Before a range is asked it is trimmed to what is
  * still missing, and to what precedes a fork once its feed is frozen; a probe
@@ -53,6 +54,11 @@ void gossip_queue_range(peer_t *p, const uint8_t author[RSN_KEY_BYTES], uint64_t
     r->to = to;
     r->probe = probe;
     r->inflight = 0;
+}
+
+bool gossip_queue_full(const peer_t *p)
+{
+    return p->n_queue >= WANT_QUEUE_MAX;
 }
 
 /* Trims R to what is still to be asked, given what this node holds of its

@@ -1,44 +1,23 @@
-/* daemon_fixture.c — see daemon_fixture.h. Entries are signed exactly as a
- * client signs them and staged through rsn_ingest_stage with local=false:
- * no semantic rule is checked on the way in, so a test can store entries
- * that break them and see how the views judge them. */
-#define _GNU_SOURCE /* nftw */
-#include "daemon_fixture.h"
+/* support/daemon_fixture.c — cmocka's face of the store fixture: setup and
+ * teardown over rsn_test_store_new / _destroy, authors from
+ * rsn_test_author_new, entries signed by rsn_test_author_sign and staged by
+ * rsn_test_store_stage, and the bodies of each kind built in the arena. */
+#include "support/daemon_fixture.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
-#include <sys/stat.h>
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 int fx_setup(void **state)
 {
     if (rsn_crypto_init() != 0) {
         return -1;
     }
-    fx_t *f = calloc(1, sizeof *f);
-    if (!f) {
-        return -1;
-    }
-    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-daemon-XXXXXX");
-    if (!mkdtemp(f->dir) || rsn_store_open(&f->store, f->dir) != 0) {
-        free(f);
-        return -1;
-    }
-    f->arena = rsn_arena_new();
-    if (rsn_ingest_new(&f->ingest, f->store) != 0 || !f->arena) {
+    fx_t *f = NULL;
+    if (rsn_test_store_new(&f, "rsn-daemon") != 0) {
         return -1;
     }
     *state = f;
@@ -48,74 +27,46 @@ int fx_setup(void **state)
 int fx_teardown(void **state)
 {
     fx_t *f = *state;
-    rsn_ingest_destroy(&f->ingest);
-    rsn_store_destroy(&f->store);
-    rsn_arena_destroy(&f->arena);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
+    rsn_test_store_destroy(&f);
+    *state = NULL;
     return 0;
 }
 
 fx_author_t *fx_author_new(uint8_t seed_byte)
 {
-    fx_author_t *a = calloc(1, sizeof *a);
-    uint8_t seed[32];
-    memset(seed, seed_byte, sizeof seed);
-    assert_non_null(a);
-    a->kp = rsn_keypair_from_seed(seed);
-    assert_non_null(a->kp);
-    memcpy(a->pk, rsn_keypair_public(a->kp), RSN_KEY_BYTES);
+    fx_author_t *a = NULL;
+    assert_int_equal(rsn_test_author_new(&a, seed_byte), 0);
     return a;
 }
 
 void fx_author_free(fx_author_t *a)
 {
-    rsn_keypair_destroy(&a->kp);
-    free(a);
+    rsn_test_author_destroy(&a);
+}
+
+int fx_put_at(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const void *body,
+              uint64_t ts, uint8_t id[RSN_ID_BYTES])
+{
+    rsn_test_signed_t s;
+    rsn_ingest_result_t res;
+    char why[256] = "";
+    assert_int_equal(rsn_test_author_sign(f->arena, a, seq, kind, body, ts, &s), 0);
+    int rc = rsn_test_store_stage(f, &s, &res, why, sizeof why);
+    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+    if (rc == 0 && id != NULL) {
+        memcpy(id, res.id, RSN_ID_BYTES);
+    }
+    return rc;
 }
 
 void fx_put(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64_t ts,
             uint8_t id[RSN_ID_BYTES])
 {
-    uint8_t *b = NULL, *eb = NULL;
-    size_t blen = 0, elen = 0;
-    uint64_t seq = a->seq + 1;
-    assert_int_equal(rsn_pack(f->arena, body, &b, &blen), 0);
-    uint8_t hash[RSN_HASH_BYTES], sig[RSN_SIG_BYTES];
-    rsn_sha256(hash, b, blen);
-    Raison__Entry e = RAISON__ENTRY__INIT;
-    e.author.data = a->pk;
-    e.author.len = RSN_KEY_BYTES;
-    e.seq = seq;
-    if (seq > 1) {
-        e.prev.data = a->ids[seq - 1];
-        e.prev.len = RSN_ID_BYTES;
-    }
-    e.timestamp = ts;
-    e.kind = kind;
-    e.body_hash.data = hash;
-    e.body_hash.len = RSN_HASH_BYTES;
-    e.body_size = (uint32_t)blen;
-    assert_int_equal(rsn_pack(f->arena, &e.base, &eb, &elen), 0);
-    assert_int_equal(rsn_keypair_sign_entry(a->kp, eb, elen, sig), 0);
-    rsn_ingest_result_t res;
-    char why[256] = "";
-    int rc = rsn_ingest_stage(f->ingest,
-                              &(rsn_ingest_input_t){.entry = eb,
-                                                    .entry_len = elen,
-                                                    .signature = sig,
-                                                    .signature_len = RSN_SIG_BYTES,
-                                                    .body = b,
-                                                    .body_len = blen,
-                                                    .has_body = true,
-                                                    .origin = RSN_INGEST_RELAYED},
-                              &res, why, sizeof why);
-    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
-    assert_int_equal(rc, 0);
-    a->seq = seq;
-    memcpy(a->ids[seq], res.id, RSN_ID_BYTES);
-    if (id) {
-        memcpy(id, res.id, RSN_ID_BYTES);
+    uint8_t got[RSN_ID_BYTES];
+    assert_int_equal(fx_put_at(f, a, a->seq + 1, kind, body, ts, got), 0);
+    assert_int_equal(rsn_test_author_advance(a, got), 0);
+    if (id != NULL) {
+        memcpy(id, got, RSN_ID_BYTES);
     }
 }
 
@@ -203,10 +154,11 @@ Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site)
     return p;
 }
 
-Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES])
+Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], bool erase)
 {
     Raison__Retraction *r = rsn_arena_alloc(f->arena, sizeof *r);
     raison__retraction__init(r);
     r->target = bin(f, target, RSN_ID_BYTES);
+    r->erase = erase;
     return r;
 }

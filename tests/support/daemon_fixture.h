@@ -1,51 +1,57 @@
-/* daemon_fixture.h — a real store for the daemon's read-side unit tests
- * (group_test, report_test): a fresh folder under /tmp, a store and the real
- * write path (rsn_ingest_stage, not local, then rsn_ingest_commit), authors
- * with deterministic keys, and builders for the bodies of each kind.
+/* support/daemon_fixture.h — the store fixture in cmocka's words, for the
+ * daemon's read-side unit tests (views_test, group_test, report_test).
  *
- * The fixture asserts (cmocka) on anything that goes wrong while writing, so
- * a test reads as the entries it stores and the values it expects. */
+ * A test of what the daemon derives from the log reads best as the entries
+ * it stores and the values it expects. This file gives it that on top of
+ * support/store_fixture.h (a fresh store with the real write path) and
+ * support/entries.h (seeded authors that sign): fx_setup / fx_teardown as
+ * cmocka's setup and teardown, fx_put to sign, stage and commit an author's
+ * next entry, and builders for the body of each kind, allocated in the
+ * fixture's arena. Unlike the rest of tests/support it asserts (cmocka) on
+ * anything that goes wrong while writing, so it is for cmocka tests only. */
 #ifndef RSN_TEST_DAEMON_FIXTURE_H
 #define RSN_TEST_DAEMON_FIXTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/arena.h"
 #include "crypto/crypto.h"
-#include "crypto/keypair.h"
 #include "daemon/ingest.h"
-#include "proto/codec.h"
-#include "store/store.h"
+#include "raison.pb-c.h"
+#include "support/entries.h"
+#include "support/store_fixture.h"
 
-typedef struct {
-    char dir[64];
-    rsn_store_t *store;
-    rsn_ingest_t *ingest;
-    rsn_arena_t *arena;
-} fx_t;
+/* The store fixture (dir, store, ingest, arena) and a seeded author (kp, pk,
+ * seq, ids[seq]) under the short names the tests use. */
+typedef rsn_test_store_t fx_t;
+typedef rsn_test_author_t fx_author_t;
 
-typedef struct {
-    rsn_keypair_t *kp;
-    uint8_t pk[RSN_KEY_BYTES];
-    uint64_t seq;
-    uint8_t ids[64][RSN_ID_BYTES]; /* ids[seq] */
-} fx_author_t;
-
-/* cmocka setup and teardown: *STATE is an fx_t. */
+/* cmocka setup and teardown: *STATE is a fresh fx_t in /tmp/rsn-daemon-*. */
 int fx_setup(void **state);
 int fx_teardown(void **state);
 
-/* An author whose key is made from SEED_BYTE; free with fx_author_free. */
+/* An author whose seed is 32 bytes of SEED_BYTE (asserts it was made); free
+ * it with fx_author_free. */
 fx_author_t *fx_author_new(uint8_t seed_byte);
 void fx_author_free(fx_author_t *a);
 
+/* Signs A's entry SEQ of KIND over BODY (a protobuf message) at time TS,
+ * its prev being A's entry SEQ-1, stages it as from a peer (no semantic rule
+ * is checked, so a test can store entries that break them) and commits
+ * (asserted). Returns the stage's code; on 0, ID (may be NULL) gets the
+ * entry's id. A's feed is not advanced. */
+int fx_put_at(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const void *body,
+              uint64_t ts, uint8_t id[RSN_ID_BYTES]);
+
 /* Appends an entry of KIND with BODY at time TS to A's feed through the
- * write path; asserts it was accepted. ID (may be NULL) gets its id. */
+ * write path; asserts it was accepted and advances A. ID (may be NULL) gets
+ * its id. */
 void fx_put(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64_t ts,
             uint8_t id[RSN_ID_BYTES]);
 
-/* A complete charter v1: MISSIONS is a comma-separated list of keys. */
+/* A complete charter v1: MISSIONS is a comma-separated list of keys, each
+ * with the goal "the goal of KEY"; the owners are OWNERS' keys. */
 Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, const char *missions,
                             fx_author_t **owners, size_t n_owners);
 
@@ -61,7 +67,10 @@ Raison__Post *fx_post(fx_t *f, const uint8_t group[RSN_ID_BYTES], const char *mi
 Raison__Membership *fx_membership(fx_t *f, const uint8_t group[RSN_ID_BYTES], Raison__Action action,
                                   const uint8_t *member, const uint8_t *charter_id);
 
+/* A profile: display NAME at SITE. */
 Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site);
-Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES]);
+
+/* A retraction of TARGET, asking to ERASE its body too when set. */
+Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], bool erase);
 
 #endif

@@ -46,8 +46,9 @@ void rsn_test_store_destroy(rsn_test_store_t **self_p)
     *self_p = NULL;
 }
 
-int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s, rsn_ingest_result_t *res,
-                         char *why, size_t why_size)
+int rsn_test_store_stage_from(rsn_test_store_t *f, const rsn_test_signed_t *s,
+                              rsn_ingest_origin_t origin, rsn_ingest_result_t *res, char *why,
+                              size_t why_size)
 {
     return rsn_ingest_stage(f->ingest,
                             &(rsn_ingest_input_t){.entry = s->entry,
@@ -57,6 +58,12 @@ int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s, rsn_in
                                                   .body = s->body,
                                                   .body_len = s->body_len,
                                                   .has_body = true,
-                                                  .origin = RSN_INGEST_RELAYED},
+                                                  .origin = origin},
                             res, why, why_size);
+}
+
+int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s, rsn_ingest_result_t *res,
+                         char *why, size_t why_size)
+{
+    return rsn_test_store_stage_from(f, s, RSN_INGEST_RELAYED, res, why, why_size);
 }

@@ -42,4 +42,10 @@ void rsn_test_store_destroy(rsn_test_store_t **self_p);
 RSN_NODISCARD int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s,
                                        rsn_ingest_result_t *res, char *why, size_t why_size);
 
+/* The same as from ORIGIN: RSN_INGEST_PUBLISH stages S as a local publish,
+ * which checks the semantic rules (daemon/rules.h) on the way in. */
+RSN_NODISCARD int rsn_test_store_stage_from(rsn_test_store_t *f, const rsn_test_signed_t *s,
+                                            rsn_ingest_origin_t origin, rsn_ingest_result_t *res,
+                                            char *why, size_t why_size);
+
 #endif

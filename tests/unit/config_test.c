@@ -16,9 +16,9 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <unistd.h>
 
 #include "daemon/config.h"
+#include "support/files.h"
 
 #define KEY_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define KEY_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -30,14 +30,11 @@ static int parse(rsn_config_t *cfg, const char *text, int *line, char *why, size
 }
 
 /* A file in a fresh temporary folder holding TEXT; PATH gets its name. */
-static void write_file(char *dir, char *path, size_t path_size, const char *text)
+static void write_file(char dir[RSN_TEST_DIR_MAX], char *path, size_t path_size, const char *text)
 {
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(rsn_test_tmpdir_make(dir, RSN_TEST_DIR_MAX, "rsncfg"), 0);
     snprintf(path, path_size, "%s/raisond.conf", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(rsn_test_file_write(path, text, strlen(text)), 0);
 }
 
 static void test_good_text(void **state)
@@ -186,8 +183,8 @@ static void test_files(void **state)
     (void)state;
     rsn_config_t cfg = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
-    char dir[] = "/tmp/rsncfg.XXXXXX";
-    char path[64];
+    char dir[RSN_TEST_DIR_MAX];
+    char path[RSN_TEST_DIR_MAX + 16];
     int line = -1;
 
     assert_int_equal(rsn_config_load(&cfg, "/nonexistent/raisond.conf", &line, why, sizeof why),
@@ -226,8 +223,7 @@ static void test_files(void **state)
     assert_string_equal(cfg.file_peers[0].endpoint, "tcp://b:1");
 
     rsn_config_clear(&cfg);
-    unlink(path);
-    rmdir(dir);
+    (void)rsn_test_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -1,7 +1,6 @@
 /* digest_test.c — the anti-entropy digests (daemon/digest.h): the head and
  * fork hashes, the buckets and the root, staging, commit and rollback, and
  * the load from a store's heads and forks. */
-#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,22 +11,12 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "daemon/digest.h"
 #include "store/keys.h"
 #include "store/store.h"
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
+#include "support/files.h"
 
 static bool is_zero(const uint8_t *b, size_t n)
 {
@@ -135,9 +124,8 @@ static void test_load_from_store(void **state)
 {
     (void)state;
     assert_int_equal(rsn_crypto_init(), 0);
-    char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/rsn-digest-XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    char dir[RSN_TEST_DIR_MAX];
+    assert_int_equal(rsn_test_tmpdir_make(dir, sizeof dir, "rsn-digest"), 0);
     rsn_store_t *store = NULL;
     assert_int_equal(rsn_store_open(&store, dir), 0);
     uint8_t a[RSN_KEY_BYTES], b[RSN_KEY_BYTES], k[RSN_KEY_MAX], v[40] = {0};
@@ -166,7 +154,7 @@ static void test_load_from_store(void **state)
     assert_memory_equal(root, h, RSN_HASH_BYTES);
     rsn_digest_destroy(&d);
     rsn_store_destroy(&store);
-    nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    (void)rsn_test_tmpdir_remove(dir);
 }
 
 int main(void)

@@ -20,14 +20,15 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <time.h>
-#include <unistd.h>
 #include <zmq.h>
 
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
 #include "net/api_server.h"
 #include "net/fed.h"
+#include "support/clock.h"
+#include "support/files.h"
+#include "support/keys.h"
 
 #define LOCAL_ANY "tcp://127.0.0.1:*"
 #define DEADLINE_MS 5000
@@ -52,13 +53,6 @@ typedef struct {
     size_t event_count;
 } node_t;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int group_setup(void **state)
 {
     return rsn_crypto_init();
@@ -67,11 +61,8 @@ static int group_setup(void **state)
 /* A node with keys from SEED, listening on LISTEN (NULL: dial only). */
 static void node_init(node_t *node, uint8_t seed, const char *listen)
 {
-    uint8_t bytes[32];
     memset(node, 0, sizeof *node);
-    memset(bytes, seed, sizeof bytes);
-    node->keypair = rsn_keypair_from_seed(bytes);
-    assert_non_null(node->keypair);
+    assert_int_equal(rsn_test_keypair_seeded(&node->keypair, seed), 0);
     memcpy(node->key, rsn_keypair_public(node->keypair), 32);
     assert_int_equal(rsn_curve_public(node->curve, node->key), 0);
     node->secret = rsn_secure_alloc(32);
@@ -150,19 +141,19 @@ static void pump_once(node_t **nodes, size_t n)
 
 static void pump_for(node_t **nodes, size_t n, int ms)
 {
-    int64_t end = now_ms() + ms;
-    while (now_ms() < end) {
+    int64_t end = rsn_test_mono_ms() + ms;
+    while (rsn_test_mono_ms() < end) {
         pump_once(nodes, n);
     }
 }
 
 /* Pumps NODES until COND holds or MS pass; OK tells which. */
-#define PUMP_UNTIL(ok, nodes, n, ms, cond)            \
-    do {                                              \
-        int64_t end_ = now_ms() + (ms);               \
-        while (!((ok) = (cond)) && now_ms() < end_) { \
-            pump_once(nodes, n);                      \
-        }                                             \
+#define PUMP_UNTIL(ok, nodes, n, ms, cond)                      \
+    do {                                                        \
+        int64_t end_ = rsn_test_mono_ms() + (ms);               \
+        while (!((ok) = (cond)) && rsn_test_mono_ms() < end_) { \
+            pump_once(nodes, n);                                \
+        }                                                       \
     } while (0)
 
 static size_t count_events(const node_t *node, rsn_fed_event_kind kind, const uint8_t *key)
@@ -469,9 +460,9 @@ static void test_errors(void **state)
     assert_int_equal(rsn_fed_next_event(a.fed, &ev), RSN_ERR_AGAIN);
     bool api_ready = true;
     bool fed_ready = true;
-    int64_t start = now_ms();
+    int64_t start = rsn_test_mono_ms();
     assert_int_equal(rsn_fed_wait(a.fed, NULL, 150, &api_ready, &fed_ready), RSN_ERR_TIMEOUT);
-    assert_true(now_ms() - start >= 140);
+    assert_true(rsn_test_mono_ms() - start >= 140);
     assert_false(api_ready);
     assert_false(fed_ready);
 
@@ -612,14 +603,14 @@ static void test_restart_reconnects(void **state)
 static void test_wait_reports_api(void **state)
 {
     node_t a;
-    char dir[] = "/tmp/rsnfed.XXXXXX";
-    char path[64];
+    char dir[RSN_TEST_DIR_MAX];
+    char path[RSN_TEST_DIR_MAX + 16];
     rsn_api_server_t *api = NULL;
     bool api_ready = false;
     bool fed_ready = false;
 
     node_init(&a, 18, NULL);
-    assert_non_null(mkdtemp(dir));
+    assert_int_equal(rsn_test_tmpdir_make(dir, sizeof dir, "rsnfed"), 0);
     snprintf(path, sizeof path, "%s/api.sock", dir);
     assert_int_equal(rsn_api_server_bind(&api, path), 0);
     assert_int_equal(rsn_fed_wait(a.fed, api, 50, &api_ready, &fed_ready), RSN_ERR_TIMEOUT);
@@ -627,7 +618,7 @@ static void test_wait_reports_api(void **state)
 
     void *context = zmq_ctx_new();
     void *client = zmq_socket(context, ZMQ_DEALER);
-    char endpoint[80];
+    char endpoint[RSN_TEST_DIR_MAX + 32];
     snprintf(endpoint, sizeof endpoint, "ipc://%s", path);
     assert_int_equal(zmq_connect(client, endpoint), 0);
     assert_int_equal(zmq_send(client, "", 0, ZMQ_SNDMORE), 0);
@@ -646,7 +637,7 @@ static void test_wait_reports_api(void **state)
     zmq_ctx_term(context);
 
     rsn_api_server_destroy(&api);
-    rmdir(dir);
+    (void)rsn_test_tmpdir_remove(dir);
     node_fini(&a);
 }
 

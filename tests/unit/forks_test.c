@@ -1,7 +1,6 @@
 /* forks_test.c — fork evidence (daemon/forks.h): the check of two signed
  * headers, staging it into a batch, frozen feeds staged and stored, and the
  * evidence remembered by commits. */
-#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -12,9 +11,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
@@ -22,22 +18,17 @@
 #include "proto/codec.h"
 #include "store/keys.h"
 #include "store/store.h"
+#include "support/entries.h"
+#include "support/files.h"
+#include "support/keys.h"
 
 typedef struct {
-    char dir[64];
+    char dir[RSN_TEST_DIR_MAX];
     rsn_store_t *store;
     rsn_arena_t *arena;
     rsn_keypair_t *kp;
     uint8_t pk[RSN_KEY_BYTES];
 } fx_t;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int setup(void **state)
 {
@@ -45,12 +36,10 @@ static int setup(void **state)
     if (!f || rsn_crypto_init() != 0) {
         return -1;
     }
-    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-forks-XXXXXX");
-    uint8_t seed[32];
-    memset(seed, 0x42, sizeof seed);
-    f->kp = rsn_keypair_from_seed(seed);
     f->arena = rsn_arena_new();
-    if (!mkdtemp(f->dir) || rsn_store_open(&f->store, f->dir) != 0 || !f->kp || !f->arena) {
+    if (rsn_test_keypair_seeded(&f->kp, 0x42) != 0 ||
+        rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsn-forks") != 0 ||
+        rsn_store_open(&f->store, f->dir) != 0 || !f->arena) {
         return -1;
     }
     memcpy(f->pk, rsn_keypair_public(f->kp), RSN_KEY_BYTES);
@@ -64,7 +53,7 @@ static int teardown(void **state)
     rsn_store_destroy(&f->store);
     rsn_arena_destroy(&f->arena);
     rsn_keypair_destroy(&f->kp);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    (void)rsn_test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -74,29 +63,15 @@ static Raison__SignedEntry *signed_at(fx_t *f, uint64_t seq, uint8_t mark)
 {
     uint8_t prev[RSN_ID_BYTES];
     memset(prev, 0x77, sizeof prev);
-    Raison__Entry e = RAISON__ENTRY__INIT;
-    e.author.data = f->pk;
-    e.author.len = RSN_KEY_BYTES;
-    e.seq = seq;
-    if (seq > 1) {
-        e.prev.data = prev;
-        e.prev.len = RSN_ID_BYTES;
-    }
-    e.timestamp = 1700000000000ULL + mark;
-    e.kind = RAISON__KIND__KIND_POST;
-    uint8_t hash[RSN_HASH_BYTES];
-    rsn_sha256(hash, &mark, 1);
-    e.body_hash.data = hash;
-    e.body_hash.len = RSN_HASH_BYTES;
-    e.body_size = 1;
-    Raison__SignedEntry *se = rsn_arena_alloc(f->arena, sizeof *se);
+    rsn_test_header_t h = {.seq = seq,
+                           .prev = seq > 1 ? prev : NULL,
+                           .timestamp_ms = 1700000000000ULL + mark,
+                           .kind = RAISON__KIND__KIND_POST};
+    rsn_test_signed_t s;
+    assert_int_equal(rsn_test_sign_body(f->arena, f->kp, &h, &mark, 1, &s), 0);
+    /* the header alone: evidence carries no body */
+    Raison__SignedEntry *se = rsn_test_signed_wire(f->arena, &s, false);
     assert_non_null(se);
-    raison__signed_entry__init(se);
-    assert_int_equal(rsn_pack(f->arena, &e.base, &se->entry.data, &se->entry.len), 0);
-    se->signature.data = rsn_arena_alloc(f->arena, RSN_SIG_BYTES);
-    se->signature.len = RSN_SIG_BYTES;
-    assert_int_equal(
-        rsn_keypair_sign_entry(f->kp, se->entry.data, se->entry.len, se->signature.data), 0);
     return se;
 }
 

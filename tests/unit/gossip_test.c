@@ -10,7 +10,10 @@
  * after RSN_GOSSIP_BAN_AFTER of them, the Want queue merging ranges, peers
  * forgotten when no longer configured, and witnessing: a peer's checkpoint
  * kept, two roots for one size and a badly signed checkpoint stored as
- * evidence, and both read back after a restart. Each test works in a fresh
+ * evidence, and both read back after a restart; heads paged with a cursor:
+ * a walk over the pages served sees every head once, a peer that pages is
+ * followed to its last page (what it lacks summed over the pages), an older
+ * peer is not, and a malformed cursor is struck. Each test works in a fresh
  * folder under /tmp. */
 #define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
@@ -57,6 +60,12 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     (void)flag;
     (void)ftw;
     return remove(path);
+}
+
+/* Orders node or author keys (for qsort). */
+static int key_order(const void *a, const void *b)
+{
+    return memcmp(a, b, RSN_KEY_BYTES);
 }
 
 static rsn_keypair_t *keypair_of(uint8_t seed_byte)
@@ -173,6 +182,99 @@ static void deliver_checkpoint(fx_t *f, char *note)
     Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
     frame.msg_case = RAISON__FED_FRAME__MSG_CHECKPOINT;
     frame.checkpoint = &c;
+    deliver(f, &frame);
+}
+
+/* Stages and commits entry 1 of KP's feed, a profile, through the real
+ * write path (not local: no semantic rule). */
+static void put_profile(fx_t *f, const rsn_keypair_t *kp)
+{
+    Raison__Profile profile = RAISON__PROFILE__INIT;
+    profile.name = (char *)"paged";
+    uint8_t *body = NULL, *entry = NULL;
+    size_t body_len = 0, entry_len = 0;
+    assert_int_equal(rsn_pack(f->arena, &profile.base, &body, &body_len), 0);
+    uint8_t hash[RSN_HASH_BYTES], sig[RSN_SIG_BYTES];
+    rsn_sha256(hash, body, body_len);
+    Raison__Entry e = RAISON__ENTRY__INIT;
+    e.author.data = (uint8_t *)rsn_keypair_public(kp);
+    e.author.len = RSN_KEY_BYTES;
+    e.seq = 1;
+    e.timestamp = 1700000000000ull;
+    e.kind = RAISON__KIND__KIND_PROFILE;
+    e.body_hash.data = hash;
+    e.body_hash.len = RSN_HASH_BYTES;
+    e.body_size = (uint32_t)body_len;
+    assert_int_equal(rsn_pack(f->arena, &e.base, &entry, &entry_len), 0);
+    assert_int_equal(rsn_keypair_sign_entry(kp, entry, entry_len, sig), 0);
+    rsn_ingest_result_t res;
+    char why[256] = "";
+    assert_int_equal(rsn_ingest_stage(f->ingest,
+                                      &(rsn_ingest_input_t){.entry = entry,
+                                                            .entry_len = entry_len,
+                                                            .signature = sig,
+                                                            .signature_len = sizeof sig,
+                                                            .body = body,
+                                                            .body_len = body_len,
+                                                            .has_body = true,
+                                                            .origin = RSN_INGEST_RELAYED},
+                                      &res, why, sizeof why),
+                     0);
+    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+}
+
+#define PAGED_AUTHORS 23
+
+/* Publishes one profile for each of PAGED_AUTHORS keys (seeds 10, 11, ...)
+ * and puts their public keys, sorted, into KEYS. */
+static void put_paged_authors(fx_t *f, uint8_t keys[PAGED_AUTHORS][RSN_KEY_BYTES])
+{
+    for (int i = 0; i < PAGED_AUTHORS; i++) {
+        rsn_keypair_t *kp = keypair_of((uint8_t)(10 + i));
+        assert_non_null(kp);
+        put_profile(f, kp);
+        memcpy(keys[i], rsn_keypair_public(kp), RSN_KEY_BYTES);
+        rsn_keypair_destroy(&kp);
+    }
+    qsort(keys, PAGED_AUTHORS, RSN_KEY_BYTES, key_order);
+}
+
+/* The peer says Hello speaking PROTOCOL. */
+static void hello_with(fx_t *f, uint32_t protocol)
+{
+    Raison__Hello h = RAISON__HELLO__INIT;
+    h.site = (char *)"paging";
+    h.protocol = protocol;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HELLO;
+    frame.hello = &h;
+    deliver(f, &frame);
+}
+
+/* A Heads page from the peer: N heads (authors KEYS, seq 0: "I hold
+ * nothing of them"), MORE, and NEXT (a cursor, or NULL). */
+static void deliver_heads(fx_t *f, uint8_t (*keys)[RSN_KEY_BYTES], size_t n, bool more,
+                          uint8_t *next)
+{
+    Raison__Head heads[PAGED_AUTHORS];
+    Raison__Head *list[PAGED_AUTHORS];
+    for (size_t i = 0; i < n; i++) {
+        raison__head__init(&heads[i]);
+        heads[i].author.data = keys[i];
+        heads[i].author.len = RSN_KEY_BYTES;
+        list[i] = &heads[i];
+    }
+    Raison__Heads h = RAISON__HEADS__INIT;
+    h.heads = list;
+    h.n_heads = n;
+    h.more = more;
+    if (next) {
+        h.next.data = next;
+        h.next.len = HEADS_CURSOR_BYTES;
+    }
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HEADS;
+    frame.heads = &h;
     deliver(f, &frame);
 }
 
@@ -342,6 +444,155 @@ static void test_malformed_checkpoint(void **state)
     assert_int_equal(pi->checkpoint_size, 0);
 }
 
+/* Serving: a walk over every bucket in pages of 5 heads, each page asked
+ * after the cursor of the one before, sees every head exactly once, in
+ * (bucket, author) order; a walk over some buckets sees only theirs. */
+static void test_heads_page_cursor_walk(void **state)
+{
+    fx_t *f = *state;
+    uint8_t keys[PAGED_AUTHORS][RSN_KEY_BYTES];
+    put_paged_authors(f, keys);
+    uint8_t all[RSN_BUCKETS / 8];
+    memset(all, 0xff, sizeof all);
+
+    uint8_t after[HEADS_CURSOR_BYTES];
+    bool has_after = false;
+    size_t seen = 0, pages = 0;
+    for (;;) {
+        Raison__Heads h;
+        assert_int_equal(
+            gossip_heads_page(f->gossip, f->arena, all, has_after ? after : NULL, 5, &h), 0);
+        pages++;
+        assert_true(h.n_heads <= 5);
+        for (size_t i = 0; i < h.n_heads; i++) {
+            assert_true(seen < PAGED_AUTHORS);
+            assert_memory_equal(h.heads[i]->author.data, keys[seen], RSN_KEY_BYTES);
+            assert_int_equal(h.heads[i]->seq, 1);
+            seen++;
+        }
+        if (!h.more) {
+            assert_int_equal(h.next.len, 0);
+            break;
+        }
+        assert_int_equal(h.n_heads, 5);
+        assert_int_equal(h.next.len, HEADS_CURSOR_BYTES);
+        assert_int_equal(h.next.data[0], keys[seen - 1][0]); /* the bucket */
+        assert_memory_equal(h.next.data + 1, keys[seen - 1], RSN_KEY_BYTES);
+        memcpy(after, h.next.data, HEADS_CURSOR_BYTES);
+        has_after = true;
+        assert_true(pages < 10);
+    }
+    assert_int_equal(seen, PAGED_AUTHORS);
+    assert_int_equal(pages, (PAGED_AUTHORS + 4) / 5);
+
+    /* only the buckets asked: those of the 3rd and the 20th author */
+    uint8_t some[RSN_BUCKETS / 8] = {0};
+    some[keys[2][0] / 8] |= (uint8_t)(1u << (keys[2][0] % 8));
+    some[keys[19][0] / 8] |= (uint8_t)(1u << (keys[19][0] % 8));
+    Raison__Heads h;
+    assert_int_equal(gossip_heads_page(f->gossip, f->arena, some, NULL, 100, &h), 0);
+    assert_false(h.more);
+    size_t expected = 0;
+    for (int i = 0; i < PAGED_AUTHORS; i++) {
+        expected += keys[i][0] == keys[2][0] || keys[i][0] == keys[19][0];
+    }
+    assert_int_equal(h.n_heads, expected);
+    for (size_t i = 0; i < h.n_heads; i++) {
+        uint8_t b = h.heads[i]->author.data[0];
+        assert_true(b == keys[2][0] || b == keys[19][0]);
+    }
+    /* after the 3rd author, in its own bucket: the rest of the two buckets */
+    after[0] = keys[2][0];
+    memcpy(after + 1, keys[2], RSN_KEY_BYTES);
+    assert_int_equal(gossip_heads_page(f->gossip, f->arena, some, after, 100, &h), 0);
+    size_t j = 0;
+    for (int i = 3; i < PAGED_AUTHORS; i++) {
+        if (keys[i][0] == keys[2][0] || keys[i][0] == keys[19][0]) {
+            assert_true(j < h.n_heads);
+            assert_memory_equal(h.heads[j]->author.data, keys[i], RSN_KEY_BYTES);
+            j++;
+        }
+    }
+    assert_int_equal(h.n_heads, j);
+    assert_true(j >= 1); /* the 20th author at least */
+}
+
+/* Asking: a peer that pages is followed page after page (one request per
+ * page), and what it lacks is counted over all the pages of the walk; its
+ * protocol shows in the API. */
+static void test_heads_pages_followed(void **state)
+{
+    fx_t *f = *state;
+    uint8_t keys[PAGED_AUTHORS][RSN_KEY_BYTES];
+    put_paged_authors(f, keys);
+    hello_with(f, RSN_FED_PROTOCOL);
+    assert_int_equal(info(f)->protocol, RSN_FED_PROTOCOL);
+    peer_t *p = the_peer(f);
+    assert_true(gossip_pages_heads(p));
+    memset(p->heads_buckets, 0xff, sizeof p->heads_buckets);
+    p->heads_asked = 1; /* as if the walk's first page was asked */
+
+    uint8_t next[HEADS_CURSOR_BYTES];
+    next[0] = keys[9][0];
+    memcpy(next + 1, keys[9], RSN_KEY_BYTES);
+    deliver_heads(f, keys, 10, true, next);
+    assert_int_equal(info(f)->dropped, 0);
+    assert_true(p->heads_has_after);
+    assert_memory_equal(p->heads_after, next, HEADS_CURSOR_BYTES);
+    assert_int_equal(p->heads_asked, 1); /* the next page was asked */
+    assert_int_equal(p->heads_pages, 1);
+    assert_int_equal(info(f)->missing, 0); /* not known before the walk ends */
+
+    deliver_heads(f, keys + 10, PAGED_AUTHORS - 10, false, NULL);
+    assert_int_equal(info(f)->dropped, 0);
+    assert_false(p->heads_has_after);
+    assert_int_equal(p->heads_asked, 0);
+    /* it lacks entry 1 of each of the 23 feeds, over the two pages */
+    assert_int_equal(info(f)->missing, PAGED_AUTHORS);
+
+    /* a page out of order is a strike */
+    p->heads_asked = 1;
+    uint8_t swapped[2][RSN_KEY_BYTES];
+    memcpy(swapped[0], keys[5], RSN_KEY_BYTES);
+    memcpy(swapped[1], keys[4], RSN_KEY_BYTES);
+    deliver_heads(f, swapped, 2, false, NULL);
+    assert_int_equal(info(f)->dropped, 1);
+    assert_string_equal(info(f)->last_error, "heads out of order");
+}
+
+/* A peer of an older protocol (no paging) is not followed: its one page is
+ * all there is, as before; a HeadsRequest with a malformed cursor is a
+ * strike. */
+static void test_heads_older_peer(void **state)
+{
+    fx_t *f = *state;
+    uint8_t keys[PAGED_AUTHORS][RSN_KEY_BYTES];
+    put_paged_authors(f, keys);
+    hello_with(f, 1);
+    assert_int_equal(info(f)->protocol, 1);
+    peer_t *p = the_peer(f);
+    assert_false(gossip_pages_heads(p));
+    p->heads_asked = 1;
+    deliver_heads(f, keys, 10, true, NULL); /* no cursor: fine from it */
+    assert_int_equal(info(f)->dropped, 0);
+    assert_false(p->heads_has_after);
+    assert_int_equal(p->heads_asked, 0); /* nothing more asked */
+    assert_int_equal(info(f)->missing, 10);
+
+    Raison__HeadsRequest hr = RAISON__HEADS_REQUEST__INIT;
+    uint8_t bad[HEADS_CURSOR_BYTES];
+    memset(bad, 0, sizeof bad);
+    bad[0] = 7; /* not the author's first byte */
+    hr.after.data = bad;
+    hr.after.len = sizeof bad;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HEADS_REQUEST;
+    frame.heads_request = &hr;
+    deliver(f, &frame);
+    assert_int_equal(info(f)->dropped, 1);
+    assert_string_equal(info(f)->last_error, "malformed heads cursor");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +602,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_witness_keeps_and_accuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heads_page_cursor_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heads_pages_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heads_older_peer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@
 
 #include "daemon/entry.h"
 #include "daemon/group.h"
-#include "daemon_fixture.h"
+#include "support/daemon_fixture.h"
 
 #define OPEN RAISON__ACCESS__ACCESS_OPEN
 #define CLOSED RAISON__ACCESS__ACCESS_MEMBERS_ONLY
@@ -175,10 +175,10 @@ static void test_unknown_and_invalid(void **state)
     fx_put(f, bob, RAISON__KIND__KIND_CHARTER, fx_charter(f, "gone", OPEN, "m", &bob, 1), 2000,
            gid);
     assert_int_equal(rsn_group_load(f->store, f->arena, gid, &g), 0);
-    fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, gid), 2100, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, gid, false), 2100, NULL);
     assert_false(rsn_entry_retracted(f->store, f->arena, gid, bob->pk)); /* not his own */
     assert_int_equal(rsn_group_load(f->store, f->arena, gid, &g), 0);
-    fx_put(f, bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, gid), 2200, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, gid, false), 2200, NULL);
     assert_true(rsn_entry_retracted(f->store, f->arena, gid, bob->pk));
     assert_int_equal(rsn_group_load(f->store, f->arena, gid, &g), RSN_ERR_UNKNOWN_GROUP);
     fx_author_free(alice);

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "net/poller.h"
+#include "support/clock.h"
 
 #define MAX_CALLS 32
 
@@ -29,13 +29,6 @@ typedef struct {
     rsn_poller_t *poller;
     int remove_id; /* removed by the next callback, when > 0 */
 } log_t;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void record(log_t *log, int id, int events)
 {
@@ -83,9 +76,9 @@ static void test_zmq_pair(void **state)
     assert_int_equal(rsn_poller_add_socket(poller, b, RSN_POLLER_READABLE, on_io, &log, &id), 0);
     assert_true(id > 0);
 
-    int64_t start = now_ms();
+    int64_t start = rsn_test_mono_ms();
     assert_int_equal(rsn_poller_wait(poller, 50), RSN_ERR_TIMEOUT);
-    assert_true(now_ms() - start >= 45);
+    assert_true(rsn_test_mono_ms() - start >= 45);
     assert_int_equal(log.count, 0);
 
     assert_int_equal(zmq_send(a, "hi", 2, 0), 2);
@@ -156,8 +149,8 @@ static void test_timers_in_order(void **state)
     assert_int_equal(rsn_poller_add_timer(poller, 40, 0, on_timer, &log, &tie2), 0);
     assert_int_equal(rsn_poller_add_timer(poller, 10, 25, on_timer, &log, &every), 0);
 
-    int64_t start = now_ms();
-    while (now_ms() - start < 200) {
+    int64_t start = rsn_test_mono_ms();
+    while (rsn_test_mono_ms() - start < 200) {
         int rc = rsn_poller_wait(poller, 200);
         assert_true(rc == 0 || rc == RSN_ERR_TIMEOUT);
     }
@@ -204,8 +197,8 @@ static void test_remove_during_callback(void **state)
     assert_int_equal(log.ids[0], first);
 
     /* a periodic timer removing itself fires once */
-    int64_t start = now_ms();
-    while (now_ms() - start < 100) {
+    int64_t start = rsn_test_mono_ms();
+    while (rsn_test_mono_ms() - start < 100) {
         int rc = rsn_poller_wait(poller, 20);
         assert_true(rc == 0 || rc == RSN_ERR_TIMEOUT);
     }

@@ -13,7 +13,7 @@
 
 #include "daemon/report.h"
 #include "daemon/timeline.h"
-#include "daemon_fixture.h"
+#include "support/daemon_fixture.h"
 
 #define OPEN RAISON__ACCESS__ACCESS_OPEN
 
@@ -44,7 +44,7 @@ static void build(fx_t *f, world_t *w)
            w->doc);
     fx_put(f, w->bob, RAISON__KIND__KIND_POST, fx_post(f, w->gid, "triage", "oops", NULL), 1400,
            w->gone);
-    fx_put(f, w->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, w->gone), 1500, NULL);
+    fx_put(f, w->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, w->gone, false), 1500, NULL);
     fx_put(
         f, w->alice, RAISON__KIND__KIND_CHARTER,
         fx_amend(f, fx_charter(f, "ops", OPEN, "triage,oncall", &w->alice, 1), w->gid, w->gid, 2),

@@ -1,7 +1,6 @@
 /* tlog_test.c — the transparency log's storage (store/tlog.h) against its
  * hashing (crypto/merkle.h): a log stored, the store closed and reopened,
  * then its leaves, roots and proofs read back. */
-#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,32 +10,22 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/crypto.h"
 #include "crypto/merkle.h"
 #include "store/keys.h"
 #include "store/store.h"
 #include "store/tlog.h"
+#include "support/files.h"
 
 #define LEAVES 13 /* not a power of two: the right edge has several subtrees */
 
 typedef struct {
-    char dir[64];
+    char dir[RSN_TEST_DIR_MAX];
     rsn_store_t *store;
     uint8_t ids[LEAVES][RSN_ID_BYTES];
     uint8_t roots[LEAVES + 1][RSN_HASH_BYTES]; /* roots[k]: root of the first k leaves */
 } fx_t;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 /* Stores LEAVES leaves (ids SHA-256 of their index) in one batch, with the
  * roots computed in memory beside, then reopens the store. */
@@ -46,8 +35,8 @@ static int setup(void **state)
     if (!f || rsn_crypto_init() != 0) {
         return -1;
     }
-    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-tlog-XXXXXX");
-    if (!mkdtemp(f->dir) || rsn_store_open(&f->store, f->dir) != 0) {
+    if (rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsn-tlog") != 0 ||
+        rsn_store_open(&f->store, f->dir) != 0) {
         return -1;
     }
     rsn_batch_t *batch = rsn_batch_new();
@@ -88,7 +77,7 @@ static int teardown(void **state)
 {
     fx_t *f = *state;
     rsn_store_destroy(&f->store);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    (void)rsn_test_tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

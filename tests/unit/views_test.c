@@ -7,7 +7,6 @@
  * posting over time; retired missions; timeline pages and mission filter; the
  * value report's numbers across sites; retraction; fork-frozen feeds; and each
  * refusal of rsn_rules_check. Each test works in a fresh folder under /tmp. */
-#define _GNU_SOURCE /* nftw */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,255 +16,34 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <ftw.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "crypto/crypto.h"
-#include "crypto/keypair.h"
-#include "daemon/ingest.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
+#include "daemon/ingest.h"
 #include "daemon/report.h"
 #include "daemon/rules.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
 #include "proto/codec.h"
 #include "store/store.h"
+#include "support/daemon_fixture.h"
 
 #define OPEN RAISON__ACCESS__ACCESS_OPEN
 #define CLOSED RAISON__ACCESS__ACCESS_MEMBERS_ONLY
 
-typedef struct {
-    char dir[64];
-    rsn_store_t *store;
-    rsn_ingest_t *ingest;
-    rsn_arena_t *arena;
-} fx_t;
-
-typedef struct {
-    rsn_keypair_t *kp;
-    uint8_t pk[32];
-    uint64_t seq;
-    uint8_t ids[64][32]; /* ids[seq] */
-} author_t;
-
-/* ------------------------------------------------------------ fixture -- */
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static int setup(void **state)
-{
-    if (rsn_crypto_init() != 0) {
-        return -1;
-    }
-    fx_t *f = calloc(1, sizeof *f);
-    if (!f) {
-        return -1;
-    }
-    snprintf(f->dir, sizeof f->dir, "/tmp/rsn-views-XXXXXX");
-    if (!mkdtemp(f->dir) || rsn_store_open(&f->store, f->dir) != 0) {
-        free(f);
-        return -1;
-    }
-    f->arena = rsn_arena_new();
-    if (rsn_ingest_new(&f->ingest, f->store) != 0 || !f->arena) {
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fx_t *f = *state;
-    rsn_ingest_destroy(&f->ingest);
-    rsn_store_destroy(&f->store);
-    rsn_arena_destroy(&f->arena);
-    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
-
-static author_t *author_new(uint8_t seed_byte)
-{
-    author_t *a = calloc(1, sizeof *a);
-    uint8_t seed[32];
-    memset(seed, seed_byte, sizeof seed);
-    assert_non_null(a);
-    a->kp = rsn_keypair_from_seed(seed);
-    assert_non_null(a->kp);
-    memcpy(a->pk, rsn_keypair_public(a->kp), 32);
-    return a;
-}
-
-static void author_free(author_t *a)
-{
-    rsn_keypair_destroy(&a->kp);
-    free(a);
-}
-
-/* ------------------------------------------------------------ writing -- */
-
-/* Signs an entry of A at SEQ (prev = A's entry SEQ-1) and stages it through
- * the real write path (not local: no semantic rule is checked), then commits.
- * Returns the stage's code; ID gets the entry's id. */
-static int put_at(fx_t *f, author_t *a, uint64_t seq, Raison__Kind kind,
-                  const ProtobufCMessage *body, uint64_t ts, uint8_t id[32])
-{
-    uint8_t *b = NULL, *eb = NULL;
-    size_t blen = 0, elen = 0;
-    assert_int_equal(rsn_pack(f->arena, body, &b, &blen), 0);
-    uint8_t hash[32], sig[64];
-    rsn_sha256(hash, b, blen);
-    Raison__Entry e = RAISON__ENTRY__INIT;
-    e.author.data = a->pk;
-    e.author.len = 32;
-    e.seq = seq;
-    if (seq > 1) {
-        e.prev.data = a->ids[seq - 1];
-        e.prev.len = 32;
-    }
-    e.timestamp = ts;
-    e.kind = kind;
-    e.body_hash.data = hash;
-    e.body_hash.len = 32;
-    e.body_size = (uint32_t)blen;
-    assert_int_equal(rsn_pack(f->arena, &e.base, &eb, &elen), 0);
-    assert_int_equal(rsn_keypair_sign_entry(a->kp, eb, elen, sig), 0);
-    rsn_ingest_result_t res;
-    char why[256] = "";
-    int rc = rsn_ingest_stage(f->ingest,
-                              &(rsn_ingest_input_t){.entry = eb,
-                                                    .entry_len = elen,
-                                                    .signature = sig,
-                                                    .signature_len = 64,
-                                                    .body = b,
-                                                    .body_len = blen,
-                                                    .has_body = true,
-                                                    .origin = RSN_INGEST_RELAYED},
-                              &res, why, sizeof why);
-    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
-    if (rc == 0) {
-        memcpy(id, res.id, 32);
-    }
-    return rc;
-}
-
-/* Appends an entry to A's feed; asserts it was accepted. */
-static void put(fx_t *f, author_t *a, Raison__Kind kind, const void *body, uint64_t ts,
-                uint8_t id[32])
-{
-    uint8_t got[32];
-    assert_int_equal(put_at(f, a, a->seq + 1, kind, body, ts, got), 0);
-    a->seq++;
-    memcpy(a->ids[a->seq], got, 32);
-    if (id) {
-        memcpy(id, got, 32);
-    }
-}
-
 /* ------------------------------------------------------------- bodies -- */
 
-static ProtobufCBinaryData bin(fx_t *f, const uint8_t *data, size_t len)
-{
-    ProtobufCBinaryData b = {0, NULL};
-    if (data && len) {
-        b.data = rsn_arena_memdup(f->arena, data, len);
-        b.len = len;
-    }
-    return b;
-}
-
-/* A complete charter v1: MISSIONS is a comma-separated list of keys. */
+/* fx_charter whose every mission's goal is "a goal", as this test's charters
+ * have always been (their bytes, hence their ids, stay the same). */
 static Raison__Charter *charter(fx_t *f, const char *name, Raison__Access access,
-                                const char *missions, author_t **owners, size_t n_owners)
+                                const char *missions, fx_author_t **owners, size_t n_owners)
 {
-    Raison__Charter *c = rsn_arena_alloc(f->arena, sizeof *c);
-    raison__charter__init(c);
-    c->version = 1;
-    c->name = rsn_arena_strdup(f->arena, name);
-    c->purpose = "keep the lights on";
-    char *list = rsn_arena_strdup(f->arena, missions);
-    c->missions = rsn_arena_alloc(f->arena, 16 * sizeof *c->missions);
-    for (char *save = NULL, *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        Raison__Mission *m = rsn_arena_alloc(f->arena, sizeof *m);
-        raison__mission__init(m);
-        m->key = k;
-        m->goal = "a goal";
-        c->missions[c->n_missions++] = m;
-    }
-    c->benefits = rsn_arena_alloc(f->arena, sizeof *c->benefits);
-    c->benefits[0] = "fewer outages";
-    c->n_benefits = 1;
-    c->data_policy = rsn_arena_alloc(f->arena, sizeof *c->data_policy);
-    raison__data_policy__init(c->data_policy);
-    c->data_policy->readers = "everyone in the company";
-    c->data_policy->use = "coordination only, never evaluation";
-    c->access = access;
-    c->owners = rsn_arena_alloc(f->arena, (n_owners + 1) * sizeof *c->owners);
-    for (size_t i = 0; i < n_owners; i++) {
-        c->owners[c->n_owners++] = bin(f, owners[i]->pk, 32);
+    Raison__Charter *c = fx_charter(f, name, access, missions, owners, n_owners);
+    for (size_t i = 0; i < c->n_missions; i++) {
+        c->missions[i]->goal = "a goal";
     }
     return c;
-}
-
-/* Turns C into an amendment of PREV_ID (version VERSION) in GROUP. */
-static Raison__Charter *amend(fx_t *f, Raison__Charter *c, const uint8_t group[32],
-                              const uint8_t prev_id[32], uint32_t version)
-{
-    c->group = bin(f, group, 32);
-    c->supersedes = bin(f, prev_id, 32);
-    c->version = version;
-    return c;
-}
-
-static Raison__Post *post(fx_t *f, const uint8_t group[32], const char *mission, const char *text,
-                          const uint8_t *reply_to)
-{
-    Raison__Post *p = rsn_arena_alloc(f->arena, sizeof *p);
-    raison__post__init(p);
-    p->group = bin(f, group, 32);
-    p->mission = rsn_arena_strdup(f->arena, mission);
-    p->text = rsn_arena_strdup(f->arena, text);
-    p->reply_to = bin(f, reply_to, 32);
-    return p;
-}
-
-static Raison__Membership *membership(fx_t *f, const uint8_t group[32], Raison__Action action,
-                                      const uint8_t *member, const uint8_t *charter_id)
-{
-    Raison__Membership *m = rsn_arena_alloc(f->arena, sizeof *m);
-    raison__membership__init(m);
-    m->group = bin(f, group, 32);
-    m->action = action;
-    m->member = bin(f, member, 32);
-    m->charter = bin(f, charter_id, 32);
-    return m;
-}
-
-static Raison__Profile *profile(fx_t *f, const char *name, const char *site)
-{
-    Raison__Profile *p = rsn_arena_alloc(f->arena, sizeof *p);
-    raison__profile__init(p);
-    p->name = rsn_arena_strdup(f->arena, name);
-    p->site = rsn_arena_strdup(f->arena, site);
-    return p;
-}
-
-static Raison__Retraction *retraction(fx_t *f, const uint8_t target[32], bool erase)
-{
-    Raison__Retraction *r = rsn_arena_alloc(f->arena, sizeof *r);
-    raison__retraction__init(r);
-    r->target = bin(f, target, 32);
-    r->erase = erase;
-    return r;
 }
 
 /* ------------------------------------------------------------ reading -- */
@@ -316,11 +94,11 @@ static void packs(fx_t *f, const void *msg)
 static void test_group_found_and_resolved(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1);
+    fx_author_t *alice = fx_author_new(1);
     uint8_t gid[32], got[32];
     char why[256] = "", hex[65];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage,docs", &alice, 1),
-        1000, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage,docs", &alice, 1),
+           1000, gid);
 
     const Raison__Charter *c = current(f, gid, got);
     assert_string_equal(c->name, "ops");
@@ -350,8 +128,8 @@ static void test_group_found_and_resolved(void **state)
 
     /* a second group with the same name: the name is ambiguous, ids are not */
     uint8_t gid2[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 2000,
-        gid2);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 2000,
+           gid2);
     assert_int_equal(resolve(f, "ops", got, why, sizeof why), RSN_ERR_AMBIGUOUS);
     assert_non_null(strstr(why, "matches 2 groups"));
     assert_non_null(strstr(why, "(ops)"));
@@ -374,8 +152,8 @@ static void test_group_found_and_resolved(void **state)
         uint8_t id[32];
         char name[16];
         snprintf(name, sizeof name, "g%d", i);
-        put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, name, OPEN, "m", &alice, 1),
-            3000 + (uint64_t)i, id);
+        fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, name, OPEN, "m", &alice, 1),
+               3000 + (uint64_t)i, id);
         rsn_hex_encode(hex, sizeof hex, id, 32);
         if (strchr(first, hex[0])) {
             firsts[0] = hex[0];
@@ -404,20 +182,20 @@ static void test_group_found_and_resolved(void **state)
         greq.cursor = gr->next_cursor;
     } while (gr->next_cursor.len);
     assert_int_equal(seen, total);
-    author_free(alice);
+    fx_author_free(alice);
 }
 
 static void test_charter_chain(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2), *carol = author_new(3);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
     uint8_t gid[32], bad[32], v2[32], a3[32], b3[32], cur[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 1000,
-        gid);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 1000,
+           gid);
 
     /* an amendment by a non-owner is ignored */
-    put(f, bob, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "bob's ops", OPEN, "triage", &bob, 1), gid, gid, 2), 1100, bad);
+    fx_put(f, bob, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "bob's ops", OPEN, "triage", &bob, 1), gid, gid, 2), 1100, bad);
     assert_int_equal(current(f, gid, cur)->version, 1);
     assert_memory_equal(cur, gid, 32);
     Raison__EntryInfo *info = NULL;
@@ -425,22 +203,22 @@ static void test_charter_chain(void **state)
     assert_string_not_equal(info->invalid, "");
 
     /* one by the owner becomes current; it makes bob an owner too */
-    author_t *both[2] = {alice, bob};
-    put(f, alice, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "ops", OPEN, "triage,docs", both, 2), gid, gid, 2), 1200, v2);
+    fx_author_t *both[2] = {alice, bob};
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "ops", OPEN, "triage,docs", both, 2), gid, gid, 2), 1200, v2);
     const Raison__Charter *c = current(f, gid, cur);
     assert_int_equal(c->version, 2);
     assert_int_equal(c->n_missions, 2);
     assert_memory_equal(cur, v2, 32);
 
     /* two amendments of v2 by its two owners: a dispute, the smallest id wins */
-    put(f, alice, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "ops-a", OPEN, "triage", both, 2), gid, v2, 3), 1300, a3);
-    put(f, bob, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "ops-b", OPEN, "triage", both, 2), gid, v2, 3), 1400, b3);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "ops-a", OPEN, "triage", both, 2), gid, v2, 3), 1300, a3);
+    fx_put(f, bob, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "ops-b", OPEN, "triage", both, 2), gid, v2, 3), 1400, b3);
     /* carol (no owner of v2) also tries: no part of the dispute */
-    put(f, carol, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "ops-c", OPEN, "triage", &carol, 1), gid, v2, 3), 1450, cur);
+    fx_put(f, carol, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "ops-c", OPEN, "triage", &carol, 1), gid, v2, 3), 1450, cur);
     const uint8_t *win = memcmp(a3, b3, 32) < 0 ? a3 : b3;
     const uint8_t *lose = win == a3 ? b3 : a3;
     c = current(f, gid, cur);
@@ -473,28 +251,28 @@ static void test_charter_chain(void **state)
     packs(f, gr);
     packs(f, list);
     packs(f, info);
-    author_free(alice);
-    author_free(bob);
-    author_free(carol);
+    fx_author_free(alice);
+    fx_author_free(bob);
+    fx_author_free(carol);
 }
 
 static void test_members_only(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2), *carol = author_new(3);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
     uint8_t gid[32], id[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "secret", CLOSED, "m", &alice, 1), 10,
-        gid);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m", "owner speaks", NULL), 50, NULL);
-    put(f, bob, RAISON__KIND__KIND_POST, post(f, gid, "m", "too early", NULL), 100, id);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "secret", CLOSED, "m", &alice, 1), 10,
+           gid);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "owner speaks", NULL), 50, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "too early", NULL), 100, id);
     assert_int_equal(timeline_count(f, gid), 1);
     Raison__EntryInfo *info = NULL;
     assert_int_equal(rsn_view_entry(f->store, f->arena, id, &info), 0);
     assert_non_null(strstr(info->invalid, "member"));
 
-    put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-        membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 200, NULL);
-    put(f, bob, RAISON__KIND__KIND_POST, post(f, gid, "m", "member now", NULL), 300, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 200, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "member now", NULL), 300, NULL);
     assert_int_equal(timeline_count(f, gid), 2);
     Raison__GroupReply *gr = NULL;
     assert_int_equal(rsn_view_group(f->store, f->arena, gid, &gr), 0);
@@ -503,17 +281,17 @@ static void test_members_only(void **state)
     assert_false(gr->members[1]->owner);
     assert_memory_equal(gr->members[1]->charter.data, gid, 32);
 
-    put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-        membership(f, gid, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 400, NULL);
-    put(f, bob, RAISON__KIND__KIND_POST, post(f, gid, "m", "gone", NULL), 500, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 400, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "gone", NULL), 500, NULL);
     assert_int_equal(timeline_count(f, gid), 2);
 
     /* an add by an owner; an add by a non-owner is ignored */
-    put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-        membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, NULL), 550, NULL);
-    put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
-        membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 600, NULL);
-    put(f, carol, RAISON__KIND__KIND_POST, post(f, gid, "m", "added", NULL), 700, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, NULL), 550, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 600, NULL);
+    fx_put(f, carol, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "added", NULL), 700, NULL);
     assert_int_equal(timeline_count(f, gid), 3);
 
     rsn_group_t *g = NULL;
@@ -532,26 +310,26 @@ static void test_members_only(void **state)
     assert_int_equal(list->n_groups, 1);
     assert_int_equal(list->groups[0]->members, 2); /* alice, carol */
     assert_int_equal(list->groups[0]->posts, 3);
-    author_free(alice);
-    author_free(bob);
-    author_free(carol);
+    fx_author_free(alice);
+    fx_author_free(bob);
+    fx_author_free(carol);
 }
 
 static void test_retired_mission(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1);
+    fx_author_t *alice = fx_author_new(1);
     uint8_t gid[32], v2[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "alpha,beta", &alice, 1), 10,
-        gid);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "alpha", "a1", NULL), 20, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "beta", "b1", NULL), 30, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "beta", "b2", NULL), 40, NULL);
-    put(f, alice, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "g", OPEN, "alpha,gamma", &alice, 1), gid, gid, 2), 50, v2);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "gamma", "c1", NULL), 60, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "delta", "never a mission", NULL), 70,
-        NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "alpha,beta", &alice, 1), 10,
+           gid);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "alpha", "a1", NULL), 20, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "beta", "b1", NULL), 30, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "beta", "b2", NULL), 40, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "g", OPEN, "alpha,gamma", &alice, 1), gid, gid, 2), 50, v2);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "gamma", "c1", NULL), 60, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "delta", "never a mission", NULL), 70,
+           NULL);
     assert_int_equal(timeline_count(f, gid), 4);
 
     Raison__ReportReply *r = NULL;
@@ -571,20 +349,20 @@ static void test_retired_mission(void **state)
     assert_int_equal(r->posts, 4);
     assert_int_equal(r->authors, 1);
     assert_int_equal(r->sites, 0);
-    author_free(alice);
+    fx_author_free(alice);
 }
 
 static void test_timeline_pages(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1);
+    fx_author_t *alice = fx_author_new(1);
     uint8_t gid[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "a,b", &alice, 1), 1, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "a,b", &alice, 1), 1, gid);
     for (uint64_t ts = 1; ts <= 7; ts++) {
         char text[16];
         snprintf(text, sizeof text, "post %llu", (unsigned long long)ts);
-        put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, ts % 2 ? "a" : "b", text, NULL),
-            100 + ts, NULL);
+        fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, ts % 2 ? "a" : "b", text, NULL),
+               100 + ts, NULL);
     }
     ProtobufCBinaryData cursor = {0, NULL};
     uint64_t expect = 107;
@@ -623,25 +401,27 @@ static void test_timeline_pages(void **state)
     uint8_t nothing[32] = {0};
     assert_int_equal(rsn_view_timeline(f->store, f->arena, nothing, &req, &r, why, sizeof why),
                      RSN_ERR_UNKNOWN_GROUP);
-    author_free(alice);
+    fx_author_free(alice);
 }
 
 static void test_report_across_sites(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2), *carol = author_new(3);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
     uint8_t gid[32], p1[32], p2[32], id[32];
-    put(f, alice, RAISON__KIND__KIND_PROFILE, profile(f, "Alice", "paris"), 1, NULL);
-    put(f, bob, RAISON__KIND__KIND_PROFILE, profile(f, "Bob", "old-site"), 2, NULL);
-    put(f, bob, RAISON__KIND__KIND_PROFILE, profile(f, "Bob", "lyon"), 3, NULL);
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m1,m2", &alice, 1), 10, gid);
-    put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-        membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 15, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m1", "question", NULL), 20, p1);
-    put(f, bob, RAISON__KIND__KIND_POST, post(f, gid, "m1", "answer from lyon", p1), 30, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m1", "thanks", p1), 40, NULL);
-    put(f, carol, RAISON__KIND__KIND_POST, post(f, gid, "m2", "no site", NULL), 50, p2);
-    put(f, bob, RAISON__KIND__KIND_POST, post(f, gid, "m2", "reply to carol", p2), 60, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Alice", "paris"), 1, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Bob", "old-site"), 2, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Bob", "lyon"), 3, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m1,m2", &alice, 1), 10,
+           gid);
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 15, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m1", "question", NULL), 20, p1);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m1", "answer from lyon", p1), 30,
+           NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m1", "thanks", p1), 40, NULL);
+    fx_put(f, carol, RAISON__KIND__KIND_POST, fx_post(f, gid, "m2", "no site", NULL), 50, p2);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m2", "reply to carol", p2), 60, NULL);
 
     Raison__ReportReply *r = NULL;
     assert_int_equal(rsn_view_report(f->store, f->arena, gid, &r), 0);
@@ -689,27 +469,28 @@ static void test_report_across_sites(void **state)
 
     /* a reply to a post of another group does not count */
     uint8_t other[32];
-    put(f, carol, RAISON__KIND__KIND_CHARTER, charter(f, "other", OPEN, "x", &carol, 1), 70, other);
-    put(f, carol, RAISON__KIND__KIND_POST, post(f, other, "x", "cross-group", p1), 80, id);
+    fx_put(f, carol, RAISON__KIND__KIND_CHARTER, charter(f, "other", OPEN, "x", &carol, 1), 70,
+           other);
+    fx_put(f, carol, RAISON__KIND__KIND_POST, fx_post(f, other, "x", "cross-group", p1), 80, id);
     assert_int_equal(timeline_count(f, other), 0);
     assert_int_equal(rsn_view_post(f->store, f->arena, p1, &pv), 0);
     assert_int_equal(pv->replies, 2);
-    author_free(alice);
-    author_free(bob);
-    author_free(carol);
+    fx_author_free(alice);
+    fx_author_free(bob);
+    fx_author_free(carol);
 }
 
 static void test_retraction(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2);
     uint8_t gid[32], p[32], q[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m", &alice, 1), 10, gid);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m", "oops", NULL), 20, p);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m", "fine", NULL), 30, q);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m", &alice, 1), 10, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "oops", NULL), 20, p);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "fine", NULL), 30, q);
     assert_int_equal(timeline_count(f, gid), 2);
 
-    put(f, alice, RAISON__KIND__KIND_RETRACTION, retraction(f, p, false), 40, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, p, false), 40, NULL);
     assert_int_equal(timeline_count(f, gid), 1);
     assert_true(rsn_entry_retracted(f->store, f->arena, p, alice->pk));
     Raison__PostView *pv = NULL;
@@ -719,34 +500,34 @@ static void test_retraction(void **state)
     assert_true(info->retracted);
 
     /* someone else's retraction changes nothing */
-    put(f, bob, RAISON__KIND__KIND_RETRACTION, retraction(f, q, false), 50, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, q, false), 50, NULL);
     assert_false(rsn_entry_retracted(f->store, f->arena, q, alice->pk));
     assert_int_equal(timeline_count(f, gid), 1);
 
     /* a retraction that erases: the header stays, flagged erased */
-    put(f, alice, RAISON__KIND__KIND_RETRACTION, retraction(f, q, true), 60, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, q, true), 60, NULL);
     assert_int_equal(timeline_count(f, gid), 0);
     assert_int_equal(rsn_view_entry(f->store, f->arena, q, &info), 0);
     assert_true(info->retracted);
     assert_true(info->erased);
 
     /* a retracted charter v1: the group is gone from views */
-    put(f, alice, RAISON__KIND__KIND_RETRACTION, retraction(f, gid, false), 70, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, gid, false), 70, NULL);
     rsn_group_t *g = NULL;
     assert_int_equal(rsn_group_load(f->store, f->arena, gid, &g), RSN_ERR_UNKNOWN_GROUP);
-    author_free(alice);
-    author_free(bob);
+    fx_author_free(alice);
+    fx_author_free(bob);
 }
 
 static void test_fork_frozen_feed(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2);
     uint8_t gid[32], id[32];
-    put(f, bob, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m", &bob, 1), 10, gid);
-    put(f, alice, RAISON__KIND__KIND_PROFILE, profile(f, "Alice", "paris"), 11, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m", "one", NULL), 20, NULL);
-    put(f, alice, RAISON__KIND__KIND_POST, post(f, gid, "m", "two", NULL), 30, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "m", &bob, 1), 10, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Alice", "paris"), 11, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "one", NULL), 20, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "two", NULL), 30, NULL);
     assert_int_equal(timeline_count(f, gid), 2);
 
     Raison__FeedRequest req = RAISON__FEED_REQUEST__INIT;
@@ -767,8 +548,8 @@ static void test_fork_frozen_feed(void **state)
     assert_int_equal(r->next_seq, 0);
 
     /* a second, different entry for seq 2: a fork, the feed freezes at 2 */
-    assert_int_equal(put_at(f, alice, 2, RAISON__KIND__KIND_POST,
-                            &post(f, gid, "m", "other branch", NULL)->base, 25, id),
+    assert_int_equal(fx_put_at(f, alice, 2, RAISON__KIND__KIND_POST,
+                               &fx_post(f, gid, "m", "other branch", NULL)->base, 25, id),
                      RSN_ERR_FORK);
     assert_true(rsn_feed_hidden(f->store, alice->pk, 2));
     assert_false(rsn_feed_hidden(f->store, alice->pk, 1));
@@ -787,15 +568,15 @@ static void test_fork_frozen_feed(void **state)
 
     req.author.len = 3;
     assert_int_equal(rsn_view_feed(f->store, f->arena, &req, &r), RSN_ERR_BAD_REQUEST);
-    author_free(alice);
-    author_free(bob);
+    fx_author_free(alice);
+    fx_author_free(bob);
 }
 
 /* --------------------------------------------------------- rules check -- */
 
 static char g_why[256];
 
-static int rule(fx_t *f, author_t *a, Raison__Kind kind, const void *body, uint64_t ts)
+static int rule(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64_t ts)
 {
     Raison__Entry e = RAISON__ENTRY__INIT;
     e.author.data = a->pk;
@@ -812,7 +593,7 @@ static int rule(fx_t *f, author_t *a, Raison__Kind kind, const void *body, uint6
 static void test_rules_charter(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2);
     const Raison__Kind K = RAISON__KIND__KIND_CHARTER;
     Raison__Charter *c = charter(f, "ops", OPEN, "triage", &alice, 1);
     assert_int_equal(rule(f, alice, K, c, 1), 0);
@@ -846,118 +627,130 @@ static void test_rules_charter(void **state)
     /* amendments */
     uint8_t gid[32], nothing[32];
     memset(nothing, 7, sizeof nothing);
-    put(f, alice, K, charter(f, "ops", OPEN, "a", &alice, 1), 10, gid);
-    c = amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 2);
+    fx_put(f, alice, K, charter(f, "ops", OPEN, "a", &alice, 1), 10, gid);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 2);
     assert_int_equal(rule(f, alice, K, c, 20), 0);
-    c = amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), nothing, gid, 2);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), nothing, gid, 2);
     assert_int_equal(rule(f, alice, K, c, 20), RSN_ERR_UNKNOWN_GROUP);
-    c = amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, nothing, 2);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, nothing, 2);
     assert_int_equal(rule(f, alice, K, c, 20), RSN_ERR_INVALID_CHARTER);
-    c = amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 3);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 3);
     assert_int_equal(rule(f, alice, K, c, 20), RSN_ERR_INVALID_CHARTER);
-    c = amend(f, charter(f, "ops", OPEN, "a,b", &bob, 1), gid, gid, 2);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a,b", &bob, 1), gid, gid, 2);
     assert_int_equal(rule(f, bob, K, c, 20), RSN_ERR_NOT_OWNER);
     /* once v2 is current, amending v1 again is refused */
     uint8_t v2[32];
-    put(f, alice, K, amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 2), 30, v2);
-    c = amend(f, charter(f, "ops", OPEN, "a", &alice, 1), gid, gid, 2);
+    fx_put(f, alice, K, fx_amend(f, charter(f, "ops", OPEN, "a,b", &alice, 1), gid, gid, 2), 30,
+           v2);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a", &alice, 1), gid, gid, 2);
     assert_int_equal(rule(f, alice, K, c, 40), RSN_ERR_INVALID_CHARTER);
-    c = amend(f, charter(f, "ops", OPEN, "a", &alice, 1), gid, v2, 3);
+    c = fx_amend(f, charter(f, "ops", OPEN, "a", &alice, 1), gid, v2, 3);
     assert_int_equal(rule(f, alice, K, c, 40), 0);
     assert_int_equal(rule(f, alice, K, NULL, 40), RSN_ERR_INVALID_BODY);
-    author_free(alice);
-    author_free(bob);
+    fx_author_free(alice);
+    fx_author_free(bob);
 }
 
 static void test_rules_membership_post(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1), *bob = author_new(2), *carol = author_new(3);
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
     const Raison__Kind M = RAISON__KIND__KIND_MEMBERSHIP, P = RAISON__KIND__KIND_POST;
     uint8_t open_g[32], closed[32], nothing[32], parent[32], other_parent[32], v2[32];
     memset(nothing, 7, sizeof nothing);
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage,docs,old", &alice, 1),
-        10, open_g);
-    put(f, alice, RAISON__KIND__KIND_CHARTER,
-        amend(f, charter(f, "ops", OPEN, "triage,docs", &alice, 1), open_g, open_g, 2), 11, v2);
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "club", CLOSED, "m", &alice, 1), 12,
-        closed);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           charter(f, "ops", OPEN, "triage,docs,old", &alice, 1), 10, open_g);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_amend(f, charter(f, "ops", OPEN, "triage,docs", &alice, 1), open_g, open_g, 2), 11,
+           v2);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "club", CLOSED, "m", &alice, 1), 12,
+           closed);
 
     /* memberships */
     assert_int_equal(
-        rule(f, bob, M, membership(f, nothing, RAISON__ACTION__ACTION_JOIN, NULL, nothing), 20),
+        rule(f, bob, M, fx_membership(f, nothing, RAISON__ACTION__ACTION_JOIN, NULL, nothing), 20),
         RSN_ERR_UNKNOWN_GROUP);
     assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, open_g), 20),
+        rule(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, open_g), 20),
         RSN_ERR_INVALID_BODY);
     assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 20), 0);
-    assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_JOIN, carol->pk, closed), 20),
-        RSN_ERR_INVALID_BODY);
-    assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_LEAVE, carol->pk, NULL), 20),
-        RSN_ERR_INVALID_BODY);
-    assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 20),
-        RSN_ERR_NOT_OWNER);
-    assert_int_equal(
-        rule(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_REMOVE, carol->pk, NULL), 20),
-        RSN_ERR_NOT_OWNER);
-    assert_int_equal(
-        rule(f, alice, M, membership(f, open_g, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 20),
-        RSN_ERR_INVALID_BODY);
-    assert_int_equal(
-        rule(f, alice, M, membership(f, closed, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 20),
+        rule(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 20),
         0);
+    assert_int_equal(rule(f, bob, M,
+                          fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, carol->pk, closed),
+                          20),
+                     RSN_ERR_INVALID_BODY);
+    assert_int_equal(rule(f, bob, M,
+                          fx_membership(f, closed, RAISON__ACTION__ACTION_LEAVE, carol->pk, NULL),
+                          20),
+                     RSN_ERR_INVALID_BODY);
     assert_int_equal(
-        rule(f, bob, M, membership(f, open_g, RAISON__ACTION__ACTION_JOIN, NULL, v2), 20), 0);
+        rule(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 20),
+        RSN_ERR_NOT_OWNER);
+    assert_int_equal(rule(f, bob, M,
+                          fx_membership(f, closed, RAISON__ACTION__ACTION_REMOVE, carol->pk, NULL),
+                          20),
+                     RSN_ERR_NOT_OWNER);
+    assert_int_equal(rule(f, alice, M,
+                          fx_membership(f, open_g, RAISON__ACTION__ACTION_ADD, carol->pk, NULL),
+                          20),
+                     RSN_ERR_INVALID_BODY);
+    assert_int_equal(rule(f, alice, M,
+                          fx_membership(f, closed, RAISON__ACTION__ACTION_ADD, carol->pk, NULL),
+                          20),
+                     0);
+    assert_int_equal(
+        rule(f, bob, M, fx_membership(f, open_g, RAISON__ACTION__ACTION_JOIN, NULL, v2), 20), 0);
 
     /* posts */
-    put(f, alice, P, post(f, open_g, "triage", "parent", NULL), 30, parent);
-    put(f, alice, P, post(f, closed, "m", "closed parent", NULL), 31, other_parent);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "hello", NULL), 40), 0);
-    assert_int_equal(rule(f, bob, P, post(f, nothing, "triage", "hello", NULL), 40),
+    fx_put(f, alice, P, fx_post(f, open_g, "triage", "parent", NULL), 30, parent);
+    fx_put(f, alice, P, fx_post(f, closed, "m", "closed parent", NULL), 31, other_parent);
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "hello", NULL), 40), 0);
+    assert_int_equal(rule(f, bob, P, fx_post(f, nothing, "triage", "hello", NULL), 40),
                      RSN_ERR_UNKNOWN_GROUP);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "x", "hello", NULL), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "x", "hello", NULL), 40),
                      RSN_ERR_UNKNOWN_MISSION);
     assert_string_equal(g_why, "group 'ops' has no mission 'x' (missions: triage, docs)");
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "old", "hello", NULL), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "old", "hello", NULL), 40),
                      RSN_ERR_UNKNOWN_MISSION);
-    assert_int_equal(rule(f, bob, P, post(f, closed, "m", "hello", NULL), 40), RSN_ERR_NOT_MEMBER);
-    assert_int_equal(rule(f, alice, P, post(f, closed, "m", "owner", NULL), 40), 0);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "", NULL), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "hello", NULL), 40),
+                     RSN_ERR_NOT_MEMBER);
+    assert_int_equal(rule(f, alice, P, fx_post(f, closed, "m", "owner", NULL), 40), 0);
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "", NULL), 40),
                      RSN_ERR_INVALID_BODY);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "re", nothing), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "re", nothing), 40),
                      RSN_ERR_UNKNOWN_ENTRY);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "re", v2), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "re", v2), 40),
                      RSN_ERR_UNKNOWN_ENTRY);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "re", other_parent), 40),
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "re", other_parent), 40),
                      RSN_ERR_INVALID_BODY);
-    assert_int_equal(rule(f, bob, P, post(f, open_g, "triage", "re", parent), 40), 0);
+    assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "re", parent), 40), 0);
 
     /* members-only over time: join, then leave */
-    put(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 50, NULL);
-    assert_int_equal(rule(f, bob, P, post(f, closed, "m", "in", NULL), 60), 0);
-    assert_int_equal(rule(f, bob, P, post(f, closed, "m", "backdated", NULL), 45),
+    fx_put(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 50,
+           NULL);
+    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "in", NULL), 60), 0);
+    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "backdated", NULL), 45),
                      RSN_ERR_NOT_MEMBER);
-    put(f, bob, M, membership(f, closed, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 70, NULL);
-    assert_int_equal(rule(f, bob, P, post(f, closed, "m", "out", NULL), 80), RSN_ERR_NOT_MEMBER);
+    fx_put(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 70, NULL);
+    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "out", NULL), 80), RSN_ERR_NOT_MEMBER);
 
     /* profiles and retractions */
-    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_PROFILE, profile(f, "", "lyon"), 90),
+    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "", "lyon"), 90),
                      RSN_ERR_INVALID_BODY);
-    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_PROFILE, profile(f, "Bob", "lyon"), 90), 0);
-    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_RETRACTION, retraction(f, nothing, false), 90),
-                     RSN_ERR_UNKNOWN_ENTRY);
-    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_RETRACTION, retraction(f, parent, false), 90),
-                     RSN_ERR_INVALID_BODY);
+    assert_int_equal(rule(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Bob", "lyon"), 90), 0);
+    assert_int_equal(
+        rule(f, bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, nothing, false), 90),
+        RSN_ERR_UNKNOWN_ENTRY);
+    assert_int_equal(
+        rule(f, bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, parent, false), 90),
+        RSN_ERR_INVALID_BODY);
     assert_string_equal(g_why, "you can only retract your own entries");
-    assert_int_equal(rule(f, alice, RAISON__KIND__KIND_RETRACTION, retraction(f, parent, true), 90),
-                     0);
-    author_free(alice);
-    author_free(bob);
-    author_free(carol);
+    assert_int_equal(
+        rule(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, parent, true), 90), 0);
+    fx_author_free(alice);
+    fx_author_free(bob);
+    fx_author_free(carol);
 }
 
 /* The write path judges a local publish by the rules, and stores it all the
@@ -966,64 +759,39 @@ static void test_rules_membership_post(void **state)
 static void test_rules_through_ingest(void **state)
 {
     fx_t *f = *state;
-    author_t *alice = author_new(1);
+    fx_author_t *alice = fx_author_new(1);
     uint8_t gid[32];
-    put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 10,
-        gid);
-    Raison__Post *p = post(f, gid, "nope", "hello", NULL);
-    uint8_t *b = NULL, *eb = NULL;
-    size_t blen = 0, elen = 0;
-    assert_int_equal(rsn_pack(f->arena, &p->base, &b, &blen), 0);
-    uint8_t hash[32], sig[64];
-    rsn_sha256(hash, b, blen);
-    Raison__Entry e = RAISON__ENTRY__INIT;
-    e.author.data = alice->pk;
-    e.author.len = 32;
-    e.seq = 2;
-    e.prev.data = alice->ids[1];
-    e.prev.len = 32;
-    e.timestamp = 20;
-    e.kind = RAISON__KIND__KIND_POST;
-    e.body_hash.data = hash;
-    e.body_hash.len = 32;
-    e.body_size = (uint32_t)blen;
-    assert_int_equal(rsn_pack(f->arena, &e.base, &eb, &elen), 0);
-    assert_int_equal(rsn_keypair_sign_entry(alice->kp, eb, elen, sig), 0);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "ops", OPEN, "triage", &alice, 1), 10,
+           gid);
+    Raison__Post *p = fx_post(f, gid, "nope", "hello", NULL);
+    rsn_test_signed_t s;
+    assert_int_equal(
+        rsn_test_author_sign(f->arena, alice, 2, RAISON__KIND__KIND_POST, &p->base, 20, &s), 0);
     rsn_ingest_result_t res;
     char why[256] = "";
-    assert_int_equal(
-        rsn_ingest_stage(f->ingest,
-                         &(rsn_ingest_input_t){.entry = eb,
-                                               .entry_len = elen,
-                                               .signature = sig,
-                                               .signature_len = 64,
-                                               .body = b,
-                                               .body_len = blen,
-                                               .has_body = true,
-                                               .origin = RSN_INGEST_PUBLISH},
-                         &res, why, sizeof why),
-        0);
+    assert_int_equal(rsn_test_store_stage_from(f, &s, RSN_INGEST_PUBLISH, &res, why, sizeof why),
+                     0);
     assert_int_equal(res.broken_rule, RSN_ERR_UNKNOWN_MISSION);
     assert_false(res.duplicate);
     assert_string_equal(why, "group 'ops' has no mission 'nope' (missions: triage)");
     assert_int_equal(rsn_ingest_pending(f->ingest), 1);
-    author_free(alice);
+    fx_author_free(alice);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_group_found_and_resolved, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_charter_chain, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_members_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retired_mission, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_timeline_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_report_across_sites, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_retraction, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fork_frozen_feed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_charter, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_membership_post, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_through_ingest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_found_and_resolved, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_charter_chain, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_members_only, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_retired_mission, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_timeline_pages, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_report_across_sites, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_retraction, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_fork_frozen_feed, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rules_charter, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rules_membership_post, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rules_through_ingest, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,434 @@
+/* ingest_test.c — the write path (daemon/ingest.h) through rsn_ingest_stage
+ * and rsn_ingest_commit: each check in its order (sizes, structure, a
+ * duplicate before any signature, the signature, the body against its hash
+ * and size, the feed rule's seq and prev), a fork turned into evidence and a
+ * frozen feed, the counters and the log, a batch that later stages see
+ * before it is committed, and a refused input that changes nothing stored.
+ * Entries are relayed ones (support/store_fixture.h): no semantic rule. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/limits.h"
+#include "daemon/ingest.h"
+#include "store/keys.h"
+#include "support/entries.h"
+#include "support/store_fixture.h"
+#include "unit_bodies.h"
+
+typedef struct {
+    rsn_test_store_t *f;
+    rsn_test_author_t *alice;
+    rsn_test_author_t *bob;
+    rsn_ingest_result_t res;
+    char why[256];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *x = calloc(1, sizeof *x);
+    if (x == NULL || rsn_crypto_init() != 0 || rsn_test_store_new(&x->f, "rsn-ingest") != 0 ||
+        rsn_test_author_new(&x->alice, 1) != 0 || rsn_test_author_new(&x->bob, 2) != 0) {
+        return -1;
+    }
+    *state = x;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_author_destroy(&x->alice);
+    rsn_test_author_destroy(&x->bob);
+    rsn_test_store_destroy(&x->f);
+    free(x);
+    return 0;
+}
+
+/* A's profile entry SEQ named NAME, signed, not staged. */
+static rsn_test_signed_t profile(fixture_t *x, const rsn_test_author_t *a, uint64_t seq,
+                                 const char *name)
+{
+    rsn_test_signed_t s;
+    assert_int_equal(rsn_test_author_sign(x->f->arena, a, seq, RAISON__KIND__KIND_PROFILE,
+                                          &ub_profile(x->f, name)->base, 1000 + seq, &s),
+                     0);
+    return s;
+}
+
+static int stage(fixture_t *x, const rsn_test_signed_t *s)
+{
+    strcpy(x->why, "not cleared");
+    return rsn_test_store_stage(x->f, s, &x->res, x->why, sizeof x->why);
+}
+
+/* Stages IN as given (sizes, signature length, body may be anything). */
+static int stage_input(fixture_t *x, const rsn_ingest_input_t *in)
+{
+    strcpy(x->why, "not cleared");
+    return rsn_ingest_stage(x->f->ingest, in, &x->res, x->why, sizeof x->why);
+}
+
+static rsn_ingest_input_t input_of(const rsn_test_signed_t *s)
+{
+    return (rsn_ingest_input_t){.entry = s->entry,
+                                .entry_len = s->entry_len,
+                                .signature = s->sig,
+                                .signature_len = RSN_SIG_BYTES,
+                                .body = s->body,
+                                .body_len = s->body_len,
+                                .has_body = true,
+                                .origin = RSN_INGEST_RELAYED};
+}
+
+static bool held(fixture_t *x, const uint8_t id[RSN_ID_BYTES])
+{
+    uint8_t k[RSN_KEY_MAX];
+    return rsn_store_has(x->f->store, k, rsn_key_entry(k, id)) == 0;
+}
+
+static void accept(fixture_t *x, rsn_test_author_t *a, const rsn_test_signed_t *s)
+{
+    assert_int_equal(stage(x, s), 0);
+    assert_string_equal(x->why, "");
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_int_equal(rsn_test_author_advance(a, s->id), 0);
+}
+
+static void test_sizes_and_structure(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s = profile(x, x->alice, 1, "Alice");
+    rsn_ingest_input_t in = input_of(&s);
+    in.entry_len = RSN_ENTRY_MAX + 1;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_TOO_LARGE);
+    assert_string_equal(x->why, "entry is 1025 bytes; the limit is 1024");
+    in = input_of(&s);
+    in.body_len = RSN_BODY_MAX + 1;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_TOO_LARGE);
+    assert_string_equal(x->why, "body is 65537 bytes; the limit is 65536");
+
+    uint8_t junk[16];
+    memset(junk, 0xff, sizeof junk);
+    in = input_of(&s);
+    in.entry = junk;
+    in.entry_len = sizeof junk;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BAD_ENTRY);
+    assert_string_equal(x->why, "entry is not a protobuf Entry");
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+}
+
+static void test_signature_and_body(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s = profile(x, x->alice, 1, "Alice");
+    rsn_ingest_input_t in = input_of(&s);
+    in.signature_len = 63;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BAD_ENTRY);
+    assert_string_equal(x->why, "signature is 63 bytes, not 64");
+
+    uint8_t sig[RSN_SIG_BYTES];
+    memcpy(sig, s.sig, sizeof sig);
+    sig[10] ^= 1;
+    in = input_of(&s);
+    in.signature = sig;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BAD_SIGNATURE);
+    assert_string_equal(x->why, "signature does not verify under the entry's author");
+
+    /* bob's signature over alice's entry */
+    rsn_test_signed_t other = profile(x, x->bob, 1, "Alice");
+    in = input_of(&s);
+    in.signature = other.sig;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BAD_SIGNATURE);
+
+    /* a body of the same size but other bytes, then another size */
+    uint8_t *body = rsn_arena_memdup(x->f->arena, s.body, s.body_len);
+    body[s.body_len - 1] ^= 0x20;
+    in = input_of(&s);
+    in.body = body;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BODY_MISMATCH);
+    char expect[128];
+    snprintf(expect, sizeof expect,
+             "body (%zu bytes) does not match the entry's body_hash and body_size (%zu)",
+             s.body_len, s.body_len);
+    assert_string_equal(x->why, expect);
+    in = input_of(&s);
+    in.body_len = s.body_len - 1;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BODY_MISMATCH);
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+    assert_false(held(x, s.id));
+
+    /* the sound one */
+    accept(x, x->alice, &s);
+    assert_true(held(x, s.id));
+    assert_memory_equal(x->res.id, s.id, RSN_ID_BYTES);
+    assert_int_equal(x->res.seq, 1);
+    assert_false(x->res.duplicate);
+}
+
+static void test_feed_rule(void **state)
+{
+    fixture_t *x = *state;
+    /* seq 2 with no seq 1 */
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    rsn_test_signed_t early;
+    rsn_test_header_t h = {
+        .seq = 2, .prev = s1.id, .timestamp_ms = 2000, .kind = RAISON__KIND__KIND_PROFILE};
+    assert_int_equal(
+        rsn_test_sign_message(x->f->arena, x->alice->kp, &h, &ub_profile(x->f, "A2")->base, &early),
+        0);
+    assert_int_equal(stage(x, &early), RSN_ERR_BAD_SEQ);
+    assert_string_equal(x->why, "seq 2 is not the feed head + 1 (1)");
+    accept(x, x->alice, &s1);
+
+    /* seq 2 whose prev is not the head */
+    uint8_t wrong[RSN_ID_BYTES];
+    memset(wrong, 0x66, sizeof wrong);
+    rsn_test_signed_t bad_prev;
+    h.prev = wrong;
+    assert_int_equal(rsn_test_sign_message(x->f->arena, x->alice->kp, &h,
+                                           &ub_profile(x->f, "A2")->base, &bad_prev),
+                     0);
+    assert_int_equal(stage(x, &bad_prev), RSN_ERR_BAD_PREV);
+    assert_string_equal(x->why, "prev is not the id of the feed head (seq 1)");
+    /* seq 3 skips one */
+    rsn_test_signed_t skip;
+    h.seq = 3;
+    assert_int_equal(
+        rsn_test_sign_message(x->f->arena, x->alice->kp, &h, &ub_profile(x->f, "A3")->base, &skip),
+        0);
+    assert_int_equal(stage(x, &skip), RSN_ERR_BAD_SEQ);
+    assert_string_equal(x->why, "seq 3 is not the feed head + 1 (2)");
+
+    /* now seq 2 made after seq 1, with the right prev, is fine */
+    assert_int_equal(stage(x, &early), 0);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    uint64_t seq = 0;
+    uint8_t id[RSN_ID_BYTES];
+    bool frozen = true;
+    assert_int_equal(rsn_ingest_effective_head(x->f->ingest, x->alice->pk, &seq, id, &frozen), 0);
+    assert_int_equal(seq, 2);
+    assert_memory_equal(id, early.id, RSN_ID_BYTES);
+    assert_false(frozen);
+}
+
+static void test_duplicate(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s = profile(x, x->alice, 1, "Alice");
+    accept(x, x->alice, &s);
+    rsn_counts_t before, after;
+    rsn_ingest_counts(x->f->ingest, &before);
+
+    assert_int_equal(stage(x, &s), 0);
+    assert_true(x->res.duplicate);
+    assert_memory_equal(x->res.id, s.id, RSN_ID_BYTES);
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+    /* a duplicate is found before the signature is checked */
+    rsn_ingest_input_t in = input_of(&s);
+    uint8_t sig[RSN_SIG_BYTES] = {0};
+    in.signature = sig;
+    assert_int_equal(stage_input(x, &in), 0);
+    assert_true(x->res.duplicate);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    rsn_ingest_counts(x->f->ingest, &after);
+    assert_int_equal(after.entries, before.entries);
+    assert_int_equal(after.leaves, before.leaves);
+}
+
+static void test_fork(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    accept(x, x->alice, &s1);
+    rsn_test_signed_t s2 = profile(x, x->alice, 2, "A2");
+    accept(x, x->alice, &s2);
+    uint8_t fork_root0[32], fork_root1[32];
+    rsn_ingest_fork_root(x->f->ingest, fork_root0);
+    assert_int_equal(rsn_ingest_frozen_at(x->f->ingest, x->alice->pk), 0);
+
+    rsn_test_signed_t other = profile(x, x->alice, 2, "A2, again");
+    assert_int_equal(stage(x, &other), RSN_ERR_FORK);
+    assert_string_equal(x->why, "a different entry is held for this author at seq 2: both are "
+                                "kept as fork evidence and the feed is frozen");
+    assert_true(rsn_ingest_pending(x->f->ingest) > 0); /* the evidence, to commit */
+    assert_int_equal(rsn_ingest_frozen_at(x->f->ingest, x->alice->pk), 2); /* staged */
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.forks, 1);
+    assert_int_equal(c.entries, 2);
+    size_t n = 0;
+    const rsn_fork_ref_t *refs = rsn_ingest_committed_forks(x->f->ingest, &n);
+    assert_int_equal(n, 1);
+    assert_memory_equal(refs[0].author, x->alice->pk, RSN_KEY_BYTES);
+    assert_int_equal(refs[0].seq, 2);
+    rsn_ingest_fork_root(x->f->ingest, fork_root1);
+    assert_memory_not_equal(fork_root0, fork_root1, 32);
+    uint64_t seq = 0;
+    uint8_t id[RSN_ID_BYTES];
+    bool frozen = false;
+    assert_int_equal(rsn_ingest_effective_head(x->f->ingest, x->alice->pk, &seq, id, &frozen), 0);
+    assert_true(frozen);
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t from = 0;
+    assert_int_equal(rsn_store_get_u64(x->f->store, k, rsn_key_frozen(k, x->alice->pk), &from), 0);
+    assert_int_equal(from, 2);
+
+    /* the frozen feed takes nothing new; bob's feed is not touched */
+    assert_int_equal(rsn_test_author_advance(x->alice, s2.id), 0);
+    rsn_test_signed_t s3 = profile(x, x->alice, 3, "A3");
+    assert_int_equal(stage(x, &s3), RSN_ERR_FEED_FROZEN);
+    assert_string_equal(x->why, "this author's feed forked at seq 2: no new entry is accepted");
+    assert_int_equal(rsn_ingest_frozen_at(x->f->ingest, x->bob->pk), 0);
+    rsn_test_signed_t b1 = profile(x, x->bob, 1, "Bob");
+    accept(x, x->bob, &b1);
+}
+
+static void test_counters_and_log(void **state)
+{
+    fixture_t *x = *state;
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 0);
+    assert_int_equal(c.authors, 0);
+    assert_int_equal(c.leaves, 0);
+    uint64_t size = 99;
+    uint8_t root0[RSN_HASH_BYTES], root1[RSN_HASH_BYTES];
+    rsn_ingest_log_root(x->f->ingest, &size, root0);
+    assert_int_equal(size, 0);
+
+    const uint8_t *owner[1] = {x->alice->pk};
+    uint8_t gid[RSN_ID_BYTES];
+    ub_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
+           ub_charter(x->f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), 1000, gid);
+    ub_put(x->f, x->alice, RAISON__KIND__KIND_POST, ub_post(x->f, gid, "m", "hi", NULL), 1100,
+           NULL);
+    ub_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, "Bob"), 1200, NULL);
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 3);
+    assert_int_equal(c.authors, 2);
+    assert_int_equal(c.groups, 1);
+    assert_int_equal(c.forks, 0);
+    assert_int_equal(c.leaves, 3);
+    rsn_ingest_log_root(x->f->ingest, &size, root1);
+    assert_int_equal(size, 3);
+    assert_memory_not_equal(root0, root1, RSN_HASH_BYTES);
+
+    /* the counters are read back from the store by a new write path */
+    rsn_ingest_t *again = NULL;
+    assert_int_equal(rsn_ingest_new(&again, x->f->store), 0);
+    rsn_counts_t c2;
+    rsn_ingest_counts(again, &c2);
+    assert_int_equal(c2.entries, 3);
+    assert_int_equal(c2.authors, 2);
+    assert_int_equal(c2.groups, 1);
+    assert_int_equal(c2.leaves, 3);
+    uint8_t root2[RSN_HASH_BYTES];
+    rsn_ingest_log_root(again, &size, root2);
+    assert_int_equal(size, 3);
+    assert_memory_equal(root1, root2, RSN_HASH_BYTES);
+    rsn_ingest_destroy(&again);
+    assert_null(again);
+}
+
+static void test_batch_seen_before_commit(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    assert_int_equal(stage(x, &s1), 0);
+    assert_int_equal(rsn_test_author_advance(x->alice, s1.id), 0);
+    rsn_test_signed_t s2 = profile(x, x->alice, 2, "A2");
+    assert_int_equal(stage(x, &s2), 0); /* its prev is staged, not stored */
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 2);
+    assert_false(held(x, s1.id));
+    assert_false(held(x, s2.id));
+    /* staged twice is a duplicate too */
+    assert_int_equal(stage(x, &s1), 0);
+    assert_true(x->res.duplicate);
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 2);
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 0); /* committed counts */
+
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_false(rsn_ingest_take_failure(x->f->ingest));
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+    assert_true(held(x, s1.id));
+    assert_true(held(x, s2.id));
+    size_t n = 0;
+    const uint8_t(*ids)[RSN_ID_BYTES] = rsn_ingest_committed(x->f->ingest, &n);
+    assert_int_equal(n, 2);
+    assert_memory_equal(ids[0], s1.id, RSN_ID_BYTES);
+    assert_memory_equal(ids[1], s2.id, RSN_ID_BYTES);
+    rsn_ingest_committed_clear(x->f->ingest);
+    rsn_ingest_committed(x->f->ingest, &n);
+    assert_int_equal(n, 0);
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 2);
+    assert_int_equal(c.authors, 1);
+}
+
+static void test_refusal_changes_nothing(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    accept(x, x->alice, &s1);
+    rsn_counts_t before, after;
+    rsn_ingest_counts(x->f->ingest, &before);
+    uint8_t root_before[32], root_after[32], digest_before[32], digest_after[32];
+    uint64_t size_before = 0, size_after = 0;
+    rsn_ingest_log_root(x->f->ingest, &size_before, root_before);
+    rsn_ingest_root(x->f->ingest, digest_before);
+
+    rsn_test_signed_t s2 = profile(x, x->alice, 2, "A2");
+    uint8_t *body = rsn_arena_memdup(x->f->arena, s2.body, s2.body_len);
+    body[0] ^= 1;
+    rsn_ingest_input_t in = input_of(&s2);
+    in.body = body;
+    assert_int_equal(stage_input(x, &in), RSN_ERR_BODY_MISMATCH);
+    rsn_test_signed_t skip = profile(x, x->alice, 3, "A3");
+    assert_int_equal(stage(x, &skip), RSN_ERR_BAD_SEQ);
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+
+    assert_false(held(x, s2.id));
+    assert_false(held(x, skip.id));
+    rsn_ingest_counts(x->f->ingest, &after);
+    assert_int_equal(after.entries, before.entries);
+    assert_int_equal(after.authors, before.authors);
+    assert_int_equal(after.leaves, before.leaves);
+    rsn_ingest_log_root(x->f->ingest, &size_after, root_after);
+    assert_int_equal(size_after, size_before);
+    assert_memory_equal(root_after, root_before, 32);
+    rsn_ingest_root(x->f->ingest, digest_after);
+    assert_memory_equal(digest_after, digest_before, 32);
+    uint64_t seq = 0;
+    uint8_t id[RSN_ID_BYTES];
+    bool frozen = true;
+    assert_int_equal(rsn_ingest_effective_head(x->f->ingest, x->alice->pk, &seq, id, &frozen), 0);
+    assert_int_equal(seq, 1);
+    assert_memory_equal(id, s1.id, RSN_ID_BYTES);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sizes_and_structure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signature_and_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_feed_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counters_and_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_seen_before_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_changes_nothing, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
