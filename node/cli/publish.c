@@ -178,8 +178,7 @@ static int take_reply(rsn_cli_t *cli, const cli_keystate_t *ks, const Raison__Ap
 /* Refuses to go on while the entry pending in KS cannot be stored without
  * forking the feed: the node holds, as WHAT says, another entry at its seq
  * SEQ or another chain below it. */
-static int refuse_conflict(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq,
-                           const char *what)
+static int refuse_conflict(rsn_cli_t *cli, const cli_keystate_t *ks, uint64_t seq, const char *what)
 {
     return cli_fail(cli, RSN_ERR_FORK,
                     "the node holds %s than the entry signed for seq %llu and kept in %s (was "
