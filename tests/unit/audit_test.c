@@ -163,12 +163,32 @@ static void parse_note(const world_t *w, const char *note, size_t len, uint64_t 
     assert_string_equal(got, origin);
 }
 
-/* Calls the audit with REQ (CASE set on it); the call's code, *REPLY. */
-static int call(world_t *w, Raison__ApiRequest *req, Raison__ApiReply *reply)
+/* The size and (into ROOT) the root that the latest checkpoint signs, read
+ * from its note; asserts rsn_audit_latest says the same. */
+static uint64_t latest_signed(const world_t *w, uint8_t root[RSN_HASH_BYTES])
+{
+    const char *note = NULL;
+    uint64_t size = 0, signed_size = 0;
+    uint8_t latest_root[RSN_HASH_BYTES];
+    assert_int_equal(rsn_audit_latest(w->audit, &note, &size, latest_root), 0);
+    parse_note(w, note, strlen(note), &signed_size, root);
+    assert_int_equal(signed_size, size);
+    assert_memory_equal(root, latest_root, RSN_HASH_BYTES);
+    return signed_size;
+}
+
+/* Calls the audit with REQ; the call's code, and *REPLY, whose result must
+ * be WANT when the call succeeds. */
+static int call(world_t *w, Raison__ApiRequest *req, Raison__ApiReply *reply,
+                Raison__ApiReply__ResultCase want)
 {
     char why[256] = "";
     raison__api_reply__init(reply);
-    return rsn_audit_call(w->audit, w->f->arena, req, reply, why, sizeof why);
+    int rc = rsn_audit_call(w->audit, w->f->arena, req, reply, why, sizeof why);
+    if (rc == 0) {
+        assert_int_equal(reply->result_case, want);
+    }
+    return rc;
 }
 
 static int include(world_t *w, const uint8_t *id, size_t id_len, uint64_t tree_size,
@@ -182,11 +202,8 @@ static int include(world_t *w, const uint8_t *id, size_t id_len, uint64_t tree_s
     req.call_case = RAISON__API_REQUEST__CALL_INCLUDE;
     req.include = &q;
     Raison__ApiReply reply;
-    int rc = call(w, &req, &reply);
-    if (rc == 0) {
-        assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_INCLUDE);
-        *out = reply.include;
-    }
+    int rc = call(w, &req, &reply, RAISON__API_REPLY__RESULT_INCLUDE);
+    *out = reply.include;
     return rc;
 }
 
@@ -199,11 +216,8 @@ static int prove(world_t *w, uint64_t old_size, uint64_t new_size, Raison__Prove
     req.call_case = RAISON__API_REQUEST__CALL_PROVE;
     req.prove = &q;
     Raison__ApiReply reply;
-    int rc = call(w, &req, &reply);
-    if (rc == 0) {
-        assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_PROVE);
-        *out = reply.prove;
-    }
+    int rc = call(w, &req, &reply, RAISON__API_REPLY__RESULT_PROVE);
+    *out = reply.prove;
     return rc;
 }
 
@@ -218,11 +232,8 @@ static int leaves(world_t *w, uint64_t from, uint32_t limit, uint64_t tree_size,
     req.call_case = RAISON__API_REQUEST__CALL_LEAVES;
     req.leaves = &q;
     Raison__ApiReply reply;
-    int rc = call(w, &req, &reply);
-    if (rc == 0) {
-        assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_LEAVES);
-        *out = reply.leaves;
-    }
+    int rc = call(w, &req, &reply, RAISON__API_REPLY__RESULT_LEAVES);
+    *out = reply.leaves;
     return rc;
 }
 
@@ -315,7 +326,8 @@ static void test_no_checkpoint_before_entries(void **state)
     req.call_case = RAISON__API_REQUEST__CALL_CHECKPOINT;
     req.checkpoint = &q;
     Raison__ApiReply reply;
-    assert_int_equal(call(w, &req, &reply), RSN_ERR_NOT_FOUND);
+    assert_int_equal(call(w, &req, &reply, RAISON__API_REPLY__RESULT_CHECKPOINT),
+                     RSN_ERR_NOT_FOUND);
 
     /* asked for, the empty log gets one: size 0, the hash of nothing */
     assert_int_equal(rsn_audit_tick(w->audit, true, &signed_now), 0);
@@ -380,8 +392,7 @@ static void test_checkpoint_is_a_signed_note(void **state)
     req.call_case = RAISON__API_REQUEST__CALL_AUDIT_KEY;
     req.audit_key = &q;
     Raison__ApiReply reply;
-    assert_int_equal(call(w, &req, &reply), 0);
-    assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_AUDIT_KEY);
+    assert_int_equal(call(w, &req, &reply, RAISON__API_REPLY__RESULT_AUDIT_KEY), 0);
     assert_string_equal(reply.audit_key->origin, origin);
     char name[RSN_NOTE_RAISON_NAME_SIZE + 8];
     uint8_t pk[RSN_KEY_BYTES];
@@ -419,8 +430,7 @@ static void test_checkpoint_interval_and_force(void **state)
     req.call_case = RAISON__API_REQUEST__CALL_CHECKPOINT;
     req.checkpoint = &q;
     Raison__ApiReply reply;
-    assert_int_equal(call(w, &req, &reply), 0);
-    assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_CHECKPOINT);
+    assert_int_equal(call(w, &req, &reply, RAISON__API_REPLY__RESULT_CHECKPOINT), 0);
     assert_int_equal(reply.checkpoint->size, N + 1);
     leaves_root(w, N + 1, want);
     assert_int_equal(reply.checkpoint->root.len, RSN_HASH_BYTES);
@@ -489,13 +499,8 @@ static void test_checkpoint_never_rewritten(void **state)
 static void test_inclusion_proofs(void **state)
 {
     world_t *w = *state;
-    const char *note = NULL;
-    uint64_t size = 0;
-    uint8_t root[RSN_HASH_BYTES];
-    assert_int_equal(rsn_audit_latest(w->audit, &note, &size, root), 0);
-    uint64_t signed_size = 0;
     uint8_t signed_root[RSN_HASH_BYTES];
-    parse_note(w, note, strlen(note), &signed_size, signed_root);
+    uint64_t signed_size = latest_signed(w, signed_root);
     assert_int_equal(signed_size, N);
 
     for (uint64_t i = 0; i < N; i++) {
@@ -561,13 +566,8 @@ static void test_inclusion_proofs(void **state)
 static void test_consistency_proofs(void **state)
 {
     world_t *w = *state;
-    const char *note = NULL;
-    uint64_t size = 0;
-    uint8_t root[RSN_HASH_BYTES];
-    assert_int_equal(rsn_audit_latest(w->audit, &note, &size, root), 0);
-    uint64_t signed_size = 0;
     uint8_t signed_root[RSN_HASH_BYTES];
-    parse_note(w, note, strlen(note), &signed_size, signed_root);
+    assert_int_equal(latest_signed(w, signed_root), N);
 
     for (uint64_t old = 1; old <= N; old++) {
         Raison__ProveReply *r = NULL;
@@ -689,8 +689,7 @@ static void test_forks_page(void **state)
     req.call_case = RAISON__API_REQUEST__CALL_FORKS;
     req.forks = &q;
     Raison__ApiReply reply;
-    assert_int_equal(call(w, &req, &reply), 0);
-    assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_FORKS);
+    assert_int_equal(call(w, &req, &reply, RAISON__API_REPLY__RESULT_FORKS), 0);
     assert_int_equal(reply.forks->n_forks, 1);
     assert_int_equal(reply.forks->next_cursor.len, 0);
     const Raison__ForkEvidence *ev = reply.forks->forks[0];
@@ -739,8 +738,7 @@ static void test_verify_sound_store(void **state)
     req.call_case = RAISON__API_REQUEST__CALL_AUDIT_VERIFY;
     req.audit_verify = &q;
     Raison__ApiReply reply;
-    assert_int_equal(call(w, &req, &reply), 0);
-    assert_int_equal(reply.result_case, RAISON__API_REPLY__RESULT_AUDIT_VERIFY);
+    assert_int_equal(call(w, &req, &reply, RAISON__API_REPLY__RESULT_AUDIT_VERIFY), 0);
     assert_counts(reply.audit_verify, want);
 }
 
