@@ -1,15 +1,20 @@
 /* ingest.h — the write path: the feed rule, and staged group commits.
  *
- * Every entry, whatever its origin, goes through rsn_ingest_stage: size
- * limits, header structure, duplicate lookup by id (a duplicate costs no
- * signature check), the signature, the body against its hash, then the feed
- * rule (seq = head + 1, prev = head id; a second entry for a held (author,
- * seq) is a fork: the evidence is staged and the feed frozen, see
- * daemon/forks.h). A client's own publish (RSN_INGEST_PUBLISH) must also
- * carry its body, and is judged by the semantic rules (daemon/rules.h) but
- * never refused for them: a signed entry that keeps the feed rule is always
- * stored (DESIGN.md "The publish sequence"); the result names the rule it
- * breaks, and the views hide it as they hide a peer's. Staged entries of several calls
+ * Every entry, whatever its origin, goes through rsn_ingest_stage, whose
+ * checks run in the order of the cost model (DESIGN.md), cheapest first:
+ * room in the batch and the size limits; the header's structure (it
+ * decodes, and its id); then, right after the structure and before the
+ * signature, the duplicate lookup by id (a duplicate costs a lookup, never a
+ * signature check; one carrying the body of an entry held without it puts
+ * the body back); the signature (unless rsn_ingest_preverify checked it);
+ * a publish (RSN_INGEST_PUBLISH) carries its body; the body against its
+ * hash; the feed rule (a second entry for a held (author, seq) is a fork:
+ * the evidence is staged and the feed frozen, see daemon/forks.h; then the
+ * feed must not be frozen, seq = head + 1, prev = head id); last, for a
+ * publish only, the semantic rules (daemon/rules.h) are judged — but a
+ * publish is never refused for them: a signed entry that keeps the feed rule
+ * is always stored (DESIGN.md "The publish sequence"); the result names the
+ * rule it breaks, and the views hide it as they hide a peer's. Staged entries of several calls
  * share one LevelDB WriteBatch; validation sees the heads of staged entries,
  * so seq 5 and 6 of one author can share a batch. rsn_ingest_commit writes
  * the batch with sync: only then may a publish be acknowledged. */
@@ -68,15 +73,15 @@ typedef struct {
 RSN_NODISCARD int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store);
 void rsn_ingest_destroy(rsn_ingest_t **self_p);
 
-/* Checks one signed entry IN and stages it. Returns 0 and RES (for a
- * publish that breaks a semantic rule, RES->broken_rule and WHY say which;
- * when a rule fails and entries are staged, the batch is committed and the
- * rule checked again, since the entry may depend on one of them); or
- * RSN_ERR_TOO_LARGE, RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE,
- * RSN_ERR_BODY_MISMATCH, RSN_ERR_FEED_FROZEN, RSN_ERR_BAD_SEQ,
- * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it); WHY gets a
- * sentence for people. Nothing is staged on error, except fork evidence.
- * RSN_ERR_BUSY when the batch is full. */
+/* Checks one signed entry IN and stages it, in the order above. Returns 0
+ * and RES (RES->duplicate for an entry already held or staged; for a
+ * publish that breaks a semantic rule, RES->broken_rule and WHY say which);
+ * or, in the order checked, RSN_ERR_BUSY, RSN_ERR_TOO_LARGE,
+ * RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE, RSN_ERR_BODY_MISMATCH,
+ * RSN_ERR_FORK (evidence staged: commit it), RSN_ERR_FEED_FROZEN,
+ * RSN_ERR_BAD_SEQ, RSN_ERR_BAD_PREV; WHY gets a sentence for people. Nothing
+ * is staged on error, except fork evidence. RSN_ERR_BUSY when the batch is
+ * full. */
 RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in,
                                    rsn_ingest_result_t *res, char *why, size_t why_size);
 

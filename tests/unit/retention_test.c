@@ -15,9 +15,7 @@
 #include "daemon/entry.h"
 #include "daemon/retention.h"
 #include "store/keys.h"
-#include "support/entries.h"
-#include "support/store_fixture.h"
-#include "unit_bodies.h"
+#include "support/daemon_fixture.h"
 
 #define DAY 86400000ULL
 
@@ -38,17 +36,19 @@ static int setup(void **state)
     }
     const uint8_t *owner[1] = {x->alice->pk};
     rsn_test_store_t *f = x->f;
-    ub_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), DAY / 2, x->ops);
-    ub_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(f, "keep", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), DAY / 2, x->keep);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "one", NULL), 1 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), DAY / 2,
+           x->ops);
+    fx_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "keep", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), DAY / 2,
+           x->keep);
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "one", NULL), 1 * DAY,
            x->old1);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "two", NULL), 2 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "two", NULL), 2 * DAY,
            x->old2);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->keep, "m", "kept", NULL), 1 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->keep, "m", "kept", NULL), 1 * DAY,
            x->kept);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "new", NULL),
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "new", NULL),
            9 * DAY + DAY / 2, x->recent);
     *state = x;
     return 0;
