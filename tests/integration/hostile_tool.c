@@ -1027,6 +1027,65 @@ static void write_seed(const char *dir, const char *name, const uint8_t *bytes, 
     }
 }
 
+/* Seeds of the bodies exchange: a BodiesRequest, a Bodies answer (seq 3's
+ * body, which the fuzz target's store holds as missing; an erasure naming no
+ * reason; one missing), and EntryBatches whose `absent` says why a body is
+ * not there (missing; erased naming no reason). */
+static void bodies_seeds(const char *dir, rsn_arena_t *arena, signed_t chain[6])
+{
+    static uint8_t unknown[32] = {0xee};
+    ProtobufCBinaryData ids[3] = {{32, chain[2].id}, {32, chain[0].id}, {32, unknown}};
+    Raison__BodiesRequest br = RAISON__BODIES_REQUEST__INIT;
+    br.ids = ids;
+    br.n_ids = 3;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_BODIES_REQUEST;
+    f.bodies_request = &br;
+    size_t len = 0;
+    uint8_t *frame = pack(arena, &f.base, &len);
+    write_seed(dir, "bodies-request", frame, len);
+    Raison__BodyItem items[3], *list[3];
+    for (int i = 0; i < 3; i++) {
+        raison__body_item__init(&items[i]);
+        items[i].id = ids[i];
+        list[i] = &items[i];
+    }
+    items[0].state = RAISON__BODY_STATE__BODY_PRESENT;
+    items[0].body.data = chain[2].body;
+    items[0].body.len = chain[2].body_len;
+    items[1].state = RAISON__BODY_STATE__BODY_ERASED;
+    items[2].state = RAISON__BODY_STATE__BODY_MISSING;
+    Raison__Bodies bodies = RAISON__BODIES__INIT;
+    bodies.items = list;
+    bodies.n_items = 3;
+    f.msg_case = RAISON__FED_FRAME__MSG_BODIES;
+    f.bodies = &bodies;
+    frame = pack(arena, &f.base, &len);
+    write_seed(dir, "bodies", frame, len);
+    Raison__SignedEntry *entries[3];
+    for (int i = 0; i < 3; i++) {
+        entries[i] = wire_entry(arena, &chain[i + 3]);
+        entries[i]->body.data = NULL;
+        entries[i]->body.len = 0;
+    }
+    Raison__BodyAbsence missing = RAISON__BODY_ABSENCE__INIT, erased = RAISON__BODY_ABSENCE__INIT;
+    Raison__BodyAbsence *absent[2] = {&missing, &erased};
+    missing.index = 0;
+    missing.state = RAISON__BODY_STATE__BODY_MISSING;
+    erased.index = 1;
+    erased.state = RAISON__BODY_STATE__BODY_ERASED;
+    Raison__EntryBatch b = RAISON__ENTRY_BATCH__INIT;
+    b.entries = entries;
+    b.n_entries = 3;
+    b.push = true;
+    b.absent = absent;
+    b.n_absent = 2;
+    f.msg_case = RAISON__FED_FRAME__MSG_ENTRIES;
+    f.entries = &b;
+    frame = pack(arena, &f.base, &len);
+    write_seed(dir, "entries-absent", frame, len);
+}
+
 /* Seeds with valid signatures, which protoc --encode cannot make. The
  * author is the seed 0x01 x 32 that fuzz_fed_frame.c also stores. */
 static int run_seeds(const char *dir)
@@ -1099,6 +1158,7 @@ static int run_seeds(const char *dir)
     f.heads = &heads;
     frame = pack(arena, &f.base, &len);
     write_seed(dir, "heads", frame, len);
+    bodies_seeds(dir, arena, chain);
     printf("seeds written to %s\n", dir);
     rsn_keypair_destroy(&kp);
     rsn_arena_destroy(&arena);
