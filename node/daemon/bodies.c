@@ -118,8 +118,9 @@ bool rsn_bodies_reason_valid(rsn_store_t *store, rsn_arena_t *arena, const Raiso
     if (r->entry->kind == RAISON__KIND__KIND_RETRACTION) {
         return erases(r, e, id);
     }
-    return r->entry->kind == RAISON__KIND__KIND_CHARTER &&
-           past_group_retention(store, arena, e, by, now_ms);
+    uint8_t group[RSN_ID_BYTES]; /* a charter version names its group; v1 is it */
+    return r->entry->kind == RAISON__KIND__KIND_CHARTER && rsn_entry_group(r, group) == 0 &&
+           past_group_retention(store, arena, e, group, now_ms);
 }
 
 void rsn_bodies_mark_erased(rsn_batch_t *batch, const uint8_t id[RSN_ID_BYTES],

@@ -143,10 +143,7 @@ void gossip_on_bodies_request(rsn_gossip_t *self, peer_t *p, const Raison__Bodie
         gossip_strike(self, p, "too many bodies requested");
         return;
     }
-    if (!gossip_allow_request(self, p, false)) {
-        return;
-    }
-    rsn_arena_t *arena = rsn_arena_new();
+    rsn_arena_t *arena = gossip_allow_request(self, p, false) ? rsn_arena_new() : NULL;
     if (!arena) {
         return;
     }
