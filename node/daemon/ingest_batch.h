@@ -136,9 +136,6 @@ RSN_NODISCARD int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
                                         const Raison__SignedEntry *held,
                                         const Raison__SignedEntry *incoming);
 
-/* True when post E, whose body decoded as POST (NULL when it did not), is
- * already past its group's retention: its body is not kept. */
-bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post);
 
 /* Stages an entry that passed every check: its puts, its leaf, the counters
  * and the digest. 0, RSN_ERR_NOMEM, RSN_ERR_INTERNAL, RSN_ERR_IO. */

@@ -41,12 +41,6 @@ static bool past_retention(rsn_ingest_t *self, const Raison__Entry *e, const voi
     return true;
 }
 
-bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post)
-{
-    uint8_t group[RSN_ID_BYTES];
-    return past_retention(self, e, post, group);
-}
-
 /* --- body states within the batch ----------------------------------------------- */
 
 static touched_t *touched_find(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
