@@ -136,7 +136,6 @@ RSN_NODISCARD int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
                                         const Raison__SignedEntry *held,
                                         const Raison__SignedEntry *incoming);
 
-
 /* Stages an entry that passed every check: its puts, its leaf, the counters
  * and the digest. 0, RSN_ERR_NOMEM, RSN_ERR_INTERNAL, RSN_ERR_IO. */
 RSN_NODISCARD int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c);
