@@ -28,6 +28,7 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/crypto.h"
+#include "daemon/bodies.h"
 #include "daemon/digest.h"
 #include "daemon/forks.h"
 #include "store/store.h"
@@ -45,6 +46,10 @@ typedef struct {
      * rsn_err (WHY says it); 0 when it keeps them, or was not judged (a
      * relayed entry, a duplicate) */
     int broken_rule;
+    bool bare;      /* it came without its body */
+    bool missing;   /* a new entry staged as body missing (no reason known to drop it) */
+    bool restored;  /* the body of an entry held as missing arrived: indexed now */
+    bool bad_claim; /* the sender said "erased" naming no reason, or one that is none */
 } rsn_ingest_result_t;
 
 /* Where an entry comes from: a peer relays entries as they are held (the
@@ -66,6 +71,12 @@ typedef struct {
     size_t body_len;
     bool has_body; /* false for an entry whose body was erased or not relayed */
     rsn_ingest_origin_t origin;
+    /* without a body: what the sender said of it (RSN_BODY_HELD: nothing),
+     * the reason it named for RSN_BODY_ERASED (NULL: none), and who sent it
+     * (its node key, NULL when local) */
+    rsn_body_state_t absence;
+    const uint8_t *erased_by;
+    const uint8_t *from;
 } rsn_ingest_input_t;
 
 /* A write path over STORE (not owned); reads the counters. 0 and *OUT,
@@ -81,7 +92,13 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p);
  * RSN_ERR_FORK (evidence staged: commit it), RSN_ERR_FEED_FROZEN,
  * RSN_ERR_BAD_SEQ, RSN_ERR_BAD_PREV; WHY gets a sentence for people. Nothing
  * is staged on error, except fork evidence. RSN_ERR_BUSY when the batch is
- * full. */
+ * full.
+ * Bodies (daemon/bodies.h): an entry without its body is staged erased when
+ * IN names a reason held, else as body missing (RES->missing); a duplicate
+ * that brings the body of an entry held as missing stages what the entry
+ * would have staged had it arrived whole (RES->restored); one without a body
+ * that names a valid reason marks it erased. RES->bad_claim when IN said
+ * "erased" without a reason, or naming a held entry that is no reason. */
 RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in,
                                    rsn_ingest_result_t *res, char *why, size_t why_size);
 
@@ -127,6 +144,8 @@ typedef struct {
     uint64_t groups;  /* charter v1 entries */
     uint64_t forks;   /* fork evidences */
     uint64_t leaves;  /* transparency log size */
+    uint64_t missing; /* entries held with their body missing ('D') */
+    uint64_t erased;  /* entries whose body was erased for a reason held ('O') */
 } rsn_counts_t;
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);

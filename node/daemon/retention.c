@@ -1,5 +1,6 @@
 /* retention.c — the retention sweep: walks the groups, then the posts of
- * those with a retention, oldest first, up to the cut-off. */
+ * those with a retention, oldest first, up to the cut-off. Each body it
+ * drops is marked erased by its group ('O', daemon/bodies.h) and counted. */
 #include "daemon/retention.h"
 
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "common/arena.h"
 #include "common/log.h"
 #include "store/keys.h"
+#include "daemon/bodies.h"
 #include "daemon/group.h"
 #include "crypto/crypto.h"
 #include "daemon/views.h"
@@ -76,6 +78,7 @@ static void sweep_group(rsn_store_t *store, rsn_batch_t *batch, const uint8_t gr
         size_t bkl = rsn_key_body(bk, key + RSN_KEYOFF_ID_N_ID);
         if (rsn_store_has(store, bk, bkl) == 0) {
             rsn_batch_delete(batch, bk, bkl);
+            rsn_bodies_mark_erased(batch, key + RSN_KEYOFF_ID_N_ID, group);
             (*erased)++;
         }
         memcpy(last, key + RSN_KEYLEN_ID, MARKER_LAST);
@@ -121,6 +124,7 @@ int rsn_retention_sweep(rsn_store_t *store, uint64_t now_ms, size_t budget, size
         }
         rsn_arena_destroy(&arena);
     }
+    rsn_bodies_count_erased(store, batch, *erased);
     rc = rsn_store_write(store, batch, true);
     if (rc == 0 && *erased > 0) {
         rsn_info("retention: erased the bodies of %zu post(s) past their group's retention",
