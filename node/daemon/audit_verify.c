@@ -11,7 +11,7 @@
  * and with the stored subtree hashes; then every fork evidence is checked.
  * The verdict and the problems found (the first RSN_AUDIT_PROBLEMS_MAX) go
  * into one AuditVerifyReply. docs/audit.md. */
-#include "daemon/audit.h"
+#include "daemon/audit_verify.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -453,6 +453,23 @@ static void verdict(verify_t *v)
     if (v->rep.integrity_problems > 0) {
         r->integrity_ok = false; /* counted even past the listing's cap */
     }
+}
+
+int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[RSN_KEY_BYTES],
+                               const char *note, size_t len, uint64_t *size,
+                               uint8_t root[RSN_HASH_BYTES])
+{
+    size_t text_len = 0;
+    int rc = rsn_note_verify(note, len, origin, key, &text_len);
+    if (rc < 0) {
+        return rc;
+    }
+    char got[RSN_NOTE_RAISON_NAME_SIZE + 8];
+    rc = rsn_checkpoint_parse(note, text_len, got, sizeof got, size, root);
+    if (rc < 0) {
+        return rc;
+    }
+    return strcmp(got, origin) == 0 ? 0 : RSN_ERR_BAD_SIGNATURE;
 }
 
 int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BYTES],

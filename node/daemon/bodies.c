@@ -8,7 +8,7 @@
 
 #include "daemon/entry.h"
 #include "daemon/group.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 #define DAY_MS 86400000ULL
