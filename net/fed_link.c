@@ -342,6 +342,7 @@ void fed_service(rsn_fed_t *self)
 {
     self->serviced_ms = fed_mono_ms();
     fed_zap_drain(self);
+    fed_zap_tick(self, self->serviced_ms);
     for (size_t i = 0; i < self->peer_count; i++) {
         fed_monitor_drain(self, self->peers[i]);
     }

@@ -38,6 +38,11 @@
 #define FED_EVENT_QUEUE 1024     /* link events not yet taken */
 #define FED_REFUSED_SLOTS 64     /* refused keys remembered for the rate limit */
 #define FED_REFUSED_LOG_MS 60000 /* one log line (and event) per key per minute */
+#define FED_REFUSED_WINDOW_MS                                                       \
+    10000                   /* and, whatever the keys, at most FED_REFUSED_LINES a \
+                             * window; the rest are counted and told in one      \
+                             * summary line when the window ends */
+#define FED_REFUSED_LINES 5
 #define FED_ROUTING_ID_MAX 255   /* libzmq's limit on a routing id */
 #define FED_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define FED_ZAP_DOMAIN "raison"
@@ -100,6 +105,10 @@ struct rsn_fed {
     size_t event_head;
     size_t event_count;
     fed_refused_t refused[FED_REFUSED_SLOTS];
+    int64_t refused_window_ms;   /* monotonic: start of the log window; 0: none */
+    unsigned refused_lines;      /* refusals logged in this window */
+    uint64_t refused_quiet;      /* refusals of untrusted keys not logged in it */
+    uint64_t refused_quiet_bare; /* refused connections without a CURVE key, same */
     /* the poller the transport is attached to (rsn_fed_attach), or NULL */
     rsn_poller_t *poller;
     rsn_ready_fn ready;
@@ -157,6 +166,10 @@ void fed_monitor_drain(rsn_fed_t *self, fed_peer_t *peer);
 
 /* Answers every ZAP request waiting, without blocking (fed_zap.c). */
 void fed_zap_drain(rsn_fed_t *self);
+
+/* Ends the refusals' log window when it is over: one summary line of what it
+ * did not log one by one (fed_zap.c; called by fed_service). */
+void fed_zap_tick(rsn_fed_t *self, int64_t now);
 
 /* Registers PEER's DEALER and monitor with the attached poller (none: 0);
  * ends those registrations. 0 or RSN_ERR_NOMEM. */
