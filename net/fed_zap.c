@@ -3,15 +3,15 @@
  * A REP socket bound to inproc://zeromq.zap.01 in the transport's context,
  * bound before the ROUTER so no CURVE handshake can ever happen without it,
  * answers libzmq's authentication requests: a connection is admitted only
- * when its Curve25519 key is a trusted peer's that is not banned, and the
- * reply's User-Id (the peer's node key in hex) is what every frame of that
- * connection is later attributed by. A refused key is logged and reported as
- * a REFUSED link event, at most once per key per minute, so an untrusted
- * node that keeps dialling cannot flood the log; and, since anyone can make
- * a fresh key for every connection, at most FED_REFUSED_LINES refusals are
- * logged in a window of FED_REFUSED_WINDOW_MS whatever the keys: the others
- * are counted and told in one summary line when the window ends. The
- * handler runs in the caller's thread, whenever the transport is serviced. */
+ * when the request is for our ROUTER's domain (FED_ZAP_DOMAIN: a request for
+ * another one is no socket of ours) and its Curve25519 key is a trusted
+ * peer's that is not banned, and the reply's User-Id (the peer's node key in
+ * hex) is what every frame of that connection is later attributed by. A refused key is logged and
+ * reported as a REFUSED link event, at most once per key per minute, so an untrusted node that
+ * keeps dialling cannot flood the log; and, since anyone can make a fresh key for every connection,
+ * at most FED_REFUSED_LINES refusals are logged in a window of FED_REFUSED_WINDOW_MS whatever the
+ * keys: the others are counted and told in one summary line when the window ends. The handler runs
+ * in the caller's thread, whenever the transport is serviced. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -28,7 +28,8 @@ void fed_zap_tick(rsn_fed_t *self, int64_t now)
     }
     if (self->refused_quiet + self->refused_quiet_bare > 0) {
         rsn_warn("federation: %" PRIu64 " more connections of untrusted keys and %" PRIu64
-                 " without a CURVE key refused in the last %d s (not logged one by one)",
+                 " others (no CURVE key, another ZAP domain) refused in the last %d s"
+                 " (not logged one by one)",
                  self->refused_quiet, self->refused_quiet_bare, FED_REFUSED_WINDOW_MS / 1000);
     }
     self->refused_window_ms = 0;
@@ -100,6 +101,14 @@ static bool zap_decide(rsn_fed_t *self, zmq_msg_t *req, size_t count, const char
         zmq_msg_size(&req[6]) != RSN_KEY_BYTES) {
         if (may_log_refusal(self, fed_mono_ms(), true)) {
             rsn_warn("federation: refused a connection without a CURVE key");
+        }
+        return false;
+    }
+    if (zmq_msg_size(&req[2]) != strlen(FED_ZAP_DOMAIN) ||
+        memcmp(zmq_msg_data(&req[2]), FED_ZAP_DOMAIN, strlen(FED_ZAP_DOMAIN)) != 0) {
+        /* only our ROUTER sets this domain; any other socket is not ours to admit */
+        if (may_log_refusal(self, fed_mono_ms(), true)) {
+            rsn_warn("federation: refused a ZAP request for another domain");
         }
         return false;
     }
