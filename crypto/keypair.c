@@ -6,6 +6,10 @@
  * sodium_malloc'd memory too, checked for mode, size and magic before any
  * byte is trusted, and the Argon2id cost a sealed file asks for is bounded by
  * libsodium's SENSITIVE limits (1 GiB) so a hostile file cannot ask for more.
+ * New files are sealed at libsodium's MODERATE limits (SEAL_OPSLIMIT,
+ * SEAL_MEMLIMIT: 3 passes over 256 MiB); the limits are in each file's
+ * header, so files sealed at the INTERACTIVE limits of earlier versions still
+ * open, and rsn_keyfile_sealing tells they are weaker.
  * Files are written O_EXCL with mode 0600, fsynced with their folder, and
  * removed again on any failure so a half-written key never stays behind. */
 #include "crypto/keypair.h"
@@ -21,7 +25,6 @@
 #include <sodium.h>
 
 #include "common/log.h"
-
 
 #define SEED_BYTES 32
 #define MAGIC "RSNKEY1"
@@ -41,6 +44,8 @@
 #define OFF_NONCE 40
 #define OFF_BOX 64
 #define BOX_PLAIN_LEN (SEED_BYTES + RSN_KEY_BYTES)
+#define SEAL_OPSLIMIT crypto_pwhash_OPSLIMIT_MODERATE
+#define SEAL_MEMLIMIT crypto_pwhash_MEMLIMIT_MODERATE
 
 struct rsn_keypair {
     uint8_t *sk; /* 64 bytes, sodium_malloc, read-only */
@@ -285,6 +290,30 @@ int rsn_keyfile_is_sealed(const char *path, bool *sealed)
     return rc;
 }
 
+int rsn_keyfile_sealing(const char *path, rsn_keyfile_sealing_t *out)
+{
+    uint8_t *buf = NULL;
+    bool sealed = false;
+
+    if (path == NULL || out == NULL) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    int rc = read_keyfile(path, &buf, &sealed);
+    if (rc == 0 && sealed) {
+        out->sealed = true;
+        out->opslimit = get_u64le(buf + OFF_OPSLIMIT);
+        out->memlimit = get_u64le(buf + OFF_MEMLIMIT);
+        out->weak = out->opslimit < SEAL_OPSLIMIT || out->memlimit < SEAL_MEMLIMIT;
+        out->seal_opslimit = SEAL_OPSLIMIT;
+        out->seal_memlimit = SEAL_MEMLIMIT;
+    }
+    if (buf != NULL) {
+        sodium_free(buf);
+    }
+    return rc;
+}
+
 /* Derives the 32-byte secretbox key of PASSPHRASE into KEY. */
 static int derive_key(uint8_t key[crypto_secretbox_KEYBYTES], const char *passphrase,
                       const uint8_t salt[crypto_pwhash_SALTBYTES], uint64_t opslimit,
@@ -409,16 +438,15 @@ static int encode_keyfile(const rsn_keypair_t *self, const char *passphrase, uin
     }
     buf[OFF_KIND] = KIND_SEALED;
     randombytes_buf(buf + OFF_SALT, crypto_pwhash_SALTBYTES);
-    put_u64le(buf + OFF_OPSLIMIT, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-    put_u64le(buf + OFF_MEMLIMIT, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    put_u64le(buf + OFF_OPSLIMIT, SEAL_OPSLIMIT);
+    put_u64le(buf + OFF_MEMLIMIT, SEAL_MEMLIMIT);
     randombytes_buf(buf + OFF_NONCE, crypto_secretbox_NONCEBYTES);
     key = sodium_malloc(crypto_secretbox_KEYBYTES);
     if (key == NULL) {
         rc = RSN_ERR_NOMEM;
         goto out;
     }
-    rc = derive_key(key, passphrase, buf + OFF_SALT, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    rc = derive_key(key, passphrase, buf + OFF_SALT, SEAL_OPSLIMIT, SEAL_MEMLIMIT);
     if (rc != 0) {
         goto out;
     }

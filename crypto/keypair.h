@@ -33,12 +33,26 @@ rsn_keypair_t *rsn_keypair_from_seed(const uint8_t seed[32]);
  * may read it), RSN_ERR_BAD_KEYFILE (not this format, or the public half does
  * not match the seed), RSN_ERR_PASSPHRASE (sealed and PASSPHRASE is NULL or
  * wrong), RSN_ERR_IO. */
-RSN_NODISCARD int rsn_keypair_load(rsn_keypair_t **out, const char *path,
-                                   const char *passphrase);
+RSN_NODISCARD int rsn_keypair_load(rsn_keypair_t **out, const char *path, const char *passphrase);
 
 /* Tells whether the key file at PATH is sealed with a passphrase.
  * 0 and *SEALED, or the errors of rsn_keypair_load. */
 RSN_NODISCARD int rsn_keyfile_is_sealed(const char *path, bool *sealed);
+
+/* How a key file is sealed: the Argon2id limits in its header, and whether
+ * they are below those new files get (SEAL_*: libsodium's MODERATE). */
+typedef struct {
+    bool sealed;
+    bool weak; /* sealed at lower limits than new files (e.g. INTERACTIVE) */
+    uint64_t opslimit;
+    uint64_t memlimit; /* bytes */
+    uint64_t seal_opslimit;
+    uint64_t seal_memlimit;
+} rsn_keyfile_sealing_t;
+
+/* Reads the sealing of the key file at PATH into *OUT (all zero for a plain
+ * file). 0, or the errors of rsn_keypair_load. */
+RSN_NODISCARD int rsn_keyfile_sealing(const char *path, rsn_keyfile_sealing_t *out);
 
 /* Writes SELF to a new file at PATH with mode 0600 (O_EXCL: RSN_ERR_EXISTS if
  * anything is there), sealed when PASSPHRASE is not NULL, and fsyncs it.
@@ -50,13 +64,12 @@ RSN_NODISCARD int rsn_keypair_save(const rsn_keypair_t *self, const char *path,
 const uint8_t *rsn_keypair_public(const rsn_keypair_t *self);
 
 /* Signs ENTRY as an entry (with the "raison-entry-v1" 0x00 prefix). */
-RSN_NODISCARD int rsn_keypair_sign_entry(const rsn_keypair_t *self,
-                                         const uint8_t *entry, size_t len,
-                                         uint8_t sig[RSN_SIG_BYTES]);
+RSN_NODISCARD int rsn_keypair_sign_entry(const rsn_keypair_t *self, const uint8_t *entry,
+                                         size_t len, uint8_t sig[RSN_SIG_BYTES]);
 
 /* Signs MSG as is (Ed25519, no prefix): for signed notes. */
-RSN_NODISCARD int rsn_keypair_sign(const rsn_keypair_t *self, const uint8_t *msg,
-                                   size_t len, uint8_t sig[RSN_SIG_BYTES]);
+RSN_NODISCARD int rsn_keypair_sign(const rsn_keypair_t *self, const uint8_t *msg, size_t len,
+                                   uint8_t sig[RSN_SIG_BYTES]);
 
 /* The Curve25519 public key of an Ed25519 public key (for CURVE).
  * 0 or RSN_ERR_CRYPTO. */

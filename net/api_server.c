@@ -7,19 +7,31 @@
  * disconnected), at most RSN_API_MAX_ENVELOPE envelope frames are kept per
  * request, and sends never block: ZMQ_ROUTER_MANDATORY makes a reply to a
  * client that is gone, or whose queue is full, fail at once instead of being
- * dropped silently, so the node can count it. */
+ * dropped silently, so the node can count it.
+ *
+ * The path is claimed before the bind, because libzmq's ipc bind unlinks
+ * whatever file is there: PATH.lock is locked (flock) for the server's life,
+ * so two nodes never take each other's socket, and PATH itself may only be
+ * missing or a stale socket (nothing answers on it); a regular file, a
+ * folder, a link or a live socket is refused and left alone. The socket is
+ * created under umask 077, so it is never, even briefly, open to others. */
 #include "net/api_server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <zmq.h>
 
-#include "net/zsock.h"
 #include "common/log.h"
+#include "net/zsock.h"
 
 /* Messages queued per client, each way, before a client counts as slow. */
 #define API_HWM 10000
@@ -28,6 +40,7 @@ struct rsn_api_server {
     void *context;
     void *socket;
     char *path;
+    int lock_fd;          /* PATH.lock, flock-ed for the server's life */
     rsn_poller_t *poller; /* attached to, or NULL */
     int watch;            /* its poller id */
     rsn_ready_fn ready;
@@ -41,6 +54,61 @@ struct rsn_api_msg {
     size_t envelope_count;
     zmq_msg_t payload;
 };
+
+/* Takes PATH.lock (flock, kept open in *LOCK_FD): RSN_ERR_LOCKED when another
+ * process holds it, RSN_ERR_IO when it cannot be made. */
+static int lock_path(const char *path, int *lock_fd)
+{
+    char lock[RSN_IPC_PATH_MAX + sizeof ".lock" + 1];
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rsn_error("cannot open the API socket's lock %s: %s", lock, strerror(errno));
+        return RSN_ERR_IO;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        close(fd);
+        if (err == EWOULDBLOCK) {
+            rsn_error("the API socket %s is held by another raisond (%s is locked)", path, lock);
+            return RSN_ERR_LOCKED;
+        }
+        rsn_error("cannot lock %s: %s", lock, strerror(err));
+        return RSN_ERR_IO;
+    }
+    *lock_fd = fd;
+    return 0;
+}
+
+/* 0 when PATH is missing or a stale socket (nothing accepts a connection on
+ * it), which the bind may replace; RSN_ERR_EXISTS for anything else. */
+static int path_replaceable(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        return errno == ENOENT ? 0 : RSN_ERR_EXISTS;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        rsn_error("%s is not a socket: refusing to replace it with the API socket", path);
+        return RSN_ERR_EXISTS;
+    }
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return RSN_ERR_EXISTS;
+    }
+    int rc = connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0 ? RSN_ERR_EXISTS
+             : errno == ECONNREFUSED                                 ? 0
+                                                                     : RSN_ERR_EXISTS;
+    close(fd);
+    if (rc != 0) {
+        rsn_error("the socket %s is in use (another program answers on it): refusing to take "
+                  "it over",
+                  path);
+    }
+    return rc;
+}
 
 int rsn_api_server_bind(rsn_api_server_t **out, const char *path)
 {
@@ -58,25 +126,33 @@ int rsn_api_server_bind(rsn_api_server_t **out, const char *path)
         rc = RSN_ERR_NOMEM;
         goto out;
     }
+    self->lock_fd = -1;
+    if ((rc = lock_path(path, &self->lock_fd)) != 0 || (rc = path_replaceable(path)) != 0) {
+        goto out;
+    }
+    rc = RSN_ERR_IO;
 
     self->context = zmq_ctx_new();
     if (self->context == NULL) {
         rsn_error("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
         goto out;
     }
-    if (rsn_zsock_new(self->context, ZMQ_ROUTER, RSN_API_MAX_MESSAGE, 0, API_HWM,
-                      "the API socket", &self->socket) != 0) {
+    if (rsn_zsock_new(self->context, ZMQ_ROUTER, RSN_API_MAX_MESSAGE, 0, API_HWM, "the API socket",
+                      &self->socket) != 0) {
         goto out;
     }
     if (rsn_zsock_set_int(self->socket, ZMQ_ROUTER_MANDATORY, 1) != 0) {
         rsn_error("cannot configure the API socket: %s", zmq_strerror(errno));
         goto out;
     }
-    /* libzmq removes a stale socket file left by an earlier run before it
-     * binds; the node holds its database lock first, so no live node's
-     * socket is taken over. */
-    if (zmq_bind(self->socket, endpoint) != 0) {
-        rsn_error("cannot bind the API socket %s: %s", endpoint, zmq_strerror(errno));
+    /* libzmq unlinks what is at PATH before it binds: path_replaceable said
+     * it is a stale socket at most, and our lock keeps it so */
+    mode_t umask_was = umask(077);
+    int bound = zmq_bind(self->socket, endpoint);
+    int bind_errno = errno;
+    umask(umask_was);
+    if (bound != 0) {
+        rsn_error("cannot bind the API socket %s: %s", endpoint, zmq_strerror(bind_errno));
         goto out;
     }
     if (chmod(path, 0600) != 0) {
@@ -95,6 +171,9 @@ out:
         if (self->context != NULL) {
             zmq_ctx_term(self->context);
         }
+        if (self->lock_fd >= 0) {
+            close(self->lock_fd);
+        }
         free(self->path);
         free(self);
     }
@@ -111,6 +190,7 @@ void rsn_api_server_destroy(rsn_api_server_t **self_p)
     zmq_close(self->socket);
     zmq_ctx_term(self->context);
     (void)unlink(self->path);
+    close(self->lock_fd); /* the lock file stays: unlinking it would race a new owner */
     free(self->path);
     free(self);
     *self_p = NULL;

@@ -27,9 +27,12 @@
 typedef struct rsn_api_server rsn_api_server_t;
 typedef struct rsn_api_msg rsn_api_msg_t;
 
-/* Binds a ROUTER on ipc://PATH (a stale socket file is replaced). Returns 0
- * and *OUT; RSN_ERR_INVALID_ARG when PATH is longer than RSN_IPC_PATH_MAX
- * bytes; RSN_ERR_IO when the bind fails (one log line says why). */
+/* Binds a ROUTER on ipc://PATH, mode 0600 from the start, and holds the lock
+ * PATH.lock for the server's life (a stale socket file is replaced; nothing
+ * else is). Returns 0 and *OUT; RSN_ERR_INVALID_ARG when PATH is longer than
+ * RSN_IPC_PATH_MAX bytes; RSN_ERR_LOCKED when another server holds the lock;
+ * RSN_ERR_EXISTS when PATH is not a stale socket (a file, a live socket);
+ * RSN_ERR_IO when the bind fails (one log line says why). */
 RSN_NODISCARD int rsn_api_server_bind(rsn_api_server_t **out, const char *path);
 
 /* Closes the socket and removes its file; accepts NULL; sets *SELF_P NULL. */

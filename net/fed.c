@@ -286,6 +286,34 @@ const char *rsn_fed_endpoint(const rsn_fed_t *self)
     return self->endpoint;
 }
 
+/* Closes every connection accepted on the ROUTER by unbinding and binding its
+ * endpoint again (libzmq has no call that closes one accepted connection):
+ * the dialling peers still trusted reconnect, through ZAP again, at once. */
+void fed_router_rebind(rsn_fed_t *self)
+{
+    if (!self->rebind_pending || self->router == NULL) {
+        return;
+    }
+    if (zmq_unbind(self->router, self->endpoint) != 0 && errno != ENOENT) {
+        rsn_error("federation: cannot close the connections on %s: %s", self->endpoint,
+                  zmq_strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < self->peer_count; i++) {
+        if (self->peers[i]->router_up) {
+            fed_router_down(self, self->peers[i]);
+        }
+        self->peers[i]->routing_id_len = 0;
+    }
+    if (zmq_bind(self->router, self->endpoint) != 0) {
+        rsn_error("federation: cannot listen on %s again (retrying): %s", self->endpoint,
+                  zmq_strerror(errno));
+        return;
+    }
+    self->rebind_pending = false;
+    rsn_info("federation: closed the connections on %s of nodes no longer trusted", self->endpoint);
+}
+
 /* An endpoint a peer may be dialled at: none, or tcp:// or ipc://. */
 static bool endpoint_ok(const char *endpoint)
 {
@@ -323,12 +351,14 @@ int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *peers, size_t 
     }
     /* drop the peers no longer listed */
     size_t kept = 0;
+    bool dropped = false;
     for (size_t i = 0; i < self->peer_count; i++) {
         fed_peer_t *peer = self->peers[i];
         if (keep[i]) {
             self->peers[kept++] = peer;
             continue;
         }
+        dropped = true;
         rsn_info("federation: node %s is no longer a peer", peer->user_id);
         fed_dealer_close(self, peer);
         peer->router_up = false;
@@ -338,6 +368,11 @@ int rsn_fed_set_peers(rsn_fed_t *self, const rsn_fed_peer_conf_t *peers, size_t 
     }
     self->peer_count = kept;
     self->next_source = 0;
+    if (dropped && self->router != NULL) {
+        /* ZAP admitted their connections once; only closing them ends them */
+        self->rebind_pending = true;
+        fed_router_rebind(self);
+    }
     /* add the new ones, redial the moved ones */
     for (size_t j = 0; j < n; j++) {
         if (memcmp(peers[j].key, self->node_key, RSN_KEY_BYTES) == 0) {

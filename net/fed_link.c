@@ -43,7 +43,8 @@ int fed_configure_common(void *socket)
 {
     int64_t max_frame = RSN_FED_MAX_FRAME + FED_CURVE_OVERHEAD;
     if (zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_frame, sizeof max_frame) != 0 ||
-        rsn_zsock_set_int(socket, ZMQ_LINGER, 0) != 0 || rsn_zsock_set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
+        rsn_zsock_set_int(socket, ZMQ_LINGER, 0) != 0 ||
+        rsn_zsock_set_int(socket, ZMQ_SNDHWM, FED_HWM) != 0 ||
         rsn_zsock_set_int(socket, ZMQ_RCVHWM, FED_HWM) != 0 ||
         rsn_zsock_set_int(socket, ZMQ_HANDSHAKE_IVL, FED_HANDSHAKE_MS) != 0) {
         return RSN_ERR_IO;
@@ -297,6 +298,9 @@ void fed_monitor_drain(rsn_fed_t *self, fed_peer_t *peer)
             peer->dealer_up = false;
             fed_set_error(peer, "refused by the peer (this node is not trusted there)");
             peer->handshake_error = true;
+            /* libzmq gives up on a refused connection: dial again later, for
+             * the peer may trust us again (a SIGHUP that lists us back) */
+            peer->redial_ms = fed_mono_ms() + FED_REDIAL_REFUSED_MS;
             break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
@@ -312,10 +316,12 @@ void fed_monitor_drain(rsn_fed_t *self, fed_peer_t *peer)
     }
 }
 
-/* Timers: ban expiry, ROUTER-side silence, keepalives. */
+/* Timers: the ROUTER's rebind, ban expiry, redials after a refusal,
+ * ROUTER-side silence, keepalives. */
 static void tick(rsn_fed_t *self)
 {
     int64_t now = fed_mono_ms();
+    fed_router_rebind(self);
     for (size_t i = 0; i < self->peer_count; i++) {
         fed_peer_t *peer = self->peers[i];
         if (peer->banned_until_ms != 0) {
@@ -325,6 +331,13 @@ static void tick(rsn_fed_t *self)
             peer->banned_until_ms = 0;
             rsn_info("federation: the ban of node %s ended", peer->user_id);
             if (peer->endpoint[0] != '\0' && peer->dealer == NULL) {
+                (void)fed_dealer_open(self, peer);
+            }
+        }
+        if (peer->redial_ms != 0 && now >= peer->redial_ms) {
+            peer->redial_ms = 0;
+            if (peer->dealer != NULL && !peer->dealer_up) {
+                fed_dealer_close(self, peer);
                 (void)fed_dealer_open(self, peer);
             }
         }
@@ -342,6 +355,7 @@ void fed_service(rsn_fed_t *self)
 {
     self->serviced_ms = fed_mono_ms();
     fed_zap_drain(self);
+    fed_zap_tick(self, self->serviced_ms);
     for (size_t i = 0; i < self->peer_count; i++) {
         fed_monitor_drain(self, self->peers[i]);
     }

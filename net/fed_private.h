@@ -30,6 +30,7 @@
 #define FED_HANDSHAKE_MS 5000 /* a connection that never authenticates */
 #define FED_RECONNECT_IVL_MS 100
 #define FED_RECONNECT_IVL_MAX_MS 2000
+#define FED_REDIAL_REFUSED_MS 2000 /* a DEALER refused by ZAP dials again after this */
 #define FED_HWM                                                                                   \
     64                           /* frames queued per link, each way: frames are batches of up to \
                                   * 1024 entries, so this bounds what a peer that never reads can \
@@ -38,7 +39,12 @@
 #define FED_EVENT_QUEUE 1024     /* link events not yet taken */
 #define FED_REFUSED_SLOTS 64     /* refused keys remembered for the rate limit */
 #define FED_REFUSED_LOG_MS 60000 /* one log line (and event) per key per minute */
-#define FED_ROUTING_ID_MAX 255   /* libzmq's limit on a routing id */
+#define FED_REFUSED_WINDOW_MS                                    \
+    10000 /* and, whatever the keys, at most FED_REFUSED_LINES a \
+           * window; the rest are counted and told in one        \
+           * summary line when the window ends */
+#define FED_REFUSED_LINES 5
+#define FED_ROUTING_ID_MAX 255 /* libzmq's limit on a routing id */
 #define FED_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define FED_ZAP_DOMAIN "raison"
 #define FED_ZAP_FRAMES 16 /* more frames than this is not a ZAP request */
@@ -73,6 +79,7 @@ typedef struct {
     uint64_t malformed_in;
     char last_error[128];
     bool handshake_error; /* LAST_ERROR is the DEALER's handshake failing */
+    int64_t redial_ms;    /* monotonic: reopen the refused DEALER then; 0: no */
     struct rsn_fed *fed;  /* the owner, for the poller's callbacks */
     int dealer_watch;     /* poller ids of the DEALER and its monitor; 0: none */
     int monitor_watch;
@@ -100,11 +107,16 @@ struct rsn_fed {
     size_t event_head;
     size_t event_count;
     fed_refused_t refused[FED_REFUSED_SLOTS];
+    int64_t refused_window_ms;   /* monotonic: start of the log window; 0: none */
+    unsigned refused_lines;      /* refusals logged in this window */
+    uint64_t refused_quiet;      /* refusals of untrusted keys not logged in it */
+    uint64_t refused_quiet_bare; /* refused connections without a CURVE key, same */
     /* the poller the transport is attached to (rsn_fed_attach), or NULL */
     rsn_poller_t *poller;
     rsn_ready_fn ready;
     void *ready_ctx;
-    int zap_watch; /* poller ids; 0: none */
+    bool rebind_pending; /* the ROUTER's connections must be closed (fed_router_rebind) */
+    int zap_watch;       /* poller ids; 0: none */
     int router_watch;
     int tick_timer;
     int notify_timer; /* armed while link events wait to be told */
@@ -133,6 +145,11 @@ void fed_push_event(rsn_fed_t *self, rsn_fed_event_kind kind, const uint8_t *key
 /* Reports a change of PEER's logical link (either socket up, not banned). */
 void fed_link_update(rsn_fed_t *self, fed_peer_t *peer);
 
+/* Closes every connection accepted on the ROUTER (unbind, bind again) when
+ * REBIND_PENDING says a trusted key was dropped; kept pending, and retried by
+ * the timers, while libzmq refuses (fed.c). */
+void fed_router_rebind(rsn_fed_t *self);
+
 /* PEER's connection on our ROUTER is gone. */
 void fed_router_down(rsn_fed_t *self, fed_peer_t *peer);
 
@@ -157,6 +174,10 @@ void fed_monitor_drain(rsn_fed_t *self, fed_peer_t *peer);
 
 /* Answers every ZAP request waiting, without blocking (fed_zap.c). */
 void fed_zap_drain(rsn_fed_t *self);
+
+/* Ends the refusals' log window when it is over: one summary line of what it
+ * did not log one by one (fed_zap.c; called by fed_service). */
+void fed_zap_tick(rsn_fed_t *self, int64_t now);
 
 /* Registers PEER's DEALER and monitor with the attached poller (none: 0);
  * ends those registrations. 0 or RSN_ERR_NOMEM. */

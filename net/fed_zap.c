@@ -3,20 +3,63 @@
  * A REP socket bound to inproc://zeromq.zap.01 in the transport's context,
  * bound before the ROUTER so no CURVE handshake can ever happen without it,
  * answers libzmq's authentication requests: a connection is admitted only
- * when its Curve25519 key is a trusted peer's that is not banned, and the
- * reply's User-Id (the peer's node key in hex) is what every frame of that
- * connection is later attributed by. A refused key is logged and reported as
- * a REFUSED link event, at most once per key per minute, so an untrusted
- * node that keeps dialling cannot flood the log. The handler runs in the
- * caller's thread, whenever the transport is serviced. */
+ * when the request is for our ROUTER's domain (FED_ZAP_DOMAIN: a request for
+ * another one is no socket of ours) and its Curve25519 key is a trusted
+ * peer's that is not banned, and the reply's User-Id (the peer's node key in
+ * hex) is what every frame of that connection is later attributed by. A refused key is logged and
+ * reported as a REFUSED link event, at most once per key per minute, so an untrusted node that
+ * keeps dialling cannot flood the log; and, since anyone can make a fresh key for every connection,
+ * at most FED_REFUSED_LINES refusals are logged in a window of FED_REFUSED_WINDOW_MS whatever the
+ * keys: the others are counted and told in one summary line when the window ends. The handler runs
+ * in the caller's thread, whenever the transport is serviced. */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 #include <zmq.h>
 
 #include "common/log.h"
 #include "net/fed_private.h"
 
-/* Logs and reports a refused curve key, at most once per key per minute. */
+/* Ends the refusals' log window when it is over, with a summary line. */
+void fed_zap_tick(rsn_fed_t *self, int64_t now)
+{
+    if (self->refused_window_ms == 0 || now - self->refused_window_ms < FED_REFUSED_WINDOW_MS) {
+        return;
+    }
+    if (self->refused_quiet + self->refused_quiet_bare > 0) {
+        rsn_warn("federation: %" PRIu64 " more connections of untrusted keys and %" PRIu64
+                 " others (no CURVE key, another ZAP domain) refused in the last %d s"
+                 " (not logged one by one)",
+                 self->refused_quiet, self->refused_quiet_bare, FED_REFUSED_WINDOW_MS / 1000);
+    }
+    self->refused_window_ms = 0;
+    self->refused_lines = 0;
+    self->refused_quiet = 0;
+    self->refused_quiet_bare = 0;
+}
+
+/* True when one more refusal may be logged in this window (and counts it);
+ * false when it is only counted for the window's summary. */
+static bool may_log_refusal(rsn_fed_t *self, int64_t now, bool bare)
+{
+    fed_zap_tick(self, now);
+    if (self->refused_window_ms == 0) {
+        self->refused_window_ms = now;
+    }
+    if (self->refused_lines < FED_REFUSED_LINES) {
+        self->refused_lines++;
+        return true;
+    }
+    if (bare) {
+        self->refused_quiet_bare++;
+    } else {
+        self->refused_quiet++;
+    }
+    return false;
+}
+
+/* Logs and reports a refused curve key, at most once per key per minute and
+ * within the window's budget. */
 static void note_refused(rsn_fed_t *self, const uint8_t *curve, int64_t now)
 {
     fed_refused_t *slot = NULL;
@@ -32,6 +75,9 @@ static void note_refused(rsn_fed_t *self, const uint8_t *curve, int64_t now)
         }
     }
     if (slot != NULL && now - slot->logged_ms < FED_REFUSED_LOG_MS) {
+        return;
+    }
+    if (!may_log_refusal(self, now, false)) {
         return;
     }
     if (slot == NULL) {
@@ -53,7 +99,17 @@ static bool zap_decide(rsn_fed_t *self, zmq_msg_t *req, size_t count, const char
     if (count != 7 || zmq_msg_size(&req[0]) != 3 || memcmp(zmq_msg_data(&req[0]), "1.0", 3) != 0 ||
         zmq_msg_size(&req[5]) != 5 || memcmp(zmq_msg_data(&req[5]), "CURVE", 5) != 0 ||
         zmq_msg_size(&req[6]) != RSN_KEY_BYTES) {
-        rsn_warn("federation: refused a connection without a CURVE key");
+        if (may_log_refusal(self, fed_mono_ms(), true)) {
+            rsn_warn("federation: refused a connection without a CURVE key");
+        }
+        return false;
+    }
+    if (zmq_msg_size(&req[2]) != strlen(FED_ZAP_DOMAIN) ||
+        memcmp(zmq_msg_data(&req[2]), FED_ZAP_DOMAIN, strlen(FED_ZAP_DOMAIN)) != 0) {
+        /* only our ROUTER sets this domain; any other socket is not ours to admit */
+        if (may_log_refusal(self, fed_mono_ms(), true)) {
+            rsn_warn("federation: refused a ZAP request for another domain");
+        }
         return false;
     }
     const uint8_t *curve = zmq_msg_data(&req[6]);

@@ -406,7 +406,7 @@ static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
         if (p->index || !p->id.len) {
             printf(" index %llu", (unsigned long long)p->index);
         }
-        printf(": %s\n", p->reason ? p->reason : "");
+        printf(": %s\n", cli_safe(cli, p->reason));
     }
     printf("\nintegrity: %s\n", v->integrity_ok ? "OK" : "BROKEN");
 }

@@ -238,6 +238,12 @@ const char *cli_who(rsn_cli_t *cli, const char *name, const char *site, Protobuf
 /* Prints a charter for people on OUT. */
 void cli_print_charter(rsn_cli_t *cli, FILE *out, const Raison__Charter *c);
 
+/* TEXT from outside (a post, a name, a site, a mission, a peer's error) made
+ * safe for a terminal, in the run's arena: control characters (C0 but newline
+ * and tab, DEL, C1) and bytes that are not well-formed UTF-8 are shown
+ * escaped ("\x1b", "\u009b"); UTF-8 text is kept as it is. NULL gives "". */
+const char *cli_safe(rsn_cli_t *cli, const char *text);
+
 /* --- keystate.c: what the CLI keeps per signing key ------------------------ */
 
 /* The files of one key, shared by every copy of its identity file on this

@@ -50,7 +50,8 @@ static void say_v(rsn_cli_t *cli, cli_msg_kind_t kind, const char *prefix, const
     if (cli->sink) {
         cli->sink(cli->sink_ctx, kind, text);
     } else {
-        sink_stderr(NULL, kind, text);
+        /* messages quote the node's reasons, which may quote outside text */
+        sink_stderr(NULL, kind, cli->arena ? cli_safe(cli, text) : text);
     }
     if (text != buf) {
         free(text);

@@ -289,11 +289,26 @@ static int id_show(rsn_cli_t *cli, int argc, char **argv)
         return rc;
     }
     const uint8_t *pk = rsn_keypair_public(kp);
+    rsn_keyfile_sealing_t seal;
+    if (rsn_keyfile_sealing(cli->identity_path, &seal) != 0) {
+        memset(&seal, 0, sizeof seal); /* it just opened: nothing to say */
+    }
     if (cli->json) {
-        return cli_json_print(cli, json_pack("{s:o}", "key", cli_json_hex(pk, RSN_KEY_BYTES)),
+        return cli_json_print(cli,
+                              json_pack("{s:o,s:b,s:b}", "key", cli_json_hex(pk, RSN_KEY_BYTES),
+                                        "sealed", (int)seal.sealed, "weak_seal", (int)seal.weak),
                               false);
     }
     printf("%s\n", cli_hex(cli, pk, RSN_KEY_BYTES));
+    if (seal.weak) {
+        /* the key stays on stdout alone: scripts read it */
+        cli_say(cli, CLI_MSG_NOTICE,
+                "identity %s is sealed with weaker Argon2id limits (%llu passes, %llu MiB) than "
+                "new files get (%llu passes, %llu MiB)",
+                cli->identity_path, (unsigned long long)seal.opslimit,
+                (unsigned long long)(seal.memlimit >> 20), (unsigned long long)seal.seal_opslimit,
+                (unsigned long long)(seal.seal_memlimit >> 20));
+    }
     return 0;
 }
 

@@ -97,8 +97,8 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
     for (size_t i = 0; i < pr->n_peers; i++) {
         const Raison__PeerInfo *p = pr->peers[i];
         const char *key = cli_hex(cli, p->key.data, p->key.len < 6 ? p->key.len : 6);
-        const char *site = p->site && p->site[0] ? p->site : "-";
-        const char *ep = p->endpoint && p->endpoint[0] ? p->endpoint : "(dials us)";
+        const char *site = p->site && p->site[0] ? cli_safe(cli, p->site) : "-";
+        const char *ep = p->endpoint && p->endpoint[0] ? cli_safe(cli, p->endpoint) : "(dials us)";
         printf("%-12s  %-10.10s  %-*.*s  %-16s  %8llu  %8llu  %7llu  %7llu\n", key, site, ep_width,
                ep_width, ep, link_text(cli, p, now), (unsigned long long)p->entries_sent,
                (unsigned long long)p->entries_received, (unsigned long long)p->missing,
@@ -112,14 +112,15 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
                    span(cli, p->banned_until - now));
         }
         if (p->last_error && p->last_error[0]) {
-            printf("%14slast error: %s\n", "", p->last_error);
+            printf("%14slast error: %s\n", "", cli_safe(cli, p->last_error));
         }
         if (p->checkpoint_size > 0) {
             printf("%14slast checkpoint verified consistent: size %llu\n", "",
                    (unsigned long long)p->checkpoint_size);
         }
         if (p->inconsistency && p->inconsistency[0]) {
-            printf("%14sINCONSISTENT HISTORY: %s (evidence kept)\n", "", p->inconsistency);
+            printf("%14sINCONSISTENT HISTORY: %s (evidence kept)\n", "",
+                   cli_safe(cli, p->inconsistency));
         }
     }
     printf("\nSENT, RECEIVED: entries; MISSING: entries we hold that the peer lacked at the\n"

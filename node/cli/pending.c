@@ -27,7 +27,7 @@ static void print_text(rsn_cli_t *cli, const cli_keystate_t *ks, const cli_publi
            rsn_kind_name(res->kind), cli_hex(cli, res->id, RSN_ID_BYTES));
     if (res->stored && res->broken_code) {
         printf("stored, but it breaks a rule (no view shows it): %s\n",
-               res->broken_message ? res->broken_message : "");
+               cli_safe(cli, res->broken_message));
     } else if (res->stored) {
         printf("stored: nothing is pending any more\n");
     } else {

@@ -36,15 +36,16 @@ static json_t *json_group_summary(const Raison__GroupSummary *g)
 
 static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 {
-    printf("%s  %s\n", g->name, cli_hex(cli, g->group.data, g->group.len));
-    printf("  purpose:  %s\n", g->purpose);
+    printf("%s  %s\n", cli_safe(cli, g->name), cli_hex(cli, g->group.data, g->group.len));
+    printf("  purpose:  %s\n", cli_safe(cli, g->purpose));
     printf("  members gain:\n");
     for (size_t i = 0; i < g->n_benefits; i++) {
-        printf("    - %s\n", g->benefits[i]);
+        printf("    - %s\n", cli_safe(cli, g->benefits[i]));
     }
     printf("  missions:\n");
     for (size_t i = 0; i < g->n_missions; i++) {
-        printf("    %-12s %s\n", g->missions[i]->key, g->missions[i]->goal);
+        printf("    %-12s %s\n", cli_safe(cli, g->missions[i]->key),
+               cli_safe(cli, g->missions[i]->goal));
     }
     printf("  charter version %u, %s, %u member%s, %llu post%s%s\n\n", g->version,
            access_text(g->access), g->members, g->members == 1 ? "" : "s",
@@ -233,12 +234,12 @@ static void print_thread(rsn_cli_t *cli, Raison__PostView **posts, size_t n, siz
     const Raison__PostView *p = posts[i];
     int indent = 2 + 4 * (depth < 8 ? depth : 8);
     printf("%*s%s%s  [%s]  %s\n", indent - 2, "", depth ? "↳ " : "",
-           cli_who(cli, p->author_name, p->author_site, p->author), p->mission,
+           cli_who(cli, p->author_name, p->author_site, p->author), cli_safe(cli, p->mission),
            cli_time(cli, p->timestamp));
     if (orphan) {
         printf("%*s(reply to %s)\n", indent, "", cli_hex(cli, p->reply_to.data, p->reply_to.len));
     }
-    print_text(p->erased ? "(erased)" : p->text, indent);
+    print_text(p->erased ? "(erased)" : cli_safe(cli, p->text), indent);
     printf("%*sid %s%s\n", indent, "", cli_hex(cli, p->id.data, p->id.len),
            p->replies ? rsn_arena_printf(cli->arena, "  (%u repl%s)", p->replies,
                                          p->replies == 1 ? "y" : "ies")
@@ -487,17 +488,18 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
         rsn_reply_free(reply);
         return rc;
     }
-    printf("value report of %s (charter version %u, %u member%s)\n\n", rr->name, rr->version,
-           rr->members, rr->members == 1 ? "" : "s");
+    printf("value report of %s (charter version %u, %u member%s)\n\n", cli_safe(cli, rr->name),
+           rr->version, rr->members, rr->members == 1 ? "" : "s");
     printf("%-16s %6s %7s %5s %7s %10s  %s\n", "mission", "posts", "authors", "sites", "replies",
            "cross-site", "last activity");
     for (size_t i = 0; i < rr->n_missions; i++) {
         const Raison__MissionReport *m = rr->missions[i];
-        printf("%-16s %6llu %7llu %5llu %7llu %10llu  %s%s\n", m->key, (unsigned long long)m->posts,
-               (unsigned long long)m->authors, (unsigned long long)m->sites,
-               (unsigned long long)m->replies, (unsigned long long)m->cross_site_replies,
-               cli_time(cli, m->last_activity), m->retired ? "  (retired)" : "");
-        printf("  goal: %s\n", m->goal);
+        printf("%-16s %6llu %7llu %5llu %7llu %10llu  %s%s\n", cli_safe(cli, m->key),
+               (unsigned long long)m->posts, (unsigned long long)m->authors,
+               (unsigned long long)m->sites, (unsigned long long)m->replies,
+               (unsigned long long)m->cross_site_replies, cli_time(cli, m->last_activity),
+               m->retired ? "  (retired)" : "");
+        printf("  goal: %s\n", cli_safe(cli, m->goal));
     }
     printf("\ntotal: %llu posts by %llu authors from %llu sites, %llu cross-site replies\n",
            (unsigned long long)rr->posts, (unsigned long long)rr->authors,
@@ -552,7 +554,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
             false);
     } else {
         printf("node      %s\n", cli_hex(cli, st->node_key.data, st->node_key.len));
-        printf("site      %s\n", st->site);
+        printf("site      %s\n", cli_safe(cli, st->site));
         printf("version   %s\n", st->version);
         printf("entries   %llu\n", (unsigned long long)st->entries);
         printf("authors   %llu\n", (unsigned long long)st->authors);

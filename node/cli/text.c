@@ -4,7 +4,11 @@
  * show the same thing: the one-line summary of an entry (feed, watch, the
  * JSON "summary" field) and a charter in full (group, join). Text from other
  * authors is kept on one line and cut on a UTF-8 boundary where a summary
- * must stay short. json.c is the same for programs. */
+ * must stay short. Every human printer passes text that comes from outside
+ * (posts, names, sites, missions, a peer's last error) through cli_safe, so
+ * an escape sequence in a post cannot rewrite the reader's terminal. json.c
+ * is the same for programs. */
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -20,6 +24,68 @@ void *cli_entry_body(rsn_cli_t *cli, const Raison__EntryInfo *info)
         return NULL;
     }
     return body;
+}
+
+/* The length of the well-formed UTF-8 sequence at S (1 to 4), or 0 when S
+ * does not start one (a stray continuation byte, an overlong or surrogate
+ * form, a truncated sequence). */
+static size_t utf8_sequence(const unsigned char *s)
+{
+    if (s[0] < 0x80) {
+        return 1;
+    }
+    size_t n = 0;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        n = 2;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        n = 3;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        n = 4;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) { /* a NUL ends the text: never read past it */
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    if ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] >= 0xA0) ||
+        (s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] >= 0x90)) {
+        return 0;
+    }
+    return n;
+}
+
+const char *cli_safe(rsn_cli_t *cli, const char *text)
+{
+    if (text == NULL) {
+        return "";
+    }
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    char *out = rsn_arena_alloc(cli->arena, len * 6 + 1); /* \u009b for 2 bytes at worst */
+    if (out == NULL) {
+        return "";
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_sequence(s + i);
+        bool c0 = n == 1 && ((s[i] < 0x20 && s[i] != '\n' && s[i] != '\t') || s[i] == 0x7F);
+        bool c1 = n == 2 && s[i] == 0xC2 && s[i + 1] < 0xA0; /* U+0080..U+009F */
+        if (n == 0 || c0) {
+            o += (size_t)sprintf(out + o, "\\x%02x", s[i]);
+            i++;
+        } else if (c1) {
+            o += (size_t)sprintf(out + o, "\\u%04x", s[i + 1]);
+            i += 2;
+        } else {
+            memcpy(out + o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }
 
 /* TEXT on one line, cut to about MAX bytes on a UTF-8 boundary. */
@@ -42,8 +108,10 @@ static const char *one_line(rsn_cli_t *cli, const char *text, size_t max)
     }
     if (cut) {
         memcpy(out + n, "...", 4);
+    } else {
+        out[n] = '\0';
     }
-    return out;
+    return cli_safe(cli, out);
 }
 
 static const char *short_hex(rsn_cli_t *cli, ProtobufCBinaryData b)
@@ -92,7 +160,7 @@ const char *cli_entry_summary(rsn_cli_t *cli, const Raison__EntryInfo *info)
         case RAISON__KIND__KIND_POST: {
             const Raison__Post *p = body;
             s = rsn_arena_printf(cli->arena, "%s [%s] in group %s: %s",
-                                 p->reply_to.len ? "reply" : "post", p->mission,
+                                 p->reply_to.len ? "reply" : "post", cli_safe(cli, p->mission),
                                  short_hex(cli, p->group), one_line(cli, p->text, 70));
             break;
         }
@@ -117,7 +185,7 @@ const char *cli_entry_summary(rsn_cli_t *cli, const Raison__EntryInfo *info)
         s = rsn_arena_printf(cli->arena, "%s (retracted)", s);
     }
     if (s && info->invalid && info->invalid[0]) {
-        s = rsn_arena_printf(cli->arena, "%s (not shown: %s)", s, info->invalid);
+        s = rsn_arena_printf(cli->arena, "%s (not shown: %s)", s, cli_safe(cli, info->invalid));
     }
     return s ? s : "";
 }
@@ -127,27 +195,28 @@ const char *cli_who(rsn_cli_t *cli, const char *name, const char *site, Protobuf
     if (name && name[0]) {
         const char *s =
             site && site[0] ? rsn_arena_printf(cli->arena, "%s (%s)", name, site) : name;
-        return s ? s : name;
+        return cli_safe(cli, s ? s : name);
     }
     return cli_hex(cli, key.data, key.len < 6 ? key.len : 6);
 }
 
 void cli_print_charter(rsn_cli_t *cli, FILE *out, const Raison__Charter *c)
 {
-    fprintf(out, "%s (charter version %u)\n", c->name, c->version);
-    fprintf(out, "  purpose:   %s\n", c->purpose);
+    fprintf(out, "%s (charter version %u)\n", cli_safe(cli, c->name), c->version);
+    fprintf(out, "  purpose:   %s\n", cli_safe(cli, c->purpose));
     fprintf(out, "  missions:\n");
     for (size_t i = 0; i < c->n_missions; i++) {
-        fprintf(out, "    %-12s %s\n", c->missions[i]->key, c->missions[i]->goal);
+        fprintf(out, "    %-12s %s\n", cli_safe(cli, c->missions[i]->key),
+                cli_safe(cli, c->missions[i]->goal));
     }
     fprintf(out, "  benefits:\n");
     for (size_t i = 0; i < c->n_benefits; i++) {
-        fprintf(out, "    - %s\n", c->benefits[i]);
+        fprintf(out, "    - %s\n", cli_safe(cli, c->benefits[i]));
     }
     const Raison__DataPolicy *d = c->data_policy;
     fprintf(out, "  data policy:\n");
-    fprintf(out, "    readers:   %s\n", d ? d->readers : "");
-    fprintf(out, "    use:       %s\n", d ? d->use : "");
+    fprintf(out, "    readers:   %s\n", cli_safe(cli, d ? d->readers : ""));
+    fprintf(out, "    use:       %s\n", cli_safe(cli, d ? d->use : ""));
     if (d && d->retention_days) {
         fprintf(out, "    retention: posts kept %u days\n", d->retention_days);
     } else {

@@ -46,8 +46,8 @@ static void print_event(rsn_cli_t *cli, const Raison__Event *ev)
         const Raison__PostView *p = ev->post;
         printf("%s  %s  %s [%s]%s: %s\n", cli_time(cli, p->timestamp),
                cli_hex(cli, p->id.data, p->id.len),
-               cli_who(cli, p->author_name, p->author_site, p->author), p->mission,
-               p->reply_to.len ? " (reply)" : "", p->erased ? "(erased)" : p->text);
+               cli_who(cli, p->author_name, p->author_site, p->author), cli_safe(cli, p->mission),
+               p->reply_to.len ? " (reply)" : "", p->erased ? "(erased)" : cli_safe(cli, p->text));
     } else if (e) {
         printf("%s  %s  %s seq %llu: %s\n", cli_time(cli, e->timestamp),
                cli_hex(cli, e->id.data, e->id.len), cli_hex(cli, e->author.data, 6),

@@ -406,7 +406,7 @@ static int confirm_join(rsn_cli_t *cli, const Raison__Charter *ch, bool confirm)
     fflush(stdout);
     if (confirm) {
         char *q = rsn_arena_printf(cli->arena, "Join %s under this charter (version %u)? [y/N]",
-                                   ch->name, ch->version);
+                                   cli_safe(cli, ch->name), ch->version);
         if (!q || !cli_confirm(q)) {
             return cli_fail(cli, RSN_ERR_INVALID_ARG, "not joined");
         }
@@ -432,13 +432,16 @@ static int print_membership(rsn_cli_t *cli, const Raison__GroupReply *g, Raison_
     }
     switch (action) {
     case RAISON__ACTION__ACTION_JOIN:
-        printf("joined %s under charter version %u\n", ch->name, ch->version);
+        printf("joined %s under charter version %u\n", cli_safe(cli, ch->name), ch->version);
         break;
-    case RAISON__ACTION__ACTION_LEAVE: printf("left %s\n", ch->name); break;
+    case RAISON__ACTION__ACTION_LEAVE: printf("left %s\n", cli_safe(cli, ch->name)); break;
     case RAISON__ACTION__ACTION_ADD:
-        printf("added %s to %s\n", cli_hex(cli, member, RSN_KEY_BYTES), ch->name);
+        printf("added %s to %s\n", cli_hex(cli, member, RSN_KEY_BYTES), cli_safe(cli, ch->name));
         break;
-    default: printf("removed %s from %s\n", cli_hex(cli, member, RSN_KEY_BYTES), ch->name); break;
+    default:
+        printf("removed %s from %s\n", cli_hex(cli, member, RSN_KEY_BYTES),
+               cli_safe(cli, ch->name));
+        break;
     }
     printf("%s\n", cli_hex(cli, id, RSN_ID_BYTES));
     return 0;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -288,6 +289,9 @@ int main(int argc, char **argv)
     bool do_keygen = false;
     bool do_verify = false;
     int first = 1;
+    /* everything the node writes (database, keys, socket, exports) is its
+     * owner's alone, whatever umask it was started under */
+    umask(077);
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         do_keygen = true;
         first = 2;

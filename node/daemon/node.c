@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/log.h"
@@ -109,6 +110,20 @@ int rsn_node_make_dir(const char *dir)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
         rsn_error("%s is not a folder", path);
         return RSN_ERR_IO;
+    }
+    /* it holds the node key and the API socket: as ssh refuses a key file
+     * others can read, refuse a folder others can enter or own */
+    if (st.st_uid != geteuid()) {
+        rsn_error("data folder %s belongs to another user (uid %u, this is uid %u): refusing "
+                  "to use it",
+                  path, (unsigned)st.st_uid, (unsigned)geteuid());
+        return RSN_ERR_PERMISSION;
+    }
+    if ((st.st_mode & 077) != 0) {
+        rsn_error("data folder %s is open to others (mode %04o): refusing to use it; "
+                  "run chmod 700 %s",
+                  path, (unsigned)(st.st_mode & 07777), path);
+        return RSN_ERR_PERMISSION;
     }
     return 0;
 }

@@ -49,7 +49,9 @@ RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);
 
-/* Creates DIR (and missing parents) with mode 0700. 0 or RSN_ERR_IO. */
+/* Creates DIR (and missing parents) with mode 0700. 0, RSN_ERR_IO, or
+ * RSN_ERR_PERMISSION for an existing DIR that another user owns or that others
+ * may enter (mode & 077), as ssh refuses such a key file (logged). */
 RSN_NODISCARD int rsn_node_make_dir(const char *dir);
 
 /* Loads DIR/node.key, creating it first when absent. *CREATED tells which.

@@ -8,9 +8,11 @@
  * other (each frame delivered once), an untrusted node refused (REFUSED event,
  * nothing through either way), a peer dropped by set_peers, bans and their
  * end, send errors, oversize and multi-frame messages from a trusted key, a
- * node restarted on the same port, and the API socket polled by
- * rsn_fed_wait. This test includes zmq.h itself only to play a hostile
- * client that holds a trusted key, and an API client. */
+ * node restarted on the same port, the API socket polled by rsn_fed_wait,
+ * the connection of a dropped key closed, and ZAP requests of another domain
+ * refused. This test includes zmq.h itself only to play a hostile client that
+ * holds a trusted key, an API client, and a ZAP client; and net/fed_private.h
+ * only to reach the transport's ZAP handler in its own context. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +28,7 @@
 #include "crypto/keypair.h"
 #include "net/api_server.h"
 #include "net/fed.h"
+#include "net/fed_private.h"
 #include "support/clock.h"
 #include "support/files.h"
 #include "support/keys.h"
@@ -368,13 +371,14 @@ static void test_set_peers_drops_and_readmits(void **state)
 
     /* unchanged peers keep their links; a new endpoint means a redial */
     rsn_fed_peer_conf_t conf = conf_of(&b, true);
+    size_t downs = count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key);
     assert_int_equal(rsn_fed_set_peers(a.fed, &conf, 1), 0);
     pump_for(nodes, 2, 100);
-    assert_int_equal(count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key), 0);
+    assert_int_equal(count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key), downs);
     snprintf(conf.endpoint, sizeof conf.endpoint, "tcp://127.0.0.1:1");
     assert_int_equal(rsn_fed_set_peers(a.fed, &conf, 1), 0);
     pump_once(nodes, 2);
-    assert_int_equal(count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key), 1);
+    assert_int_equal(count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key), downs + 1);
     assert_int_equal(send_text(&a, &b, "nowhere"), RSN_ERR_UNAVAILABLE);
 
     node_fini(&a);
@@ -641,6 +645,81 @@ static void test_wait_reports_api(void **state)
     node_fini(&a);
 }
 
+/* A key dropped from the trusted set loses the connection ZAP once admitted:
+ * A, who dials B, sees its link go down, and its redial is refused. */
+static void test_dropped_key_connection_closed(void **state)
+{
+    node_t a, b;
+    node_t *nodes[] = {&a, &b};
+    rsn_fed_peer_info_t infos[RSN_FED_MAX_PEERS];
+    bool ok = false;
+
+    node_init(&a, 40, LOCAL_ANY);
+    node_init(&b, 41, LOCAL_ANY);
+    link_a_to_b(&a, &b);
+    assert_int_equal(rsn_fed_set_peers(b.fed, NULL, 0), 0);
+    PUMP_UNTIL(ok, nodes, 2, DEADLINE_MS, count_events(&a, RSN_FED_EVENT_DISCONNECTED, b.key) >= 1);
+    assert_true(ok);
+    pump_for(nodes, 2, 500);
+    const rsn_fed_peer_info_t *info = info_of(&a, &b, infos);
+    assert_non_null(info);
+    assert_false(info->connected);
+    assert_non_null(strstr(info->last_error, "refused"));
+    assert_int_equal(count_events(&a, RSN_FED_EVENT_CONNECTED, b.key), 1);
+
+    node_fini(&a);
+    node_fini(&b);
+}
+
+/* Sends one ZAP request for DOMAIN with CURVE's key to NODE's handler and
+ * returns the reply's status code (200, 400), pumping NODE meanwhile. */
+static int zap_ask(node_t *node, void *req, const char *domain, const uint8_t *curve)
+{
+    const char *frames[] = {"1.0", "7", domain, "127.0.0.1", "", "CURVE"};
+    for (size_t i = 0; i < 6; i++) {
+        assert_int_equal(zmq_send(req, frames[i], strlen(frames[i]), ZMQ_SNDMORE),
+                         (int)strlen(frames[i]));
+    }
+    assert_int_equal(zmq_send(req, curve, 32, 0), 32);
+    node_t *nodes[] = {node};
+    char reply[6][64];
+    for (size_t i = 0; i < 6; i++) {
+        int len = -1;
+        int64_t end = rsn_test_mono_ms() + DEADLINE_MS;
+        while ((len = zmq_recv(req, reply[i], sizeof reply[i] - 1, ZMQ_DONTWAIT)) < 0 &&
+               rsn_test_mono_ms() < end) {
+            pump_once(nodes, 1);
+        }
+        assert_true(len >= 0);
+        reply[i][len < (int)sizeof reply[i] ? len : (int)sizeof reply[i] - 1] = '\0';
+    }
+    assert_string_equal(reply[1], "7");
+    return atoi(reply[2]);
+}
+
+/* The handler answers for our ROUTER's domain only: a trusted key asked for
+ * under another domain (a socket that is not the transport's) is refused. */
+static void test_zap_other_domain_refused(void **state)
+{
+    node_t a, b;
+    node_init(&a, 42, LOCAL_ANY);
+    node_init(&b, 43, LOCAL_ANY);
+    trust_one(&b, &a, false);
+    void *req = zmq_socket(b.fed->context, ZMQ_REQ);
+    assert_non_null(req);
+    int zero = 0;
+    assert_int_equal(zmq_setsockopt(req, ZMQ_LINGER, &zero, sizeof zero), 0);
+    assert_int_equal(zmq_connect(req, FED_ZAP_ENDPOINT), 0);
+    assert_int_equal(zap_ask(&b, req, FED_ZAP_DOMAIN, a.curve), 200);
+    assert_int_equal(zap_ask(&b, req, "other", a.curve), 400);
+    assert_int_equal(zap_ask(&b, req, "", a.curve), 400);
+    assert_int_equal(zap_ask(&b, req, FED_ZAP_DOMAIN, b.curve), 400); /* not trusted */
+    zmq_close(req);
+
+    node_fini(&a);
+    node_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +732,8 @@ int main(void)
         cmocka_unit_test(test_oversize_and_malformed),
         cmocka_unit_test(test_restart_reconnects),
         cmocka_unit_test(test_wait_reports_api),
+        cmocka_unit_test(test_dropped_key_connection_closed),
+        cmocka_unit_test(test_zap_other_domain_refused),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

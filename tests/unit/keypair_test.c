@@ -196,8 +196,9 @@ static void test_sealed_round_trip(void **state)
         ops = (ops << 8) | buf[24 + i];
         mem = (mem << 8) | buf[32 + i];
     }
-    assert_int_equal(ops, crypto_pwhash_OPSLIMIT_INTERACTIVE);
-    assert_int_equal(mem, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    /* issue 9: new files at MODERATE (they were INTERACTIVE) */
+    assert_int_equal(ops, crypto_pwhash_OPSLIMIT_MODERATE);
+    assert_int_equal(mem, crypto_pwhash_MEMLIMIT_MODERATE);
     /* neither half of the key is in the clear */
     assert_null(memmem(buf, 144, rsn_keypair_public(kp), 32));
 
@@ -322,6 +323,66 @@ static void test_refusals(void **state)
     rsn_keypair_destroy(&kp);
 }
 
+/* A file sealed as earlier versions did (Argon2id at INTERACTIVE limits) still
+ * opens, and rsn_keyfile_sealing says it is weaker than new files; a new one
+ * is not. */
+static void test_interactive_seal_opens_and_is_weak(void **state)
+{
+    fixture *f = *state;
+    uint8_t seed[32];
+    uint8_t sk[64];
+    uint8_t pk[32];
+    uint8_t buf[144];
+    uint8_t key[crypto_secretbox_KEYBYTES];
+    memset(seed, 9, sizeof seed);
+    assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+    memcpy(buf, "RSNKEY1\1", 8);
+    randombytes_buf(buf + 8, crypto_pwhash_SALTBYTES);
+    uint64_t ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    uint64_t mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    for (int i = 0; i < 8; i++) {
+        buf[24 + i] = (uint8_t)(ops >> (8 * i));
+        buf[32 + i] = (uint8_t)(mem >> (8 * i));
+    }
+    randombytes_buf(buf + 40, crypto_secretbox_NONCEBYTES);
+    assert_int_equal(crypto_pwhash(key, sizeof key, "old", 3, buf + 8, ops, (size_t)mem,
+                                   crypto_pwhash_ALG_ARGON2ID13),
+                     0);
+    assert_int_equal(crypto_secretbox_easy(buf + 64, sk, 64, buf + 40, key), 0);
+    int fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, buf, sizeof buf), (ssize_t)sizeof buf);
+    close(fd);
+
+    rsn_keypair_t *back = NULL;
+    assert_int_equal(rsn_keypair_load(&back, f->path, "old"), 0);
+    assert_memory_equal(rsn_keypair_public(back), pk, 32);
+    rsn_keyfile_sealing_t seal;
+    assert_int_equal(rsn_keyfile_sealing(f->path, &seal), 0);
+    assert_true(seal.sealed);
+    assert_true(seal.weak);
+    assert_int_equal(seal.opslimit, crypto_pwhash_OPSLIMIT_INTERACTIVE);
+    assert_int_equal(seal.memlimit, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    assert_int_equal(seal.seal_opslimit, crypto_pwhash_OPSLIMIT_MODERATE);
+    assert_int_equal(seal.seal_memlimit, crypto_pwhash_MEMLIMIT_MODERATE);
+
+    /* sealed again by this version: not weak */
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(rsn_keypair_save(back, f->path, "new"), 0);
+    assert_int_equal(rsn_keyfile_sealing(f->path, &seal), 0);
+    assert_true(seal.sealed);
+    assert_false(seal.weak);
+    assert_int_equal(seal.opslimit, crypto_pwhash_OPSLIMIT_MODERATE);
+    /* a plain file: not sealed, not weak */
+    assert_int_equal(unlink(f->path), 0);
+    assert_int_equal(rsn_keypair_save(back, f->path, NULL), 0);
+    assert_int_equal(rsn_keyfile_sealing(f->path, &seal), 0);
+    assert_false(seal.sealed);
+    assert_false(seal.weak);
+    rsn_keypair_destroy(&back);
+    sodium_memzero(sk, sizeof sk);
+}
+
 static void test_relative_path(void **state)
 {
     fixture *f = *state;
@@ -371,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_generate_and_seed),
         cmocka_unit_test_setup_teardown(test_plain_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sealed_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interactive_seal_opens_and_is_weak, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_path, setup, teardown),
         cmocka_unit_test(test_curve),
