@@ -293,9 +293,19 @@ static int draft(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], Raison__Ki
 /* Names, in BODY of KIND, what the draft D answered: the charter version
  * (a post's, an add's or a remove's), the member's head (an add's or a
  * remove's member_seq), the add a join answers; what the body already
- * names is kept. */
-static void name_from_draft(Raison__Kind kind, ProtobufCMessage *body, const Raison__DraftReply *d)
+ * names is kept. The ids are copied into CLI's arena: BODY outlives the
+ * reply. */
+static void name_from_draft(rsn_cli_t *cli, Raison__Kind kind, ProtobufCMessage *body,
+                            const Raison__DraftReply *d)
 {
+    Raison__DraftReply copy = *d;
+    copy.charter.data =
+        d->charter.len ? rsn_arena_memdup(cli->arena, d->charter.data, d->charter.len) : NULL;
+    copy.charter.len = copy.charter.data ? d->charter.len : 0;
+    copy.answers.data =
+        d->answers.len ? rsn_arena_memdup(cli->arena, d->answers.data, d->answers.len) : NULL;
+    copy.answers.len = copy.answers.data ? d->answers.len : 0;
+    d = &copy;
     if (kind == RAISON__KIND__KIND_POST) {
         if (d->charter.len == RSN_ID_BYTES) {
             ((Raison__Post *)body)->charter = d->charter;
@@ -403,7 +413,7 @@ static int draft_sign_send(rsn_cli_t *cli, const cli_keystate_t *ks, const rsn_k
                       ks->head);
         goto out;
     }
-    name_from_draft(kind, body, d);
+    name_from_draft(cli, kind, body, d);
     if ((rc = pack_body(cli, kind, body, &body_bytes, &body_len)) != 0 ||
         (rc = sign_entry(cli, kp, d->seq, d->prev, kind, body_bytes, body_len, &se, &signed_bytes,
                          &signed_len)) != 0 ||
