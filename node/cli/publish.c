@@ -12,8 +12,9 @@
  *     file, a second copy of the key), the pending file is kept and nothing
  *     is published: the user is told why;
  *  2. draft: the node judges the unsigned draft by the semantic rules and
- *     answers the seq and prev to sign, and the charter version a post, an
- *     add or a remove must name; a draft that breaks a rule is refused here,
+ *     answers the seq and prev to sign, the charter version a post, an add
+ *     or a remove must name, the member's head an add or a remove names and
+ *     the add a join answers; a draft that breaks a rule is refused here,
  *     before anything is signed;
  *  3. check the answer against the last seq a node acknowledged (a node
  *     behind it would have us fork);
@@ -280,7 +281,8 @@ static int draft(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], Raison__Ki
     }
     const Raison__DraftReply *r = (*reply)->draft;
     if (!r || r->seq == 0 || (r->seq > 1 && r->prev.len != RSN_ID_BYTES) ||
-        (r->charter.len != 0 && r->charter.len != RSN_ID_BYTES)) {
+        (r->charter.len != 0 && r->charter.len != RSN_ID_BYTES) ||
+        (r->answers.len != 0 && r->answers.len != RSN_ID_BYTES)) {
         rsn_reply_free(*reply);
         *reply = NULL;
         return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node's answer to the draft is malformed");
@@ -288,20 +290,42 @@ static int draft(rsn_cli_t *cli, const uint8_t author[RSN_KEY_BYTES], Raison__Ki
     return 0;
 }
 
-/* Names, in BODY of KIND, the charter version CHARTER the draft answered
- * (a post's, an add's or a remove's). */
-static void name_charter(Raison__Kind kind, ProtobufCMessage *body, ProtobufCBinaryData charter)
+/* Names, in BODY of KIND, what the draft D answered: the charter version
+ * (a post's, an add's or a remove's), the member's head (an add's or a
+ * remove's member_seq), the add a join answers; what the body already
+ * names is kept. The ids are copied into CLI's arena: BODY outlives the
+ * reply. */
+static void name_from_draft(rsn_cli_t *cli, Raison__Kind kind, ProtobufCMessage *body,
+                            const Raison__DraftReply *d)
 {
-    if (charter.len != RSN_ID_BYTES) {
+    Raison__DraftReply copy = *d;
+    copy.charter.data =
+        d->charter.len ? rsn_arena_memdup(cli->arena, d->charter.data, d->charter.len) : NULL;
+    copy.charter.len = copy.charter.data ? d->charter.len : 0;
+    copy.answers.data =
+        d->answers.len ? rsn_arena_memdup(cli->arena, d->answers.data, d->answers.len) : NULL;
+    copy.answers.len = copy.answers.data ? d->answers.len : 0;
+    d = &copy;
+    if (kind == RAISON__KIND__KIND_POST) {
+        if (d->charter.len == RSN_ID_BYTES) {
+            ((Raison__Post *)body)->charter = d->charter;
+        }
         return;
     }
-    if (kind == RAISON__KIND__KIND_POST) {
-        ((Raison__Post *)body)->charter = charter;
-    } else if (kind == RAISON__KIND__KIND_MEMBERSHIP) {
-        Raison__Membership *m = (Raison__Membership *)body;
-        if (m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE) {
-            m->charter = charter;
+    if (kind != RAISON__KIND__KIND_MEMBERSHIP) {
+        return;
+    }
+    Raison__Membership *m = (Raison__Membership *)body;
+    if (m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE) {
+        if (d->charter.len == RSN_ID_BYTES) {
+            m->charter = d->charter;
         }
+        if (m->member_seq == 0) {
+            m->member_seq = d->member_seq;
+        }
+    } else if (m->action == RAISON__ACTION__ACTION_JOIN && m->answers.len == 0 &&
+               d->answers.len == RSN_ID_BYTES) {
+        m->answers = d->answers;
     }
 }
 
@@ -389,7 +413,7 @@ static int draft_sign_send(rsn_cli_t *cli, const cli_keystate_t *ks, const rsn_k
                       ks->head);
         goto out;
     }
-    name_charter(kind, body, d->charter);
+    name_from_draft(cli, kind, body, d);
     if ((rc = pack_body(cli, kind, body, &body_bytes, &body_len)) != 0 ||
         (rc = sign_entry(cli, kp, d->seq, d->prev, kind, body_bytes, body_len, &se, &signed_bytes,
                          &signed_len)) != 0 ||

@@ -414,33 +414,45 @@ static int confirm_join(rsn_cli_t *cli, const Raison__Charter *ch, bool confirm)
     return 0;
 }
 
-/* Prints what a membership ACTION of MEMBER published as ID did. */
-static int print_membership(rsn_cli_t *cli, const Raison__GroupReply *g, Raison__Action action,
-                            const uint8_t *member, const uint8_t id[RSN_ID_BYTES])
+/* Prints what the membership M of MEMBER, published as ID in G, did (M as
+ * signed: its answers and member_seq filled in from the draft). */
+static int print_membership(rsn_cli_t *cli, const Raison__GroupReply *g,
+                            const Raison__Membership *m, const uint8_t *member,
+                            const uint8_t id[RSN_ID_BYTES])
 {
     const Raison__Charter *ch = g->charter;
+    Raison__Action action = m->action;
+    bool join = action == RAISON__ACTION__ACTION_JOIN;
+    bool other = action == RAISON__ACTION__ACTION_ADD || action == RAISON__ACTION__ACTION_REMOVE;
     if (cli->json) {
-        return cli_json_print(cli,
-                              json_pack("{s:o,s:o,s:o,s:I}", "id", cli_json_hex(id, RSN_ID_BYTES),
-                                        "group", cli_json_hex(g->group.data, g->group.len),
-                                        "charter",
-                                        action == RAISON__ACTION__ACTION_JOIN
-                                            ? cli_json_hex(g->charter_id.data, g->charter_id.len)
-                                            : json_null(),
-                                        "version", (json_int_t)ch->version),
-                              false);
+        return cli_json_print(
+            cli,
+            json_pack("{s:o,s:o,s:o,s:I,s:o,s:o}", "id", cli_json_hex(id, RSN_ID_BYTES), "group",
+                      cli_json_hex(g->group.data, g->group.len), "charter",
+                      join ? cli_json_hex(g->charter_id.data, g->charter_id.len) : json_null(),
+                      "version", (json_int_t)ch->version, "answers",
+                      join && m->answers.len ? cli_json_hex(m->answers.data, m->answers.len)
+                                             : json_null(),
+                      "member_seq", other ? json_integer((json_int_t)m->member_seq) : json_null()),
+            false);
     }
     switch (action) {
     case RAISON__ACTION__ACTION_JOIN:
-        printf("joined %s under charter version %u\n", cli_safe(cli, ch->name), ch->version);
+        printf("joined %s under charter version %u", cli_safe(cli, ch->name), ch->version);
+        if (m->answers.len == RSN_ID_BYTES) {
+            printf(", answering the add %s", cli_hex(cli, m->answers.data, 6));
+        }
+        printf("\n");
         break;
     case RAISON__ACTION__ACTION_LEAVE: printf("left %s\n", cli_safe(cli, ch->name)); break;
     case RAISON__ACTION__ACTION_ADD:
-        printf("added %s to %s\n", cli_hex(cli, member, RSN_KEY_BYTES), cli_safe(cli, ch->name));
+        printf("added %s to %s (at seq %llu of their feed)\n", cli_hex(cli, member, RSN_KEY_BYTES),
+               cli_safe(cli, ch->name), (unsigned long long)m->member_seq);
         break;
     default:
-        printf("removed %s from %s\n", cli_hex(cli, member, RSN_KEY_BYTES),
-               cli_safe(cli, ch->name));
+        printf("removed %s from %s (their posts after seq %llu are shown by no node)\n",
+               cli_hex(cli, member, RSN_KEY_BYTES), cli_safe(cli, ch->name),
+               (unsigned long long)m->member_seq);
         break;
     }
     printf("%s\n", cli_hex(cli, id, RSN_ID_BYTES));
@@ -471,7 +483,7 @@ static int membership(rsn_cli_t *cli, const char *ref, Raison__Action action, co
         m.charter = g->charter_id;
     }
     if ((rc = cli_publish(cli, RAISON__KIND__KIND_MEMBERSHIP, &m.base, id)) == 0) {
-        rc = print_membership(cli, g, action, member, id);
+        rc = print_membership(cli, g, &m, member, id);
     }
 out:
     rsn_reply_free(reply);

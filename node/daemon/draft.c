@@ -6,7 +6,11 @@
  * publish (daemon/rules.c), so the draft's answer and the publish's
  * broken_rule never disagree while nothing changes in between. A post, an
  * add and a remove are told the group's current charter version, which they
- * name (Post.charter, Membership.charter). */
+ * name (Post.charter, Membership.charter); an add and a remove the member's
+ * head as this node holds it (Membership.member_seq); a join in a
+ * members-only group the add of its author that still stands
+ * (Membership.answers): the body is judged with them filled in, as the
+ * client will sign it. */
 #include "daemon/draft.h"
 
 #include <string.h>
@@ -64,6 +68,45 @@ static int name_charter(rsn_store_t *store, rsn_arena_t *arena, Raison__Kind kin
     return 0;
 }
 
+/* What a membership draft M at seq SEQ of AUTHOR must name besides its
+ * charter, into R and into M itself, so that the rules judge the body the
+ * client will sign: an add or a remove, the member's head as this node
+ * holds it (Membership.member_seq); a join that names no add, the add of
+ * AUTHOR that still stands (Membership.answers), when there is one. */
+static int name_membership(rsn_ingest_t *ingest, rsn_store_t *store, rsn_arena_t *arena,
+                           const uint8_t author[RSN_KEY_BYTES], uint64_t seq, Raison__Membership *m,
+                           Raison__DraftReply *r)
+{
+    if ((m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE) &&
+        m->member.len == RSN_KEY_BYTES) {
+        uint8_t ignored[RSN_ID_BYTES];
+        int rc = rsn_ingest_head(ingest, m->member.data, &r->member_seq, ignored);
+        if (rc < 0) {
+            return rc;
+        }
+        if (m->member_seq == 0) {
+            m->member_seq = r->member_seq;
+        }
+        return 0;
+    }
+    if (m->action != RAISON__ACTION__ACTION_JOIN || m->answers.len != 0 ||
+        m->group.len != RSN_ID_BYTES) {
+        return 0;
+    }
+    rsn_group_t *g = NULL;
+    int rc = rsn_group_try_load(store, arena, m->group.data, &g);
+    if (rc < 0 || !g) {
+        return rc;
+    }
+    const uint8_t *add = rsn_group_standing_add(g, author, seq);
+    if (add) {
+        r->answers.data = (uint8_t *)add;
+        r->answers.len = RSN_ID_BYTES;
+        m->answers = r->answers;
+    }
+    return 0;
+}
+
 int rsn_draft_judge(rsn_ingest_t *ingest, rsn_store_t *store, rsn_arena_t *arena,
                     const Raison__DraftRequest *req, Raison__DraftReply **out, char *why,
                     size_t why_size)
@@ -103,7 +146,9 @@ int rsn_draft_judge(rsn_ingest_t *ingest, rsn_store_t *store, rsn_arena_t *arena
         return rsn_why(why, why_size, RSN_ERR_INVALID_BODY, "body is not a protobuf %s",
                        rsn_kind_name(req->kind));
     }
-    if ((rc = name_charter(store, arena, req->kind, body, r)) < 0) {
+    if ((rc = name_charter(store, arena, req->kind, body, r)) < 0 ||
+        (req->kind == RAISON__KIND__KIND_MEMBERSHIP &&
+         (rc = name_membership(ingest, store, arena, author, head + 1, body, r)) < 0)) {
         return rc;
     }
     /* the entry the client would sign, as the rules see it */

@@ -23,7 +23,9 @@
 
 /* Judges the draft REQ against what STORE and INGEST (staged heads
  * included) hold. 0 and *OUT (from ARENA): seq, prev, charter (a post, an
- * add or a remove), the node's clock; or RSN_ERR_BAD_REQUEST (no 32-byte
+ * add or a remove), member_seq (an add or a remove: the member's head),
+ * answers (a join: the standing add of the author, if any), the node's
+ * clock; or RSN_ERR_BAD_REQUEST (no 32-byte
  * author, no kind), RSN_ERR_TOO_LARGE, RSN_ERR_FEED_FROZEN, RSN_ERR_NOMEM,
  * RSN_ERR_IO, or the code of the semantic rule it breaks
  * (RSN_ERR_INVALID_BODY, RSN_ERR_UNKNOWN_GROUP, RSN_ERR_UNKNOWN_MISSION,

@@ -5,14 +5,17 @@
  * version, the valid amendments of it (by an owner of that version, with the
  * next version number) compete and the smallest id wins; several of them are
  * a dispute, shown as such. Memberships are valid events when they keep the
- * rules against the current charter; who may post at a time is read from the
- * events up to then. Entries hidden by a fork or retracted count nowhere. */
+ * rules of their action (an add or a remove against the charter version it
+ * names); who may post at a seq of their feed is read from those events by
+ * membership.c, in feed order. A post is judged against the charter version
+ * it names. Entries hidden by a fork or retracted count nowhere. */
 #include "daemon/group.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "common/why.h"
+#include "daemon/membership.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
 
@@ -22,20 +25,13 @@ typedef struct {
     Raison__Charter *c;
 } version_t;
 
-typedef struct {
-    uint8_t key[RSN_KEY_BYTES];
-    uint64_t ts;
-    Raison__Action action;
-    const uint8_t *charter; /* join: the version acknowledged */
-} event_t;
-
 struct rsn_group {
     uint8_t id[RSN_ID_BYTES];
     version_t *chain; /* version 1 first, the current one last */
     size_t n_chain;
     uint8_t (*dispute)[RSN_ID_BYTES];
     size_t n_dispute;
-    event_t *events; /* valid membership events, in key order */
+    rsn_membership_t *events; /* valid membership events (a set: order plays no part) */
     size_t n_events;
 };
 
@@ -135,11 +131,31 @@ static bool charter_usable(rsn_store_t *store, rsn_arena_t *arena, const rsn_loa
            rsn_charter_problem(l->body, l->entry->author.data, NULL, 0) == 0;
 }
 
+/* The version of G's chain whose id CHARTER names; NULL when it names none
+ * on the chain. */
+static const version_t *find_version(const rsn_group_t *g, const ProtobufCBinaryData *charter)
+{
+    for (size_t i = 0; charter->len == RSN_ID_BYTES && i < g->n_chain; i++) {
+        if (memcmp(g->chain[i].id, charter->data, RSN_ID_BYTES) == 0) {
+            return &g->chain[i];
+        }
+    }
+    return NULL;
+}
+
+/* The version an entry naming CHARTER is judged against: that version, or
+ * the current one when it names none (written before the field existed);
+ * NULL when it names a version that is not on the chain. */
+static const version_t *judged_version(const rsn_group_t *g, const ProtobufCBinaryData *charter)
+{
+    return charter->len == 0 ? &g->chain[g->n_chain - 1] : find_version(g, charter);
+}
+
 const char *rsn_group_membership_problem(const rsn_group_t *g, const uint8_t author[RSN_KEY_BYTES],
                                          const Raison__Membership *m)
 {
-    const Raison__Charter *cur = g->chain[g->n_chain - 1].c;
     bool self = m->member.len == 0 || rsn_views_same_id(&m->member, author);
+    const version_t *v = NULL;
     switch (m->action) {
     case RAISON__ACTION__ACTION_JOIN:
         if (!self) {
@@ -148,6 +164,9 @@ const char *rsn_group_membership_problem(const rsn_group_t *g, const uint8_t aut
         if (m->charter.len != RSN_ID_BYTES || !rsn_group_has_version(g, m->charter.data)) {
             return "a join must name a charter version of the group";
         }
+        if (m->answers.len != 0 && m->answers.len != RSN_ID_BYTES) {
+            return "a join answers an add by its 32-byte entry id";
+        }
         return NULL;
     case RAISON__ACTION__ACTION_LEAVE: return self ? NULL : "a leave is by the member itself";
     case RAISON__ACTION__ACTION_ADD:
@@ -155,10 +174,16 @@ const char *rsn_group_membership_problem(const rsn_group_t *g, const uint8_t aut
         if (m->member.len != RSN_KEY_BYTES) {
             return "add and remove name a 32-byte member key";
         }
-        if (!charter_owner(cur, author)) {
-            return "only an owner of the current charter may add or remove members";
+        if (!(v = judged_version(g, &m->charter))) {
+            return "an add or a remove names a charter version that is not on the group's chain";
         }
-        if (cur->access != RAISON__ACCESS__ACCESS_MEMBERS_ONLY) {
+        if (!charter_owner(v->c, author)) {
+            return m->charter.len ? "only an owner of the charter version it names may add or "
+                                    "remove members"
+                                  : "only an owner of the current charter may add or remove "
+                                    "members";
+        }
+        if (v->c->access != RAISON__ACCESS__ACCESS_MEMBERS_ONLY) {
             return "add and remove apply to members-only groups only";
         }
         return NULL;
@@ -212,7 +237,7 @@ out:
     return rc;
 }
 
-/* The valid membership events of G (its chain known), in key order. */
+/* The valid membership events of G (its chain known), as a set. */
 static int load_memberships(rsn_store_t *store, rsn_arena_t *arena, rsn_group_t *g)
 {
     uint8_t prefix[RSN_KEY_MAX];
@@ -224,7 +249,6 @@ static int load_memberships(rsn_store_t *store, rsn_arena_t *arena, rsn_group_t 
         return rc;
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
-        uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID);
         rsn_loaded_t *l = NULL;
         if ((rc = rsn_entry_try_load(store, arena, rsn_index_id(&ix), &l)) != 0) {
             goto out;
@@ -243,13 +267,18 @@ static int load_memberships(rsn_store_t *store, rsn_arena_t *arena, rsn_group_t 
         if (rc) {
             goto out;
         }
-        event_t *ev = &g->events[g->n_events++];
+        rsn_membership_t *ev = &g->events[g->n_events++];
         bool other =
             m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE;
-        memcpy(ev->key, other ? m->member.data : author, RSN_KEY_BYTES);
-        ev->ts = ts;
+        bool join = m->action == RAISON__ACTION__ACTION_JOIN;
+        ev->id = l->id;
+        ev->author = author;
+        ev->member = other ? m->member.data : author;
+        ev->seq = l->entry->seq;
         ev->action = m->action;
-        ev->charter = m->action == RAISON__ACTION__ACTION_JOIN ? m->charter.data : NULL;
+        ev->member_seq = other ? m->member_seq : 0;
+        ev->answers = join && m->answers.len == RSN_ID_BYTES ? m->answers.data : NULL;
+        ev->charter = join ? m->charter.data : NULL;
     }
 out:
     rsn_index_close(&ix);
@@ -425,61 +454,102 @@ bool rsn_group_is_owner(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES])
     return charter_owner(rsn_group_charter(g, NULL), key);
 }
 
-bool rsn_group_may_post(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES], uint64_t at_ms)
+/* True when KEY may post at seq SEQ of its feed under version V: an owner
+ * of V, anyone when V is open, else inside an open span. */
+static bool may_post_under(const rsn_group_t *g, const version_t *v,
+                           const uint8_t key[RSN_KEY_BYTES], uint64_t seq)
 {
-    const Raison__Charter *c = rsn_group_charter(g, NULL);
-    if (charter_owner(c, key) || c->access == RAISON__ACCESS__ACCESS_OPEN) {
+    if (charter_owner(v->c, key) || v->c->access == RAISON__ACCESS__ACCESS_OPEN) {
         return true;
     }
-    Raison__Action last = RAISON__ACTION__ACTION_UNSPECIFIED;
-    for (size_t i = 0; i < g->n_events; i++) {
-        const event_t *ev = &g->events[i];
-        if (ev->ts <= at_ms && memcmp(ev->key, key, RSN_KEY_BYTES) == 0) {
-            last = ev->action;
+    return rsn_membership_in_span(g->events, g->n_events, key, seq, NULL);
+}
+
+bool rsn_group_may_post(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES], uint64_t seq)
+{
+    return may_post_under(g, &g->chain[g->n_chain - 1], key, seq);
+}
+
+const char *rsn_group_post_problem(const rsn_group_t *g, const uint8_t author[RSN_KEY_BYTES],
+                                   uint64_t seq, const Raison__Post *p)
+{
+    static const ProtobufCBinaryData none = {0, NULL};
+    const version_t *v = judged_version(g, p ? &p->charter : &none);
+    if (!v) {
+        return "it names a charter version that is not on the group's chain";
+    }
+    if (p && p->charter.len == 0 && !rsn_group_had_mission(g, p->mission)) {
+        return "no version of the group's charter has this mission";
+    }
+    if (p && p->charter.len != 0 && !charter_has_mission(v->c, p->mission)) {
+        return "the charter version it names has no such mission";
+    }
+    if (!may_post_under(g, v, author, seq)) {
+        return "the author was not a member of this members-only group at the time";
+    }
+    return NULL;
+}
+
+const uint8_t *rsn_group_standing_add(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES],
+                                      uint64_t seq)
+{
+    const rsn_membership_t *a = rsn_membership_standing_add(g->events, g->n_events, member, seq);
+    return a ? a->id : NULL;
+}
+
+bool rsn_group_add_stands(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES], uint64_t seq,
+                          const uint8_t add[RSN_ID_BYTES])
+{
+    return rsn_membership_add_stands(g->events, g->n_events, member, seq, add);
+}
+
+const uint8_t *rsn_group_removed_by(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES])
+{
+    const rsn_membership_t *r = rsn_membership_last_remove(g->events, g->n_events, member);
+    return r ? r->author : NULL;
+}
+
+/* Appends KEY to the N members of M unless it is there: its index. */
+static size_t member_slot(rsn_member_t *m, size_t *n, const uint8_t key[RSN_KEY_BYTES])
+{
+    for (size_t j = 0; j < *n; j++) {
+        if (memcmp(m[j].key, key, RSN_KEY_BYTES) == 0) {
+            return j;
         }
     }
-    return last == RAISON__ACTION__ACTION_JOIN || last == RAISON__ACTION__ACTION_ADD;
+    memset(&m[*n], 0, sizeof m[*n]);
+    memcpy(m[*n].key, key, RSN_KEY_BYTES);
+    return (*n)++;
 }
 
 int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
 {
     const Raison__Charter *c = rsn_group_charter(g, NULL);
+    bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
     rsn_member_t *m = rsn_arena_alloc(arena, (c->n_owners + g->n_events + 1) * sizeof *m);
     size_t count = 0;
     if (!m) {
         return RSN_ERR_NOMEM;
     }
     for (size_t i = 0; i < c->n_owners; i++) {
-        bool seen = false;
-        for (size_t j = 0; j < count && !seen; j++) {
-            seen = memcmp(m[j].key, c->owners[i].data, RSN_KEY_BYTES) == 0;
-        }
-        if (!seen) {
-            memcpy(m[count].key, c->owners[i].data, RSN_KEY_BYTES);
-            m[count].owner = true;
-            m[count].in = true;
-            count++;
-        }
+        size_t j = member_slot(m, &count, c->owners[i].data);
+        m[j].owner = true;
+        m[j].in = true;
     }
     for (size_t i = 0; i < g->n_events; i++) {
-        const event_t *ev = &g->events[i];
-        size_t j = 0;
-        while (j < count && memcmp(m[j].key, ev->key, RSN_KEY_BYTES) != 0) {
-            j++;
+        (void)member_slot(m, &count, g->events[i].member);
+    }
+    for (size_t j = 0; j < count; j++) {
+        const rsn_membership_t *join = NULL;
+        bool in = open
+                      ? rsn_membership_joined(g->events, g->n_events, m[j].key, UINT64_MAX, &join)
+                      : rsn_membership_in_span(g->events, g->n_events, m[j].key, UINT64_MAX, &join);
+        if (m[j].owner && !join) {
+            /* an owner is in without joining: its latest join, if any */
+            (void)rsn_membership_joined(g->events, g->n_events, m[j].key, UINT64_MAX, &join);
         }
-        if (j == count) {
-            memcpy(m[count].key, ev->key, RSN_KEY_BYTES);
-            count++;
-        }
-        if (m[j].owner) {
-            if (ev->action == RAISON__ACTION__ACTION_JOIN) {
-                m[j].charter = ev->charter;
-            }
-            continue;
-        }
-        m[j].in =
-            ev->action == RAISON__ACTION__ACTION_JOIN || ev->action == RAISON__ACTION__ACTION_ADD;
-        m[j].charter = ev->action == RAISON__ACTION__ACTION_JOIN ? ev->charter : NULL;
+        m[j].in = m[j].owner || in;
+        m[j].charter = join ? join->charter : NULL;
     }
     size_t kept = 0;
     for (size_t i = 0; i < count; i++) {

@@ -4,7 +4,7 @@
  * and the content rules a charter must meet.
  *
  * Both the semantic rules of a client's publish (rules.h) and the read views
- * are built on this module; it depends only on entry.h. Nothing is cached: a
+ * are built on this module; it depends on entry.h and membership.h. Nothing is cached: a
  * state is computed per call, linear in the group's charters and memberships,
  * and taken from the caller's arena. */
 #ifndef RSN_D_GROUP_H
@@ -70,13 +70,42 @@ bool rsn_group_had_mission(const rsn_group_t *g, const char *key);
 /* True when KEY is an owner of the current charter. */
 bool rsn_group_is_owner(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES]);
 
-/* True when KEY may post at time AT_MS (owners always; in open groups
- * everyone; in members-only groups members by join/add not yet undone by
- * leave/remove at that time). UINT64_MAX: now. */
-bool rsn_group_may_post(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES], uint64_t at_ms);
+/* True when KEY may post at seq SEQ of its own feed under the current
+ * charter (owners always; in an open group everyone; in a members-only group
+ * when SEQ falls inside an open span: membership.h). Feed order only, never
+ * a claimed time; UINT64_MAX: after everything held. */
+bool rsn_group_may_post(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES], uint64_t seq);
 
-/* NULL when membership M by AUTHOR is valid in G; otherwise the rule it
- * breaks (a sentence, static). */
+/* NULL when post P, seq SEQ of AUTHOR's feed, keeps the rules of G judged
+ * against the charter version it names (Post.charter): that version is on
+ * the chain, has its mission, and lets AUTHOR post at SEQ (an owner of it,
+ * open, or inside an open span). A post that names no version (written
+ * before Post.charter) is judged against the current version, with a
+ * mission of any version; P NULL (an erased body): access only, against the
+ * current version. Otherwise the rule it breaks (a sentence, static). */
+const char *rsn_group_post_problem(const rsn_group_t *g, const uint8_t author[RSN_KEY_BYTES],
+                                   uint64_t seq, const Raison__Post *p);
+
+/* The id of the add a join by MEMBER at seq SEQ of its feed would answer
+ * (an add no remove undoes, made when the owner's node held MEMBER's feed
+ * below SEQ), owned by G; NULL when there is none. */
+const uint8_t *rsn_group_standing_add(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES],
+                                      uint64_t seq);
+
+/* True when ADD is the id of an add of MEMBER that a join at seq SEQ may
+ * answer (no remove undoes it, made below SEQ). */
+bool rsn_group_add_stands(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES], uint64_t seq,
+                          const uint8_t add[RSN_ID_BYTES]);
+
+/* The owner who wrote the latest remove of MEMBER (owned by G), NULL when
+ * MEMBER was never removed. */
+const uint8_t *rsn_group_removed_by(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES]);
+
+/* NULL when membership M by AUTHOR is valid in G (a join or a leave by the
+ * member, a join naming a version of the chain; an add or a remove by an
+ * owner of the members-only version it names, or of the current one when it
+ * names none); otherwise the rule it breaks (a sentence, static). A valid
+ * join grants nothing by itself in a members-only group (membership.h). */
 const char *rsn_group_membership_problem(const rsn_group_t *g, const uint8_t author[RSN_KEY_BYTES],
                                          const Raison__Membership *m);
 
@@ -85,11 +114,13 @@ typedef struct {
     uint8_t key[RSN_KEY_BYTES];
     bool owner;             /* an owner of the current charter */
     bool in;                /* (always true in rsn_group_members' list) */
-    const uint8_t *charter; /* the charter version its last join acknowledged, or NULL */
+    const uint8_t *charter; /* the version acknowledged by the join that let it in, or NULL */
 } rsn_member_t;
 
-/* The members now: the owners of the current charter, then everyone whose
- * last membership event is a join or an add, each once. 0 and *OUT (from
+/* The members now: the owners of the current charter, then, in a
+ * members-only group, everyone whose span is open after everything held
+ * (membership.h), in an open group everyone whose latest join or leave is a
+ * join, each once. 0 and *OUT (from
  * ARENA), *N of them; RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out,
                                     size_t *n);

@@ -1,10 +1,12 @@
 /* judge.c — the semantic rules of DESIGN.md read back over stored entries.
  *
  * A charter is judged against its group's chain (on it, lost a dispute, or
- * amending nothing valid), a membership against the group's current charter
- * (group.h), a post against its group: in it, with a mission some version of
- * the charter had, by someone who could post at the time it claims, replying
- * to a post of the same group. An erased post is judged on what its header
+ * amending nothing valid), a membership by the rules of its action (group.h),
+ * a post against its group and the charter version it names (Post.charter;
+ * the current one when it names none): in it, with a mission of that
+ * version, by someone who could post at that seq of their feed (an open
+ * span in a members-only version: membership.h), replying to a post of the
+ * same group. An erased post is judged on what its header
  * says. Entries of a forked feed are kept as evidence only. */
 #include "daemon/judge.h"
 
@@ -32,11 +34,9 @@ static const char *post_problem(rsn_view_ctx_t *x, const rsn_group_t *g, const r
     if (!post_in_group(x, g, l)) {
         return "the post is not in this group";
     }
-    if (p && !rsn_group_had_mission(g, p->mission)) {
-        return "no version of the group's charter has this mission";
-    }
-    if (!rsn_group_may_post(g, l->entry->author.data, l->entry->timestamp)) {
-        return "the author was not a member of this members-only group at the time";
+    const char *rule = rsn_group_post_problem(g, l->entry->author.data, l->entry->seq, p);
+    if (rule) {
+        return rule;
     }
     if (!p || p->reply_to.len == 0) {
         return NULL;

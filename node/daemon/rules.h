@@ -19,9 +19,11 @@
 
 /* Checks the entry E (header decoded, BODY its decoded body, ID its id)
  * against the semantic rules given what STORE holds: charter content,
- * amendments by owners only, posts to a known group and mission of its
- * current charter, members-only posting, replies and retractions naming held
- * entries. 0 when it may be stored; otherwise RSN_ERR_INVALID_CHARTER,
+ * amendments by owners only, adds and removes by owners of the version they
+ * name, joins in a members-only group answering an add that stands, posts
+ * to a known group and a mission of the version they name (the current one
+ * when they name none), members-only posting by the post's seq
+ * (daemon/membership.h), replies and retractions naming held entries. 0 when it may be stored; otherwise RSN_ERR_INVALID_CHARTER,
  * RSN_ERR_UNKNOWN_GROUP, RSN_ERR_UNKNOWN_MISSION, RSN_ERR_NOT_OWNER,
  * RSN_ERR_NOT_MEMBER, RSN_ERR_UNKNOWN_ENTRY or RSN_ERR_INVALID_BODY, with a
  * sentence for people in WHY. */

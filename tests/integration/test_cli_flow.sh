@@ -174,6 +174,9 @@ assert_match "$RSN_ERR" "member" "the refusal says bob is not a member"
 assert_eq "$EXPECTED_ENTRIES" "$(status_field entries)" "entries after a refused post"
 as alice add "$S" "$BOB" >/dev/null
 published
+# issue 9: the add lets bob in once his join answers it
+as bob join "$S" --yes >/dev/null
+published
 SP=$(as bob --json post "$S" --mission audits "Lyon's accesses are reviewed" | json 'j["id"]')
 published
 assert_eq "[\"$SP\"]" "$(as alice --json timeline "$S" | json '[p["id"] for p in j]')" \

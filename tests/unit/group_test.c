@@ -92,30 +92,46 @@ static void test_members_over_time(void **state)
     fx_t *f = *state;
     fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
     fx_author_t *dave = fx_author_new(4);
-    uint8_t gid[RSN_ID_BYTES];
+    uint8_t gid[RSN_ID_BYTES], add_bob[RSN_ID_BYTES], add_carol[RSN_ID_BYTES];
     fx_put(f, alice, RAISON__KIND__KIND_CHARTER, fx_charter(f, "sec", CLOSED, "audit", &alice, 1),
            1000, gid);
+    /* issue 9: bob's own join (his seq 1) answers no add and grants nothing */
     fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
            fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 2000, NULL);
     fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
-           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 2500, NULL);
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, gid), 2100, add_bob);
+    Raison__Membership *j = fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid);
+    j->answers.data = add_bob;
+    j->answers.len = RSN_ID_BYTES;
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP, j, 2200, NULL); /* bob's seq 2 */
+    fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, gid), 2500, add_carol);
+    fx_put(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Bob", "lyon"), 2900, NULL); /* 3 */
     fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-           fx_membership(f, gid, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 3000, NULL);
+           fx_membership(f, gid, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 3000, NULL); /* 4 */
     /* not valid events: dave adds himself (no owner), carol joins naming no version */
     fx_put(f, dave, RAISON__KIND__KIND_MEMBERSHIP,
-           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, dave->pk, NULL), 2600, NULL);
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, dave->pk, gid), 2600, NULL);
     fx_put(f, carol, RAISON__KIND__KIND_MEMBERSHIP,
            fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, carol->pk), 2700, NULL);
+    j = fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid);
+    j->answers.data = add_carol;
+    j->answers.len = RSN_ID_BYTES;
+    fx_put(f, carol, RAISON__KIND__KIND_MEMBERSHIP, j, 100, NULL); /* carol's seq 2, any clock */
 
     rsn_group_t *g = load(f, gid);
     assert_true(rsn_group_may_post(g, alice->pk, 0));
-    assert_false(rsn_group_may_post(g, bob->pk, 1999));
-    assert_true(rsn_group_may_post(g, bob->pk, 2000));
-    assert_true(rsn_group_may_post(g, bob->pk, 2999));
-    assert_false(rsn_group_may_post(g, bob->pk, 3000));
-    assert_false(rsn_group_may_post(g, carol->pk, 2499));
+    assert_false(rsn_group_may_post(g, bob->pk, 2));
+    assert_true(rsn_group_may_post(g, bob->pk, 3));
+    assert_false(rsn_group_may_post(g, bob->pk, 4));
+    assert_false(rsn_group_may_post(g, bob->pk, 5));
+    assert_false(rsn_group_may_post(g, carol->pk, 2));
+    assert_true(rsn_group_may_post(g, carol->pk, 3));
     assert_true(rsn_group_may_post(g, carol->pk, UINT64_MAX));
     assert_false(rsn_group_may_post(g, dave->pk, UINT64_MAX));
+    assert_memory_equal(rsn_group_standing_add(g, bob->pk, 5), add_bob, RSN_ID_BYTES);
+    assert_null(rsn_group_standing_add(g, dave->pk, 4));
+    assert_null(rsn_group_removed_by(g, bob->pk));
 
     rsn_member_t *m = NULL;
     size_t n = 0;
@@ -125,7 +141,14 @@ static void test_members_over_time(void **state)
     assert_true(m[0].owner);
     assert_memory_equal(m[1].key, carol->pk, RSN_KEY_BYTES);
     assert_false(m[1].owner);
-    assert_null(m[1].charter);
+    assert_memory_equal(m[1].charter, gid, RSN_ID_BYTES);
+
+    /* a remove by alice (naming no member_seq: 0) undoes her add */
+    fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_REMOVE, bob->pk, gid), 3100, NULL);
+    g = load(f, gid);
+    assert_memory_equal(rsn_group_removed_by(g, bob->pk), alice->pk, RSN_KEY_BYTES);
+    assert_null(rsn_group_standing_add(g, bob->pk, 5));
 
     Raison__Membership *bad = fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, bob->pk);
     assert_string_equal(rsn_group_membership_problem(g, bob->pk, bad),

@@ -86,9 +86,16 @@ static void test_sound_entries(void **state)
     assert_null(problem(x, x->post));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_POST,
                             fx_post(x->f, x->ops, "docs", "ack", x->post), 1300, id));
-    assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_MEMBERSHIP,
-                            fx_membership(x->f, x->sec, RAISON__ACTION__ACTION_JOIN, NULL, x->sec),
-                            1400, id));
+    /* issue 9: in members-only sec, bob's join answers alice's add */
+    uint8_t add[RSN_ID_BYTES];
+    assert_null(put_problem(
+        x, x->alice, RAISON__KIND__KIND_MEMBERSHIP,
+        fx_membership(x->f, x->sec, RAISON__ACTION__ACTION_ADD, x->bob->pk, x->sec), 1350, add));
+    Raison__Membership *join =
+        fx_membership(x->f, x->sec, RAISON__ACTION__ACTION_JOIN, NULL, x->sec);
+    join->answers.data = add;
+    join->answers.len = RSN_ID_BYTES;
+    assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_MEMBERSHIP, join, 1400, id));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_POST,
                             fx_post(x->f, x->sec, "audit", "in", NULL), 1500, id));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "Bob", NULL),

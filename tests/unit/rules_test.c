@@ -190,7 +190,8 @@ static void test_posts(void **state)
     /* members-only: bob is not a member of sec; alice, its owner, may post */
     assert_int_equal(check(x, x->bob, post, fx_post(x->f, x->sec, "audit", "hi", NULL), 2000),
                      RSN_ERR_NOT_MEMBER);
-    assert_string_equal(x->why, "group 'sec' is members-only: join it before posting");
+    assert_string_equal(x->why, "group 'sec' is members-only: an owner must add you (raison "
+                                "add), then you join it, before you post");
     assert_int_equal(check(x, x->alice, post, fx_post(x->f, x->sec, "audit", "hi", NULL), 2000), 0);
 
     /* no text */
@@ -240,7 +241,13 @@ static void test_memberships(void **state)
     fixture_t *x = *state;
     const Raison__Kind kind = RAISON__KIND__KIND_MEMBERSHIP;
     const Raison__Action join = RAISON__ACTION__ACTION_JOIN, add = RAISON__ACTION__ACTION_ADD;
+    /* issue 9: a self-join in members-only sec answers no add: refused */
     assert_int_equal(check(x, x->bob, kind, fx_membership(x->f, x->sec, join, NULL, x->sec), 2000),
+                     RSN_ERR_NOT_MEMBER);
+    assert_string_equal(x->why,
+                        "group 'sec' is members-only: an owner must add you (raison add) before "
+                        "you join");
+    assert_int_equal(check(x, x->bob, kind, fx_membership(x->f, x->ops, join, NULL, x->ops), 2000),
                      0);
     assert_int_equal(
         check(x, x->bob, kind, fx_membership(x->f, x->sec, join, x->alice->pk, x->sec), 2000),

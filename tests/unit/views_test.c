@@ -260,7 +260,7 @@ static void test_members_only(void **state)
 {
     fx_t *f = *state;
     fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
-    uint8_t gid[32], id[32];
+    uint8_t gid[32], id[32], add_bob[32], add_carol[32];
     fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "secret", CLOSED, "m", &alice, 1), 10,
            gid);
     fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "owner speaks", NULL), 50, NULL);
@@ -270,9 +270,19 @@ static void test_members_only(void **state)
     assert_int_equal(rsn_view_entry(f->store, f->arena, id, &info), 0);
     assert_non_null(strstr(info->invalid, "member"));
 
+    /* issue 9: bob's own join grants nothing; alice's add, answered by his
+     * join, lets him in from there on in his feed */
     fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
            fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid), 200, NULL);
-    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "member now", NULL), 300, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "self-joined", NULL), 300, NULL);
+    assert_int_equal(timeline_count(f, gid), 1);
+    fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, gid), 310, add_bob);
+    Raison__Membership *join = fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid);
+    join->answers.data = add_bob;
+    join->answers.len = 32;
+    fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP, join, 320, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "member now", NULL), 330, NULL);
     assert_int_equal(timeline_count(f, gid), 2);
     Raison__GroupReply *gr = NULL;
     assert_int_equal(rsn_view_group(f->store, f->arena, gid, &gr), 0);
@@ -288,20 +298,26 @@ static void test_members_only(void **state)
 
     /* an add by an owner; an add by a non-owner is ignored */
     fx_put(f, bob, RAISON__KIND__KIND_MEMBERSHIP,
-           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, NULL), 550, NULL);
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, bob->pk, gid), 550, NULL);
     fx_put(f, alice, RAISON__KIND__KIND_MEMBERSHIP,
-           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, NULL), 600, NULL);
+           fx_membership(f, gid, RAISON__ACTION__ACTION_ADD, carol->pk, gid), 600, add_carol);
+    join = fx_membership(f, gid, RAISON__ACTION__ACTION_JOIN, NULL, gid);
+    join->answers.data = add_carol;
+    join->answers.len = 32;
+    fx_put(f, carol, RAISON__KIND__KIND_MEMBERSHIP, join, 650, NULL);
     fx_put(f, carol, RAISON__KIND__KIND_POST, fx_post(f, gid, "m", "added", NULL), 700, NULL);
     assert_int_equal(timeline_count(f, gid), 3);
 
+    /* by seq of the author's feed: bob's 1 and 3 are out, 5 in, 7 out */
     rsn_group_t *g = NULL;
     assert_int_equal(rsn_group_load(f->store, f->arena, gid, &g), 0);
-    assert_false(rsn_group_may_post(g, bob->pk, 150));
-    assert_true(rsn_group_may_post(g, bob->pk, 200));
-    assert_true(rsn_group_may_post(g, bob->pk, 399));
-    assert_false(rsn_group_may_post(g, bob->pk, 400));
+    assert_false(rsn_group_may_post(g, bob->pk, 1));
+    assert_false(rsn_group_may_post(g, bob->pk, 3));
+    assert_true(rsn_group_may_post(g, bob->pk, 5));
+    assert_false(rsn_group_may_post(g, bob->pk, 7));
     assert_false(rsn_group_may_post(g, bob->pk, UINT64_MAX));
     assert_true(rsn_group_may_post(g, carol->pk, UINT64_MAX));
+    assert_false(rsn_group_may_post(g, carol->pk, 1));
     assert_true(rsn_group_may_post(g, alice->pk, 0));
 
     Raison__GroupsReply *list = NULL;
@@ -673,9 +689,10 @@ static void test_rules_membership_post(void **state)
     assert_int_equal(
         rule(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, open_g), 20),
         RSN_ERR_INVALID_BODY);
+    /* issue 9: a self-join in a members-only group, answering no add, is refused */
     assert_int_equal(
         rule(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 20),
-        0);
+        RSN_ERR_NOT_MEMBER);
     assert_int_equal(rule(f, bob, M,
                           fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, carol->pk, closed),
                           20),
@@ -726,12 +743,17 @@ static void test_rules_membership_post(void **state)
                      RSN_ERR_INVALID_BODY);
     assert_int_equal(rule(f, bob, P, fx_post(f, open_g, "triage", "re", parent), 40), 0);
 
-    /* members-only over time: join, then leave */
-    fx_put(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed), 50,
-           NULL);
+    /* members-only by feed order: an owner's add, the join answering it,
+     * then a leave (issue 9: the time a post claims plays no part) */
+    uint8_t add[32];
+    fx_put(f, alice, M, fx_membership(f, closed, RAISON__ACTION__ACTION_ADD, bob->pk, NULL), 48,
+           add);
+    Raison__Membership *join = fx_membership(f, closed, RAISON__ACTION__ACTION_JOIN, NULL, closed);
+    join->answers.data = add;
+    join->answers.len = 32;
+    fx_put(f, bob, M, join, 50, NULL);
     assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "in", NULL), 60), 0);
-    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "backdated", NULL), 45),
-                     RSN_ERR_NOT_MEMBER);
+    assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "backdated", NULL), 45), 0);
     fx_put(f, bob, M, fx_membership(f, closed, RAISON__ACTION__ACTION_LEAVE, NULL, NULL), 70, NULL);
     assert_int_equal(rule(f, bob, P, fx_post(f, closed, "m", "out", NULL), 80), RSN_ERR_NOT_MEMBER);
 
