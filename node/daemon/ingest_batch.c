@@ -8,14 +8,15 @@
  * right edge are kept as committed and as staged, so that checks see the
  * staged heads (seq 5 and 6 of one author can share a batch) and a failed
  * write drops exactly what it staged. rsn_ingest_commit writes the batch
- * with sync. */
+ * with sync. The time an entry is first received is put beside it ('A'),
+ * and a post's 'P' key is at its effective time (daemon/clock.h). */
 #include "daemon/ingest_batch.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "daemon/clock.h"
 #include "daemon/retention.h"
 #include "daemon/entry.h"
 #include "store/keys.h"
@@ -333,22 +334,44 @@ int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
     return swap_contribution(self, author, &before);
 }
 
-/* True when a post E, whose body decoded as POST (NULL when it did not), is
- * already past its group's retention. */
-bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post)
+/* --- the ingest's clock and retention ---------------------------------------- */
+
+/* Now, as this write path receives entries (rsn_ingest_set_clock). */
+static uint64_t ingest_now(const rsn_ingest_t *self)
+{
+    return self->clock_ms ? self->clock_ms : rsn_clock_wall_ms();
+}
+
+void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
+{
+    self->clock_ms = now_ms;
+}
+
+/* True when post E (its body decoded as POST, NULL when it did not),
+ * received at RECEIVED, is past the retention it keeps. */
+static bool past_retention_at(rsn_ingest_t *self, const Raison__Entry *e, const void *post,
+                              uint64_t received)
 {
     if (e->kind != RAISON__KIND__KIND_POST || !post) {
         return false;
     }
-    const Raison__Post *p = post;
-    if (p->group.len != RSN_ID_BYTES) {
-        return false;
+    uint32_t days = rsn_retention_of_arriving(self->store, post);
+    uint64_t now = rsn_clock_retention_ms(ingest_now(self));
+    return days > 0 && rsn_clock_effective(e->timestamp, received) + days * 86400000ULL < now;
+}
+
+/* True when a post E, whose body decoded as POST (NULL when it did not), is
+ * already past its retention; an entry held already keeps the time it was
+ * first received. */
+bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post)
+{
+    uint64_t received = ingest_now(self), held = 0;
+    uint8_t id[RSN_ID_BYTES];
+    if (e->kind == RAISON__KIND__KIND_POST && id_at(self, e->author.data, e->seq, id) == 0 &&
+        rsn_clock_received(self->store, id, &held) == 0) {
+        received = held;
     }
-    uint32_t days = rsn_retention_days(self->store, p->group.data);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-    return days > 0 && e->timestamp + (uint64_t)days * 86400000ULL < now_ms;
+    return past_retention_at(self, e, post, received);
 }
 
 /* --- staging an accepted entry ------------------------------------------------ */
@@ -376,8 +399,8 @@ static void put_marker(rsn_ingest_t *self, const uint8_t *k, size_t kl)
     rsn_batch_put(self->batch, k, kl, "", 0);
 }
 
-/* The puts of the indexes of one entry's kind. */
-static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
+/* The puts of the indexes of one entry's kind; RECEIVED is now. */
+static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t received)
 {
     const Raison__Entry *e = c->e;
     const uint8_t *id = c->id;
@@ -404,7 +427,8 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
     case RAISON__KIND__KIND_POST: {
         const Raison__Post *p = c->decoded;
         if (p->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_post(k, p->group.data, e->timestamp, id));
+            uint64_t ts = rsn_clock_effective(e->timestamp, received);
+            put_marker(self, k, rsn_key_group_post(k, p->group.data, ts, id));
         }
         if (p->reply_to.len == RSN_ID_BYTES) {
             put_marker(self, k, rsn_key_reply(k, p->reply_to.data, id));
@@ -436,9 +460,9 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
     }
 }
 
-/* The entry as received (header and signature, body apart), its body, its
- * feed index and head. */
-static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
+/* The entry as received (header and signature, body apart), when it was
+ * received (RECEIVED, now), its body, its feed index and head. */
+static int stage_entry(rsn_ingest_t *self, const candidate_t *c, uint64_t received)
 {
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)c->entry;
@@ -454,10 +478,14 @@ static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_entry(k, c->id);
     rsn_batch_put(self->batch, k, kl, packed, packed_len);
+    uint8_t at[8];
+    rsn_be64_put(at, received);
+    kl = rsn_key_received(k, c->id);
+    rsn_batch_put(self->batch, k, kl, at, sizeof at);
     /* no retraction can be held before its target: it is a later entry of
      * the same feed, and feeds are accepted in order; but a post may arrive
      * (late, or backdated) already past its group's retention */
-    if (c->has_body && !rsn_ingest_past_retention(self, c->e, c->decoded)) {
+    if (c->has_body && !past_retention_at(self, c->e, c->decoded, received)) {
         kl = rsn_key_body(k, c->id);
         rsn_batch_put(self->batch, k, kl, c->body, c->body_len);
     }
@@ -491,9 +519,10 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c)
 {
     const uint8_t *author = c->e->author.data;
     contribution_t before = {0};
+    uint64_t received = ingest_now(self);
     int rc = c->frozen ? contribution(self, author, &before) : 0;
     if (rc == 0) {
-        rc = stage_entry(self, c);
+        rc = stage_entry(self, c, received);
     }
     if (rc == 0) {
         /* transparency log leaf, in acceptance order */
@@ -508,7 +537,7 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c)
         self->pending.authors++;
     }
     if (c->decoded) {
-        stage_indexes(self, c);
+        stage_indexes(self, c, received);
     }
     rc = remember_staged(self, c);
     if (rc < 0) {

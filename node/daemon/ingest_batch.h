@@ -44,6 +44,7 @@ struct rsn_ingest {
     size_t n_staged;
     size_t n_evidence;    /* fork evidences and restored bodies staged */
     bool commit_failed;   /* sticky until rsn_ingest_take_failure */
+    uint64_t clock_ms;    /* tests only: now, as entries are received (0: the wall clock) */
     rsn_counts_t counts;  /* as committed */
     rsn_counts_t pending; /* as staged */
     uint8_t (*committed)[RSN_ID_BYTES];
