@@ -8,6 +8,12 @@
  *   'A' id(32)                    -> ms(8): when this node first received the
  *                                    entry (written with 'E', never rewritten)
  *   'B' id(32)                    -> body bytes (deleted when erased)
+ *   'D' id(32)                    -> peer(32): body missing: the entry is held
+ *                                    without its body for no reason known (PEER
+ *                                    sent it bare); fetched again
+ *   'O' id(32)                    -> by(32): body erased, and the reason held:
+ *                                    the erase-retraction, or the group whose
+ *                                    retention dropped it
  *   'S' author(32) seq(8)         -> id(32)
  *   'H' author(32)                -> seq(8) id(32): the feed head
  *   'L' index(8)                  -> id(32): transparency log leaves, in order
@@ -55,6 +61,8 @@
 #define RSN_TAG_ENTRY 'E'
 #define RSN_TAG_RECEIVED 'A'
 #define RSN_TAG_BODY 'B'
+#define RSN_TAG_BODY_MISSING 'D'
+#define RSN_TAG_BODY_ERASED 'O'
 #define RSN_TAG_SEQ 'S'
 #define RSN_TAG_HEAD 'H'
 #define RSN_TAG_LEAF 'L'
@@ -175,6 +183,18 @@ static inline size_t rsn_key_received(uint8_t *k, const uint8_t id[32])
 static inline size_t rsn_key_body(uint8_t *k, const uint8_t id[32])
 {
     return rsn_key_1(k, RSN_TAG_BODY, id);
+}
+
+/* 'D' id: the entry is held without its body for no reason known. */
+static inline size_t rsn_key_body_missing(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_BODY_MISSING, id);
+}
+
+/* 'O' id: the entry's body was erased, and why (the value). */
+static inline size_t rsn_key_body_erased(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_BODY_ERASED, id);
 }
 
 /* 'S' author seq: the id at SEQ of AUTHOR's feed. */

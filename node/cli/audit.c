@@ -350,6 +350,7 @@ static json_t *json_verify(const Raison__AuditVerifyReply *v)
         {"chain_errors", v->chain_errors},
         {"body_mismatches", v->body_mismatches},
         {"erased", v->erased},
+        {"bodies_missing", v->bodies_missing},
         {"forks", v->forks},
         {"bad_forks", v->bad_forks},
         {"rule_violations", v->rule_violations},
@@ -381,6 +382,8 @@ static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
     printf("chain errors     %llu\n", (unsigned long long)v->chain_errors);
     printf("body mismatches  %llu (erased bodies %llu)\n", (unsigned long long)v->body_mismatches,
            (unsigned long long)v->erased);
+    printf("bodies missing   %llu (never received, being fetched from peers)\n",
+           (unsigned long long)v->bodies_missing);
     printf("forks            %llu (bad evidence %llu)\n", (unsigned long long)v->forks,
            (unsigned long long)v->bad_forks);
     printf("rule violations  %llu (kept in the log, not shown in views)\n",

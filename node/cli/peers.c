@@ -41,7 +41,8 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
 
 static json_t *json_peer(const Raison__PeerInfo *p)
 {
-    return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o}", "key",
+    return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I}",
+                     "key",
                      cli_json_hex(p->key.data, p->key.len), "endpoint", cli_json_str(p->endpoint),
                      "site", cli_json_str(p->site), "connected", (int)p->connected, "since",
                      (json_int_t)p->since, "entries_sent", (json_int_t)p->entries_sent,
@@ -51,7 +52,9 @@ static json_t *json_peer(const Raison__PeerInfo *p)
                      "bytes_received", (json_int_t)p->bytes_received, "banned_until",
                      (json_int_t)p->banned_until, "checkpoint_size", (json_int_t)p->checkpoint_size,
                      "checkpoint_note", cli_json_str(p->checkpoint_note), "inconsistency",
-                     cli_json_str(p->inconsistency));
+                     cli_json_str(p->inconsistency), "bare_received",
+                     (json_int_t)p->bare_received, "bodies_fetched",
+                     (json_int_t)p->bodies_fetched);
 }
 
 static int print_json(rsn_cli_t *cli, const Raison__PeersReply *pr)
@@ -100,6 +103,10 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
                ep_width, ep, link_text(cli, p, now), (unsigned long long)p->entries_sent,
                (unsigned long long)p->entries_received, (unsigned long long)p->missing,
                (unsigned long long)p->dropped);
+        if (p->bare_received || p->bodies_fetched) {
+            printf("%14s%llu sent without their body, %llu missing bodies fetched from it\n", "",
+                   (unsigned long long)p->bare_received, (unsigned long long)p->bodies_fetched);
+        }
         if (p->banned_until > now) {
             printf("%14sbanned until %s (%s more)\n", "", cli_time(cli, p->banned_until),
                    span(cli, p->banned_until - now));

@@ -540,14 +540,15 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     if (cli->json) {
         rc = cli_json_print(
             cli,
-            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
+            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
                       cli_json_hex(st->node_key.data, st->node_key.len), "site",
                       cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
                       (json_int_t)st->entries, "authors", (json_int_t)st->authors, "groups",
                       (json_int_t)st->groups, "forks", (json_int_t)st->forks, "log_size",
                       (json_int_t)st->log_size, "uptime_ms", (json_int_t)st->uptime_ms, "peers",
                       (json_int_t)st->peers, "peers_connected", (json_int_t)st->peers_connected,
-                      "socket", cli_json_str(cli->socket_path)),
+                      "bodies_missing", (json_int_t)st->bodies_missing, "bodies_erased",
+                      (json_int_t)st->bodies_erased, "socket", cli_json_str(cli->socket_path)),
             false);
     } else {
         printf("node      %s\n", cli_hex(cli, st->node_key.data, st->node_key.len));
@@ -558,6 +559,8 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         printf("groups    %llu\n", (unsigned long long)st->groups);
         printf("forks     %llu\n", (unsigned long long)st->forks);
         printf("log size  %llu\n", (unsigned long long)st->log_size);
+        printf("bodies    %llu missing (being fetched), %llu erased\n",
+               (unsigned long long)st->bodies_missing, (unsigned long long)st->bodies_erased);
         printf("peers     %u connected of %u\n", st->peers_connected, st->peers);
         printf("uptime    %s\n", duration(cli, st->uptime_ms));
     }

@@ -143,6 +143,8 @@ static int call_status(call_t *c)
     s->groups = counts.groups;
     s->forks = counts.forks;
     s->log_size = counts.leaves;
+    s->bodies_missing = counts.missing;
+    s->bodies_erased = counts.erased;
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
     rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);

@@ -49,23 +49,6 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[RSN_KEY_BYTES],
-                               const char *note, size_t len, uint64_t *size,
-                               uint8_t root[RSN_HASH_BYTES])
-{
-    size_t text_len = 0;
-    int rc = rsn_note_verify(note, len, origin, key, &text_len);
-    if (rc < 0) {
-        return rc;
-    }
-    char got[RSN_NOTE_RAISON_NAME_SIZE + 8];
-    rc = rsn_checkpoint_parse(note, text_len, got, sizeof got, size, root);
-    if (rc < 0) {
-        return rc;
-    }
-    return strcmp(got, origin) == 0 ? 0 : RSN_ERR_BAD_SIGNATURE;
-}
-
 int rsn_audit_new(rsn_audit_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
                   const rsn_keypair_t *key)
 {

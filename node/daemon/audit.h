@@ -17,12 +17,12 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/keypair.h"
+#include "daemon/audit_verify.h"
 #include "daemon/ingest.h"
 #include "proto/codec.h"
 #include "store/store.h"
 
 #define RSN_CHECKPOINT_EVERY_MS 3000
-#define RSN_AUDIT_PROBLEMS_MAX 1000
 
 typedef struct rsn_audit rsn_audit_t;
 
@@ -58,19 +58,5 @@ RSN_NODISCARD int rsn_audit_call(rsn_audit_t *self, rsn_arena_t *arena,
 RSN_NODISCARD int rsn_audit_prove(rsn_store_t *store, rsn_arena_t *arena, uint64_t log_size,
                                   uint64_t old_size, uint64_t new_size, Raison__ProveReply **out,
                                   char *why, size_t why_size);
-
-/* Parses NOTE (LEN bytes), a checkpoint stored by the node whose key is KEY
- * and checkpoint origin ORIGIN, into *SIZE and ROOT. 0, or
- * RSN_ERR_BAD_SIGNATURE (or the note's parse error) when it does not verify
- * under KEY or names another origin. */
-RSN_NODISCARD int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[32],
-                                             const char *note, size_t len, uint64_t *size,
-                                             uint8_t root[32]);
-
-/* Verifies everything STORE holds for the node whose key is NODE_KEY (see
- * the top of this file). 0 and *OUT (from ARENA; integrity_ok says the
- * verdict), or RSN_ERR_IO / RSN_ERR_NOMEM when it could not be read. */
-RSN_NODISCARD int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[32],
-                                         rsn_arena_t *arena, Raison__AuditVerifyReply **out);
 
 #endif

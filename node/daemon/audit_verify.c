@@ -4,12 +4,14 @@
  * hash to its id, decode, match its body (unless erased), sit in its feed's
  * chain, and carry a signature that verifies (checked a chunk at a time on
  * every core); the semantic rules are judged too (a violation is reported,
- * not an integrity failure: such entries are kept and shown by no view). The
+ * not an integrity failure: such entries are kept and shown by no view), and
+ * bodies missing are counted and listed apart from bodies erased (neither is
+ * an integrity failure: what was signed is intact, see docs/audit.md). The
  * leaves are hashed again and compared with every checkpoint this node signed
  * and with the stored subtree hashes; then every fork evidence is checked.
  * The verdict and the problems found (the first RSN_AUDIT_PROBLEMS_MAX) go
  * into one AuditVerifyReply. docs/audit.md. */
-#include "daemon/audit.h"
+#include "daemon/audit_verify.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -83,8 +85,8 @@ static void problem(report_t *rep, const char *kind, const uint8_t *id, uint64_t
                     const char *fmt, ...)
 {
     Raison__AuditVerifyReply *r = rep->r;
-    if (strcmp(kind, "rule") != 0) {
-        rep->integrity_problems++;
+    if (strcmp(kind, "rule") != 0 && strcmp(kind, "body-missing") != 0) {
+        rep->integrity_problems++; /* a body missing is being fetched, not altered */
     }
     if (r->n_problems >= RSN_AUDIT_PROBLEMS_MAX) {
         return;
@@ -188,6 +190,13 @@ static bool feed_names(rsn_store_t *store, const uint8_t *author, uint64_t seq, 
            memcmp(held, id, RSN_ID_BYTES) == 0;
 }
 
+/* True when entry ID is held as body missing ('D'), not erased. */
+static bool body_missing(rsn_store_t *store, const uint8_t *id)
+{
+    uint8_t k[RSN_KEY_MAX];
+    return rsn_store_has(store, k, rsn_key_body_missing(k, id)) == 0;
+}
+
 /* Checks one loaded leaf's id, body and chain; returns true when its
  * signature should be checked. */
 static bool check_leaf(rsn_store_t *store, report_t *rep, uint64_t index, leaf_t *l)
@@ -213,6 +222,11 @@ static bool check_leaf(rsn_store_t *store, report_t *rep, uint64_t index, leaf_t
             r->body_mismatches++;
             problem(rep, "body", l->id, index, "the stored body does not match body_hash");
         }
+    } else if (body_missing(store, l->id)) {
+        r->bodies_missing++;
+        problem(rep, "body-missing", l->id, index,
+                "the body was never received (a peer relayed the entry without it, for no "
+                "reason this node holds): it is being fetched from peers");
     } else {
         r->erased++;
     }
@@ -439,6 +453,23 @@ static void verdict(verify_t *v)
     if (v->rep.integrity_problems > 0) {
         r->integrity_ok = false; /* counted even past the listing's cap */
     }
+}
+
+int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[RSN_KEY_BYTES],
+                               const char *note, size_t len, uint64_t *size,
+                               uint8_t root[RSN_HASH_BYTES])
+{
+    size_t text_len = 0;
+    int rc = rsn_note_verify(note, len, origin, key, &text_len);
+    if (rc < 0) {
+        return rc;
+    }
+    char got[RSN_NOTE_RAISON_NAME_SIZE + 8];
+    rc = rsn_checkpoint_parse(note, text_len, got, sizeof got, size, root);
+    if (rc < 0) {
+        return rc;
+    }
+    return strcmp(got, origin) == 0 ? 0 : RSN_ERR_BAD_SIGNATURE;
 }
 
 int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BYTES],

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],

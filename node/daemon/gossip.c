@@ -19,7 +19,8 @@
  *   A: EntryBatch (at most RSN_GOSSIP_BATCH entries) <----------
  *   B stages them, then asks the next Want until it has all.
  *
- * When they agree, a round is one Digest each way. The rest of the engine:
+ * When they agree, a round is one Digest each way. Bodies held missing are
+ * asked for by id apart (BodiesRequest / Bodies, gossip_bodies.c). The rest:
  * gossip_internal.h says which file holds what. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,6 +129,10 @@ void gossip_handle_frame(rsn_gossip_t *self, peer_t *p, const uint8_t *bytes, si
     case RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF:
         gossip_on_consistency_proof(self, p, f->consistency_proof);
         break;
+    case RAISON__FED_FRAME__MSG_BODIES_REQUEST:
+        gossip_on_bodies_request(self, p, f->bodies_request);
+        break;
+    case RAISON__FED_FRAME__MSG_BODIES: gossip_on_bodies(self, p, f->bodies); break;
     default: gossip_strike(self, p, "frame carries no message"); break;
     }
 out:
@@ -184,6 +189,7 @@ static void on_link_event(rsn_gossip_t *self, const rsn_fed_event_t *ev)
         rsn_info("gossip: linked to %s", gossip_hex8(h, p->key));
         p->linked = true;
         p->heads_asked = 0;
+        p->bodies_asked = 0;
         gossip_forget_wants(p);
         gossip_send_hello(self, p);
         gossip_send_digest(self, p);
@@ -220,4 +226,5 @@ void rsn_gossip_tick(rsn_gossip_t *self)
             gossip_send_digest(self, p);
         }
     }
+    gossip_fetch_bodies(self);
 }

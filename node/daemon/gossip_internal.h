@@ -6,6 +6,7 @@
  * (eager push of what was committed), gossip_wants.c (the queue of ranges to
  * pull and its flow control), gossip_pull.c (anti-entropy: digests, buckets,
  * heads, answering Wants, staging batches, the out-of-order buffer),
+ * gossip_bodies.c (why a body is absent on the wire, fetching missing ones),
  * gossip_forks.c (fork evidence, pushed and paged) and gossip_witness.c
  * (peers' checkpoints). This header holds the one struct they all read and
  * the functions one file calls in another; nothing outside node/daemon/gossip*
@@ -86,6 +87,11 @@ typedef struct {
     bool heads_has_after; /* false: the next walk starts at the first head */
     int heads_pages;
     uint64_t heads_missing;
+    uint64_t bare_received;   /* entries it sent without their body */
+    uint64_t bodies_fetched;  /* missing bodies it brought */
+    uint64_t bare_others_had; /* entries it sent bare whose body came from another peer */
+    int bodies_asked;         /* a BodiesRequest awaits its answer */
+    int64_t bodies_asked_ms;
     witness_t witness;
 } peer_t;
 
@@ -125,6 +131,10 @@ struct rsn_gossip {
     int64_t last_round_ms;
     size_t heads_page; /* heads per page served (RSN_GOSSIP_HEADS_PAGE, or the test knob) */
     struct rsn_audit *audit;
+    int64_t last_bodies_ms;                 /* the last round of asking for missing bodies */
+    int bodies_peer;                        /* the peer slot asked last */
+    uint8_t bodies_cursor[RSN_ID_BYTES];    /* the chunk being asked starts after this id */
+    uint8_t bodies_chunk_end[RSN_ID_BYTES]; /* the last id of the chunk asked last */
 };
 
 /* --- gossip_peers.c ------------------------------------------------------- */
@@ -235,6 +245,33 @@ void gossip_drop_waiting_of(rsn_gossip_t *self, int pi);
 
 /* Frees the out-of-order buffer's copies. */
 void gossip_waiting_free_all(rsn_gossip_t *self);
+
+/* Stages one entry IN from peer slot PI (its result into RES), counting
+ * what it brought (gossip_count_staged); a bad one is struck when
+ * MAY_STRIKE. Returns the ingest result. */
+int gossip_stage_from_peer(rsn_gossip_t *self, int pi, const rsn_ingest_input_t *in,
+                           rsn_ingest_result_t *res, bool may_strike);
+
+/* --- gossip_bodies.c ------------------------------------------------------ */
+
+/* Fills B's `absent` (from ARENA) for its entries loaded without a body:
+ * erased (and by what) or missing here too. */
+void gossip_fill_absent(rsn_gossip_t *self, rsn_arena_t *arena, Raison__EntryBatch *b);
+
+/* Reads B's `absent` into IN (one input per entry of B, absence
+ * RSN_BODY_HELD on entry). A malformed one is struck: RSN_ERR_BAD_REQUEST. */
+int gossip_read_absent(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b,
+                       rsn_ingest_input_t *in);
+
+/* Counts what staging an entry from P brought (RES): a bare entry, a
+ * missing body; strikes a claim of "erased" without a reason. */
+void gossip_count_staged(rsn_gossip_t *self, peer_t *p, const rsn_ingest_result_t *res);
+
+/* One turn of asking a peer for missing bodies (every BODIES_ROUND_MS). */
+void gossip_fetch_bodies(rsn_gossip_t *self);
+
+void gossip_on_bodies_request(rsn_gossip_t *self, peer_t *p, const Raison__BodiesRequest *br);
+void gossip_on_bodies(rsn_gossip_t *self, peer_t *p, const Raison__Bodies *b);
 
 /* --- gossip_forks.c ------------------------------------------------------- */
 

@@ -187,6 +187,8 @@ static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Rais
     pi->missing = p->missing;
     pi->dropped = p->dropped;
     pi->protocol = p->protocol;
+    pi->bare_received = p->bare_received;
+    pi->bodies_fetched = p->bodies_fetched;
     gossip_load_witness(self, p);
     const witness_t *w = &p->witness;
     pi->checkpoint_size = w->held_note ? w->held_size : 0;

@@ -517,6 +517,7 @@ void gossip_on_want(rsn_gossip_t *self, peer_t *p, const Raison__Want *w)
     b.entries = batch.list;
     b.n_entries = batch.count;
     b.push = false;
+    gossip_fill_absent(self, arena, &b);
     Raison__FedFrame f = RAISON__FED_FRAME__INIT;
     f.msg_case = RAISON__FED_FRAME__MSG_ENTRIES;
     f.entries = &b;
@@ -618,31 +619,22 @@ static void buffer_entry(rsn_gossip_t *self, int peer, const Raison__SignedEntry
 
 /* --- staging what arrives ------------------------------------------------- */
 
-/* Stages one entry from peer slot PI; a bad one is struck when MAY_STRIKE.
- * Returns the ingest result. */
-static int stage_from_peer(rsn_gossip_t *self, int pi, const uint8_t *entry, size_t entry_len,
-                           const uint8_t *sig, size_t sig_len, const uint8_t *body, size_t body_len,
-                           bool has_body, bool may_strike)
+int gossip_stage_from_peer(rsn_gossip_t *self, int pi, const rsn_ingest_input_t *in,
+                           rsn_ingest_result_t *res, bool may_strike)
 {
     peer_t *p = &self->peers[pi];
-    rsn_ingest_result_t res;
     char why[256] = "";
-    int rc = rsn_ingest_stage(self->ingest,
-                              &(rsn_ingest_input_t){.entry = entry,
-                                                    .entry_len = entry_len,
-                                                    .signature = sig,
-                                                    .signature_len = sig_len,
-                                                    .body = body,
-                                                    .body_len = body_len,
-                                                    .has_body = has_body,
-                                                    .origin = RSN_INGEST_RELAYED},
-                              &res, why, sizeof why);
+    rsn_ingest_input_t relayed = *in;
+    relayed.origin = RSN_INGEST_RELAYED;
+    relayed.from = p->key;
+    int rc = rsn_ingest_stage(self->ingest, &relayed, res, why, sizeof why);
     if (rc == 0) {
-        if (!res.duplicate) {
+        if (!res->duplicate) {
             p->entries_received++;
-            gossip_remember_origin(self, res.id, pi);
+            gossip_remember_origin(self, res->id, pi);
             self->retry_waiting = true;
         }
+        gossip_count_staged(self, p, res);
     } else if (rc == RSN_ERR_FORK || rc == RSN_ERR_FEED_FROZEN || rc == RSN_ERR_BUSY) {
         /* evidence staged, or a frozen feed: nothing wrong with the peer */
     } else if (rc != RSN_ERR_BAD_SEQ && rc != RSN_ERR_BAD_PREV && may_strike) {
@@ -690,27 +682,37 @@ void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *
         return;
     }
     rsn_ingest_input_t *in = rsn_arena_alloc(arena, (b->n_entries + 1) * sizeof *in);
-    if (in && b->n_entries > 1) {
-        for (size_t i = 0; i < b->n_entries; i++) {
-            in[i].entry = b->entries[i]->entry.data;
-            in[i].entry_len = b->entries[i]->entry.len;
-            in[i].signature = b->entries[i]->signature.data;
-            in[i].signature_len = b->entries[i]->signature.len;
-        }
-        rsn_ingest_preverify(self->ingest, in, b->n_entries);
+    if (!in) {
+        goto out;
     }
+    memset(in, 0, (b->n_entries + 1) * sizeof *in);
     for (size_t i = 0; i < b->n_entries; i++) {
         const Raison__SignedEntry *se = b->entries[i];
-        int rc =
-            stage_from_peer(self, pi, se->entry.data, se->entry.len, se->signature.data,
-                            se->signature.len, se->body.data, se->body.len, se->body.len > 0, true);
+        in[i] = (rsn_ingest_input_t){.entry = se->entry.data,
+                                     .entry_len = se->entry.len,
+                                     .signature = se->signature.data,
+                                     .signature_len = se->signature.len,
+                                     .body = se->body.data,
+                                     .body_len = se->body.len,
+                                     .has_body = se->body.len > 0};
+    }
+    if (gossip_read_absent(self, p, b, in) < 0) {
+        goto out;
+    }
+    if (b->n_entries > 1) {
+        rsn_ingest_preverify(self->ingest, in, b->n_entries);
+    }
+    for (size_t i = 0; i < b->n_entries && self->peers[pi].used; i++) {
+        rsn_ingest_result_t res;
+        int rc = gossip_stage_from_peer(self, pi, &in[i], &res, true);
         if (rc == RSN_ERR_BAD_SEQ || rc == RSN_ERR_BAD_PREV) {
-            out_of_order(self, pi, arena, se, rc);
+            out_of_order(self, pi, arena, b->entries[i], rc);
         }
     }
     if (!b->push) {
         gossip_want_answered(p, b->n_entries == 0);
     }
+out:
     rsn_arena_destroy(&arena);
 }
 
@@ -732,8 +734,16 @@ static bool retry_one(rsn_gossip_t *self, waiting_t *w, bool *progress)
     }
     if (w->seq == seq + 1 && w->peer >= 0 &&
         rsn_ingest_pending(self->ingest) < RSN_INGEST_BATCH_MAX - STAGE_ROOM) {
-        (void)stage_from_peer(self, w->peer, w->entry, w->entry_len, w->signature, RSN_SIG_BYTES,
-                              w->body, w->body_len, w->has_body, false);
+        rsn_ingest_result_t res;
+        (void)gossip_stage_from_peer(self, w->peer,
+                                     &(rsn_ingest_input_t){.entry = w->entry,
+                                                           .entry_len = w->entry_len,
+                                                           .signature = w->signature,
+                                                           .signature_len = RSN_SIG_BYTES,
+                                                           .body = w->body,
+                                                           .body_len = w->body_len,
+                                                           .has_body = w->has_body},
+                                     &res, false);
         *progress = true;
         return false;
     }

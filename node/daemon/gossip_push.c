@@ -81,6 +81,7 @@ static void push_to(rsn_gossip_t *self, int pi, rsn_arena_t *arena, const push_t
         b.entries = push->sel;
         b.n_entries = count;
         b.push = true;
+        gossip_fill_absent(self, arena, &b);
         Raison__FedFrame f = RAISON__FED_FRAME__INIT;
         f.msg_case = RAISON__FED_FRAME__MSG_ENTRIES;
         f.entries = &b;

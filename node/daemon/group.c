@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "common/why.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 typedef struct {

@@ -20,8 +20,6 @@
 #include "daemon/views.h"
 #include "proto/codec.h"
 #include "store/keys.h"
-#include "daemon/retention.h"
-#include "daemon/entry.h"
 #include "daemon/rules.h"
 
 /* --- signatures verified ahead ---------------------------------------------- */
@@ -105,30 +103,6 @@ out:
 
 /* --- bodies ---------------------------------------------------------------------- */
 
-/* True when a held retraction by AUTHOR asks that TARGET's body be erased. */
-static bool erase_requested(rsn_ingest_t *self, rsn_arena_t *arena,
-                            const uint8_t target[RSN_ID_BYTES], const uint8_t author[RSN_KEY_BYTES])
-{
-    uint8_t prefix[RSN_KEY_MAX];
-    size_t pl = rsn_key_prefix(prefix, RSN_TAG_RETRACTION, target);
-    rsn_index_t ix;
-    if (rsn_index_open(&ix, self->store, prefix, pl, RSN_KEYLEN_ID_ID) < 0) {
-        return true; /* when in doubt, do not bring a body back */
-    }
-    bool erase = false;
-    for (rsn_index_first(&ix); rsn_index_valid(&ix) && !erase; rsn_index_next(&ix)) {
-        rsn_loaded_t *r = NULL;
-        if (rsn_entry_load(self->store, arena, rsn_index_id(&ix), &r) != 0 || !r->body ||
-            r->entry->kind != RAISON__KIND__KIND_RETRACTION) {
-            continue;
-        }
-        const Raison__Retraction *ret = r->body;
-        erase = ret->erase && memcmp(r->entry->author.data, author, RSN_KEY_BYTES) == 0;
-    }
-    rsn_index_close(&ix);
-    return erase;
-}
-
 /* True when BODY matches the header E (size and hash). */
 static bool body_matches(const Raison__Entry *e, const uint8_t *body, size_t body_len)
 {
@@ -137,29 +111,59 @@ static bool body_matches(const Raison__Entry *e, const uint8_t *body, size_t bod
     return body_len == e->body_size && rsn_equal(h, e->body_hash.data, RSN_HASH_BYTES);
 }
 
-/* A duplicate that carries the body of an entry held without one (a peer
- * relayed the header alone): the body is put back when it matches the header
- * and its author never asked for its erasure. Stages a put; no other change. */
-static void restore_body(rsn_ingest_t *self, candidate_t *c)
+/* Entry C comes without its body: keeps in C the reason the sender named
+ * when it is one this node holds (then the body is erased, not missing).
+ * A claim of "erased" with no reason, or naming a held entry that is no
+ * reason, is a bad claim; a reason not held yet leaves the body missing. */
+static void judge_absence(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_t *res)
 {
+    const uint8_t *by = c->erased_by;
+    c->erased_by = NULL;
+    if (c->absence != RSN_BODY_ERASED) {
+        return;
+    }
     uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_body(k, c->id);
-    if (rsn_store_has(self->store, k, kl) == 0) {
-        return; /* the usual duplicate: nothing to do, at the cost of one lookup */
+    if (!by) {
+        res->bad_claim = true;
+    } else if (rsn_store_has(self->store, k, rsn_key_entry(k, by)) == 0) {
+        if (rsn_bodies_reason_valid(self->store, c->arena, c->e, c->id, by,
+                                    rsn_bodies_now_ms())) {
+            c->erased_by = by;
+        } else {
+            res->bad_claim = true;
+        }
     }
-    if (!body_matches(c->e, c->body, c->body_len) ||
-        erase_requested(self, c->arena, c->id, c->e->author.data)) {
-        return;
+}
+
+/* A duplicate: when it brings the body of an entry held as missing, that
+ * body is staged as if the entry had arrived whole (rsn_ingest_stage_body);
+ * when it names a valid reason for a missing body, the body is erased. The
+ * usual duplicate costs one lookup (a Bloom filter's miss). */
+static int settle_duplicate(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_t *res,
+                            char *why, size_t why_size)
+{
+    if (!c->has_body) {
+        judge_absence(self, c, res);
     }
-    if (c->e->kind == RAISON__KIND__KIND_POST &&
-        rsn_body_decode(c->arena, c->e->kind, c->body, c->body_len, &c->decoded) < 0) {
-        c->decoded = NULL;
+    if ((!c->has_body && !c->erased_by) ||
+        rsn_ingest_body_state(self, c->id) != RSN_BODY_MISSING) {
+        return 0;
     }
-    if (rsn_ingest_past_retention(self, c->e, c->decoded)) {
-        return;
+    if (rsn_ingest_pending(self) >= RSN_INGEST_BATCH_MAX) {
+        return rsn_why(why, why_size, RSN_ERR_BUSY, "too many entries staged; retry");
     }
-    rsn_batch_put(self->batch, k, kl, c->body, c->body_len);
+    if (!c->has_body) {
+        rsn_ingest_stage_erased(self, c, c->erased_by, true);
+    } else if (!body_matches(c->e, c->body, c->body_len)) {
+        return rsn_why(why, why_size, RSN_ERR_BODY_MISMATCH,
+                       "body (%zu bytes) does not match the entry's body_hash and body_size (%u)",
+                       c->body_len, c->e->body_size);
+    } else {
+        rsn_ingest_stage_body(self, c, true);
+    }
     self->n_evidence++; /* counts as pending work, so the batch is committed */
+    res->restored = true;
+    return 0;
 }
 
 /* --- the checks, in order ------------------------------------------------------ */
@@ -345,6 +349,9 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
         .body_len = in->body_len,
         .has_body = in->has_body,
         .publish = in->origin == RSN_INGEST_PUBLISH,
+        .absence = in->absence,
+        .erased_by = in->erased_by,
+        .from = in->from,
     };
     if (!c.arena) {
         return RSN_ERR_NOMEM;
@@ -355,12 +362,11 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
     }
     memcpy(res->id, c.id, RSN_ID_BYTES);
     res->seq = c.e->seq;
+    res->bare = !c.has_body;
     /* a duplicate costs a lookup, never a signature check */
     if (rsn_ingest_is_held(self, c.id)) {
         res->duplicate = true;
-        if (c.has_body && !rsn_ingest_is_staged(self, c.id)) {
-            restore_body(self, &c);
-        }
+        rc = settle_duplicate(self, &c, res, why, why_size);
         goto out;
     }
     rc = check_signature_and_body(self, &c, in->signature_len, why, why_size);
@@ -369,6 +375,10 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
     }
     if (rc == 0) {
         rc = check_semantics(self, &c, &res->broken_rule, why, why_size);
+    }
+    if (rc == 0 && !c.has_body) {
+        judge_absence(self, &c, res);
+        res->missing = !c.erased_by;
     }
     if (rc == 0) {
         rc = rsn_ingest_stage_checked(self, &c);

@@ -1,15 +1,20 @@
 /* ingest.h — the write path: the feed rule, and staged group commits.
  *
- * Every entry, whatever its origin, goes through rsn_ingest_stage: size
- * limits, header structure, duplicate lookup by id (a duplicate costs no
- * signature check), the signature, the body against its hash, then the feed
- * rule (seq = head + 1, prev = head id; a second entry for a held (author,
- * seq) is a fork: the evidence is staged and the feed frozen, see
- * daemon/forks.h). A client's own publish (RSN_INGEST_PUBLISH) must also
- * carry its body, and is judged by the semantic rules (daemon/rules.h) but
- * never refused for them: a signed entry that keeps the feed rule is always
- * stored (DESIGN.md "The publish sequence"); the result names the rule it
- * breaks, and the views hide it as they hide a peer's. Staged entries of several calls
+ * Every entry, whatever its origin, goes through rsn_ingest_stage, whose
+ * checks run in the order of the cost model (DESIGN.md), cheapest first:
+ * room in the batch and the size limits; the header's structure (it
+ * decodes, and its id); then, right after the structure and before the
+ * signature, the duplicate lookup by id (a duplicate costs a lookup, never a
+ * signature check; one carrying the body of an entry held without it puts
+ * the body back); the signature (unless rsn_ingest_preverify checked it);
+ * a publish (RSN_INGEST_PUBLISH) carries its body; the body against its
+ * hash; the feed rule (a second entry for a held (author, seq) is a fork:
+ * the evidence is staged and the feed frozen, see daemon/forks.h; then the
+ * feed must not be frozen, seq = head + 1, prev = head id); last, for a
+ * publish only, the semantic rules (daemon/rules.h) are judged — but a
+ * publish is never refused for them: a signed entry that keeps the feed rule
+ * is always stored (DESIGN.md "The publish sequence"); the result names the
+ * rule it breaks, and the views hide it as they hide a peer's. Staged entries of several calls
  * share one LevelDB WriteBatch; validation sees the heads of staged entries,
  * so seq 5 and 6 of one author can share a batch. rsn_ingest_commit writes
  * the batch with sync: only then may a publish be acknowledged. */
@@ -23,6 +28,7 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/crypto.h"
+#include "daemon/bodies.h"
 #include "daemon/digest.h"
 #include "daemon/forks.h"
 #include "store/store.h"
@@ -40,6 +46,10 @@ typedef struct {
      * rsn_err (WHY says it); 0 when it keeps them, or was not judged (a
      * relayed entry, a duplicate) */
     int broken_rule;
+    bool bare;      /* it came without its body */
+    bool missing;   /* a new entry staged as body missing (no reason known to drop it) */
+    bool restored;  /* the body of an entry held as missing arrived: indexed now */
+    bool bad_claim; /* the sender said "erased" naming no reason, or one that is none */
 } rsn_ingest_result_t;
 
 /* Where an entry comes from: a peer relays entries as they are held (the
@@ -61,6 +71,12 @@ typedef struct {
     size_t body_len;
     bool has_body; /* false for an entry whose body was erased or not relayed */
     rsn_ingest_origin_t origin;
+    /* without a body: what the sender said of it (RSN_BODY_HELD: nothing),
+     * the reason it named for RSN_BODY_ERASED (NULL: none), and who sent it
+     * (its node key, NULL when local) */
+    rsn_body_state_t absence;
+    const uint8_t *erased_by;
+    const uint8_t *from;
 } rsn_ingest_input_t;
 
 /* A write path over STORE (not owned); reads the counters. 0 and *OUT,
@@ -68,15 +84,21 @@ typedef struct {
 RSN_NODISCARD int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store);
 void rsn_ingest_destroy(rsn_ingest_t **self_p);
 
-/* Checks one signed entry IN and stages it. Returns 0 and RES (for a
- * publish that breaks a semantic rule, RES->broken_rule and WHY say which;
- * when a rule fails and entries are staged, the batch is committed and the
- * rule checked again, since the entry may depend on one of them); or
- * RSN_ERR_TOO_LARGE, RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE,
- * RSN_ERR_BODY_MISMATCH, RSN_ERR_FEED_FROZEN, RSN_ERR_BAD_SEQ,
- * RSN_ERR_BAD_PREV, RSN_ERR_FORK (evidence staged: commit it); WHY gets a
- * sentence for people. Nothing is staged on error, except fork evidence.
- * RSN_ERR_BUSY when the batch is full. */
+/* Checks one signed entry IN and stages it, in the order above. Returns 0
+ * and RES (RES->duplicate for an entry already held or staged; for a
+ * publish that breaks a semantic rule, RES->broken_rule and WHY say which);
+ * or, in the order checked, RSN_ERR_BUSY, RSN_ERR_TOO_LARGE,
+ * RSN_ERR_BAD_ENTRY, RSN_ERR_BAD_SIGNATURE, RSN_ERR_BODY_MISMATCH,
+ * RSN_ERR_FORK (evidence staged: commit it), RSN_ERR_FEED_FROZEN,
+ * RSN_ERR_BAD_SEQ, RSN_ERR_BAD_PREV; WHY gets a sentence for people. Nothing
+ * is staged on error, except fork evidence. RSN_ERR_BUSY when the batch is
+ * full.
+ * Bodies (daemon/bodies.h): an entry without its body is staged erased when
+ * IN names a reason held, else as body missing (RES->missing); a duplicate
+ * that brings the body of an entry held as missing stages what the entry
+ * would have staged had it arrived whole (RES->restored); one without a body
+ * that names a valid reason marks it erased. RES->bad_claim when IN said
+ * "erased" without a reason, or naming a held entry that is no reason. */
 RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in,
                                    rsn_ingest_result_t *res, char *why, size_t why_size);
 
@@ -122,6 +144,8 @@ typedef struct {
     uint64_t groups;  /* charter v1 entries */
     uint64_t forks;   /* fork evidences */
     uint64_t leaves;  /* transparency log size */
+    uint64_t missing; /* entries held with their body missing ('D') */
+    uint64_t erased;  /* entries whose body was erased for a reason held ('O') */
 } rsn_counts_t;
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);

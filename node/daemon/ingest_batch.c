@@ -8,8 +8,8 @@
  * right edge are kept as committed and as staged, so that checks see the
  * staged heads (seq 5 and 6 of one author can share a batch) and a failed
  * write drops exactly what it staged. rsn_ingest_commit writes the batch
- * with sync. The time an entry is first received is put beside it ('A'),
- * and a post's 'P' key is at its effective time (daemon/clock.h). */
+ * with sync. The time an entry is first received is put beside it ('A',
+ * daemon/clock.h). */
 #include "daemon/ingest_batch.h"
 
 #include <stdlib.h>
@@ -24,13 +24,14 @@
 
 /* --- counters ---------------------------------------------------------------- */
 
-#define N_COUNTERS 5
-static const char *const counter_names[N_COUNTERS] = {"entries", "authors", "groups", "forks",
-                                                      "leaves"};
+#define N_COUNTERS 6
+static const char *const counter_names[N_COUNTERS] = {"entries", "authors", "groups",
+                                                      "forks",   "leaves",  "missing"};
 
 static uint64_t *counter_slot(rsn_counts_t *c, int i)
 {
-    uint64_t *slots[N_COUNTERS] = {&c->entries, &c->authors, &c->groups, &c->forks, &c->leaves};
+    uint64_t *slots[N_COUNTERS] = {&c->entries, &c->authors, &c->groups,
+                                   &c->forks,   &c->leaves,  &c->missing};
     return slots[i];
 }
 
@@ -63,6 +64,7 @@ static void stage_counts(rsn_ingest_t *self)
             rsn_batch_put(self->batch, k, kl, v, sizeof v);
         }
     }
+    rsn_bodies_count_erased(self->store, self->batch, self->erased_delta);
 }
 
 /* --- heads, staged and stored ------------------------------------------------ */
@@ -274,17 +276,27 @@ static size_t staged_slot(const uint8_t id[RSN_ID_BYTES])
     return ((size_t)id[2] | (size_t)id[3] << 8) & (STAGED_SLOTS - 1);
 }
 
-bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
+static const staged_t *staged_find(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
 {
     for (size_t i = staged_slot(id);; i = (i + 1) & (STAGED_SLOTS - 1)) {
         int16_t at = self->staged_slots[i];
         if (at < 0) {
-            return false;
+            return NULL;
         }
         if (memcmp(self->staged[at].id, id, RSN_ID_BYTES) == 0) {
-            return true;
+            return &self->staged[at];
         }
     }
+}
+
+bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    return staged_find(self, id) != NULL;
+}
+
+staged_t *rsn_ingest_staged(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    return (staged_t *)staged_find(self, id);
 }
 
 static void staged_index(rsn_ingest_t *self, size_t at)
@@ -334,10 +346,9 @@ int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
     return swap_contribution(self, author, &before);
 }
 
-/* --- the ingest's clock and retention ---------------------------------------- */
+/* --- the write path's clock ---------------------------------------------------- */
 
-/* Now, as this write path receives entries (rsn_ingest_set_clock). */
-static uint64_t ingest_now(const rsn_ingest_t *self)
+uint64_t rsn_ingest_now(const rsn_ingest_t *self)
 {
     return self->clock_ms ? self->clock_ms : rsn_clock_wall_ms();
 }
@@ -347,123 +358,12 @@ void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
     self->clock_ms = now_ms;
 }
 
-/* True when post E (its body decoded as POST, NULL when it did not),
- * received at RECEIVED, is past the retention it keeps. */
-static bool past_retention_at(rsn_ingest_t *self, const Raison__Entry *e, const void *post,
-                              uint64_t received)
+/* The entry as received (header and signature, body apart), when this node
+ * received it ('A': now), its feed index and head. */
+static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
 {
-    if (e->kind != RAISON__KIND__KIND_POST || !post) {
-        return false;
-    }
-    uint32_t days = rsn_retention_of_arriving(self->store, post);
-    uint64_t now = rsn_clock_retention_ms(ingest_now(self));
-    return days > 0 && rsn_clock_effective(e->timestamp, received) + days * 86400000ULL < now;
-}
-
-/* True when a post E, whose body decoded as POST (NULL when it did not), is
- * already past its retention; an entry held already keeps the time it was
- * first received. */
-bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post)
-{
-    uint64_t received = ingest_now(self), held = 0;
-    uint8_t id[RSN_ID_BYTES];
-    if (e->kind == RAISON__KIND__KIND_POST && id_at(self, e->author.data, e->seq, id) == 0 &&
-        rsn_clock_received(self->store, id, &held) == 0) {
-        received = held;
-    }
-    return past_retention_at(self, e, post, received);
-}
-
-/* --- staging an accepted entry ------------------------------------------------ */
-
-/* The author of entry TARGET (staged or stored), into AUTHOR. */
-static int author_of(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t target[RSN_ID_BYTES],
-                     uint8_t author[RSN_KEY_BYTES])
-{
-    for (size_t i = 0; i < self->n_staged; i++) {
-        if (memcmp(self->staged[i].id, target, RSN_ID_BYTES) == 0) {
-            memcpy(author, self->staged[i].author, RSN_KEY_BYTES);
-            return 0;
-        }
-    }
-    rsn_loaded_t *t = NULL;
-    int rc = rsn_entry_load(self->store, arena, target, &t);
-    if (rc == 0) {
-        memcpy(author, t->entry->author.data, RSN_KEY_BYTES);
-    }
-    return rc;
-}
-
-static void put_marker(rsn_ingest_t *self, const uint8_t *k, size_t kl)
-{
-    rsn_batch_put(self->batch, k, kl, "", 0);
-}
-
-/* The puts of the indexes of one entry's kind; RECEIVED is now. */
-static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t received)
-{
-    const Raison__Entry *e = c->e;
-    const uint8_t *id = c->id;
-    uint8_t k[RSN_KEY_MAX];
-    switch (e->kind) {
-    case RAISON__KIND__KIND_CHARTER: {
-        const Raison__Charter *ch = c->decoded;
-        if (ch->version == 1 && ch->group.len == 0) {
-            put_marker(self, k, rsn_key_group(k, id));
-            put_marker(self, k, rsn_key_group_charter(k, id, id));
-            self->pending.groups++;
-        } else if (ch->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_charter(k, ch->group.data, id));
-        }
-        break;
-    }
-    case RAISON__KIND__KIND_MEMBERSHIP: {
-        const Raison__Membership *m = c->decoded;
-        if (m->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_membership(k, m->group.data, e->timestamp, id));
-        }
-        break;
-    }
-    case RAISON__KIND__KIND_POST: {
-        const Raison__Post *p = c->decoded;
-        if (p->group.len == RSN_ID_BYTES) {
-            uint64_t ts = rsn_clock_effective(e->timestamp, received);
-            put_marker(self, k, rsn_key_group_post(k, p->group.data, ts, id));
-        }
-        if (p->reply_to.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_reply(k, p->reply_to.data, id));
-        }
-        break;
-    }
-    case RAISON__KIND__KIND_PROFILE: {
-        uint8_t v[HEAD_BYTES];
-        rsn_be64_put(v, e->seq);
-        memcpy(v + 8, id, RSN_ID_BYTES);
-        size_t kl = rsn_key_profile(k, e->author.data);
-        rsn_batch_put(self->batch, k, kl, v, sizeof v);
-        break;
-    }
-    case RAISON__KIND__KIND_RETRACTION: {
-        const Raison__Retraction *r = c->decoded;
-        if (r->target.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_retraction(k, r->target.data, id));
-            uint8_t target_author[RSN_KEY_BYTES];
-            if (r->erase && author_of(self, c->arena, r->target.data, target_author) == 0 &&
-                memcmp(target_author, e->author.data, RSN_KEY_BYTES) == 0) {
-                size_t kl = rsn_key_body(k, r->target.data);
-                rsn_batch_delete(self->batch, k, kl);
-            }
-        }
-        break;
-    }
-    default: break;
-    }
-}
-
-/* The entry as received (header and signature, body apart), when it was
- * received (RECEIVED, now), its body, its feed index and head. */
-static int stage_entry(rsn_ingest_t *self, const candidate_t *c, uint64_t received)
-{
+    uint8_t at[8];
+    rsn_be64_put(at, rsn_ingest_now(self));
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)c->entry;
     se.entry.len = c->entry_len;
@@ -478,17 +378,8 @@ static int stage_entry(rsn_ingest_t *self, const candidate_t *c, uint64_t receiv
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_entry(k, c->id);
     rsn_batch_put(self->batch, k, kl, packed, packed_len);
-    uint8_t at[8];
-    rsn_be64_put(at, received);
     kl = rsn_key_received(k, c->id);
     rsn_batch_put(self->batch, k, kl, at, sizeof at);
-    /* no retraction can be held before its target: it is a later entry of
-     * the same feed, and feeds are accepted in order; but a post may arrive
-     * (late, or backdated) already past its group's retention */
-    if (c->has_body && !past_retention_at(self, c->e, c->decoded, received)) {
-        kl = rsn_key_body(k, c->id);
-        rsn_batch_put(self->batch, k, kl, c->body, c->body_len);
-    }
     kl = rsn_key_feed_seq(k, c->e->author.data, c->e->seq);
     rsn_batch_put(self->batch, k, kl, c->id, RSN_ID_BYTES);
     uint8_t head[HEAD_BYTES];
@@ -511,18 +402,19 @@ static int remember_staged(rsn_ingest_t *self, const candidate_t *c)
     s->entry = rsn_arena_memdup(self->batch_arena, c->entry, c->entry_len);
     s->entry_len = c->entry_len;
     s->signature = rsn_arena_memdup(self->batch_arena, c->signature, RSN_SIG_BYTES);
+    s->kind = c->e->kind;
+    s->body = !c->has_body ? (c->erased_by ? RSN_BODY_ERASED : RSN_BODY_MISSING) : RSN_BODY_HELD;
     return s->entry && s->signature ? 0 : RSN_ERR_NOMEM;
 }
 
 /* Stages an entry that passed every check. */
-int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c)
+int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
 {
     const uint8_t *author = c->e->author.data;
     contribution_t before = {0};
-    uint64_t received = ingest_now(self);
     int rc = c->frozen ? contribution(self, author, &before) : 0;
     if (rc == 0) {
-        rc = stage_entry(self, c, received);
+        rc = stage_entry(self, c);
     }
     if (rc == 0) {
         /* transparency log leaf, in acceptance order */
@@ -536,10 +428,17 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c)
     if (c->e->seq == 1) {
         self->pending.authors++;
     }
-    if (c->decoded) {
-        stage_indexes(self, c, received);
-    }
     rc = remember_staged(self, c);
+    if (rc < 0) {
+        return rc;
+    }
+    if (c->has_body) {
+        rsn_ingest_stage_body(self, c, false);
+    } else if (c->erased_by) {
+        rsn_ingest_stage_erased(self, c, c->erased_by, false);
+    } else {
+        rsn_ingest_stage_missing(self, c);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -566,6 +465,8 @@ static void reset_batch(rsn_ingest_t *self, bool committed)
     rsn_arena_destroy(&self->batch_arena);
     self->batch_arena = rsn_arena_new();
     self->n_staged = 0;
+    self->n_touched = 0;
+    self->erased_delta = 0;
     memset(self->staged_slots, 0xff, sizeof self->staged_slots);
     rsn_forks_end_batch(self->forks, committed);
     self->n_evidence = 0;
@@ -645,6 +546,7 @@ const rsn_fork_ref_t *rsn_ingest_committed_forks(const rsn_ingest_t *self, size_
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)
 {
     *out = self->counts;
+    out->erased = rsn_bodies_erased(self->store);
 }
 
 /* --- what the committed state looks like -------------------------------------- */

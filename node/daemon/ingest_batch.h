@@ -20,7 +20,16 @@ typedef struct {
     const uint8_t *entry; /* copies in the batch arena, for fork evidence */
     size_t entry_len;
     const uint8_t *signature;
+    int kind;              /* Raison__Kind */
+    rsn_body_state_t body; /* as staged: held, erased, or missing */
 } staged_t;
+
+/* A stored entry whose body state the staged batch changes (a missing body
+ * restored, a body erased), so that later entries of the batch see it. */
+typedef struct {
+    uint8_t id[RSN_ID_BYTES];
+    rsn_body_state_t body;
+} touched_t;
 
 #define VERIFIED_SLOTS 4096           /* power of two, twice RSN_INGEST_BATCH_MAX */
 #define STAGED_SLOTS 4096             /* power of two, twice RSN_INGEST_BATCH_MAX */
@@ -42,11 +51,14 @@ struct rsn_ingest {
     staged_t staged[RSN_INGEST_BATCH_MAX];
     int16_t staged_slots[STAGED_SLOTS]; /* staged ids by hash: index in staged, -1 free */
     size_t n_staged;
-    size_t n_evidence;    /* fork evidences and restored bodies staged */
-    bool commit_failed;   /* sticky until rsn_ingest_take_failure */
-    uint64_t clock_ms;    /* tests only: now, as entries are received (0: the wall clock) */
-    rsn_counts_t counts;  /* as committed */
-    rsn_counts_t pending; /* as staged */
+    size_t n_evidence;     /* fork evidences and restored bodies staged */
+    bool commit_failed;    /* sticky until rsn_ingest_take_failure */
+    uint64_t clock_ms;     /* tests only: now (0: the wall clock) */
+    rsn_counts_t counts;   /* as committed */
+    rsn_counts_t pending;  /* as staged */
+    uint64_t erased_delta; /* bodies erased by the staged batch ('N' "erased" is added to) */
+    touched_t touched[RSN_INGEST_BATCH_MAX]; /* stored entries whose body the batch changes */
+    size_t n_touched;
     uint8_t (*committed)[RSN_ID_BYTES];
     size_t n_committed;
     size_t cap_committed;
@@ -66,6 +78,9 @@ typedef struct {
     size_t body_len;
     bool has_body;
     bool publish;
+    rsn_body_state_t absence; /* without a body: what the sender said (rsn_ingest_input_t) */
+    const uint8_t *erased_by;
+    const uint8_t *from;
     Raison__Entry *e;
     uint8_t id[RSN_ID_BYTES];
     void *decoded; /* the body, decoded once; NULL when absent or not a protobuf */
@@ -87,6 +102,34 @@ RSN_NODISCARD int rsn_ingest_held_at(rsn_ingest_t *self, rsn_arena_t *arena,
 /* True when entry ID is staged. */
 bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
 
+/* The staged entry ID, or NULL. */
+staged_t *rsn_ingest_staged(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* Now, as this write path receives entries: the wall clock, or the time a
+ * test set (rsn_ingest_set_clock). */
+uint64_t rsn_ingest_now(const rsn_ingest_t *self);
+
+/* The state of the body of held entry ID, staged or stored (see
+ * daemon/bodies.h; an erased one's reason is not read). */
+rsn_body_state_t rsn_ingest_body_state(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* The body of C, held now, is staged: it came with the entry, or (MISSING)
+ * later, for an entry held as body missing. The one path for both: the body
+ * is kept unless its group's retention or (for a late one) an erasure its
+ * author asked for drops it (then it is marked erased), and the indexes of
+ * its kind, the counters they change and any erasure it carries are staged
+ * exactly as for an entry that arrived whole. */
+void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing);
+
+/* Entry C, being staged without its body for no reason known, is held as
+ * body missing ('D', naming the peer it came from). */
+void rsn_ingest_stage_missing(rsn_ingest_t *self, const candidate_t *c);
+
+/* Entry C (held as missing when MISSING, else being staged bare) has its
+ * body erased for reason BY: marked erased, and counted. */
+void rsn_ingest_stage_erased(rsn_ingest_t *self, const candidate_t *c, const uint8_t *by,
+                             bool missing);
+
 /* True when entry ID is staged or stored: a duplicate. */
 bool rsn_ingest_is_held(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
 
@@ -98,12 +141,8 @@ RSN_NODISCARD int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
                                         const Raison__SignedEntry *held,
                                         const Raison__SignedEntry *incoming);
 
-/* True when post E, whose body decoded as POST (NULL when it did not), is
- * already past its group's retention: its body is not kept. */
-bool rsn_ingest_past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post);
-
 /* Stages an entry that passed every check: its puts, its leaf, the counters
  * and the digest. 0, RSN_ERR_NOMEM, RSN_ERR_INTERNAL, RSN_ERR_IO. */
-RSN_NODISCARD int rsn_ingest_stage_checked(rsn_ingest_t *self, const candidate_t *c);
+RSN_NODISCARD int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c);
 
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "daemon/clock.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 /* True when post L belongs to group G: its body says so, or, once erased,

@@ -13,7 +13,7 @@
 #include "daemon/group.h"
 #include "daemon/judge.h"
 #include "daemon/view_ctx.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 typedef struct {

@@ -17,7 +17,8 @@
  * per (group, version) ('Y' group version) remembers where that walk
  * stopped, so each sweep reads only the posts that aged since; a version new
  * to the chain starts from the oldest post. A post is read at most once per
- * version with a retention. */
+ * version with a retention. Each body it drops is marked erased by its group
+ * ('O', daemon/bodies.h) and counted. */
 #include "daemon/retention.h"
 
 #include <string.h>
@@ -25,6 +26,7 @@
 #include "common/arena.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
+#include "daemon/bodies.h"
 #include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
@@ -194,6 +196,7 @@ static void sweep_version(const sweep_t *s, size_t at, uint64_t cutoff, uint8_t 
         if (version_of_held(s, rsn_index_id(&ix), ts) == at) {
             uint8_t bk[RSN_KEY_MAX];
             rsn_batch_delete(s->batch, bk, rsn_key_body(bk, rsn_index_id(&ix)));
+            rsn_bodies_mark_erased(s->batch, rsn_index_id(&ix), s->group);
             (*s->erased)++;
         }
         memcpy(last, key + RSN_KEYLEN_ID, MARKER_BYTES);
@@ -261,6 +264,7 @@ int rsn_retention_sweep(rsn_store_t *store, uint64_t now_ms, size_t budget, size
                      .erased = erased};
         sweep_group(&s, now_ms);
     }
+    rsn_bodies_count_erased(store, batch, *erased);
     rc = rsn_batch_count(batch) > 0 ? rsn_store_write(store, batch, true) : 0;
     if (rc == 0 && *erased > 0) {
         rsn_info("retention: erased the bodies of %zu post(s) past the retention they were "

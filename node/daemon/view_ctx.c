@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 #define CTX_GROUPS 16 /* group states kept by one context */

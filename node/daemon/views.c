@@ -20,7 +20,7 @@
 #include "daemon/group.h"
 #include "daemon/judge.h"
 #include "daemon/view_ctx.h"
-#include "daemon/views_internal.h"
+#include "daemon/read_helpers.h"
 #include "store/keys.h"
 
 #define GROUPS_DEFAULT 100

@@ -8,7 +8,10 @@
  * store, and the engine's turn is run as raisond's loop runs it (receive,
  * commit, after-commit, tick) until the frame has been handled. The store
  * starts with seq 1..3 of the author of seed 0x01 x 32, built exactly as
- * hostile_tool's `seeds` builds them, so seeds chain onto it. A peer the
+ * hostile_tool's `seeds` builds them, so seeds chain onto it; seq 3 is held
+ * without its body (body missing), so a Bodies seed has a body to bring.
+ * The engine is told before each input that it asked the peer for bodies
+ * (gossip_internal.h), so Bodies frames reach their handler every time. A peer the
  * engine bans is trusted again at once, so fuzzing goes on. Nothing may
  * crash, leak or read out of bounds. Build with -DRSN_FUZZ=ON (clang). */
 #include <inttypes.h>
@@ -25,9 +28,10 @@
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
-#include "net/fed.h"
 #include "daemon/gossip.h"
+#include "daemon/gossip_internal.h" /* to mark a BodiesRequest as in flight */
 #include "daemon/ingest.h"
+#include "net/fed.h"
 #include "proto/codec.h"
 #include "store/store.h"
 
@@ -136,7 +140,7 @@ static void store_chain(void)
                                                    .signature_len = sizeof sig,
                                                    .body = body,
                                                    .body_len = body_len,
-                                                   .has_body = true,
+                                                   .has_body = seq < 3,
                                                    .origin = RSN_INGEST_RELAYED},
                              &res, NULL, 0) != 0) {
             fatal("cannot store the starting chain");
@@ -284,6 +288,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         trust(H.victim, H.peer_key, "");
     }
+    peer_t *asked = gossip_peer(H.gossip, H.peer_key, false);
+    if (asked) {
+        asked->bodies_asked = 1; /* a Bodies answer is expected */
+    }
     uint64_t before = victim_view(info)->frames_in;
     int64_t deadline = mono_ms() + HANDLE_TIMEOUT_MS;
     while (rsn_fed_send(H.peer, H.victim_key, data, size) != 0) {
@@ -305,8 +313,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         v = victim_view(info);
         fprintf(stderr,
                 "fuzz_fed_frame: %zu bytes handled=%d entries=%" PRIu64 " forks=%" PRIu64
-                " last_error=%s\n",
-                size, v->frames_in != before, c.entries, c.forks, v->last_error);
+                " missing=%" PRIu64 " last_error=%s\n",
+                size, v->frames_in != before, c.entries, c.forks, c.missing, v->last_error);
     }
     return 0;
 }

@@ -43,6 +43,16 @@
  *   rule-post GROUP       seq 1 of a fresh author: a post in GROUP (id hex) for
  *                         a mission its charter lacks; valid under the feed
  *                         rule, refused by the views; prints id= author=
+ *   relay SOCKET MODE KINDS  every entry of the node at SOCKET (its log, read
+ *                         through the API, in order) relayed in push
+ *                         EntryBatch frames, the bodies of those of KINDS
+ *                         ("all", or a comma list of charter, membership,
+ *                         post, profile, retraction) stripped as MODE says:
+ *                         bare (no reason given), missing (BODY_MISSING),
+ *                         erased (BODY_ERASED naming no reason),
+ *                         erased-wrong (BODY_ERASED naming the log's first
+ *                         entry, which is no reason), or whole (none
+ *                         stripped); prints sent= bare=
  *   checkpoint MODE       one or two CheckpointNote frames: garbage (a text
  *                         that is no note), forged (our checkpoint's text
  *                         changed under its signature), other-key (signed by
@@ -790,6 +800,94 @@ static int case_rule_post(tool_t *t, const char *group_hex)
     return 0;
 }
 
+/* Leaves FROM.. of the node behind CLIENT (at most 1024): the reply. */
+static Raison__ApiReply *ask_leaves(rsn_client_t *client, uint64_t from)
+{
+    Raison__LeavesRequest lr = RAISON__LEAVES_REQUEST__INIT;
+    lr.from_index = from;
+    lr.limit = 1024;
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_LEAVES;
+    req.leaves = &lr;
+    Raison__ApiReply *reply = NULL;
+    if (rsn_test_api_call(client, &req, RAISON__API_REPLY__RESULT_LEAVES, &reply) != 0) {
+        die("the node did not answer the leaves call");
+    }
+    return reply;
+}
+
+/* True when the entry SE is of a kind named in KINDS ("all" or a list). */
+static bool kind_listed(rsn_arena_t *arena, const Raison__SignedEntry *se, const char *kinds)
+{
+    if (strcmp(kinds, "all") == 0) {
+        return true;
+    }
+    ProtobufCAllocator a = rsn_arena_allocator(arena);
+    Raison__Entry *e = raison__entry__unpack(&a, se->entry.len, se->entry.data);
+    return e != NULL && strstr(kinds, rsn_kind_name(e->kind)) != NULL;
+}
+
+static int case_relay(tool_t *t, const char *socket, const char *mode, const char *kinds)
+{
+    bool whole = strcmp(mode, "whole") == 0;
+    int state = strcmp(mode, "missing") == 0 ? RAISON__BODY_STATE__BODY_MISSING
+                : strncmp(mode, "erased", 6) == 0 ? RAISON__BODY_STATE__BODY_ERASED
+                                                  : -1;
+    if (!whole && state < 0 && strcmp(mode, "bare") != 0) {
+        die("relay MODE is bare, missing, erased, erased-wrong or whole");
+    }
+    rsn_client_t *client = NULL;
+    if (rsn_client_connect(&client, socket, 5000) != 0) {
+        die("cannot connect to the source node");
+    }
+    Raison__ApiReply *reply = ask_leaves(client, 0);
+    const Raison__LeavesReply *lv = reply->leaves;
+    size_t n = lv->n_leaves, bare = 0;
+    Raison__SignedEntry **list = grab(t->arena, (n + 1) * sizeof *list);
+    Raison__BodyAbsence **absent = grab(t->arena, (n + 1) * sizeof *absent);
+    size_t n_absent = 0;
+    uint8_t *first = n ? lv->leaves[0]->id.data : NULL;
+    for (size_t i = 0; i < n; i++) {
+        Raison__SignedEntry *se = grab(t->arena, sizeof *se);
+        *se = *lv->leaves[i]->signed_entry;
+        list[i] = se;
+        if (whole || se->body.len == 0 || !kind_listed(t->arena, se, kinds)) {
+            continue;
+        }
+        se->body.data = NULL;
+        se->body.len = 0;
+        bare++;
+        if (state >= 0) {
+            Raison__BodyAbsence *a = grab(t->arena, sizeof *a);
+            raison__body_absence__init(a);
+            a->index = (uint32_t)i;
+            a->state = (Raison__BodyState)state;
+            if (strcmp(mode, "erased-wrong") == 0) {
+                a->by.data = first;
+                a->by.len = 32;
+            }
+            absent[n_absent++] = a;
+        }
+    }
+    Raison__EntryBatch b = RAISON__ENTRY_BATCH__INIT;
+    b.entries = list;
+    b.n_entries = n;
+    b.push = true;
+    b.absent = absent;
+    b.n_absent = n_absent;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_ENTRIES;
+    f.entries = &b;
+    size_t len = 0;
+    uint8_t *frame = pack(t->arena, &f.base, &len);
+    send_frame(t, frame, len);
+    pump(t, HOLD_MS);
+    printf("sent=%zu bare=%zu\n", n, bare);
+    rsn_test_reply_free(reply);
+    rsn_client_destroy(&client);
+    return 0;
+}
+
 static void send_note(tool_t *t, const char *note)
 {
     Raison__CheckpointNote c = RAISON__CHECKPOINT_NOTE__INIT;
@@ -929,6 +1027,65 @@ static void write_seed(const char *dir, const char *name, const uint8_t *bytes, 
     }
 }
 
+/* Seeds of the bodies exchange: a BodiesRequest, a Bodies answer (seq 3's
+ * body, which the fuzz target's store holds as missing; an erasure naming no
+ * reason; one missing), and EntryBatches whose `absent` says why a body is
+ * not there (missing; erased naming no reason). */
+static void bodies_seeds(const char *dir, rsn_arena_t *arena, signed_t chain[6])
+{
+    static uint8_t unknown[32] = {0xee};
+    ProtobufCBinaryData ids[3] = {{32, chain[2].id}, {32, chain[0].id}, {32, unknown}};
+    Raison__BodiesRequest br = RAISON__BODIES_REQUEST__INIT;
+    br.ids = ids;
+    br.n_ids = 3;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_BODIES_REQUEST;
+    f.bodies_request = &br;
+    size_t len = 0;
+    uint8_t *frame = pack(arena, &f.base, &len);
+    write_seed(dir, "bodies-request", frame, len);
+    Raison__BodyItem items[3], *list[3];
+    for (int i = 0; i < 3; i++) {
+        raison__body_item__init(&items[i]);
+        items[i].id = ids[i];
+        list[i] = &items[i];
+    }
+    items[0].state = RAISON__BODY_STATE__BODY_PRESENT;
+    items[0].body.data = chain[2].body;
+    items[0].body.len = chain[2].body_len;
+    items[1].state = RAISON__BODY_STATE__BODY_ERASED;
+    items[2].state = RAISON__BODY_STATE__BODY_MISSING;
+    Raison__Bodies bodies = RAISON__BODIES__INIT;
+    bodies.items = list;
+    bodies.n_items = 3;
+    f.msg_case = RAISON__FED_FRAME__MSG_BODIES;
+    f.bodies = &bodies;
+    frame = pack(arena, &f.base, &len);
+    write_seed(dir, "bodies", frame, len);
+    Raison__SignedEntry *entries[3];
+    for (int i = 0; i < 3; i++) {
+        entries[i] = wire_entry(arena, &chain[i + 3]);
+        entries[i]->body.data = NULL;
+        entries[i]->body.len = 0;
+    }
+    Raison__BodyAbsence missing = RAISON__BODY_ABSENCE__INIT, erased = RAISON__BODY_ABSENCE__INIT;
+    Raison__BodyAbsence *absent[2] = {&missing, &erased};
+    missing.index = 0;
+    missing.state = RAISON__BODY_STATE__BODY_MISSING;
+    erased.index = 1;
+    erased.state = RAISON__BODY_STATE__BODY_ERASED;
+    Raison__EntryBatch b = RAISON__ENTRY_BATCH__INIT;
+    b.entries = entries;
+    b.n_entries = 3;
+    b.push = true;
+    b.absent = absent;
+    b.n_absent = 2;
+    f.msg_case = RAISON__FED_FRAME__MSG_ENTRIES;
+    f.entries = &b;
+    frame = pack(arena, &f.base, &len);
+    write_seed(dir, "entries-absent", frame, len);
+}
+
 /* Seeds with valid signatures, which protoc --encode cannot make. The
  * author is the seed 0x01 x 32 that fuzz_fed_frame.c also stores. */
 static int run_seeds(const char *dir)
@@ -1001,6 +1158,7 @@ static int run_seeds(const char *dir)
     f.heads = &heads;
     frame = pack(arena, &f.base, &len);
     write_seed(dir, "heads", frame, len);
+    bodies_seeds(dir, arena, chain);
     printf("seeds written to %s\n", dir);
     rsn_keypair_destroy(&kp);
     rsn_arena_destroy(&arena);
@@ -1083,6 +1241,8 @@ int main(int argc, char **argv)
             rc = case_huge_range(&t, argv[5]);
         } else if (strcmp(c, "rule-post") == 0 && argc >= 6) {
             rc = case_rule_post(&t, argv[5]);
+        } else if (strcmp(c, "relay") == 0 && argc >= 8) {
+            rc = case_relay(&t, argv[5], argv[6], argv[7]);
         } else if (strcmp(c, "checkpoint") == 0 && argc >= 6) {
             rc = case_checkpoint(&t, argv[5]);
         } else if (strcmp(c, "probe") == 0) {

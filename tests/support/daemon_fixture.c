@@ -1,7 +1,8 @@
 /* support/daemon_fixture.c — cmocka's face of the store fixture: setup and
  * teardown over rsn_test_store_new / _destroy, authors from
  * rsn_test_author_new, entries signed by rsn_test_author_sign and staged by
- * rsn_test_store_stage, and the bodies of each kind built in the arena. */
+ * rsn_test_store_stage (or written raw, as tampering would), and the bodies
+ * of each kind built in the arena. */
 #include "support/daemon_fixture.h"
 
 #include <setjmp.h>
@@ -44,15 +45,25 @@ void fx_author_free(fx_author_t *a)
     rsn_test_author_destroy(&a);
 }
 
+/* Signs A's entry SEQ into S, stages it as from a peer and commits (both
+ * asserted but the stage); the stage's code, RES on 0. */
+static int sign_stage_commit(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind,
+                             const void *body, uint64_t ts, rsn_test_signed_t *s,
+                             rsn_ingest_result_t *res)
+{
+    char why[256] = "";
+    assert_int_equal(rsn_test_author_sign(f->arena, a, seq, kind, body, ts, s), 0);
+    int rc = rsn_test_store_stage(f, s, res, why, sizeof why);
+    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+    return rc;
+}
+
 int fx_put_at(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const void *body,
               uint64_t ts, uint8_t id[RSN_ID_BYTES])
 {
     rsn_test_signed_t s;
     rsn_ingest_result_t res;
-    char why[256] = "";
-    assert_int_equal(rsn_test_author_sign(f->arena, a, seq, kind, body, ts, &s), 0);
-    int rc = rsn_test_store_stage(f, &s, &res, why, sizeof why);
-    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+    int rc = sign_stage_commit(f, a, seq, kind, body, ts, &s, &res);
     if (rc == 0 && id != NULL) {
         memcpy(id, res.id, RSN_ID_BYTES);
     }
@@ -62,12 +73,38 @@ int fx_put_at(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const vo
 void fx_put(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64_t ts,
             uint8_t id[RSN_ID_BYTES])
 {
-    uint8_t got[RSN_ID_BYTES];
-    assert_int_equal(fx_put_at(f, a, a->seq + 1, kind, body, ts, got), 0);
-    assert_int_equal(rsn_test_author_advance(a, got), 0);
+    rsn_test_signed_t s;
+    rsn_ingest_result_t res;
+    assert_int_equal(sign_stage_commit(f, a, a->seq + 1, kind, body, ts, &s, &res), 0);
+    assert_false(res.duplicate);
+    assert_int_equal(rsn_test_author_advance(a, res.id), 0);
     if (id != NULL) {
-        memcpy(id, got, RSN_ID_BYTES);
+        memcpy(id, res.id, RSN_ID_BYTES);
     }
+}
+
+void fx_fork(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const void *body,
+             uint64_t ts, uint8_t id[RSN_ID_BYTES])
+{
+    rsn_test_signed_t s;
+    rsn_ingest_result_t res;
+    assert_int_equal(sign_stage_commit(f, a, seq, kind, body, ts, &s, &res), RSN_ERR_FORK);
+    if (id != NULL) {
+        memcpy(id, s.id, RSN_ID_BYTES);
+    }
+}
+
+void fx_raw_put(fx_t *f, const uint8_t *key, size_t key_len, const void *value, size_t value_len)
+{
+    rsn_batch_t *b = rsn_batch_new();
+    assert_non_null(b);
+    if (value == NULL) {
+        rsn_batch_delete(b, key, key_len);
+    } else {
+        rsn_batch_put(b, key, key_len, value, value_len);
+    }
+    assert_int_equal(rsn_store_write(f->store, b, true), 0);
+    rsn_batch_destroy(&b);
 }
 
 static ProtobufCBinaryData bin(fx_t *f, const uint8_t *data, size_t len)
@@ -80,10 +117,12 @@ static ProtobufCBinaryData bin(fx_t *f, const uint8_t *data, size_t len)
     return b;
 }
 
-Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, const char *missions,
-                            fx_author_t **owners, size_t n_owners)
+Raison__Charter *fx_charter_keys(fx_t *f, const char *name, Raison__Access access,
+                                 const char *missions, const uint8_t *const *owner_keys,
+                                 size_t n_owners, uint32_t retention_days)
 {
     Raison__Charter *c = rsn_arena_alloc(f->arena, sizeof *c);
+    assert_non_null(c);
     raison__charter__init(c);
     c->version = 1;
     c->name = rsn_arena_strdup(f->arena, name);
@@ -104,12 +143,24 @@ Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, co
     raison__data_policy__init(c->data_policy);
     c->data_policy->readers = "everyone in the company";
     c->data_policy->use = "coordination only, never evaluation";
+    c->data_policy->retention_days = retention_days;
     c->access = access;
     c->owners = rsn_arena_alloc(f->arena, (n_owners + 1) * sizeof *c->owners);
     for (size_t i = 0; i < n_owners; i++) {
-        c->owners[c->n_owners++] = bin(f, owners[i]->pk, RSN_KEY_BYTES);
+        c->owners[c->n_owners++] = bin(f, owner_keys[i], RSN_KEY_BYTES);
     }
     return c;
+}
+
+Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, const char *missions,
+                            fx_author_t **owners, size_t n_owners)
+{
+    const uint8_t **keys = rsn_arena_alloc(f->arena, (n_owners + 1) * sizeof *keys);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n_owners; i++) {
+        keys[i] = owners[i]->pk;
+    }
+    return fx_charter_keys(f, name, access, missions, keys, n_owners, 0);
 }
 
 Raison__Charter *fx_amend(fx_t *f, Raison__Charter *c, const uint8_t group[RSN_ID_BYTES],
@@ -125,6 +176,7 @@ Raison__Post *fx_post(fx_t *f, const uint8_t group[RSN_ID_BYTES], const char *mi
                       const char *text, const uint8_t *reply_to)
 {
     Raison__Post *p = rsn_arena_alloc(f->arena, sizeof *p);
+    assert_non_null(p);
     raison__post__init(p);
     p->group = bin(f, group, RSN_ID_BYTES);
     p->mission = rsn_arena_strdup(f->arena, mission);
@@ -137,6 +189,7 @@ Raison__Membership *fx_membership(fx_t *f, const uint8_t group[RSN_ID_BYTES], Ra
                                   const uint8_t *member, const uint8_t *charter_id)
 {
     Raison__Membership *m = rsn_arena_alloc(f->arena, sizeof *m);
+    assert_non_null(m);
     raison__membership__init(m);
     m->group = bin(f, group, RSN_ID_BYTES);
     m->action = action;
@@ -148,15 +201,19 @@ Raison__Membership *fx_membership(fx_t *f, const uint8_t group[RSN_ID_BYTES], Ra
 Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site)
 {
     Raison__Profile *p = rsn_arena_alloc(f->arena, sizeof *p);
+    assert_non_null(p);
     raison__profile__init(p);
     p->name = rsn_arena_strdup(f->arena, name);
-    p->site = rsn_arena_strdup(f->arena, site);
+    if (site != NULL) {
+        p->site = rsn_arena_strdup(f->arena, site);
+    }
     return p;
 }
 
 Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], bool erase)
 {
     Raison__Retraction *r = rsn_arena_alloc(f->arena, sizeof *r);
+    assert_non_null(r);
     raison__retraction__init(r);
     r->target = bin(f, target, RSN_ID_BYTES);
     r->erase = erase;

@@ -1,12 +1,14 @@
 /* support/daemon_fixture.h — the store fixture in cmocka's words, for the
- * daemon's read-side unit tests (views_test, group_test, report_test).
+ * unit tests of the daemon's modules (views, group, report, rules, judge,
+ * entry, ingest, retention, audit).
  *
  * A test of what the daemon derives from the log reads best as the entries
  * it stores and the values it expects. This file gives it that on top of
  * support/store_fixture.h (a fresh store with the real write path) and
  * support/entries.h (seeded authors that sign): fx_setup / fx_teardown as
  * cmocka's setup and teardown, fx_put to sign, stage and commit an author's
- * next entry, and builders for the body of each kind, allocated in the
+ * next entry, fx_fork to make it fork, fx_raw_put to write behind the write
+ * path's back, and builders for the body of each kind, allocated in the
  * fixture's arena. Unlike the rest of tests/support it asserts (cmocka) on
  * anything that goes wrong while writing, so it is for cmocka tests only. */
 #ifndef RSN_TEST_DAEMON_FIXTURE_H
@@ -45,15 +47,32 @@ int fx_put_at(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const vo
               uint64_t ts, uint8_t id[RSN_ID_BYTES]);
 
 /* Appends an entry of KIND with BODY at time TS to A's feed through the
- * write path; asserts it was accepted and advances A. ID (may be NULL) gets
- * its id. */
+ * write path; asserts it was accepted as a new entry (not a duplicate) and
+ * advances A. ID (may be NULL) gets its id. */
 void fx_put(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body, uint64_t ts,
             uint8_t id[RSN_ID_BYTES]);
+
+/* Signs a second entry of A at SEQ (already held) over BODY at TS: asserts
+ * that the write path sees the fork (RSN_ERR_FORK: evidence staged, feed
+ * frozen) and commits. ID (may be NULL) gets the second entry's id. */
+void fx_fork(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const void *body,
+             uint64_t ts, uint8_t id[RSN_ID_BYTES]);
+
+/* Writes KEY = VALUE (VALUE NULL: deletes KEY) straight into the store,
+ * synced, behind the write path's back, as a damaged or tampered disk
+ * would (asserted). */
+void fx_raw_put(fx_t *f, const uint8_t *key, size_t key_len, const void *value, size_t value_len);
 
 /* A complete charter v1: MISSIONS is a comma-separated list of keys, each
  * with the goal "the goal of KEY"; the owners are OWNERS' keys. */
 Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, const char *missions,
                             fx_author_t **owners, size_t n_owners);
+
+/* The same with the N_OWNERS keys OWNER_KEYS as owners and RETENTION_DAYS in
+ * its data policy (0: kept for ever). */
+Raison__Charter *fx_charter_keys(fx_t *f, const char *name, Raison__Access access,
+                                 const char *missions, const uint8_t *const *owner_keys,
+                                 size_t n_owners, uint32_t retention_days);
 
 /* Turns C into an amendment of PREV_ID (giving it VERSION) in GROUP. */
 Raison__Charter *fx_amend(fx_t *f, Raison__Charter *c, const uint8_t group[RSN_ID_BYTES],
@@ -67,7 +86,7 @@ Raison__Post *fx_post(fx_t *f, const uint8_t group[RSN_ID_BYTES], const char *mi
 Raison__Membership *fx_membership(fx_t *f, const uint8_t group[RSN_ID_BYTES], Raison__Action action,
                                   const uint8_t *member, const uint8_t *charter_id);
 
-/* A profile: display NAME at SITE. */
+/* A profile: display NAME at SITE (NULL: none). */
 Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site);
 
 /* A retraction of TARGET, asking to ERASE its body too when set. */

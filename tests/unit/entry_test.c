@@ -15,9 +15,7 @@
 
 #include "daemon/entry.h"
 #include "store/keys.h"
-#include "support/entries.h"
-#include "support/store_fixture.h"
-#include "unit_bodies.h"
+#include "support/daemon_fixture.h"
 
 typedef struct {
     rsn_test_store_t *f;
@@ -35,11 +33,11 @@ static int setup(void **state)
         return -1;
     }
     const uint8_t *owner[1] = {x->alice->pk};
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(x->f, "ops", RAISON__ACCESS__ACCESS_OPEN, "triage", owner, 1, 0), 1000,
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(x->f, "ops", RAISON__ACCESS__ACCESS_OPEN, "triage", owner, 1, 0), 1000,
            x->group);
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_POST,
-           ub_post(x->f, x->group, "triage", "disk full", NULL), 1100, x->post);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_POST,
+           fx_post(x->f, x->group, "triage", "disk full", NULL), 1100, x->post);
     *state = x;
     return 0;
 }
@@ -66,7 +64,7 @@ static void test_load_exact(void **state)
 {
     fixture_t *x = *state;
     rsn_test_signed_t s;
-    Raison__Post *body = ub_post(x->f, x->group, "triage", "fixed", x->post);
+    Raison__Post *body = fx_post(x->f, x->group, "triage", "fixed", x->post);
     assert_int_equal(rsn_test_author_sign(x->f->arena, x->bob, 1, RAISON__KIND__KIND_POST,
                                           &body->base, 1200, &s),
                      0);
@@ -122,7 +120,7 @@ static void test_erased_and_undecodable(void **state)
     size_t kl = rsn_key_body(k, x->post);
 
     /* the body gone: the header is still there, judged alone */
-    ub_raw_put(x->f, k, kl, NULL, 0);
+    fx_raw_put(x->f, k, kl, NULL, 0);
     rsn_loaded_t *l = load(x, x->post);
     assert_true(l->erased);
     assert_null(l->body);
@@ -132,7 +130,7 @@ static void test_erased_and_undecodable(void **state)
     assert_int_equal(rsn_entry_group(l, g), RSN_ERR_NOT_FOUND);
 
     /* a body held that does not decode: not erased, but no body either */
-    ub_raw_put(x->f, k, kl, "\xff\xff\xff", 3);
+    fx_raw_put(x->f, k, kl, "\xff\xff\xff", 3);
     l = load(x, x->post);
     assert_false(l->erased);
     assert_null(l->body);
@@ -140,7 +138,7 @@ static void test_erased_and_undecodable(void **state)
 
     /* an empty body is a held body: data is not NULL */
     uint8_t id[RSN_ID_BYTES];
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, ""), 1300, id);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "", NULL), 1300, id);
     l = load(x, id);
     assert_false(l->erased);
     assert_non_null(l->signed_entry->body.data);
@@ -160,12 +158,12 @@ static void test_group_named(void **state)
     assert_memory_equal(g, x->group, RSN_ID_BYTES);
 
     uint8_t join[RSN_ID_BYTES], profile[RSN_ID_BYTES];
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_MEMBERSHIP,
-           ub_membership(x->f, x->group, RAISON__ACTION__ACTION_JOIN, NULL, x->group), 1200, join);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_MEMBERSHIP,
+           fx_membership(x->f, x->group, RAISON__ACTION__ACTION_JOIN, NULL, x->group), 1200, join);
     memset(g, 0, sizeof g);
     assert_int_equal(rsn_entry_group(load(x, join), g), 0);
     assert_memory_equal(g, x->group, RSN_ID_BYTES);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, "Bob"), 1300, profile);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "Bob", NULL), 1300, profile);
     assert_int_equal(rsn_entry_group(load(x, profile), g), RSN_ERR_NOT_FOUND);
 }
 
@@ -174,13 +172,13 @@ static void test_hidden_by_fork(void **state)
     fixture_t *x = *state;
     uint8_t p2[RSN_ID_BYTES], fork2[RSN_ID_BYTES];
     assert_int_equal(rsn_feed_frozen_from(x->f->store, x->bob->pk), 0);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, "Bob"), 1200, NULL);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_POST, ub_post(x->f, x->group, "triage", "a", NULL),
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "Bob", NULL), 1200, NULL);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->group, "triage", "a", NULL),
            1300, p2);
     rsn_loaded_t *l = load(x, p2);
     assert_true(rsn_entry_shown(x->f->store, x->f->arena, l));
 
-    ub_fork(x->f, x->bob, 2, RAISON__KIND__KIND_POST, ub_post(x->f, x->group, "triage", "b", NULL),
+    fx_fork(x->f, x->bob, 2, RAISON__KIND__KIND_POST, fx_post(x->f, x->group, "triage", "b", NULL),
             1300, fork2);
     assert_int_equal(rsn_feed_frozen_from(x->f->store, x->bob->pk), 2);
     assert_false(rsn_feed_hidden(x->f->store, x->bob->pk, 1));
@@ -197,11 +195,13 @@ static void test_retracted(void **state)
 {
     fixture_t *x = *state;
     /* bob cannot withdraw alice's post */
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, ub_retraction(x->f, x->post), 1200, NULL);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, x->post, false), 1200,
+           NULL);
     assert_false(rsn_entry_retracted(x->f->store, x->f->arena, x->post, x->alice->pk));
     assert_true(rsn_entry_shown(x->f->store, x->f->arena, load(x, x->post)));
 
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_RETRACTION, ub_retraction(x->f, x->post), 1300, NULL);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, x->post, false), 1300,
+           NULL);
     assert_true(rsn_entry_retracted(x->f->store, x->f->arena, x->post, x->alice->pk));
     assert_false(rsn_entry_shown(x->f->store, x->f->arena, load(x, x->post)));
     /* the charter is not */

@@ -18,9 +18,7 @@
 #include "common/limits.h"
 #include "daemon/ingest.h"
 #include "store/keys.h"
-#include "support/entries.h"
-#include "support/store_fixture.h"
-#include "unit_bodies.h"
+#include "support/daemon_fixture.h"
 
 typedef struct {
     rsn_test_store_t *f;
@@ -57,7 +55,7 @@ static rsn_test_signed_t profile(fixture_t *x, const rsn_test_author_t *a, uint6
 {
     rsn_test_signed_t s;
     assert_int_equal(rsn_test_author_sign(x->f->arena, a, seq, RAISON__KIND__KIND_PROFILE,
-                                          &ub_profile(x->f, name)->base, 1000 + seq, &s),
+                                          &fx_profile(x->f, name, NULL)->base, 1000 + seq, &s),
                      0);
     return s;
 }
@@ -180,9 +178,9 @@ static void test_feed_rule(void **state)
     rsn_test_signed_t early;
     rsn_test_header_t h = {
         .seq = 2, .prev = s1.id, .timestamp_ms = 2000, .kind = RAISON__KIND__KIND_PROFILE};
-    assert_int_equal(
-        rsn_test_sign_message(x->f->arena, x->alice->kp, &h, &ub_profile(x->f, "A2")->base, &early),
-        0);
+    assert_int_equal(rsn_test_sign_message(x->f->arena, x->alice->kp, &h,
+                                           &fx_profile(x->f, "A2", NULL)->base, &early),
+                     0);
     assert_int_equal(stage(x, &early), RSN_ERR_BAD_SEQ);
     assert_string_equal(x->why, "seq 2 is not the feed head + 1 (1)");
     accept(x, x->alice, &s1);
@@ -193,16 +191,16 @@ static void test_feed_rule(void **state)
     rsn_test_signed_t bad_prev;
     h.prev = wrong;
     assert_int_equal(rsn_test_sign_message(x->f->arena, x->alice->kp, &h,
-                                           &ub_profile(x->f, "A2")->base, &bad_prev),
+                                           &fx_profile(x->f, "A2", NULL)->base, &bad_prev),
                      0);
     assert_int_equal(stage(x, &bad_prev), RSN_ERR_BAD_PREV);
     assert_string_equal(x->why, "prev is not the id of the feed head (seq 1)");
     /* seq 3 skips one */
     rsn_test_signed_t skip;
     h.seq = 3;
-    assert_int_equal(
-        rsn_test_sign_message(x->f->arena, x->alice->kp, &h, &ub_profile(x->f, "A3")->base, &skip),
-        0);
+    assert_int_equal(rsn_test_sign_message(x->f->arena, x->alice->kp, &h,
+                                           &fx_profile(x->f, "A3", NULL)->base, &skip),
+                     0);
     assert_int_equal(stage(x, &skip), RSN_ERR_BAD_SEQ);
     assert_string_equal(x->why, "seq 3 is not the feed head + 1 (2)");
 
@@ -307,11 +305,11 @@ static void test_counters_and_log(void **state)
 
     const uint8_t *owner[1] = {x->alice->pk};
     uint8_t gid[RSN_ID_BYTES];
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(x->f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), 1000, gid);
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_POST, ub_post(x->f, gid, "m", "hi", NULL), 1100,
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(x->f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), 1000, gid);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_POST, fx_post(x->f, gid, "m", "hi", NULL), 1100,
            NULL);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, "Bob"), 1200, NULL);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "Bob", NULL), 1200, NULL);
     rsn_ingest_counts(x->f->ingest, &c);
     assert_int_equal(c.entries, 3);
     assert_int_equal(c.authors, 2);

@@ -16,9 +16,7 @@
 #include "daemon/judge.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
-#include "support/entries.h"
-#include "support/store_fixture.h"
-#include "unit_bodies.h"
+#include "support/daemon_fixture.h"
 
 #define OPEN RAISON__ACCESS__ACCESS_OPEN
 #define CLOSED RAISON__ACCESS__ACCESS_MEMBERS_ONLY
@@ -40,12 +38,12 @@ static int setup(void **state)
         return -1;
     }
     const uint8_t *owner[1] = {x->alice->pk};
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(x->f, "ops", OPEN, "triage,docs", owner, 1, 0), 1000, x->ops);
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(x->f, "sec", CLOSED, "audit", owner, 1, 0), 1100, x->sec);
-    ub_put(x->f, x->alice, RAISON__KIND__KIND_POST,
-           ub_post(x->f, x->ops, "triage", "disk full", NULL), 1200, x->post);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(x->f, "ops", OPEN, "triage,docs", owner, 1, 0), 1000, x->ops);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(x->f, "sec", CLOSED, "audit", owner, 1, 0), 1100, x->sec);
+    fx_put(x->f, x->alice, RAISON__KIND__KIND_POST,
+           fx_post(x->f, x->ops, "triage", "disk full", NULL), 1200, x->post);
     *state = x;
     return 0;
 }
@@ -76,7 +74,7 @@ static const char *problem(fixture_t *x, const uint8_t id[RSN_ID_BYTES])
 static const char *put_problem(fixture_t *x, rsn_test_author_t *a, Raison__Kind kind,
                                const void *body, uint64_t ts, uint8_t id[RSN_ID_BYTES])
 {
-    ub_put(x->f, a, kind, body, ts, id);
+    fx_put(x->f, a, kind, body, ts, id);
     return problem(x, id);
 }
 
@@ -87,14 +85,14 @@ static void test_sound_entries(void **state)
     assert_null(problem(x, x->ops));
     assert_null(problem(x, x->post));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_POST,
-                            ub_post(x->f, x->ops, "docs", "ack", x->post), 1300, id));
+                            fx_post(x->f, x->ops, "docs", "ack", x->post), 1300, id));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_MEMBERSHIP,
-                            ub_membership(x->f, x->sec, RAISON__ACTION__ACTION_JOIN, NULL, x->sec),
+                            fx_membership(x->f, x->sec, RAISON__ACTION__ACTION_JOIN, NULL, x->sec),
                             1400, id));
     assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_POST,
-                            ub_post(x->f, x->sec, "audit", "in", NULL), 1500, id));
-    assert_null(
-        put_problem(x, x->bob, RAISON__KIND__KIND_PROFILE, ub_profile(x->f, "Bob"), 1600, id));
+                            fx_post(x->f, x->sec, "audit", "in", NULL), 1500, id));
+    assert_null(put_problem(x, x->bob, RAISON__KIND__KIND_PROFILE, fx_profile(x->f, "Bob", NULL),
+                            1600, id));
 }
 
 static void test_post_problems(void **state)
@@ -104,24 +102,24 @@ static void test_post_problems(void **state)
     const Raison__Kind post = RAISON__KIND__KIND_POST;
     memset(none, 0x44, sizeof none);
     assert_string_equal(
-        put_problem(x, x->bob, post, ub_post(x->f, x->ops, "deploy", "x", NULL), 1300, id),
+        put_problem(x, x->bob, post, fx_post(x->f, x->ops, "deploy", "x", NULL), 1300, id),
         "no version of the group's charter has this mission");
     assert_string_equal(
-        put_problem(x, x->bob, post, ub_post(x->f, x->sec, "audit", "x", NULL), 1310, id),
+        put_problem(x, x->bob, post, fx_post(x->f, x->sec, "audit", "x", NULL), 1310, id),
         "the author was not a member of this members-only group at the time");
     assert_string_equal(
-        put_problem(x, x->bob, post, ub_post(x->f, x->ops, "triage", "x", none), 1320, id),
+        put_problem(x, x->bob, post, fx_post(x->f, x->ops, "triage", "x", none), 1320, id),
         "it replies to an entry this node does not hold");
     assert_string_equal(
-        put_problem(x, x->bob, post, ub_post(x->f, x->ops, "triage", "x", x->sec), 1330, id),
+        put_problem(x, x->bob, post, fx_post(x->f, x->ops, "triage", "x", x->sec), 1330, id),
         "it replies to an entry that is not a post");
     assert_string_equal(
-        put_problem(x, x->alice, post, ub_post(x->f, x->sec, "audit", "x", x->post), 1340, id),
+        put_problem(x, x->alice, post, fx_post(x->f, x->sec, "audit", "x", x->post), 1340, id),
         "it replies to a post of another group");
     assert_string_equal(
-        put_problem(x, x->bob, post, ub_post(x->f, none, "triage", "x", NULL), 1350, id),
+        put_problem(x, x->bob, post, fx_post(x->f, none, "triage", "x", NULL), 1350, id),
         "its group is unknown (no valid charter version 1 is held)");
-    Raison__Post *p = ub_post(x->f, x->ops, "triage", "x", x->post);
+    Raison__Post *p = fx_post(x->f, x->ops, "triage", "x", x->post);
     p->reply_to.len = 3;
     assert_string_equal(put_problem(x, x->bob, post, p, 1360, id), "reply_to is not an entry id");
 }
@@ -135,32 +133,32 @@ static void test_charter_and_membership_problems(void **state)
     const uint8_t *both[2] = {x->alice->pk, x->bob->pk};
 
     assert_string_equal(put_problem(x, x->bob, charter,
-                                    ub_charter(x->f, "mine", OPEN, "m", alice_only, 1, 0), 1300,
-                                    id),
+                                    fx_charter_keys(x->f, "mine", OPEN, "m", alice_only, 1, 0),
+                                    1300, id),
                         "the author must be among the owners");
-    Raison__Charter *c = ub_charter(x->f, "v2", OPEN, "m", alice_only, 1, 0);
+    Raison__Charter *c = fx_charter_keys(x->f, "v2", OPEN, "m", alice_only, 1, 0);
     c->version = 2;
     assert_string_equal(put_problem(x, x->alice, charter, c, 1310, id),
                         "a charter that founds a group has version 1 and supersedes nothing");
     /* bob is no owner of ops */
     const uint8_t *bob_only[1] = {x->bob->pk};
     assert_string_equal(
-        put_problem(
-            x, x->bob, charter,
-            ub_amend(x->f, ub_charter(x->f, "b", OPEN, "m", bob_only, 1, 0), x->ops, x->ops, 2),
-            1320, id),
+        put_problem(x, x->bob, charter,
+                    fx_amend(x->f, fx_charter_keys(x->f, "b", OPEN, "m", bob_only, 1, 0), x->ops,
+                             x->ops, 2),
+                    1320, id),
         "it does not amend a version of the group's charter, by an owner of that version, "
         "with the next version number");
 
     /* two amendments of sec's v1 by its owner: the larger id lost the dispute */
-    ub_put(
-        x->f, x->alice, charter,
-        ub_amend(x->f, ub_charter(x->f, "sec-a", CLOSED, "audit", both, 2, 0), x->sec, x->sec, 2),
-        1330, a2);
-    ub_put(
-        x->f, x->alice, charter,
-        ub_amend(x->f, ub_charter(x->f, "sec-b", CLOSED, "audit", both, 2, 0), x->sec, x->sec, 2),
-        1340, b2);
+    fx_put(x->f, x->alice, charter,
+           fx_amend(x->f, fx_charter_keys(x->f, "sec-a", CLOSED, "audit", both, 2, 0), x->sec,
+                    x->sec, 2),
+           1330, a2);
+    fx_put(x->f, x->alice, charter,
+           fx_amend(x->f, fx_charter_keys(x->f, "sec-b", CLOSED, "audit", both, 2, 0), x->sec,
+                    x->sec, 2),
+           1340, b2);
     const uint8_t *winner = memcmp(a2, b2, RSN_ID_BYTES) < 0 ? a2 : b2;
     const uint8_t *loser = winner == a2 ? b2 : a2;
     assert_null(problem(x, winner));
@@ -171,7 +169,7 @@ static void test_charter_and_membership_problems(void **state)
     /* a membership that breaks its action's rule: the group's sentence */
     assert_string_equal(
         put_problem(x, x->bob, RAISON__KIND__KIND_MEMBERSHIP,
-                    ub_membership(x->f, x->ops, RAISON__ACTION__ACTION_ADD, x->bob->pk, NULL), 1350,
+                    fx_membership(x->f, x->ops, RAISON__ACTION__ACTION_ADD, x->bob->pk, NULL), 1350,
                     id),
         "only an owner of the current charter may add or remove members");
 }
@@ -180,10 +178,10 @@ static void test_forked_feed(void **state)
 {
     fixture_t *x = *state;
     uint8_t id[RSN_ID_BYTES];
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_POST, ub_post(x->f, x->ops, "triage", "a", NULL), 1300,
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "triage", "a", NULL), 1300,
            id);
     assert_null(problem(x, id));
-    ub_fork(x->f, x->bob, 1, RAISON__KIND__KIND_POST, ub_post(x->f, x->ops, "triage", "b", NULL),
+    fx_fork(x->f, x->bob, 1, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "triage", "b", NULL),
             1300, NULL);
     assert_string_equal(problem(x, id),
                         "its feed forked at or before this entry: it is kept as evidence only");
@@ -199,11 +197,12 @@ static void test_judge_post_and_count(void **state)
     assert_int_equal(rsn_view_ctx_group(c, x->sec, &sec), 0);
 
     uint8_t bad[RSN_ID_BYTES], gone[RSN_ID_BYTES], none[RSN_ID_BYTES];
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_POST, ub_post(x->f, x->ops, "deploy", "x", NULL), 1300,
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "deploy", "x", NULL), 1300,
            bad);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_POST, ub_post(x->f, x->ops, "docs", "y", NULL), 1310,
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "docs", "y", NULL), 1310,
            gone);
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, ub_retraction(x->f, gone), 1320, NULL);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, gone, false), 1320,
+           NULL);
     memset(none, 0x55, sizeof none);
 
     rsn_loaded_t *l = NULL;
@@ -223,7 +222,7 @@ static void test_judge_post_and_count(void **state)
 
     /* an erased post is judged on its header and the group's index: shown */
     uint8_t k[RSN_KEY_MAX];
-    ub_raw_put(x->f, k, rsn_key_body(k, x->post), NULL, 0);
+    fx_raw_put(x->f, k, rsn_key_body(k, x->post), NULL, 0);
     assert_int_equal(rsn_judge_post(c, ops, x->post, &l), 0);
     assert_non_null(l);
     assert_true(l->erased);
@@ -233,7 +232,7 @@ static void test_judge_post_and_count(void **state)
     uint64_t n = 99;
     assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_ID, &n), 0);
     assert_int_equal(n, 1); /* of x->post, bad and gone */
-    ub_put(x->f, x->bob, RAISON__KIND__KIND_POST, ub_post(x->f, x->ops, "triage", "z", NULL), 1400,
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "triage", "z", NULL), 1400,
            NULL);
     assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_ID, &n), 0);
     assert_int_equal(n, 2);

@@ -21,9 +21,7 @@
 #include "daemon/retention.h"
 #include "daemon/timeline.h"
 #include "store/keys.h"
-#include "support/entries.h"
-#include "support/store_fixture.h"
-#include "unit_bodies.h"
+#include "support/daemon_fixture.h"
 
 #define DAY 86400000ULL
 
@@ -44,17 +42,19 @@ static int setup(void **state)
     }
     const uint8_t *owner[1] = {x->alice->pk};
     rsn_test_store_t *f = x->f;
-    ub_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), DAY / 2, x->ops);
-    ub_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
-           ub_charter(f, "keep", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), DAY / 2, x->keep);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "one", NULL), 1 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), DAY / 2,
+           x->ops);
+    fx_put(f, x->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "keep", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 0), DAY / 2,
+           x->keep);
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "one", NULL), 1 * DAY,
            x->old1);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "two", NULL), 2 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "two", NULL), 2 * DAY,
            x->old2);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->keep, "m", "kept", NULL), 1 * DAY,
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->keep, "m", "kept", NULL), 1 * DAY,
            x->kept);
-    ub_put(f, x->alice, RAISON__KIND__KIND_POST, ub_post(f, x->ops, "m", "new", NULL),
+    fx_put(f, x->alice, RAISON__KIND__KIND_POST, fx_post(f, x->ops, "m", "new", NULL),
            9 * DAY + DAY / 2, x->recent);
     *state = x;
     return 0;
@@ -151,7 +151,7 @@ static void put_received(rsn_test_store_t *f, rsn_test_author_t *a, Raison__Kind
                          uint8_t id[RSN_ID_BYTES])
 {
     rsn_ingest_set_clock(f->ingest, received);
-    ub_put(f, a, kind, body, claimed, id);
+    fx_put(f, a, kind, body, claimed, id);
     rsn_ingest_set_clock(f->ingest, 0);
 }
 
@@ -160,8 +160,11 @@ static void put_received(rsn_test_store_t *f, rsn_test_author_t *a, Raison__Kind
 static Raison__Post *post_under(rsn_test_store_t *f, const uint8_t group[RSN_ID_BYTES],
                                 const char *text, const uint8_t *charter)
 {
-    Raison__Post *p = ub_post(f, group, "m", text, NULL);
-    p->charter = ub_bin(f, charter, RSN_ID_BYTES);
+    Raison__Post *p = fx_post(f, group, "m", text, NULL);
+    if (charter != NULL) {
+        p->charter.data = rsn_arena_memdup(f->arena, charter, RSN_ID_BYTES);
+        p->charter.len = RSN_ID_BYTES;
+    }
     return p;
 }
 
@@ -172,7 +175,8 @@ static void test_future_claim(void **state)
     const uint8_t *owner[1] = {x->alice->pk};
     uint8_t day[RSN_ID_BYTES], future[RSN_ID_BYTES], now[RSN_ID_BYTES];
     put_received(f, x->alice, RAISON__KIND__KIND_CHARTER,
-                 ub_charter(f, "day", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), T0, T0, day);
+                 fx_charter_keys(f, "day", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), T0, T0,
+                 day);
     /* claims ten years ahead, received at T0 + 1 h */
     put_received(f, x->alice, RAISON__KIND__KIND_POST, post_under(f, day, "from 2033", day),
                  T0 + TEN_YEARS, T0 + HOUR, future);
@@ -208,16 +212,16 @@ static void test_amendment(void **state)
     uint8_t v1[RSN_ID_BYTES], v2[RSN_ID_BYTES];
     uint8_t a[RSN_ID_BYTES], b[RSN_ID_BYTES], c[RSN_ID_BYTES], d[RSN_ID_BYTES], e[RSN_ID_BYTES];
     put_received(f, x->alice, RAISON__KIND__KIND_CHARTER,
-                 ub_charter(f, "month", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 30), T0, T0,
-                 v1);
+                 fx_charter_keys(f, "month", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 30), T0,
+                 T0, v1);
     /* a names v1; b names none, received while v1 was current */
     put_received(f, x->alice, RAISON__KIND__KIND_POST, post_under(f, v1, "a", v1), T0 + HOUR,
                  T0 + HOUR, a);
     put_received(f, x->alice, RAISON__KIND__KIND_POST, post_under(f, v1, "b", NULL), T0 + 2 * HOUR,
                  T0 + 2 * HOUR, b);
     /* the owner amends the retention from 30 days down to 1 */
-    Raison__Charter *amended = ub_amend(
-        f, ub_charter(f, "month", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), v1, v1, 2);
+    Raison__Charter *amended = fx_amend(
+        f, fx_charter_keys(f, "month", RAISON__ACCESS__ACCESS_OPEN, "m", owner, 1, 1), v1, v1, 2);
     put_received(f, x->alice, RAISON__KIND__KIND_CHARTER, amended, T0 + 3 * HOUR, T0 + 3 * HOUR,
                  v2);
     /* c names v2; d names none, received once v2 was held; e was written

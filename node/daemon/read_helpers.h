@@ -1,10 +1,10 @@
-/* views_internal.h — small helpers the read side of the daemon shares
+/* read_helpers.h — small helpers the read side of the daemon shares
  * (entry.c, group.c, view_ctx.c, judge.c, timeline.c, report.c, views.c):
  * an arena array that grows, bytes copied into a reply, "this bytes field is
  * that id", a page size, and a lenient fixed-size read. Private to those
  * files; nothing else includes it. */
-#ifndef RSN_D_VIEWS_INTERNAL_H
-#define RSN_D_VIEWS_INTERNAL_H
+#ifndef RSN_D_READ_HELPERS_H
+#define RSN_D_READ_HELPERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
