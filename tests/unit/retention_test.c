@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/ingest.h"
 #include "daemon/retention.h"
@@ -182,6 +183,25 @@ static void test_future_claim(void **state)
                  T0 + TEN_YEARS, T0 + HOUR, future);
     put_received(f, x->alice, RAISON__KIND__KIND_POST, post_under(f, day, "today", day),
                  T0 + 2 * HOUR, T0 + 2 * HOUR, now);
+    /* received again (a peer relays it) a day later: still received at T0 + 1 h */
+    rsn_test_signed_t again;
+    rsn_ingest_result_t res;
+    char why[128] = "";
+    assert_int_equal(
+        rsn_test_author_sign(f->arena, x->alice, 2, RAISON__KIND__KIND_POST,
+                             (const ProtobufCMessage *)post_under(f, day, "from 2033", day),
+                             T0 + TEN_YEARS, &again),
+        0);
+    rsn_ingest_set_clock(f->ingest, T0 + DAY);
+    assert_int_equal(rsn_test_store_stage(f, &again, &res, why, sizeof why), 0);
+    assert_int_equal(rsn_ingest_commit(f->ingest), 0);
+    rsn_ingest_set_clock(f->ingest, 0);
+    assert_true(res.duplicate);
+    assert_memory_equal(res.id, future, RSN_ID_BYTES);
+    uint64_t received = 0;
+    assert_int_equal(rsn_clock_received(f->store, future, &received), 0);
+    assert_int_equal(received, T0 + HOUR);
+
     size_t erased = 99;
     assert_int_equal(rsn_retention_sweep(f->store, T0 + DAY, 100, &erased), 0);
     assert_int_equal(erased, 0);
@@ -193,7 +213,6 @@ static void test_future_claim(void **state)
     assert_true(body_held(x, now));
     /* erased, it is still listed in its group, where its effective time puts it */
     Raison__TimelineReply *t = NULL;
-    char why[128] = "";
     assert_int_equal(rsn_view_timeline(f->store, f->arena, day, NULL, &t, why, sizeof why), 0);
     assert_int_equal(t->n_posts, 2);
     assert_memory_equal(t->posts[0]->id.data, now, RSN_ID_BYTES);
