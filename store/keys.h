@@ -5,6 +5,8 @@
  *
  *   'E' id(32)                    -> SignedEntry{entry, signature} (no body),
  *                                    the exact bytes received
+ *   'A' id(32)                    -> ms(8): when this node first received the
+ *                                    entry (written with 'E', never rewritten)
  *   'B' id(32)                    -> body bytes (deleted when erased)
  *   'D' id(32)                    -> peer(32): body missing: the entry is held
  *                                    without its body for no reason known (PEER
@@ -21,7 +23,8 @@
  *   'G' group(32)                 -> "" : group founded (charter v1 held)
  *   'C' group(32) id(32)          -> "" : a charter entry naming the group
  *   'M' group(32) ts(8) id(32)    -> "" : a membership entry of the group
- *   'P' group(32) ts(8) id(32)    -> "" : a post of the group (ts = its timestamp)
+ *   'P' group(32) ts(8) id(32)    -> "" : a post of the group (ts = its effective
+ *                                    time: the earlier of its timestamp and 'A')
  *   'Q' parent(32) id(32)         -> "" : a reply to PARENT
  *   'R' target(32) id(32)         -> "" : a retraction naming TARGET
  *   'U' author(32)                -> seq(8) id(32): the author's latest profile
@@ -36,9 +39,11 @@
  *                                    verified consistent (signed note)
  *   'X' peer(32) size(8)          -> evidence: two checkpoints of PEER that no
  *                                    consistency proof joins (WitnessEvidence)
- *   'Y' group(32)                 -> retention_days(4) ts(8) id(32): the group's
- *                                    retention as last seen, and the last post
- *                                    the retention sweep passed
+ *   'Y' group(32)                 -> retention_days(4): the retention of the
+ *                                    group's current charter as last seen
+ *   'Y' group(32) version(32)     -> ts(8) id(32): the last post the retention
+ *                                    sweep of the posts kept under charter
+ *                                    VERSION passed
  *   'V'                           -> u32(4): the store's format version
  *
  * Code builds keys with the rsn_key_<what> functions at the end of this file,
@@ -54,6 +59,7 @@
 #include <string.h>
 
 #define RSN_TAG_ENTRY 'E'
+#define RSN_TAG_RECEIVED 'A'
 #define RSN_TAG_BODY 'B'
 #define RSN_TAG_BODY_MISSING 'D'
 #define RSN_TAG_BODY_ERASED 'O'
@@ -167,6 +173,12 @@ static inline size_t rsn_key_entry(uint8_t *k, const uint8_t id[32])
     return rsn_key_1(k, RSN_TAG_ENTRY, id);
 }
 
+/* 'A' id: when this node first received entry ID (ms since the epoch). */
+static inline size_t rsn_key_received(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_RECEIVED, id);
+}
+
 /* 'B' id: an entry's body, while it is held. */
 static inline size_t rsn_key_body(uint8_t *k, const uint8_t id[32])
 {
@@ -241,7 +253,8 @@ static inline size_t rsn_key_group_membership(uint8_t *k, const uint8_t group[32
     return rsn_key_1n2(k, RSN_TAG_MEMBERSHIP, group, ts, id);
 }
 
-/* 'P' group ts id: a post of GROUP at its timestamp TS. */
+/* 'P' group ts id: a post of GROUP at its effective time TS (the earlier of
+ * its timestamp and when this node received it: daemon/clock.h). */
 static inline size_t rsn_key_group_post(uint8_t *k, const uint8_t group[32], uint64_t ts,
                                         const uint8_t id[32])
 {
@@ -297,10 +310,18 @@ static inline size_t rsn_key_inconsistent(uint8_t *k, const uint8_t peer[32], ui
     return rsn_key_1n(k, RSN_TAG_INCONSISTENT, peer, size);
 }
 
-/* 'Y' group: the group's retention marker. */
+/* 'Y' group: the retention of GROUP's current charter, as last seen. */
 static inline size_t rsn_key_retention(uint8_t *k, const uint8_t group[32])
 {
     return rsn_key_1(k, RSN_TAG_RETENTION, group);
+}
+
+/* 'Y' group version: where the retention sweep of the posts of GROUP kept
+ * under charter VERSION (an entry id) stopped. */
+static inline size_t rsn_key_retention_version(uint8_t *k, const uint8_t group[32],
+                                               const uint8_t version[32])
+{
+    return rsn_key_2(k, RSN_TAG_RETENTION, group, version);
 }
 
 /* 'V': the store's format version. */

@@ -436,7 +436,9 @@ int rsn_store_check_format(rsn_store_t *self, const char *dir)
     uint32_t format = (uint32_t)value[0] << 24 | (uint32_t)value[1] << 16 |
                       (uint32_t)value[2] << 8 | value[3];
     if (format != RSN_STORE_FORMAT) {
-        rsn_error("store: %s holds store format %u; this raisond reads format %u only",
+        rsn_error("store: %s holds store format %u; this raisond reads format %u only "
+                  "(there has been no release, so there is no migration: move the folder "
+                  "aside and start on a new one)",
                   dir, format, RSN_STORE_FORMAT);
         return RSN_ERR_STORE_FORMAT;
     }

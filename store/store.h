@@ -28,8 +28,11 @@ RSN_NODISCARD int rsn_store_open(rsn_store_t **out, const char *dir);
  * NULL. */
 void rsn_store_destroy(rsn_store_t **self_p);
 
-/* The format of the keys and values raison writes (store/keys.h). */
-#define RSN_STORE_FORMAT 1
+/* The format of the keys and values raison writes (store/keys.h). 2: the
+ * received time of every entry ('A'), 'P' keyed by effective time, 'Y'
+ * markers per charter version. A folder of format 1 is refused: there has
+ * been no release, so none needs a migration. */
+#define RSN_STORE_FORMAT 2
 
 /* Checks the format version ('V') of a raison node's database, as the node
  * does at open: a database without one (a new one, or one from before this

@@ -8,14 +8,15 @@
  * right edge are kept as committed and as staged, so that checks see the
  * staged heads (seq 5 and 6 of one author can share a batch) and a failed
  * write drops exactly what it staged. rsn_ingest_commit writes the batch
- * with sync. */
+ * with sync. The time an entry is first received is put beside it ('A',
+ * daemon/clock.h). */
 #include "daemon/ingest_batch.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "daemon/clock.h"
 #include "daemon/retention.h"
 #include "daemon/entry.h"
 #include "store/keys.h"
@@ -345,10 +346,24 @@ int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
     return swap_contribution(self, author, &before);
 }
 
-/* The entry as received (header and signature, body apart), its body, its
- * feed index and head. */
+/* --- the write path's clock ---------------------------------------------------- */
+
+uint64_t rsn_ingest_now(const rsn_ingest_t *self)
+{
+    return self->clock_ms ? self->clock_ms : rsn_clock_wall_ms();
+}
+
+void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
+{
+    self->clock_ms = now_ms;
+}
+
+/* The entry as received (header and signature, body apart), when this node
+ * received it ('A': now), its feed index and head. */
 static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
 {
+    uint8_t at[8];
+    rsn_be64_put(at, rsn_ingest_now(self));
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)c->entry;
     se.entry.len = c->entry_len;
@@ -363,6 +378,8 @@ static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_entry(k, c->id);
     rsn_batch_put(self->batch, k, kl, packed, packed_len);
+    kl = rsn_key_received(k, c->id);
+    rsn_batch_put(self->batch, k, kl, at, sizeof at);
     kl = rsn_key_feed_seq(k, c->e->author.data, c->e->seq);
     rsn_batch_put(self->batch, k, kl, c->id, RSN_ID_BYTES);
     uint8_t head[HEAD_BYTES];

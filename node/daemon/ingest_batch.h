@@ -51,10 +51,11 @@ struct rsn_ingest {
     staged_t staged[RSN_INGEST_BATCH_MAX];
     int16_t staged_slots[STAGED_SLOTS]; /* staged ids by hash: index in staged, -1 free */
     size_t n_staged;
-    size_t n_evidence;    /* fork evidences and restored bodies staged */
-    bool commit_failed;   /* sticky until rsn_ingest_take_failure */
-    rsn_counts_t counts;  /* as committed */
-    rsn_counts_t pending; /* as staged */
+    size_t n_evidence;     /* fork evidences and restored bodies staged */
+    bool commit_failed;    /* sticky until rsn_ingest_take_failure */
+    uint64_t clock_ms;     /* tests only: now (0: the wall clock) */
+    rsn_counts_t counts;   /* as committed */
+    rsn_counts_t pending;  /* as staged */
     uint64_t erased_delta; /* bodies erased by the staged batch ('N' "erased" is added to) */
     touched_t touched[RSN_INGEST_BATCH_MAX]; /* stored entries whose body the batch changes */
     size_t n_touched;
@@ -103,6 +104,10 @@ bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTE
 
 /* The staged entry ID, or NULL. */
 staged_t *rsn_ingest_staged(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* Now, as this write path receives entries: the wall clock, or the time a
+ * test set (rsn_ingest_set_clock). */
+uint64_t rsn_ingest_now(const rsn_ingest_t *self);
 
 /* The state of the body of held entry ID, staged or stored (see
  * daemon/bodies.h; an erased one's reason is not read). */

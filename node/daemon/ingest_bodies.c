@@ -15,16 +15,29 @@
 
 #include <string.h>
 
+#include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/retention.h"
 #include "store/keys.h"
 
 #define DAY_MS 86400000ULL
 
-/* The group of post E, decoded as POST (NULL when it did not), into GROUP
- * when it is already past that group's retention. */
+/* When this node first received C: now for an entry staged with its body,
+ * the stored time ('A') for one held as body missing. */
+static uint64_t received_of(rsn_ingest_t *self, const candidate_t *c, bool missing)
+{
+    uint64_t held = 0;
+    if (missing && rsn_clock_received(self->store, c->id, &held) == 0) {
+        return held;
+    }
+    return rsn_ingest_now(self);
+}
+
+/* The group of post E, decoded as POST (NULL when it did not), received at
+ * RECEIVED, into GROUP when it is already past the retention it keeps
+ * (daemon/retention.h), by its effective time and the retention clock. */
 static bool past_retention(rsn_ingest_t *self, const Raison__Entry *e, const void *post,
-                           uint8_t group[RSN_ID_BYTES])
+                           uint64_t received, uint8_t group[RSN_ID_BYTES])
 {
     if (e->kind != RAISON__KIND__KIND_POST || !post) {
         return false;
@@ -33,8 +46,9 @@ static bool past_retention(rsn_ingest_t *self, const Raison__Entry *e, const voi
     if (p->group.len != RSN_ID_BYTES) {
         return false;
     }
-    uint32_t days = rsn_retention_days(self->store, p->group.data);
-    if (days == 0 || e->timestamp + (uint64_t)days * DAY_MS >= rsn_bodies_now_ms()) {
+    uint32_t days = rsn_retention_of_arriving(self->store, p);
+    uint64_t now = rsn_clock_retention_ms(rsn_ingest_now(self));
+    if (days == 0 || rsn_clock_effective(e->timestamp, received) + days * DAY_MS >= now) {
         return false;
     }
     memcpy(group, p->group.data, RSN_ID_BYTES);
@@ -172,8 +186,9 @@ static void put_marker(rsn_ingest_t *self, const uint8_t *k, size_t kl)
     rsn_batch_put(self->batch, k, kl, "", 0);
 }
 
-/* The puts of the indexes of one entry's kind, and the erasure it carries. */
-static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
+/* The puts of the indexes of one entry's kind (a post's 'P' at its
+ * effective time, from RECEIVED), and the erasure it carries. */
+static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t received)
 {
     const Raison__Entry *e = c->e;
     const uint8_t *id = c->id;
@@ -200,7 +215,8 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
     case RAISON__KIND__KIND_POST: {
         const Raison__Post *p = c->decoded;
         if (p->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_post(k, p->group.data, e->timestamp, id));
+            uint64_t ts = rsn_clock_effective(e->timestamp, received);
+            put_marker(self, k, rsn_key_group_post(k, p->group.data, ts, id));
         }
         if (p->reply_to.len == RSN_ID_BYTES) {
             put_marker(self, k, rsn_key_reply(k, p->reply_to.data, id));
@@ -232,6 +248,7 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c)
 void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
 {
     uint8_t k[RSN_KEY_MAX], by[RSN_ID_BYTES] = {0};
+    uint64_t received = received_of(self, c, missing);
     if (missing && !c->decoded &&
         rsn_body_decode(c->arena, c->e->kind, c->body, c->body_len, &c->decoded) < 0) {
         c->decoded = NULL; /* kept, and indexed nowhere, as when it arrives whole */
@@ -241,7 +258,7 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
     bool erased =
         (missing && c->e->kind != RAISON__KIND__KIND_RETRACTION &&
          rsn_bodies_erase_requested(self->store, c->arena, c->id, c->e->author.data, by)) ||
-        past_retention(self, c->e, c->decoded, by);
+        past_retention(self, c->e, c->decoded, received, by);
     if (missing) {
         rsn_batch_delete(self->batch, k, rsn_key_body_missing(k, c->id));
         self->pending.missing--;
@@ -256,6 +273,6 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
         touch(self, c->id, erased ? RSN_BODY_ERASED : RSN_BODY_HELD);
     }
     if (c->decoded) {
-        stage_indexes(self, c);
+        stage_indexes(self, c, received);
     }
 }

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "daemon/clock.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
 
@@ -23,8 +24,9 @@ static bool post_in_group(rsn_view_ctx_t *x, const rsn_group_t *g, const rsn_loa
         return rsn_views_same_id(&((const Raison__Post *)l->body)->group, rsn_group_id(g));
     }
     uint8_t k[RSN_KEY_MAX];
-    size_t klen = rsn_key_group_post(k, rsn_group_id(g), l->entry->timestamp, l->id);
-    return rsn_store_has(rsn_view_ctx_store(x), k, klen) == 0;
+    rsn_store_t *store = rsn_view_ctx_store(x);
+    size_t klen = rsn_key_group_post(k, rsn_group_id(g), rsn_clock_entry_time(store, l), l->id);
+    return rsn_store_has(store, k, klen) == 0;
 }
 
 /* NULL when post L of group G keeps the rules; the rule it breaks. */

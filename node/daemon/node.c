@@ -30,6 +30,7 @@
 #include "daemon/audit.h"
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
+#include "daemon/clock.h"
 #include "daemon/retention.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
@@ -169,10 +170,8 @@ static void on_sweep(rsn_poller_t *poller, int id, void *ctx)
     (void)poller;
     (void)id;
     size_t erased = 0;
-    struct timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
-    uint64_t wall_ms = (uint64_t)wall.tv_sec * 1000 + (uint64_t)wall.tv_nsec / 1000000;
-    if (rsn_retention_sweep(self->store, wall_ms, RETENTION_BUDGET, &erased) < 0) {
+    uint64_t now_ms = rsn_clock_retention_ms(rsn_clock_wall_ms());
+    if (rsn_retention_sweep(self->store, now_ms, RETENTION_BUDGET, &erased) < 0) {
         rsn_error("retention: the sweep failed");
     }
 }

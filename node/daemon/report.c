@@ -1,5 +1,6 @@
 /* report.c — the value report of a group (report.h), computed in one pass
- * over the group's post index ('P' group ts id): each shown post counts in
+ * over the group's post index ('P' group ts id, ts the post's effective
+ * time: daemon/clock.h, which "last activity" is): each shown post counts in
  * the totals and, when its body is held, in its mission; a reply counts as
  * cross-site when its author's site and its parent's author's site are both
  * known and differ. Linear in the group's posts; a counter index can come
@@ -112,8 +113,9 @@ typedef struct {
     strset_t sites;
 } tally_t;
 
-/* Counts shown post L in the totals and in its mission. */
-static int tally_post(tally_t *t, const rsn_loaded_t *l)
+/* Counts shown post L, at effective time TS (its 'P' key's), in the totals
+ * and in its mission. */
+static int tally_post(tally_t *t, const rsn_loaded_t *l, uint64_t ts)
 {
     rsn_store_t *store = rsn_view_ctx_store(t->x);
     rsn_arena_t *arena = rsn_view_ctx_arena(t->x);
@@ -143,8 +145,8 @@ static int tally_post(tally_t *t, const rsn_loaded_t *l)
         (rc = strset_add(arena, &m->sites, site))) {
         return rc;
     }
-    if (l->entry->timestamp > m->r->last_activity) {
-        m->r->last_activity = l->entry->timestamp;
+    if (ts > m->r->last_activity) {
+        m->r->last_activity = ts;
     }
     if (p->reply_to.len != RSN_ID_BYTES) {
         return 0;
@@ -201,8 +203,9 @@ int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
         rsn_loaded_t *l = NULL;
+        uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID);
         if ((rc = rsn_judge_post(t.x, g, rsn_index_id(&ix), &l)) != 0 ||
-            (l && (rc = tally_post(&t, l)) != 0)) {
+            (l && (rc = tally_post(&t, l, ts)) != 0)) {
             goto out;
         }
     }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/why.h"
+#include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
 #include "daemon/view_ctx.h"
@@ -313,7 +314,8 @@ static int check_post(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entr
                memcmp(pp->group.data, p->group.data, RSN_ID_BYTES) == 0;
     } else {
         uint8_t k[RSN_KEY_MAX];
-        size_t klen = rsn_key_group_post(k, p->group.data, parent->entry->timestamp, parent->id);
+        uint64_t ts = rsn_clock_entry_time(store, parent);
+        size_t klen = rsn_key_group_post(k, p->group.data, ts, parent->id);
         same = rsn_store_has(store, k, klen) == 0;
     }
     if (!same) {

@@ -2,6 +2,11 @@
  * post index ('P' group ts id, newest last) and the reply index ('Q' parent
  * id) of store/keys.h.
  *
+ * The order is that of effective time (daemon/clock.h: the earlier of the
+ * time a post claims and the time this node received it, the ts of its 'P'
+ * key), so a post dated in the future does not stay on top; each post
+ * still shows the timestamp its author claims.
+ *
  * A page reads posts backwards from the cursor (the ts and id of the last
  * post of the previous page) until it is full; posts the views do not show,
  * or of another mission, are passed over. Counting the replies of a post is

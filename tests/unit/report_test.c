@@ -1,8 +1,11 @@
 /* report_test.c — the value report (daemon/report.h) and the timeline
  * (daemon/timeline.h) over a real store: totals, per-mission figures,
  * retired missions, sites and cross-site replies, and posts the views do not
- * show (retracted, or breaking a rule) left out of both. Entries go through
- * the real write path (tests/support/daemon_fixture.h). */
+ * show (retracted, or breaking a rule) left out of both; time decided by
+ * the effective time (the earlier of the claimed and the received time), so
+ * a post dated in the future neither leads the timeline nor makes the last
+ * activity. Entries go through the real write path
+ * (tests/support/daemon_fixture.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/ingest.h"
 #include "daemon/report.h"
 #include "daemon/timeline.h"
 #include "support/daemon_fixture.h"
@@ -162,11 +166,67 @@ static void test_timeline(void **state)
     world_free(&w);
 }
 
+#define T0 1700000000000ULL               /* the ingest's clock: ms since the epoch */
+#define TEN_YEARS (3653ULL * 86400000ULL) /* ahead of it */
+
+/* Signs and stores A's next entry claimed at CLAIMED, received at RECEIVED. */
+static void put_received(fx_t *f, fx_author_t *a, Raison__Kind kind, const void *body,
+                         uint64_t claimed, uint64_t received, uint8_t id[RSN_ID_BYTES])
+{
+    rsn_ingest_set_clock(f->ingest, received);
+    fx_put(f, a, kind, body, claimed, id);
+    rsn_ingest_set_clock(f->ingest, 0);
+}
+
+static void test_future_claim(void **state)
+{
+    fx_t *f = *state;
+    fx_author_t *alice = fx_author_new(1);
+    uint8_t gid[RSN_ID_BYTES], early[RSN_ID_BYTES], future[RSN_ID_BYTES], late[RSN_ID_BYTES];
+    put_received(f, alice, RAISON__KIND__KIND_CHARTER,
+                 fx_charter(f, "ops", OPEN, "triage", &alice, 1), T0, T0, gid);
+    put_received(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "early", NULL),
+                 T0 + 1000, T0 + 1000, early);
+    /* claims ten years ahead; this node received it between the other two */
+    put_received(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "future", NULL),
+                 T0 + TEN_YEARS, T0 + 2000, future);
+    put_received(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "late", NULL),
+                 T0 + 3000, T0 + 3000, late);
+
+    Raison__TimelineRequest req = RAISON__TIMELINE_REQUEST__INIT;
+    Raison__TimelineReply *t = NULL;
+    char why[128] = "";
+    req.mission = "";
+    assert_int_equal(rsn_view_timeline(f->store, f->arena, gid, &req, &t, why, sizeof why), 0);
+    assert_int_equal(t->n_posts, 3); /* by effective time, newest first */
+    assert_memory_equal(t->posts[0]->id.data, late, RSN_ID_BYTES);
+    assert_memory_equal(t->posts[1]->id.data, future, RSN_ID_BYTES);
+    assert_memory_equal(t->posts[2]->id.data, early, RSN_ID_BYTES);
+    assert_int_equal(t->posts[1]->timestamp, T0 + TEN_YEARS); /* the claim is still shown */
+
+    /* a page boundary at the future post resumes after it */
+    req.limit = 2;
+    assert_int_equal(rsn_view_timeline(f->store, f->arena, gid, &req, &t, why, sizeof why), 0);
+    assert_int_equal(t->n_posts, 2);
+    assert_memory_equal(t->posts[1]->id.data, future, RSN_ID_BYTES);
+    req.cursor = t->next_cursor;
+    assert_int_equal(rsn_view_timeline(f->store, f->arena, gid, &req, &t, why, sizeof why), 0);
+    assert_int_equal(t->n_posts, 1);
+    assert_memory_equal(t->posts[0]->id.data, early, RSN_ID_BYTES);
+
+    Raison__ReportReply *r = NULL;
+    assert_int_equal(rsn_view_report(f->store, f->arena, gid, &r), 0);
+    assert_int_equal(r->posts, 3);
+    assert_int_equal(mission(r, 0, "triage")->last_activity, T0 + 3000);
+    fx_author_free(alice);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_report, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_timeline, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_future_claim, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
