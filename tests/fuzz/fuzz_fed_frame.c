@@ -2,7 +2,7 @@
  * real gossip handler.
  *
  * Each input is one frame a trusted peer sends. It is decoded as a FedFrame
- * (bounded, arena-allocated, as node/d_gossip.c does), then actually sent
+ * (bounded, arena-allocated, as node/daemon/gossip.c does), then actually sent
  * over a CURVE link between two federation objects in this process (ipc://
  * in a temporary folder, no network) to a gossip engine over a temporary
  * store, and the engine's turn is run as raisond's loop runs it (receive,
@@ -164,7 +164,7 @@ static void remove_dir(void)
     }
 }
 
-/* One turn of the node's loop, as d_node.c runs it. */
+/* One turn of the node's loop, as node/daemon/node.c runs it. */
 static void victim_turn(int wait_ms)
 {
     bool api = false, fed = false;
