@@ -187,12 +187,7 @@ static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Rais
     pi->missing = p->missing;
     pi->dropped = p->dropped;
     pi->protocol = p->protocol;
-    gossip_load_witness(self, p);
-    const witness_t *w = &p->witness;
-    pi->checkpoint_size = w->held_note ? w->held_size : 0;
-    pi->checkpoint_note = rsn_arena_strdup(arena, w->held_note ? w->held_note : "");
-    pi->inconsistency = rsn_arena_strdup(arena, w->inconsistency);
-    if (!pi->checkpoint_note || !pi->inconsistency) {
+    if (gossip_witness_describe(self, p, arena, pi) < 0) {
         return RSN_ERR_NOMEM;
     }
     if (p->last_error[0]) {
