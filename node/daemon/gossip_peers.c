@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "daemon/gossip_internal.h"
 #include "daemon/entry.h"
+#include "daemon/gossip_internal.h"
 
 #define REQUESTS_PER_SECOND 50 /* digests' follow-ups a peer may ask of us */
 #define WANTS_PER_SECOND 1000  /* Wants (honest peers keep two in flight) */
@@ -227,7 +227,8 @@ int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena, Raison__PeersReply 
         pi->site = (char *)"";
         pi->checkpoint_note = (char *)"";
         pi->inconsistency = (char *)"";
-        peer_t *p = gossip_peer(self, info[i].key, false);
+        /* a slot for every configured peer: evidence kept shows before it links */
+        peer_t *p = gossip_peer(self, info[i].key, true);
         if (p && describe_peer(self, p, arena, pi) < 0) {
             return RSN_ERR_NOMEM;
         }

@@ -49,6 +49,14 @@
  *                         another key under our name), two-roots (two
  *                         checkpoints of size 3 with different roots, both
  *                         signed by our node key)
+ *   silence MODE [MS]     witnessing evaded by silence (a peer with a real
+ *                         RFC 9162 log, support/fake_log.h): rollback
+ *                         (checkpoints of size 8, then 5), silent (4, then
+ *                         8; never answers the consistency request), wrong-
+ *                         sizes (4, then 8; answers each request with a valid
+ *                         proof from 2 to 8), answer (sends nothing, answers
+ *                         each request correctly); reads for MS ms (3000)
+ *                         and prints asked=N (consistency requests received)
  *
  * Exit codes: 0 the case ran (or the probe was answered), 1 the probe got no
  * answer, 2 the tool failed (cannot link, bad arguments). */
@@ -76,6 +84,7 @@
 #include "support/api.h"
 #include "support/clock.h"
 #include "support/entries.h"
+#include "support/fake_log.h"
 #include "support/files.h"
 #include "support/keys.h"
 
@@ -852,6 +861,109 @@ static int case_checkpoint(tool_t *t, const char *mode)
     return 0;
 }
 
+/* --- silence: a witness's questions left unanswered ------------------------- */
+
+#define SILENCE_LOG 16 /* leaves of the tool's log */
+
+/* Sends our checkpoint of the first SIZE leaves of LOG. */
+static void send_log_checkpoint(tool_t *t, rsn_test_log_t *log, uint64_t size)
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE];
+    char text[RSN_NOTE_RAISON_NAME_SIZE + 96];
+    char *note = grab(t->arena, RSN_NOTE_MAX);
+    uint8_t root[RSN_HASH_BYTES];
+    if (rsn_test_log_root(log, size, root) != 0 ||
+        rsn_note_raison_name(rsn_keypair_public(t->node), name, sizeof name) != 0 ||
+        rsn_checkpoint_text(name, size, root, text, sizeof text) != 0 ||
+        rsn_note_sign(t->node, name, text, note, RSN_NOTE_MAX) != 0) {
+        die("cannot sign a checkpoint");
+    }
+    send_note(t, note);
+}
+
+/* Sends LOG's consistency proof from OLD to NEW. */
+static void send_log_proof(tool_t *t, rsn_test_log_t *log, uint64_t old_size, uint64_t new_size)
+{
+    rsn_merkle_proof_t proof;
+    size_t n = 0;
+    if (rsn_test_log_prove(log, old_size, new_size, proof, &n) != 0) {
+        die("cannot prove our log");
+    }
+    ProtobufCBinaryData hashes[RSN_MERKLE_MAX_DEPTH];
+    for (size_t i = 0; i < n; i++) {
+        hashes[i].data = proof[i];
+        hashes[i].len = RSN_HASH_BYTES;
+    }
+    Raison__ConsistencyProof cp = RAISON__CONSISTENCY_PROOF__INIT;
+    cp.old_size = old_size;
+    cp.new_size = new_size;
+    cp.proof = hashes;
+    cp.n_proof = n;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF;
+    f.consistency_proof = &cp;
+    size_t len = 0;
+    uint8_t *frame = pack(t->arena, &f.base, &len);
+    send_frame(t, frame, len);
+}
+
+/* Reads for MS ms; each ConsistencyRequest is counted and, unless SILENT,
+ * answered (WRONG: with a proof from 2 to its new size). The count. */
+static int serve_requests(tool_t *t, rsn_test_log_t *log, int ms, bool silent, bool wrong)
+{
+    int asked = 0;
+    int64_t deadline = rsn_test_mono_ms() + ms;
+    while (rsn_test_mono_ms() < deadline) {
+        bool api = false, fed = false;
+        if (rsn_fed_wait(t->fed, NULL, 20, &api, &fed) == RSN_ERR_INTERRUPTED) {
+            break;
+        }
+        uint8_t peer[RSN_KEY_BYTES];
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        while (rsn_fed_recv(t->fed, peer, &bytes, &len) == 0) {
+            Raison__FedFrame *f = NULL;
+            if (rsn_fed_frame_decode(t->arena, bytes, len, &f) == 0 &&
+                f->msg_case == RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST) {
+                const Raison__ConsistencyRequest *cr = f->consistency_request;
+                asked++;
+                if (!silent && cr->new_size <= SILENCE_LOG && cr->old_size >= 1) {
+                    send_log_proof(t, log, wrong ? 2 : cr->old_size, cr->new_size);
+                }
+            }
+            free(bytes);
+        }
+        rsn_fed_event_t ev;
+        while (rsn_fed_next_event(t->fed, &ev) == 0) {
+        }
+    }
+    return asked;
+}
+
+static int case_silence(tool_t *t, const char *mode, long ms)
+{
+    rsn_test_log_t *log = rsn_test_log_new(SILENCE_LOG, 1);
+    if (!log) {
+        die("out of memory");
+    }
+    bool silent = strcmp(mode, "silent") == 0, wrong = strcmp(mode, "wrong-sizes") == 0;
+    if (strcmp(mode, "rollback") == 0) {
+        send_log_checkpoint(t, log, 8);
+        pump(t, 300);
+        send_log_checkpoint(t, log, 5);
+    } else if (silent || wrong) {
+        send_log_checkpoint(t, log, 4);
+        pump(t, 300);
+        send_log_checkpoint(t, log, 8);
+    } else if (strcmp(mode, "answer") != 0) {
+        die("silence MODE is rollback, silent, wrong-sizes or answer");
+    }
+    int asked = serve_requests(t, log, (int)ms, silent || strcmp(mode, "rollback") == 0, wrong);
+    printf("asked=%d\n", asked);
+    rsn_test_log_destroy(&log);
+    return 0;
+}
+
 /* --- the victim's view, and fuzz seeds -------------------------------------------- */
 
 /* Asks SOCKET's node for its peers: the reply (free it), or exits 2. */
@@ -1085,6 +1197,8 @@ int main(int argc, char **argv)
             rc = case_rule_post(&t, argv[5]);
         } else if (strcmp(c, "checkpoint") == 0 && argc >= 6) {
             rc = case_checkpoint(&t, argv[5]);
+        } else if (strcmp(c, "silence") == 0 && argc >= 6) {
+            rc = case_silence(&t, argv[5], arg_long(argc, argv, 6, 3000));
         } else if (strcmp(c, "probe") == 0) {
             rc = case_probe(&t, arg_long(argc, argv, 5, 3000));
         } else {
