@@ -116,8 +116,8 @@ wait_for "b to hold a's checkpoint of size $N" field_is b "$KA" checkpoint_size 
 stop_node a
 rm -rf "$T/a/db"
 RC=0
-"$RAISOND" --data "$T/a" --site a --listen "${FED_EP[a]}" --peer "$(fed_peer b)" \
-    >"$T/a.refused" 2>&1 </dev/null || RC=$?
+timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/a" --site a --listen "${FED_EP[a]}" \
+    --peer "$(fed_peer b)" >"$T/a.refused" 2>&1 </dev/null || RC=$?
 echo "refused: $(tail -n 2 "$T/a.refused")"
 assert_eq 3 "$RC" "raisond on a lost store, without --new-key"
 assert_contains "$(cat "$T/a.refused")" "--new-key" "the refusal says what to do"
@@ -151,7 +151,8 @@ stop_node c
 fed_start c
 stop_node c
 RC=0
-"$RAISOND" --data "$T/b" --new-key >"$T/b.refused" 2>&1 </dev/null || RC=$?
+timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/b" --new-key >"$T/b.refused" 2>&1 </dev/null ||
+    RC=$?
 assert_eq 1 "$RC" "--new-key beside a history"
 assert_contains "$(cat "$T/b.refused")" "--new-key is for a lost store" "why --new-key was refused"
 echo "test_audit_witness_silence: ok"
