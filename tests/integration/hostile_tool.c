@@ -884,26 +884,11 @@ static void send_log_checkpoint(tool_t *t, rsn_test_log_t *log, uint64_t size)
 /* Sends LOG's consistency proof from OLD to NEW. */
 static void send_log_proof(tool_t *t, rsn_test_log_t *log, uint64_t old_size, uint64_t new_size)
 {
-    rsn_merkle_proof_t proof;
-    size_t n = 0;
-    if (rsn_test_log_prove(log, old_size, new_size, proof, &n) != 0) {
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    if (rsn_test_log_proof_frame(log, t->arena, old_size, new_size, &frame, &len) != 0) {
         die("cannot prove our log");
     }
-    ProtobufCBinaryData hashes[RSN_MERKLE_MAX_DEPTH];
-    for (size_t i = 0; i < n; i++) {
-        hashes[i].data = proof[i];
-        hashes[i].len = RSN_HASH_BYTES;
-    }
-    Raison__ConsistencyProof cp = RAISON__CONSISTENCY_PROOF__INIT;
-    cp.old_size = old_size;
-    cp.new_size = new_size;
-    cp.proof = hashes;
-    cp.n_proof = n;
-    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
-    f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF;
-    f.consistency_proof = &cp;
-    size_t len = 0;
-    uint8_t *frame = pack(t->arena, &f.base, &len);
     send_frame(t, frame, len);
 }
 

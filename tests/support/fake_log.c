@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "proto/codec.h"
 
 #define LEVELS 9 /* 2^8 = RSN_TEST_LOG_MAX leaves */
 
@@ -82,4 +83,29 @@ int rsn_test_log_prove(rsn_test_log_t *log, uint64_t old_size, uint64_t new_size
         return RSN_ERR_INVALID_ARG;
     }
     return rsn_merkle_consistency_proof(get_node, log, old_size, new_size, proof, n);
+}
+
+int rsn_test_log_proof_frame(rsn_test_log_t *log, rsn_arena_t *arena, uint64_t old_size,
+                             uint64_t new_size, uint8_t **frame, size_t *len)
+{
+    rsn_merkle_proof_t proof;
+    size_t n = 0;
+    int rc = rsn_test_log_prove(log, old_size, new_size, proof, &n);
+    if (rc != 0) {
+        return rc;
+    }
+    ProtobufCBinaryData hashes[RSN_MERKLE_MAX_DEPTH];
+    for (size_t i = 0; i < n; i++) {
+        hashes[i].data = proof[i];
+        hashes[i].len = RSN_HASH_BYTES;
+    }
+    Raison__ConsistencyProof cp = RAISON__CONSISTENCY_PROOF__INIT;
+    cp.old_size = old_size;
+    cp.new_size = new_size;
+    cp.proof = hashes;
+    cp.n_proof = n;
+    Raison__FedFrame f = RAISON__FED_FRAME__INIT;
+    f.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF;
+    f.consistency_proof = &cp;
+    return rsn_pack(arena, &f.base, frame, len);
 }

@@ -295,28 +295,13 @@ static void log_checkpoint(fx_t *f, rsn_test_log_t *log, uint64_t size, char *ou
     assert_int_equal(rsn_note_sign(f->peer, name, text, out, out_size), 0);
 }
 
-/* The peer's ConsistencyProof from OLD to NEW: LOG's own proof from
- * PROOF_OLD to PROOF_NEW (the sizes it claims may differ from those it
- * proves). */
+/* The peer's valid ConsistencyProof from OLD to NEW in LOG. */
 static void deliver_proof(fx_t *f, rsn_test_log_t *log, uint64_t old_size, uint64_t new_size)
 {
-    rsn_merkle_proof_t proof;
-    size_t n = 0;
-    assert_int_equal(rsn_test_log_prove(log, old_size, new_size, proof, &n), 0);
-    ProtobufCBinaryData hashes[RSN_MERKLE_MAX_DEPTH];
-    for (size_t i = 0; i < n; i++) {
-        hashes[i].data = proof[i];
-        hashes[i].len = RSN_HASH_BYTES;
-    }
-    Raison__ConsistencyProof cp = RAISON__CONSISTENCY_PROOF__INIT;
-    cp.old_size = old_size;
-    cp.new_size = new_size;
-    cp.proof = hashes;
-    cp.n_proof = n;
-    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
-    frame.msg_case = RAISON__FED_FRAME__MSG_CONSISTENCY_PROOF;
-    frame.consistency_proof = &cp;
-    deliver(f, &frame);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(rsn_test_log_proof_frame(log, f->arena, old_size, new_size, &bytes, &len), 0);
+    gossip_handle_frame(f->gossip, the_peer(f), bytes, len);
 }
 
 /* Reads back the evidence stored against the peer at SIZE. */
