@@ -39,6 +39,7 @@ const char *rsn_strerror(int code)
     case RSN_ERR_INVALID_ARG: return "invalid argument";
     case RSN_ERR_CRYPTO: return "cryptographic operation failed";
     case RSN_ERR_STORE_FORMAT: return "data folder of an unknown store format";
+    case RSN_ERR_KEY_HISTORY: return "node key without the store it signed (see --new-key)";
     default: return "unknown error";
     }
 }

@@ -56,6 +56,7 @@ typedef enum {
     RSN_ERR_INVALID_ARG = -112, /* a caller's value out of range */
     RSN_ERR_CRYPTO = -113,      /* libsodium refused (key conversion, ...) */
     RSN_ERR_STORE_FORMAT = -114, /* a data folder of a format this build cannot read */
+    RSN_ERR_KEY_HISTORY = -115,  /* a node key whose history the store lost (--new-key) */
 } rsn_err;
 
 /* A short, stable English text for an rsn_err code (never NULL). */

@@ -39,6 +39,20 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
     return t ? t : state;
 }
 
+/* Witnessing, beside the fields above: a consistency proof the peer owes
+ * (docs/audit.md). */
+static json_t *json_witness_owed(json_t *o, const Raison__PeerInfo *p)
+{
+    if (o && (json_object_set_new(o, "unanswered_consistency",
+                                  cli_json_str(p->unanswered_consistency)) != 0 ||
+              json_object_set_new(o, "pending_checkpoint_size",
+                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0)) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 static json_t *json_peer(const Raison__PeerInfo *p)
 {
     return json_pack("{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I}",
@@ -61,7 +75,8 @@ static int print_json(rsn_cli_t *cli, const Raison__PeersReply *pr)
 {
     json_t *list = json_array();
     for (size_t i = 0; list && i < pr->n_peers; i++) {
-        if (json_array_append_new(list, json_peer(pr->peers[i])) != 0) {
+        json_t *peer = json_witness_owed(json_peer(pr->peers[i]), pr->peers[i]);
+        if (json_array_append_new(list, peer) != 0) {
             json_decref(list);
             list = NULL;
         }
@@ -121,6 +136,10 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
         if (p->inconsistency && p->inconsistency[0]) {
             printf("%14sINCONSISTENT HISTORY: %s (evidence kept)\n", "",
                    cli_safe(cli, p->inconsistency));
+        }
+        if (p->unanswered_consistency && p->unanswered_consistency[0]) {
+            printf("%14sOWES A CONSISTENCY PROOF: %s (asking again)\n", "",
+                   p->unanswered_consistency);
         }
     }
     printf("\nSENT, RECEIVED: entries; MISSING: entries we hold that the peer lacked at the\n"

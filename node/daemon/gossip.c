@@ -71,6 +71,7 @@ int rsn_gossip_new(rsn_gossip_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
     memcpy(self->node_key, node_key, RSN_KEY_BYTES);
     snprintf(self->site, sizeof self->site, "%s", site ? site : "");
     self->heads_page = heads_page_size();
+    self->witness_deadline_ms = gossip_witness_deadline();
     *out = self;
     return 0;
 }
@@ -194,6 +195,7 @@ static void on_link_event(rsn_gossip_t *self, const rsn_fed_event_t *ev)
         gossip_send_hello(self, p);
         gossip_send_digest(self, p);
         gossip_send_checkpoint(self, p);
+        gossip_witness_linked(self, p, gossip_now_ms());
     } else if (ev->kind == RSN_FED_EVENT_DISCONNECTED) {
         rsn_info("gossip: link to %s down", gossip_hex8(h, p->key));
         p->linked = false;
@@ -225,6 +227,7 @@ void rsn_gossip_tick(rsn_gossip_t *self)
         if (now - p->last_digest_ms >= RSN_GOSSIP_ROUND_MS) {
             gossip_send_digest(self, p);
         }
+        gossip_witness_tick(self, p, now);
     }
     gossip_fetch_bodies(self);
 }

@@ -37,16 +37,25 @@ typedef struct {
     uint32_t inflight; /* the Want it was asked in, awaiting its answer; 0 when none */
 } range_t;
 
+/* One checkpoint of a peer: the signed note (malloc'd) and what it says. */
+typedef struct {
+    char *note; /* NULL: none */
+    uint64_t size;
+    uint8_t root[RSN_HASH_BYTES];
+} peer_checkpoint_t;
+
 /* What this node keeps of one peer's checkpoints (gossip_witness.c). */
 typedef struct {
-    bool loaded;     /* the stored 'W' and 'X' were read */
-    char *held_note; /* its latest checkpoint verified consistent */
-    uint64_t held_size;
-    uint8_t held_root[RSN_HASH_BYTES];
-    char *pending_note; /* a checkpoint awaiting its consistency proof */
-    uint64_t pending_size;
-    uint8_t pending_root[RSN_HASH_BYTES];
-    char inconsistency[160];
+    bool loaded;               /* the stored 'W' and 'X' were read */
+    peer_checkpoint_t held;    /* its latest checkpoint verified consistent */
+    peer_checkpoint_t pending; /* newer, awaiting its consistency proof */
+    peer_checkpoint_t next;    /* newer still, arrived while one was pending */
+    int64_t asked_ms;          /* when the pending proof was last asked */
+    int64_t deadline_ms;       /* past it, the request is recorded unanswered */
+    int64_t retry_ms;          /* the wait before asking again (doubles) */
+    uint64_t settled_old, settled_new; /* the last question answered (late copies ignored) */
+    char inconsistency[160];           /* evidence held (kept in the store) */
+    char unanswered[160];              /* a proof it owes; cleared by a valid one */
 } witness_t;
 
 /* One slot of the peer table. */
@@ -130,6 +139,7 @@ struct rsn_gossip {
     bool retry_waiting;
     int64_t last_round_ms;
     size_t heads_page; /* heads per page served (RSN_GOSSIP_HEADS_PAGE, or the test knob) */
+    int64_t witness_deadline_ms; /* gossip_witness_deadline() */
     struct rsn_audit *audit;
     int64_t last_bodies_ms;                 /* the last round of asking for missing bodies */
     int bodies_peer;                        /* the peer slot asked last */
@@ -292,6 +302,22 @@ void gossip_load_witness(rsn_gossip_t *self, peer_t *p);
 
 /* Frees P's witness notes. */
 void gossip_witness_clear(witness_t *w);
+
+/* The deadline for a consistency proof: WITNESS_DEADLINE_MS, or
+ * RAISON_WITNESS_DEADLINE_MS from the environment (a test knob). */
+int64_t gossip_witness_deadline(void);
+
+/* Asks P again for the proof it owes when its backoff has passed, and records
+ * the request unanswered once the deadline has (NOW: gossip_now_ms). */
+void gossip_witness_tick(rsn_gossip_t *self, peer_t *p, int64_t now);
+
+/* P's link came up: a proof it owes is asked again at once. */
+void gossip_witness_linked(rsn_gossip_t *self, peer_t *p, int64_t now);
+
+/* Fills PI's witnessing fields (checkpoint held, evidence, unanswered
+ * request) from P, in ARENA. 0 or RSN_ERR_NOMEM. */
+int gossip_witness_describe(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena,
+                            Raison__PeerInfo *pi);
 
 void gossip_on_checkpoint(rsn_gossip_t *self, peer_t *p, const Raison__CheckpointNote *c);
 void gossip_on_consistency_request(rsn_gossip_t *self, peer_t *p,

@@ -189,12 +189,7 @@ static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Rais
     pi->protocol = p->protocol;
     pi->bare_received = p->bare_received;
     pi->bodies_fetched = p->bodies_fetched;
-    gossip_load_witness(self, p);
-    const witness_t *w = &p->witness;
-    pi->checkpoint_size = w->held_note ? w->held_size : 0;
-    pi->checkpoint_note = rsn_arena_strdup(arena, w->held_note ? w->held_note : "");
-    pi->inconsistency = rsn_arena_strdup(arena, w->inconsistency);
-    if (!pi->checkpoint_note || !pi->inconsistency) {
+    if (gossip_witness_describe(self, p, arena, pi) < 0) {
         return RSN_ERR_NOMEM;
     }
     if (p->last_error[0]) {
@@ -234,7 +229,8 @@ int rsn_gossip_peers(rsn_gossip_t *self, rsn_arena_t *arena, Raison__PeersReply 
         pi->site = (char *)"";
         pi->checkpoint_note = (char *)"";
         pi->inconsistency = (char *)"";
-        peer_t *p = gossip_peer(self, info[i].key, false);
+        /* a slot for every configured peer: evidence kept shows before it links */
+        peer_t *p = gossip_peer(self, info[i].key, true);
         if (p && describe_peer(self, p, arena, pi) < 0) {
             return RSN_ERR_NOMEM;
         }

@@ -1,12 +1,14 @@
 /* main.c — the raison node daemon: options, start, signals.
  *
- *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH]
+ *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH] [--new-key]
  *   raisond keygen [--data DIR] [--json]
  *
  * With no configuration at all it runs on the embedded defaults: data folder
  * $XDG_DATA_HOME/raison (else ~/.local/share/raison), API socket DIR/raison.sock.
  * A config file (daemon/config.c) may set the same things; options on the
- * command line win over it. SIGHUP re-reads the file's peers. */
+ * command line win over it. SIGHUP re-reads the file's peers. Exit status:
+ * 0 clean stop, 1 failure, 2 bad usage, 3 a node key beside a lost store
+ * (EXIT_KEY_HISTORY: start once with --new-key, daemon/node_key.h). */
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +28,8 @@
 #include "daemon/config.h"
 #include "daemon/node.h"
 #include "store/store.h"
+
+#define EXIT_KEY_HISTORY 3 /* a node key beside a lost store: --new-key */
 
 static volatile sig_atomic_t stop_requested = 0;
 static volatile sig_atomic_t reload_requested = 0;
@@ -61,6 +65,10 @@ static void usage(FILE *out)
                  "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
                  "                       key in hex, as `raisond keygen` prints it; EP may be\n"
                  "                       empty (=KEY) to trust a node that dials us\n"
+                 "  -N, --new-key        the store was lost: make a new node key (the old one\n"
+                 "                       kept as node.key.old-TIME); refused beside a history.\n"
+                 "                       Without it a used key beside an empty database is\n"
+                 "                       refused (exit 3): a key never signs two histories\n"
                  "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
                  "  -h, --help           this text\n"
                  "  -V, --version        print the version\n"
@@ -279,6 +287,7 @@ int main(int argc, char **argv)
                                              {"json", no_argument, NULL, 'j'},
                                              {"listen", required_argument, NULL, 'L'},
                                              {"peer", required_argument, NULL, 'p'},
+                                             {"new-key", no_argument, NULL, 'N'},
                                              {"help", no_argument, NULL, 'h'},
                                              {"version", no_argument, NULL, 'V'},
                                              {NULL, 0, NULL, 0}};
@@ -288,6 +297,7 @@ int main(int argc, char **argv)
     bool json = false;
     bool do_keygen = false;
     bool do_verify = false;
+    bool new_key = false;
     int first = 1;
     /* everything the node writes (database, keys, socket, exports) is its
      * owner's alone, whatever umask it was started under */
@@ -301,7 +311,7 @@ int main(int argc, char **argv)
     }
     optind = first;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jNhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': set_string(&o.cfg.data, optarg); break;
         case 's': set_string(&o.cfg.site, optarg); break;
@@ -309,6 +319,7 @@ int main(int argc, char **argv)
         case 'S': set_string(&o.cfg.socket, optarg); break;
         case 'l': set_string(&o.cfg.log_level, optarg); break;
         case 'j': json = true; break;
+        case 'N': new_key = true; break;
         case 'L': set_string(&o.cfg.listen, optarg); break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
@@ -393,12 +404,13 @@ int main(int argc, char **argv)
                              .site = o.cfg.site,
                              .listen = o.cfg.listen,
                              .peers = peers,
-                             .n_peers = n_peers};
+                             .n_peers = n_peers,
+                             .new_key = new_key};
     rsn_node_t *node = NULL;
     int rc = rsn_node_open(&node, &cfg);
     if (rc < 0) {
         fprintf(stderr, "raisond: cannot start: %s\n", rsn_strerror(rc));
-        status = 1;
+        status = rc == RSN_ERR_KEY_HISTORY ? EXIT_KEY_HISTORY : 1;
         goto out;
     }
     rc = rsn_node_run(node, &stop_requested, &reload_requested, reload, &o);

@@ -31,6 +31,7 @@
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
 #include "daemon/clock.h"
+#include "daemon/node_key.h"
 #include "daemon/retention.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
@@ -67,6 +68,7 @@ struct rsn_node {
     rsn_fed_t *fed;
     rsn_poller_t *poller;
     bool work; /* set by the poller's callbacks: requests or frames wait */
+    bool key_unused; /* the node key has signed no checkpoint yet (daemon/node_key.h) */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -151,9 +153,26 @@ int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created)
         rsn_keypair_destroy(&kp);
         return rc;
     }
+    if ((rc = rsn_node_key_mark_unused(dir)) < 0) {
+        rsn_keypair_destroy(&kp);
+        return rc;
+    }
     *created = true;
     *out = kp;
     return 0;
+}
+
+/* Once the node key has signed a checkpoint (here or on request), it is no
+ * longer a key that signed nothing (daemon/node_key.h). */
+static void note_key_used(rsn_node_t *self)
+{
+    const char *note = NULL;
+    uint64_t size = 0;
+    uint8_t root[RSN_HASH_BYTES];
+    if (self->key_unused && rsn_audit_latest(self->audit, &note, &size, root) == 0) {
+        rsn_node_key_used(self->data_dir);
+        self->key_unused = false;
+    }
 }
 
 /* The poller's callback for the API server and the federation transport. */
@@ -227,14 +246,12 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if ((rc = rsn_store_check_format(self->store, dbdir)) < 0) {
         goto out;
     }
-    bool created = false;
-    rc = rsn_node_key(self->data_dir, &self->key, &created);
+    /* one key, one history: a lost store is not restarted under its old key */
+    rc =
+        rsn_node_key_open(self->data_dir, self->store, cfg->new_key, &self->key, &self->key_unused);
     if (rc < 0) {
         goto out;
     }
-    char hex[65];
-    rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(self->key), 32);
-    rsn_info("node key %s%s", hex, created ? " (created)" : "");
     rc = rsn_ingest_new(&self->ingest, self->store);
     if (rc < 0) {
         rsn_error("cannot read the store's counters: %s", rsn_strerror(rc));
@@ -576,6 +593,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         } else if (signed_now) {
             rsn_gossip_checkpoint_signed(self->gossip);
         }
+        note_key_used(self);
     }
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,

@@ -22,13 +22,15 @@ typedef struct {
     const char *listen;               /* federation endpoint to bind; NULL: none */
     const rsn_fed_peer_conf_t *peers; /* trusted peers (dialled when they have an endpoint) */
     size_t n_peers;
+    bool new_key; /* a lost store: make a new node key (daemon/node_key.h) */
 } rsn_node_config_t;
 
 typedef struct rsn_node rsn_node_t;
 
 /* Opens the node described by CFG. 0 and *OUT; RSN_ERR_LOCKED (another node
  * owns the folder), RSN_ERR_INVALID_ARG (socket path too long), RSN_ERR_IO,
- * RSN_ERR_PERMISSION (node key readable by others), RSN_ERR_BAD_KEYFILE. Each
+ * RSN_ERR_PERMISSION (node key readable by others), RSN_ERR_BAD_KEYFILE,
+ * RSN_ERR_KEY_HISTORY (a node key beside a lost store: see new_key). Each
  * failure is logged with its cause. */
 RSN_NODISCARD int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg);
 
@@ -54,7 +56,8 @@ void rsn_node_destroy(rsn_node_t **self_p);
  * may enter (mode & 077), as ssh refuses such a key file (logged). */
 RSN_NODISCARD int rsn_node_make_dir(const char *dir);
 
-/* Loads DIR/node.key, creating it first when absent. *CREATED tells which.
+/* Loads DIR/node.key, creating it first when absent (then marked as a key
+ * that has signed nothing: daemon/node_key.h). *CREATED tells which.
  * 0 and *OUT (a rsn_keypair_t*), or the errors of rsn_keypair_load/save. */
 struct rsn_keypair;
 RSN_NODISCARD int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created);

@@ -59,6 +59,14 @@
  *                         another key under our name), two-roots (two
  *                         checkpoints of size 3 with different roots, both
  *                         signed by our node key)
+ *   silence MODE [MS]     witnessing evaded by silence (a peer with a real
+ *                         RFC 9162 log, support/fake_log.h): rollback
+ *                         (checkpoints of size 8, then 5), silent (4, then
+ *                         8; never answers the consistency request), wrong-
+ *                         sizes (4, then 8; answers each request with a valid
+ *                         proof from 2 to 8), answer (sends nothing, answers
+ *                         each request correctly); reads for MS ms (3000)
+ *                         and prints asked=N (consistency requests received)
  *
  * Exit codes: 0 the case ran (or the probe was answered), 1 the probe got no
  * answer, 2 the tool failed (cannot link, bad arguments). */
@@ -86,6 +94,7 @@
 #include "support/api.h"
 #include "support/clock.h"
 #include "support/entries.h"
+#include "support/fake_log.h"
 #include "support/files.h"
 #include "support/keys.h"
 
@@ -950,6 +959,94 @@ static int case_checkpoint(tool_t *t, const char *mode)
     return 0;
 }
 
+/* --- silence: a witness's questions left unanswered ------------------------- */
+
+#define SILENCE_LOG 16 /* leaves of the tool's log */
+
+/* Sends our checkpoint of the first SIZE leaves of LOG. */
+static void send_log_checkpoint(tool_t *t, rsn_test_log_t *log, uint64_t size)
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE];
+    char text[RSN_NOTE_RAISON_NAME_SIZE + 96];
+    char *note = grab(t->arena, RSN_NOTE_MAX);
+    uint8_t root[RSN_HASH_BYTES];
+    if (rsn_test_log_root(log, size, root) != 0 ||
+        rsn_note_raison_name(rsn_keypair_public(t->node), name, sizeof name) != 0 ||
+        rsn_checkpoint_text(name, size, root, text, sizeof text) != 0 ||
+        rsn_note_sign(t->node, name, text, note, RSN_NOTE_MAX) != 0) {
+        die("cannot sign a checkpoint");
+    }
+    send_note(t, note);
+}
+
+/* Sends LOG's consistency proof from OLD to NEW. */
+static void send_log_proof(tool_t *t, rsn_test_log_t *log, uint64_t old_size, uint64_t new_size)
+{
+    uint8_t *frame = NULL;
+    size_t len = 0;
+    if (rsn_test_log_proof_frame(log, t->arena, old_size, new_size, &frame, &len) != 0) {
+        die("cannot prove our log");
+    }
+    send_frame(t, frame, len);
+}
+
+/* Reads for MS ms; each ConsistencyRequest is counted and, unless SILENT,
+ * answered (WRONG: with a proof from 2 to its new size). The count. */
+static int serve_requests(tool_t *t, rsn_test_log_t *log, int ms, bool silent, bool wrong)
+{
+    int asked = 0;
+    int64_t deadline = rsn_test_mono_ms() + ms;
+    while (rsn_test_mono_ms() < deadline) {
+        bool api = false, fed = false;
+        if (rsn_fed_wait(t->fed, NULL, 20, &api, &fed) == RSN_ERR_INTERRUPTED) {
+            break;
+        }
+        uint8_t peer[RSN_KEY_BYTES];
+        uint8_t *bytes = NULL;
+        size_t len = 0;
+        while (rsn_fed_recv(t->fed, peer, &bytes, &len) == 0) {
+            Raison__FedFrame *f = NULL;
+            if (rsn_fed_frame_decode(t->arena, bytes, len, &f) == 0 &&
+                f->msg_case == RAISON__FED_FRAME__MSG_CONSISTENCY_REQUEST) {
+                const Raison__ConsistencyRequest *cr = f->consistency_request;
+                asked++;
+                if (!silent && cr->new_size <= SILENCE_LOG && cr->old_size >= 1) {
+                    send_log_proof(t, log, wrong ? 2 : cr->old_size, cr->new_size);
+                }
+            }
+            free(bytes);
+        }
+        rsn_fed_event_t ev;
+        while (rsn_fed_next_event(t->fed, &ev) == 0) {
+        }
+    }
+    return asked;
+}
+
+static int case_silence(tool_t *t, const char *mode, long ms)
+{
+    rsn_test_log_t *log = rsn_test_log_new(SILENCE_LOG, 1);
+    if (!log) {
+        die("out of memory");
+    }
+    bool silent = strcmp(mode, "silent") == 0, wrong = strcmp(mode, "wrong-sizes") == 0;
+    if (strcmp(mode, "rollback") == 0) {
+        send_log_checkpoint(t, log, 8);
+        pump(t, 300);
+        send_log_checkpoint(t, log, 5);
+    } else if (silent || wrong) {
+        send_log_checkpoint(t, log, 4);
+        pump(t, 300);
+        send_log_checkpoint(t, log, 8);
+    } else if (strcmp(mode, "answer") != 0) {
+        die("silence MODE is rollback, silent, wrong-sizes or answer");
+    }
+    int asked = serve_requests(t, log, (int)ms, silent || strcmp(mode, "rollback") == 0, wrong);
+    printf("asked=%d\n", asked);
+    rsn_test_log_destroy(&log);
+    return 0;
+}
+
 /* --- the victim's view, and fuzz seeds -------------------------------------------- */
 
 /* Asks SOCKET's node for its peers: the reply (free it), or exits 2. */
@@ -1245,6 +1342,8 @@ int main(int argc, char **argv)
             rc = case_relay(&t, argv[5], argv[6], argv[7]);
         } else if (strcmp(c, "checkpoint") == 0 && argc >= 6) {
             rc = case_checkpoint(&t, argv[5]);
+        } else if (strcmp(c, "silence") == 0 && argc >= 6) {
+            rc = case_silence(&t, argv[5], arg_long(argc, argv, 6, 3000));
         } else if (strcmp(c, "probe") == 0) {
             rc = case_probe(&t, arg_long(argc, argv, 5, 3000));
         } else {

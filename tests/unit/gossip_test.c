@@ -10,7 +10,10 @@
  * after RSN_GOSSIP_BAN_AFTER of them, the Want queue merging ranges, peers
  * forgotten when no longer configured, and witnessing: a peer's checkpoint
  * kept, two roots for one size and a badly signed checkpoint stored as
- * evidence, and both read back after a restart; heads paged with a cursor:
+ * evidence, and both read back after a restart; a rollback as evidence by
+ * itself, a consistency request unanswered past the deadline or answered for
+ * other sizes recorded, asked again with a backoff and cleared by a valid
+ * proof, a proof that joins nothing as evidence; heads paged with a cursor:
  * a walk over the pages served sees every head once, a peer that pages is
  * followed to its last page (what it lacks summed over the pages), an older
  * peer is not, and a malformed cursor is struck. Each test works in a fresh
@@ -38,6 +41,7 @@
 #include "proto/codec.h"
 #include "store/keys.h"
 #include "store/store.h"
+#include "support/fake_log.h"
 
 typedef struct {
     char dir[64];
@@ -278,6 +282,42 @@ static void deliver_heads(fx_t *f, uint8_t (*keys)[RSN_KEY_BYTES], size_t n, boo
     deliver(f, &frame);
 }
 
+/* The peer's checkpoint of the first SIZE leaves of LOG, signed by the
+ * peer, into OUT. */
+static void log_checkpoint(fx_t *f, rsn_test_log_t *log, uint64_t size, char *out, size_t out_size)
+{
+    char name[RSN_NOTE_RAISON_NAME_SIZE];
+    char text[512];
+    uint8_t root[RSN_HASH_BYTES];
+    assert_int_equal(rsn_test_log_root(log, size, root), 0);
+    assert_int_equal(rsn_note_raison_name(f->peer_key, name, sizeof name), 0);
+    assert_int_equal(rsn_checkpoint_text(name, size, root, text, sizeof text), 0);
+    assert_int_equal(rsn_note_sign(f->peer, name, text, out, out_size), 0);
+}
+
+/* The peer's valid ConsistencyProof from OLD to NEW in LOG. */
+static void deliver_proof(fx_t *f, rsn_test_log_t *log, uint64_t old_size, uint64_t new_size)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    assert_int_equal(rsn_test_log_proof_frame(log, f->arena, old_size, new_size, &bytes, &len), 0);
+    gossip_handle_frame(f->gossip, the_peer(f), bytes, len);
+}
+
+/* Reads back the evidence stored against the peer at SIZE. */
+static Raison__WitnessEvidence *evidence_at(fx_t *f, uint64_t size)
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_inconsistent(k, f->peer_key, size);
+    void *v = NULL;
+    size_t vl = 0;
+    assert_int_equal(rsn_store_get(f->store, k, kl, &v, &vl), 0);
+    Raison__WitnessEvidence *ev = NULL;
+    assert_int_equal(rsn_witness_decode(f->arena, v, vl, &ev), 0);
+    rsn_store_free(v);
+    return ev;
+}
+
 /* -------------------------------------------------------------- tests -- */
 
 static void test_hello_and_counts(void **state)
@@ -428,6 +468,172 @@ static void test_witness_keeps_and_accuses(void **state)
     assert_string_equal(pi->checkpoint_note, note);
     assert_string_equal(pi->inconsistency,
                         "sent a checkpoint that does not verify under its node key");
+}
+
+/* A checkpoint smaller than one the peer sent is a rollback: evidence by
+ * itself, nothing asked, kept across a restart, and not undone by a later
+ * valid proof. */
+static void test_witness_rollback(void **state)
+{
+    fx_t *f = *state;
+    rsn_test_log_t *log = rsn_test_log_new(12, 1);
+    assert_non_null(log);
+    char eight[RSN_NOTE_MAX + 1], five[RSN_NOTE_MAX + 1], twelve[RSN_NOTE_MAX + 1];
+    log_checkpoint(f, log, 8, eight, sizeof eight);
+    log_checkpoint(f, log, 5, five, sizeof five);
+    log_checkpoint(f, log, 12, twelve, sizeof twelve);
+    deliver_checkpoint(f, eight);
+    assert_int_equal(info(f)->checkpoint_size, 8);
+    deliver_checkpoint(f, five);
+    const Raison__PeerInfo *pi = info(f);
+    assert_string_equal(pi->inconsistency,
+                        "rolled back: sent a checkpoint of size 5 after one of size 8");
+    assert_int_equal(pi->checkpoint_size, 8);
+    assert_int_equal(pi->pending_checkpoint_size, 0); /* nothing to ask */
+    assert_string_equal(pi->unanswered_consistency, "");
+    Raison__WitnessEvidence *ev = evidence_at(f, 5);
+    assert_string_equal(ev->a, eight);
+    assert_string_equal(ev->b, five);
+    assert_memory_equal(ev->peer.data, f->peer_key, RSN_KEY_BYTES);
+
+    /* a valid proof to a newer checkpoint moves on, the evidence stays */
+    deliver_checkpoint(f, twelve);
+    assert_int_equal(info(f)->pending_checkpoint_size, 12);
+    deliver_proof(f, log, 8, 12);
+    pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 12);
+    assert_int_equal(pi->pending_checkpoint_size, 0);
+    assert_string_equal(pi->inconsistency,
+                        "rolled back: sent a checkpoint of size 5 after one of size 8");
+
+    /* after a restart */
+    rsn_gossip_destroy(&f->gossip);
+    assert_int_equal(rsn_gossip_new(&f->gossip, f->store, f->ingest, f->fed,
+                                    rsn_keypair_public(f->node), "here"),
+                     0);
+    the_peer(f);
+    pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 12);
+    assert_string_equal(pi->inconsistency,
+                        "rolled back: sent a checkpoint of size 5 after one of size 8");
+    rsn_test_log_destroy(&log);
+}
+
+/* A newer checkpoint whose proof never comes: recorded unanswered at the
+ * deadline (not before), asked again with a doubling backoff, not reset by
+ * a still newer checkpoint; an answer for other sizes is recorded; a valid
+ * proof clears it and the checkpoint that came meanwhile is asked next. */
+static void test_witness_unanswered(void **state)
+{
+    fx_t *f = *state;
+    rsn_test_log_t *log = rsn_test_log_new(16, 1);
+    assert_non_null(log);
+    char four[RSN_NOTE_MAX + 1], eight[RSN_NOTE_MAX + 1], twelve[RSN_NOTE_MAX + 1];
+    log_checkpoint(f, log, 4, four, sizeof four);
+    log_checkpoint(f, log, 8, eight, sizeof eight);
+    log_checkpoint(f, log, 12, twelve, sizeof twelve);
+    rsn_gossip_t *g = f->gossip;
+    g->witness_deadline_ms = 6000;
+    peer_t *p = the_peer(f);
+    witness_t *w = &p->witness;
+
+    deliver_checkpoint(f, four);
+    deliver_checkpoint(f, eight);
+    int64_t t0 = w->asked_ms;
+    assert_true(t0 > 0);
+    assert_int_equal(w->deadline_ms, t0 + 6000);
+    assert_int_equal(w->retry_ms, 1000); /* deadline / 6 */
+    const Raison__PeerInfo *pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 4);
+    assert_int_equal(pi->pending_checkpoint_size, 8);
+    assert_string_equal(pi->unanswered_consistency, "");
+
+    /* asked again after 1 s, then after 2 s more; still in time */
+    gossip_witness_tick(g, p, t0 + 999);
+    assert_int_equal(w->asked_ms, t0);
+    gossip_witness_tick(g, p, t0 + 1000);
+    assert_int_equal(w->asked_ms, t0 + 1000);
+    assert_int_equal(w->retry_ms, 2000);
+    gossip_witness_tick(g, p, t0 + 2999);
+    assert_int_equal(w->asked_ms, t0 + 1000);
+    gossip_witness_tick(g, p, t0 + 5999);
+    assert_int_equal(w->asked_ms, t0 + 5999);
+    assert_string_equal(info(f)->unanswered_consistency, "");
+
+    /* a newer checkpoint does not reset the question */
+    deliver_checkpoint(f, twelve);
+    assert_int_equal(w->deadline_ms, t0 + 6000);
+    assert_int_equal(info(f)->pending_checkpoint_size, 8);
+    gossip_witness_tick(g, p, t0 + 6000);
+    pi = info(f);
+    assert_string_equal(pi->unanswered_consistency,
+                        "did not answer a consistency request from size 4 to 8 within 6 s");
+    assert_string_equal(pi->inconsistency, ""); /* silence is not evidence of a fork */
+    assert_int_equal(pi->checkpoint_size, 4);
+
+    /* answered for other sizes (a valid proof, of another question) */
+    deliver_proof(f, log, 4, 12);
+    pi = info(f);
+    assert_string_equal(pi->unanswered_consistency,
+                        "answered a consistency request from size 4 to 8 with a proof from 4 "
+                        "to 12");
+    assert_int_equal(pi->checkpoint_size, 4);
+    assert_int_equal(pi->pending_checkpoint_size, 8);
+
+    /* the proof asked: cleared, and 12 is asked next with a fresh deadline */
+    deliver_proof(f, log, 4, 8);
+    pi = info(f);
+    assert_string_equal(pi->unanswered_consistency, "");
+    assert_int_equal(pi->checkpoint_size, 8);
+    assert_int_equal(pi->pending_checkpoint_size, 12);
+    assert_true(w->deadline_ms >= t0 + 6000);
+    /* a late copy of the answer just taken is no wrong answer */
+    deliver_proof(f, log, 4, 8);
+    assert_string_equal(info(f)->unanswered_consistency, "");
+    deliver_proof(f, log, 8, 12);
+    pi = info(f);
+    assert_int_equal(pi->checkpoint_size, 12);
+    assert_int_equal(pi->pending_checkpoint_size, 0);
+    assert_string_equal(pi->unanswered_consistency, "");
+    assert_string_equal(pi->inconsistency, "");
+    assert_int_equal(pi->dropped, 0);
+    rsn_test_log_destroy(&log);
+}
+
+/* A proof that does not join the two checkpoints is evidence; the link
+ * coming up asks a pending proof again without a fresh deadline. */
+static void test_witness_refuted_and_relinked(void **state)
+{
+    fx_t *f = *state;
+    rsn_test_log_t *log = rsn_test_log_new(8, 1);
+    rsn_test_log_t *other = rsn_test_log_new(8, 2);
+    assert_non_null(log);
+    assert_non_null(other);
+    char three[RSN_NOTE_MAX + 1], seven[RSN_NOTE_MAX + 1];
+    log_checkpoint(f, log, 3, three, sizeof three);
+    log_checkpoint(f, other, 7, seven, sizeof seven);
+    rsn_gossip_t *g = f->gossip;
+    g->witness_deadline_ms = 8000;
+    peer_t *p = the_peer(f);
+    deliver_checkpoint(f, three);
+    deliver_checkpoint(f, seven);
+    int64_t t0 = p->witness.asked_ms;
+    gossip_witness_linked(g, p, t0 + 500);
+    assert_int_equal(p->witness.asked_ms, t0 + 500);
+    assert_int_equal(p->witness.deadline_ms, t0 + 8000); /* not pushed back */
+    gossip_witness_linked(g, p, t0 + 7900);
+    assert_int_equal(p->witness.deadline_ms, t0 + 7900 + 2000); /* a fair quarter */
+    deliver_proof(f, other, 3, 7);
+    const Raison__PeerInfo *pi = info(f);
+    assert_string_equal(pi->inconsistency,
+                        "showed two checkpoints that no consistency proof joins");
+    assert_int_equal(pi->checkpoint_size, 3);
+    assert_int_equal(pi->pending_checkpoint_size, 0);
+    Raison__WitnessEvidence *ev = evidence_at(f, 7);
+    assert_string_equal(ev->a, three);
+    assert_string_equal(ev->b, seven);
+    rsn_test_log_destroy(&log);
+    rsn_test_log_destroy(&other);
 }
 
 static void test_malformed_checkpoint(void **state)
@@ -602,6 +808,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_absent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_witness_keeps_and_accuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_malformed_checkpoint, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_witness_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_witness_unanswered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_witness_refuted_and_relinked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heads_page_cursor_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heads_pages_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heads_older_peer, setup, teardown),

@@ -1,0 +1,37 @@
+/* node_key.h — one node key, one history: the node key beside its store.
+ *
+ * A node signs its log's checkpoints with its node key and its peers
+ * witness them: a checkpoint smaller than one they saw is a rollback. So a
+ * node whose store is lost must not start again under the key that signed
+ * the lost history (DESIGN.md "Audit"); it starts with a new key. The file
+ * DATA/node.key.unused, written beside a key made by `raisond keygen` or at a
+ * first start and removed once the node has signed a checkpoint, tells a key
+ * that has signed nothing yet. docs/audit.md "A lost store". */
+#ifndef RSN_DAEMON_NODE_KEY_H
+#define RSN_DAEMON_NODE_KEY_H
+
+#include <stdbool.h>
+
+#include "common/err.h"
+#include "crypto/keypair.h"
+#include "store/store.h"
+
+/* Loads the node key of data folder DIR for its open STORE, or makes one:
+ * used as it is when STORE holds a history (a checkpoint signed, a log
+ * leaf) or the key has signed nothing yet (made when absent). A key that has
+ * signed beside an empty or missing database is refused (RSN_ERR_KEY_HISTORY,
+ * logged with what to do) unless NEW_KEY: then it is kept aside as
+ * DIR/node.key.old-<UTC time> and a new key is made (logged). NEW_KEY with a
+ * history is RSN_ERR_INVALID_ARG. 0 with *OUT and *UNUSED (the key has signed
+ * nothing yet: call rsn_node_key_used once it has), or the key file's errors. */
+RSN_NODISCARD int rsn_node_key_open(const char *dir, rsn_store_t *store, bool new_key,
+                                    rsn_keypair_t **out, bool *unused);
+
+/* Marks the node key of DIR as one that has signed nothing yet (beside a
+ * key just made). 0 or RSN_ERR_IO (logged). */
+RSN_NODISCARD int rsn_node_key_mark_unused(const char *dir);
+
+/* The node key of DIR has signed a checkpoint: forgets that it was unused. */
+void rsn_node_key_used(const char *dir);
+
+#endif
