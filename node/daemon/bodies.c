@@ -90,18 +90,32 @@ static bool erases(const rsn_loaded_t *r, const Raison__Entry *e, const uint8_t 
            memcmp(r->entry->author.data, e->author.data, RSN_KEY_BYTES) == 0;
 }
 
-/* True when post E is past the retention of GROUP's current charter. */
+/* True when post E is past the retention of every charter version on
+ * GROUP's chain. A post keeps the retention of the version it was written
+ * under (DESIGN.md "Retention"), which a receiver of a bare post cannot read
+ * (it is in the body): so a peer's "erased by retention" is believed only
+ * when no version could still keep it, and a version that keeps posts
+ * (retention 0) means it never is. Anything else is held as body missing and
+ * fetched. */
 static bool past_group_retention(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entry *e,
                                  const uint8_t group[RSN_ID_BYTES], uint64_t now_ms)
 {
     rsn_group_t *g = NULL;
     if (e->kind != RAISON__KIND__KIND_POST || rsn_group_try_load(store, arena, group, &g) != 0 ||
-        !g) {
+        !g || rsn_group_versions(g) == 0) {
         return false;
     }
-    const Raison__Charter *c = rsn_group_charter(g, NULL);
-    uint32_t days = c && c->data_policy ? c->data_policy->retention_days : 0;
-    return days > 0 && e->timestamp + (uint64_t)days * DAY_MS < now_ms;
+    uint32_t longest = 0;
+    for (size_t i = 0; i < rsn_group_versions(g); i++) {
+        const rsn_loaded_t *v = rsn_group_version(g, i);
+        const Raison__Charter *c = v ? v->body : NULL;
+        uint32_t days = c && c->data_policy ? c->data_policy->retention_days : 0;
+        if (days == 0) {
+            return false;
+        }
+        longest = days > longest ? days : longest;
+    }
+    return e->timestamp + (uint64_t)longest * DAY_MS < now_ms;
 }
 
 bool rsn_bodies_reason_valid(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entry *e,

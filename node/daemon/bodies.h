@@ -44,8 +44,10 @@ bool rsn_bodies_erase_requested(rsn_store_t *store, rsn_arena_t *arena,
                                 const uint8_t author[RSN_KEY_BYTES], uint8_t *by);
 
 /* True when BY, held in STORE, is a reason to drop the body of entry E (id
- * ID) at NOW_MS: an erase-retraction of ID by E's author, or a group whose
- * charter's retention E, a post, is past. Never for a retraction's body. */
+ * ID) at NOW_MS: an erase-retraction of ID by E's author, or (BY a charter
+ * of the group) a group whose every charter version's retention E, a post,
+ * is past: a post keeps the retention of the version it names, which a bare
+ * post does not show. Never for a retraction's body. */
 bool rsn_bodies_reason_valid(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entry *e,
                              const uint8_t id[RSN_ID_BYTES], const uint8_t by[RSN_ID_BYTES],
                              uint64_t now_ms);
