@@ -223,6 +223,12 @@ void rsn_batch_clear(rsn_batch_t *self)
     self->count = 0;
 }
 
+void rsn_batch_append(rsn_batch_t *self, const rsn_batch_t *source)
+{
+    leveldb_writebatch_append(self->wb, source->wb);
+    self->count += source->count;
+}
+
 size_t rsn_batch_count(const rsn_batch_t *self)
 {
     return self->count;

@@ -73,6 +73,8 @@ void rsn_batch_put(rsn_batch_t *self, const void *key, size_t key_len,
                    const void *value, size_t value_len);
 void rsn_batch_delete(rsn_batch_t *self, const void *key, size_t key_len);
 void rsn_batch_clear(rsn_batch_t *self);
+/* Appends the puts and deletes of SOURCE to SELF (SOURCE is unchanged). */
+void rsn_batch_append(rsn_batch_t *self, const rsn_batch_t *source);
 /* Number of puts and deletes since the batch was made or cleared. */
 size_t rsn_batch_count(const rsn_batch_t *self);
 void rsn_batch_destroy(rsn_batch_t **self_p);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audit_fetch.h"
 #include "cli/cli.h"
 #include "cli/verify_export.h"
 #include "crypto/merkle.h"
@@ -240,6 +241,33 @@ out:
     return rc;
 }
 
+/* The checkpoint a proof of a tree of SIZE leaves with root ROOT is
+ * against: the node's latest signed one, its note verified under the node's
+ * key, when it is of that size (*NOTE set); *NOTE NULL and *LATEST its size
+ * when the latest is another. Fails when the signed root is not ROOT. */
+static int proof_checkpoint(rsn_cli_t *cli, uint64_t size, const uint8_t root[RSN_HASH_BYTES],
+                            const char **note, uint64_t *latest)
+{
+    char name[RSN_NOTE_NAME_MAX + 1];
+    uint8_t pubkey[RSN_KEY_BYTES], signed_root[RSN_HASH_BYTES];
+    *note = NULL;
+    const char *text = NULL;
+    int rc = cli_audit_fetch_key(cli, NULL, name, pubkey);
+    if (rc == 0) {
+        rc = cli_audit_fetch_checkpoint(cli, false, name, pubkey, &text, latest, signed_root);
+    }
+    if (rc != 0 || *latest != size) {
+        return rc;
+    }
+    if (memcmp(signed_root, root, RSN_HASH_BYTES) != 0) {
+        return cli_fail(cli, RSN_ERR_BAD_REQUEST,
+                        "THE NODE'S PROOF ROOT IS NOT THE ROOT IT SIGNED FOR SIZE %llu",
+                        (unsigned long long)size);
+    }
+    *note = text;
+    return 0;
+}
+
 static int audit_include(rsn_cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"size", required_argument, NULL, 's'},
@@ -301,14 +329,23 @@ static int audit_include(rsn_cli_t *cli, int argc, char **argv)
                       rsn_strerror(rc));
         goto out;
     }
+    const char *note = NULL;
+    uint64_t latest = 0;
+    if ((rc = proof_checkpoint(cli, p->tree_size, p->root.data, &note, &latest)) != 0) {
+        goto out;
+    }
     if (cli->json) {
-        rc = cli_json_print(
-            cli,
-            json_pack("{s:I,s:I,s:o,s:o,s:o}", "leaf_index", (json_int_t)p->leaf_index, "tree_size",
-                      (json_int_t)p->tree_size, "root", cli_json_b64(p->root.data, RSN_HASH_BYTES),
-                      "leaf_hash", cli_json_b64(leaf, sizeof leaf), "proof",
-                      json_b64_list(p->proof, p->n_proof)),
-            false);
+        json_t *cp = note ? json_pack("{s:I,s:o}", "size", (json_int_t)p->tree_size, "note",
+                                      cli_json_str(note))
+                          : json_null();
+        rc = cli_json_print(cli,
+                            json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "leaf_index",
+                                      (json_int_t)p->leaf_index, "tree_size",
+                                      (json_int_t)p->tree_size, "root",
+                                      cli_json_b64(p->root.data, RSN_HASH_BYTES), "leaf_hash",
+                                      cli_json_b64(leaf, sizeof leaf), "proof",
+                                      json_b64_list(p->proof, p->n_proof), "checkpoint", cp),
+                            false);
         goto out;
     }
     printf("entry      %s\n", argv[first]);
@@ -319,6 +356,14 @@ static int audit_include(rsn_cli_t *cli, int argc, char **argv)
     print_proof(cli, p->proof, p->n_proof, "inclusion");
     printf("verified (RFC 9162): the entry is leaf %llu of the tree of %llu leaves\n",
            (unsigned long long)p->leaf_index, (unsigned long long)p->tree_size);
+    if (note) {
+        printf("checkpoint size %llu: the node's latest signed checkpoint, its signature "
+               "verified (`raison audit checkpoint` prints it)\n",
+               (unsigned long long)p->tree_size);
+    } else {
+        printf("checkpoint none of size %llu is the latest signed (that one is of size %llu)\n",
+               (unsigned long long)p->tree_size, (unsigned long long)latest);
+    }
 out:
     rsn_reply_free(reply);
     return rc;
@@ -518,9 +563,12 @@ static const rsn_cli_command_t audit_commands[] = {
      "          (hashes in standard base64)\n"},
     {"include", audit_include, "ENTRY_ID [--size M]",
      "an inclusion proof of an entry in the node's log",
-     "  --size M   the tree size (default: the node's latest signed checkpoint)\n"
-     "  the proof is verified here (RFC 9162) before it is printed\n"
-     "  --json: {\"leaf_index\", \"tree_size\", \"root\", \"leaf_hash\", \"proof\"}\n"
+     "  --size M   the tree size (default: the node's latest signed checkpoint, signed\n"
+     "             afresh when it does not cover the entry)\n"
+     "  the proof is verified here (RFC 9162) before it is printed, and said to be\n"
+     "  against the node's latest signed checkpoint when its size is the tree's\n"
+     "  --json: {\"leaf_index\", \"tree_size\", \"root\", \"leaf_hash\", \"proof\",\n"
+     "          \"checkpoint\": {\"size\", \"note\"} or null}\n"
      "          (hashes in standard base64; leaf_hash = SHA-256(0x00 || id))\n"},
     {"verify", audit_verify, "",
      "have the node check its whole store (signatures, chains, bodies, log)",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/audit_fetch.h"
 #include "cli/cli.h"
 #include "cli/verify_export.h"
 #include "crypto/merkle.h"
@@ -28,8 +29,8 @@
 
 /* The node's verifier key: its text (arena), its name and its public key,
  * checked to parse and to agree with the origin the node gives. */
-static int fetch_key(rsn_cli_t *cli, const char **vkey, char name[RSN_NOTE_NAME_MAX + 1],
-                     uint8_t pubkey[RSN_KEY_BYTES])
+int cli_audit_fetch_key(rsn_cli_t *cli, const char **vkey, char name[RSN_NOTE_NAME_MAX + 1],
+                        uint8_t pubkey[RSN_KEY_BYTES])
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__AuditKeyRequest kr = RAISON__AUDIT_KEY_REQUEST__INIT;
@@ -58,9 +59,9 @@ static int fetch_key(rsn_cli_t *cli, const char **vkey, char name[RSN_NOTE_NAME_
 
 /* The node's checkpoint (signed now when FRESH), its note verified under the
  * node's key NAME / PUBKEY and parsed: *NOTE (arena), *SIZE, ROOT. */
-static int fetch_checkpoint(rsn_cli_t *cli, bool fresh, const char *name,
-                            const uint8_t pubkey[RSN_KEY_BYTES], const char **note, uint64_t *size,
-                            uint8_t root[RSN_HASH_BYTES])
+int cli_audit_fetch_checkpoint(rsn_cli_t *cli, bool fresh, const char *name,
+                               const uint8_t pubkey[RSN_KEY_BYTES], const char **note,
+                               uint64_t *size, uint8_t root[RSN_HASH_BYTES])
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__CheckpointRequest cr = RAISON__CHECKPOINT_REQUEST__INIT;
@@ -361,8 +362,8 @@ int cli_audit_export(rsn_cli_t *cli, int argc, char **argv)
         return cli_fail(cli, RSN_ERR_NOMEM, "out of memory");
     }
     /* the checkpoint first: the export is exactly the leaves it covers */
-    if ((rc = fetch_key(cli, &vkey, name, pubkey)) != 0 ||
-        (rc = fetch_checkpoint(cli, true, name, pubkey, &note, &size, root)) != 0) {
+    if ((rc = cli_audit_fetch_key(cli, &vkey, name, pubkey)) != 0 ||
+        (rc = cli_audit_fetch_checkpoint(cli, true, name, pubkey, &note, &size, root)) != 0) {
         return rc;
     }
     FILE *f = fopen(tmp, "w");

@@ -274,11 +274,17 @@ static int call_include(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Inc
         return RSN_ERR_IO;
     }
     uint64_t tree_size = q->tree_size;
+    if (tree_size == 0 && (!self->have || index >= self->size)) {
+        /* the latest signed checkpoint does not cover the entry: sign one
+         * that does (the log holds it), so a proof is had at once */
+        rc = rsn_audit_tick(self, true, NULL);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     if (tree_size == 0) {
         if (!self->have) {
-            return rsn_why(why, why_size, RSN_ERR_NOT_FOUND,
-                           "no checkpoint signed yet: ask for one with `raison audit checkpoint "
-                           "--fresh`");
+            return rsn_why(why, why_size, RSN_ERR_NOT_FOUND, "no checkpoint could be signed");
         }
         tree_size = self->size;
     }

@@ -122,10 +122,30 @@ size_t rsn_ingest_pending(const rsn_ingest_t *self);
  * staged entries are then dropped: none was acknowledged). */
 RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
 
-/* True when a commit failed since the last call (one inside
- * rsn_ingest_stage included): replies promised for staged entries must then
- * become errors. Clears the flag. */
+/* True when the last commit (one inside rsn_ingest_stage included) failed;
+ * each commit that writes sets or clears it. Clears the flag. Which replies
+ * must become errors is rsn_ingest_batch_failed's to say. */
 bool rsn_ingest_take_failure(rsn_ingest_t *self);
+
+/* The number of the batch being staged now: a reply promised for an entry
+ * staged now is kept when this batch's commit succeeds. One more after
+ * every commit that had something to write, failed or not. */
+uint64_t rsn_ingest_batch_number(const rsn_ingest_t *self);
+
+/* True when the commit of batch NUMBER failed (its entries were dropped and
+ * none may be acknowledged). A batch not committed yet has not failed. */
+bool rsn_ingest_batch_failed(const rsn_ingest_t *self, uint64_t number);
+
+/* Tests only: the Nth fallible step of the next rsn_ingest_stage that gets
+ * as far as staging an accepted entry fails as RSN_ERR_NOMEM (1 the entry's
+ * puts, 2 its log leaf, 3 its staged copy, 4 a frozen feed's digest
+ * contribution); 0 turns it off. The refused entry must leave the batch,
+ * the counters, the log and the digest as they were. */
+void rsn_ingest_fail_after(rsn_ingest_t *self, unsigned n);
+
+/* Tests only: the next rsn_ingest_commit with something to write fails as
+ * RSN_ERR_IO without writing, as a full disk would. */
+void rsn_ingest_fail_commit(rsn_ingest_t *self);
 
 /* Ids of the entries stored by the commits since the last
  * rsn_ingest_committed_clear, in order (for subscriptions and, later,

@@ -17,8 +17,8 @@
 
 #include "common/log.h"
 #include "daemon/clock.h"
-#include "daemon/retention.h"
 #include "daemon/entry.h"
+#include "daemon/retention.h"
 #include "store/keys.h"
 #include "store/tlog.h"
 
@@ -199,6 +199,18 @@ static int contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
     return digest_head(self, author, &c->exists, &c->seq, c->id);
 }
 
+/* Swaps a feed's digest contribution BEFORE a change for the one AFTER it. */
+static void toggle_contributions(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
+                                 const contribution_t *before, const contribution_t *after)
+{
+    if (before->exists) {
+        rsn_digest_toggle(self->digest, author, before->seq, before->id);
+    }
+    if (after->exists) {
+        rsn_digest_toggle(self->digest, author, after->seq, after->id);
+    }
+}
+
 static int swap_contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
                              const contribution_t *before)
 {
@@ -207,12 +219,7 @@ static int swap_contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BY
     if (rc < 0) {
         return rc;
     }
-    if (before->exists) {
-        rsn_digest_toggle(self->digest, author, before->seq, before->id);
-    }
-    if (after.exists) {
-        rsn_digest_toggle(self->digest, author, after.seq, after.id);
-    }
+    toggle_contributions(self, author, before, &after);
     return 0;
 }
 
@@ -227,12 +234,13 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
     }
     self->store = store;
     self->batch = rsn_batch_new();
+    self->scratch = rsn_batch_new();
     self->batch_arena = rsn_arena_new();
     self->verified = calloc(VERIFIED_SLOTS, sizeof(verified_t));
     self->digest = rsn_digest_new();
     memset(self->staged_slots, 0xff, sizeof self->staged_slots);
     int rc = RSN_ERR_NOMEM;
-    if (self->batch && self->batch_arena && self->verified && self->digest) {
+    if (self->batch && self->scratch && self->batch_arena && self->verified && self->digest) {
         rc = rsn_forks_new(&self->forks, store);
     }
     if (rc == 0) {
@@ -260,6 +268,7 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p)
     }
     rsn_ingest_t *self = *self_p;
     rsn_batch_destroy(&self->batch);
+    rsn_batch_destroy(&self->scratch);
     rsn_arena_destroy(&self->batch_arena);
     rsn_digest_destroy(&self->digest);
     rsn_forks_destroy(&self->forks);
@@ -359,8 +368,8 @@ void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
 }
 
 /* The entry as received (header and signature, body apart), when this node
- * received it ('A': now), its feed index and head. */
-static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
+ * received it ('A': now), its feed index and head, into BATCH. */
+static int stage_entry(rsn_ingest_t *self, rsn_batch_t *batch, const candidate_t *c)
 {
     uint8_t at[8];
     rsn_be64_put(at, rsn_ingest_now(self));
@@ -377,60 +386,127 @@ static int stage_entry(rsn_ingest_t *self, const candidate_t *c)
     }
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_entry(k, c->id);
-    rsn_batch_put(self->batch, k, kl, packed, packed_len);
+    rsn_batch_put(batch, k, kl, packed, packed_len);
     kl = rsn_key_received(k, c->id);
-    rsn_batch_put(self->batch, k, kl, at, sizeof at);
+    rsn_batch_put(batch, k, kl, at, sizeof at);
     kl = rsn_key_feed_seq(k, c->e->author.data, c->e->seq);
-    rsn_batch_put(self->batch, k, kl, c->id, RSN_ID_BYTES);
+    rsn_batch_put(batch, k, kl, c->id, RSN_ID_BYTES);
     uint8_t head[HEAD_BYTES];
     rsn_be64_put(head, c->e->seq);
     memcpy(head + 8, c->id, RSN_ID_BYTES);
     kl = rsn_key_feed_head(k, c->e->author.data);
-    rsn_batch_put(self->batch, k, kl, head, sizeof head);
+    rsn_batch_put(batch, k, kl, head, sizeof head);
     return 0;
 }
 
 /* Remembers a staged entry, for the feed rule and fork evidence of the
- * entries that follow it in the batch. */
+ * entries that follow it in the batch. Nothing is remembered on error. */
 static int remember_staged(rsn_ingest_t *self, const candidate_t *c)
 {
+    const uint8_t *entry = rsn_arena_memdup(self->batch_arena, c->entry, c->entry_len);
+    const uint8_t *signature = rsn_arena_memdup(self->batch_arena, c->signature, RSN_SIG_BYTES);
+    if (!entry || !signature) {
+        return RSN_ERR_NOMEM;
+    }
     staged_t *s = &self->staged[self->n_staged];
     memcpy(s->id, c->id, RSN_ID_BYTES);
-    staged_index(self, self->n_staged++);
     memcpy(s->author, c->e->author.data, RSN_KEY_BYTES);
     s->seq = c->e->seq;
-    s->entry = rsn_arena_memdup(self->batch_arena, c->entry, c->entry_len);
+    s->entry = entry;
     s->entry_len = c->entry_len;
-    s->signature = rsn_arena_memdup(self->batch_arena, c->signature, RSN_SIG_BYTES);
+    s->signature = signature;
     s->kind = c->e->kind;
     s->body = !c->has_body ? (c->erased_by ? RSN_BODY_ERASED : RSN_BODY_MISSING) : RSN_BODY_HELD;
-    return s->entry && s->signature ? 0 : RSN_ERR_NOMEM;
+    staged_index(self, self->n_staged++);
+    return 0;
 }
 
-/* Stages an entry that passed every check. */
+/* Forgets the entry remember_staged staged last (the last one indexed, so
+ * its slot is the end of its probe chain and can simply be freed). */
+static void forget_last_staged(rsn_ingest_t *self)
+{
+    const uint8_t *id = self->staged[--self->n_staged].id;
+    for (size_t i = staged_slot(id);; i = (i + 1) & (STAGED_SLOTS - 1)) {
+        if (self->staged_slots[i] == (int16_t)self->n_staged) {
+            self->staged_slots[i] = -1;
+            return;
+        }
+    }
+}
+
+/* Tests only (rsn_ingest_fail_after): RSN_ERR_NOMEM when this step is the
+ * one set to fail, else 0. */
+static int injected(rsn_ingest_t *self)
+{
+    if (self->fail_after == 0) {
+        return 0;
+    }
+    return --self->fail_after == 0 ? RSN_ERR_NOMEM : 0;
+}
+
+void rsn_ingest_fail_after(rsn_ingest_t *self, unsigned n)
+{
+    self->fail_after = n;
+}
+
+void rsn_ingest_fail_commit(rsn_ingest_t *self)
+{
+    self->fail_commit = true;
+}
+
+/* Stages an entry that passed every check. Every step that can fail runs
+ * first, into the scratch batch and a copy of the log's edge, so that a
+ * refused entry leaves the shared batch, the counters, the log and the
+ * digest as they were; only on success is the scratch merged into the
+ * shared batch, and what follows (the body's indexes, the counters, the
+ * digest) cannot fail. */
 int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
 {
     const uint8_t *author = c->e->author.data;
-    contribution_t before = {0};
+    contribution_t before = {0}, after = {0};
+    rsn_merkle_frontier_t frontier = self->pending_frontier;
+    rsn_batch_clear(self->scratch);
     int rc = c->frozen ? contribution(self, author, &before) : 0;
     if (rc == 0) {
-        rc = stage_entry(self, c);
+        rc = stage_entry(self, self->scratch, c);
+    }
+    if (rc == 0) {
+        rc = injected(self);
     }
     if (rc == 0) {
         /* transparency log leaf, in acceptance order */
-        rc = rsn_tlog_append(self->batch, &self->pending_frontier, c->id);
+        rc = rsn_tlog_append(self->scratch, &frontier, c->id);
+    }
+    if (rc == 0) {
+        rc = injected(self);
+    }
+    if (rc == 0) {
+        rc = remember_staged(self, c);
+        if (rc == 0) {
+            rc = injected(self);
+            if (rc == 0 && c->frozen) {
+                rc = contribution(self, author, &after); /* reads the head just staged */
+            }
+            if (rc == 0 && c->frozen) {
+                rc = injected(self);
+            }
+            if (rc < 0) {
+                forget_last_staged(self);
+            }
+        }
     }
     if (rc < 0) {
+        self->fail_after = 0;
+        rsn_batch_clear(self->scratch);
         return rc;
     }
+    rsn_batch_append(self->batch, self->scratch);
+    rsn_batch_clear(self->scratch);
+    self->pending_frontier = frontier;
     self->pending.leaves++;
     self->pending.entries++;
     if (c->e->seq == 1) {
         self->pending.authors++;
-    }
-    rc = remember_staged(self, c);
-    if (rc < 0) {
-        return rc;
     }
     if (c->has_body) {
         rsn_ingest_stage_body(self, c, false);
@@ -439,11 +515,9 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
     } else {
         rsn_ingest_stage_missing(self, c);
     }
-    if (rc < 0) {
-        return rc;
-    }
     if (c->frozen) {
-        return swap_contribution(self, author, &before);
+        toggle_contributions(self, author, &before, &after);
+        return 0;
     }
     if (c->head_seq > 0) {
         rsn_digest_toggle(self->digest, author, c->head_seq, c->head_id);
@@ -500,14 +574,17 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         return RSN_ERR_NOMEM;
     }
     stage_counts(self);
-    int rc = rsn_store_write(self->store, self->batch, true);
+    int rc = self->fail_commit ? RSN_ERR_IO : rsn_store_write(self->store, self->batch, true);
+    self->fail_commit = false;
+    self->commit_failed = rc < 0; /* this commit's, not the last failure's */
     if (rc < 0) {
         rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
                   self->n_staged);
+        self->failed[self->n_failed++ % FAILED_KEPT] = self->batch_number;
         self->pending = self->counts;
-        self->commit_failed = true;
         rsn_digest_rollback(self->digest);
         self->pending_frontier = self->frontier;
+        self->batch_number++;
         reset_batch(self, false);
         return rc;
     }
@@ -515,8 +592,31 @@ int rsn_ingest_commit(rsn_ingest_t *self)
     self->frontier = self->pending_frontier;
     remember_committed(self);
     self->counts = self->pending;
+    self->batch_number++;
     reset_batch(self, true);
     return 0;
+}
+
+uint64_t rsn_ingest_batch_number(const rsn_ingest_t *self)
+{
+    return self->batch_number;
+}
+
+bool rsn_ingest_batch_failed(const rsn_ingest_t *self, uint64_t number)
+{
+    if (number >= self->batch_number || self->n_failed == 0) {
+        return false; /* not committed yet */
+    }
+    size_t kept = self->n_failed < FAILED_KEPT ? (size_t)self->n_failed : FAILED_KEPT;
+    uint64_t oldest = UINT64_MAX;
+    for (size_t i = 0; i < kept; i++) {
+        if (self->failed[i] == number) {
+            return true;
+        }
+        oldest = self->failed[i] < oldest ? self->failed[i] : oldest;
+    }
+    /* older than the failures remembered: say failed when unsure */
+    return self->n_failed > FAILED_KEPT && number < oldest;
 }
 
 bool rsn_ingest_take_failure(rsn_ingest_t *self)

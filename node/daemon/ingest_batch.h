@@ -34,6 +34,7 @@ typedef struct {
 #define VERIFIED_SLOTS 4096           /* power of two, twice RSN_INGEST_BATCH_MAX */
 #define STAGED_SLOTS 4096             /* power of two, twice RSN_INGEST_BATCH_MAX */
 #define HEAD_BYTES (8 + RSN_ID_BYTES) /* an 'H' or 'U' value: seq, id */
+#define FAILED_KEPT 8                 /* failed batch numbers remembered */
 
 typedef struct {
     bool used;
@@ -47,16 +48,22 @@ struct rsn_ingest {
     uint16_t verified_used[VERIFIED_SLOTS];
     size_t n_verified;
     rsn_batch_t *batch;
+    rsn_batch_t *scratch;     /* one entry's fallible puts, merged into batch on success */
     rsn_arena_t *batch_arena; /* lives as long as the staged batch */
     staged_t staged[RSN_INGEST_BATCH_MAX];
     int16_t staged_slots[STAGED_SLOTS]; /* staged ids by hash: index in staged, -1 free */
     size_t n_staged;
-    size_t n_evidence;     /* fork evidences and restored bodies staged */
-    bool commit_failed;    /* sticky until rsn_ingest_take_failure */
-    uint64_t clock_ms;     /* tests only: now (0: the wall clock) */
-    rsn_counts_t counts;   /* as committed */
-    rsn_counts_t pending;  /* as staged */
-    uint64_t erased_delta; /* bodies erased by the staged batch ('N' "erased" is added to) */
+    size_t n_evidence;            /* fork evidences and restored bodies staged */
+    bool commit_failed;           /* the last commit failed (rsn_ingest_take_failure) */
+    uint64_t batch_number;        /* of the batch being staged; one more per commit */
+    uint64_t failed[FAILED_KEPT]; /* numbers of the last batches whose commit failed */
+    uint64_t n_failed;            /* how many batches failed, ever */
+    unsigned fail_after;          /* tests only: the step of the next stage that fails */
+    bool fail_commit;             /* tests only: the next commit fails */
+    uint64_t clock_ms;            /* tests only: now (0: the wall clock) */
+    rsn_counts_t counts;          /* as committed */
+    rsn_counts_t pending;         /* as staged */
+    uint64_t erased_delta;        /* bodies erased by the staged batch ('N' "erased" is added to) */
     touched_t touched[RSN_INGEST_BATCH_MAX]; /* stored entries whose body the batch changes */
     size_t n_touched;
     uint8_t (*committed)[RSN_ID_BYTES];

@@ -54,6 +54,7 @@ typedef struct {
     uint8_t *reply;    /* malloc'd */
     size_t len;
     bool is_publish_ack; /* to be turned into an error if the commit fails */
+    uint64_t batch;      /* the ingest batch the acknowledged entry is in */
     uint64_t request_id;
 } queued_t;
 
@@ -404,6 +405,7 @@ static void enqueue(rsn_node_t *self, rsn_arena_t *arena, rsn_api_msg_t **msg,
     q->to = *msg;
     *msg = NULL;
     q->is_publish_ack = ack;
+    q->batch = rsn_ingest_batch_number(self->ingest);
     q->request_id = reply->request_id;
     self->n_queue++;
 }
@@ -411,13 +413,14 @@ static void enqueue(rsn_node_t *self, rsn_arena_t *arena, rsn_api_msg_t **msg,
 /* Commits what is staged, then sends the queued replies in order. */
 static void flush(rsn_node_t *self)
 {
-    int rc = rsn_ingest_commit(self->ingest);
-    if (rsn_ingest_take_failure(self->ingest)) {
-        rc = RSN_ERR_IO; /* a commit inside a stage failed: staged entries were dropped */
+    /* a failed commit (this one, or one inside a stage) fails the acks of
+     * its own batch only: those of the batches after it were written */
+    if (rsn_ingest_commit(self->ingest) < 0) {
+        rsn_debug("ingest: this flush's commit failed");
     }
     for (size_t i = 0; i < self->n_queue; i++) {
         queued_t *q = &self->queue[i];
-        if (rc < 0 && q->is_publish_ack) {
+        if (q->is_publish_ack && rsn_ingest_batch_failed(self->ingest, q->batch)) {
             rsn_arena_t *arena = rsn_arena_new();
             if (arena) {
                 Raison__ApiReply reply = RAISON__API_REPLY__INIT;

@@ -12,8 +12,13 @@
  * without its body (body missing), so a Bodies seed has a body to bring.
  * The engine is told before each input that it asked the peer for bodies
  * (gossip_internal.h), so Bodies frames reach their handler every time. A peer the
- * engine bans is trusted again at once, so fuzzing goes on. Nothing may
- * crash, leak or read out of bounds. Build with -DRSN_FUZZ=ON (clang). */
+ * engine bans is trusted again at once, so fuzzing goes on. The entries of
+ * an EntryBatch are signed before the frame is sent, by keys the harness
+ * owns (sign.h; one of them is the author of the stored chain), their seq
+ * and prev following those feeds' heads as the fuzzed signature's first
+ * byte says, so that they pass the signature check and reach the feed
+ * rule, forks, bodies and the indexes. Nothing may crash, leak or read out
+ * of bounds. Build with -DRSN_FUZZ=ON (clang). */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -35,6 +40,8 @@
 #include "proto/codec.h"
 #include "store/store.h"
 
+#include "sign.h"
+
 #define HANDLE_TIMEOUT_MS 2000
 
 typedef struct {
@@ -47,6 +54,7 @@ typedef struct {
     uint8_t victim_key[32];
     uint8_t peer_key[32];
     char endpoint[128];
+    fuzz_signer_t *signer;
 } harness_t;
 
 static harness_t H;
@@ -244,6 +252,10 @@ static void setup(void)
         fatal("cannot start the gossip engine");
     }
     store_chain();
+    static const uint8_t fills[FUZZ_SIGN_KEYS] = {0x01, 0x04}; /* 0x01: the stored chain's */
+    if (!(H.signer = fuzz_signer_new(fills))) {
+        fatal("cannot make the signing keys");
+    }
     int64_t deadline = mono_ms() + 10000;
     while (!peer_linked()) {
         if (mono_ms() > deadline) {
@@ -271,9 +283,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (f != NULL && f->msg_case == RAISON__FED_FRAME__MSG_ENTRIES && f->entries == NULL) {
         __builtin_trap(); /* a set oneof always carries its message */
     }
-    rsn_arena_destroy(&arena);
+    if (f != NULL && f->msg_case == RAISON__FED_FRAME__MSG_ENTRIES) {
+        /* signed by the harness's keys, so the entries get past the signature */
+        fuzz_sign_begin(H.signer, H.ingest);
+        for (size_t i = 0; i < f->entries->n_entries; i++) {
+            if (fuzz_sign_entry(H.signer, arena, f->entries->entries[i]) != 0) {
+                goto out;
+            }
+        }
+        uint8_t *packed = NULL;
+        if (rsn_pack(arena, &f->base, &packed, &size) != 0) {
+            goto out;
+        }
+        data = packed;
+    }
     if (size == 0 || size > RSN_FED_MAX_FRAME) {
-        return 0; /* the transport never delivers these */
+        goto out; /* the transport never delivers these */
     }
 
     /* a banned peer is trusted again, so that the next input is handled */
@@ -296,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int64_t deadline = mono_ms() + HANDLE_TIMEOUT_MS;
     while (rsn_fed_send(H.peer, H.victim_key, data, size) != 0) {
         if (mono_ms() > deadline) {
-            return 0; /* the link is down for now; the next input retries */
+            goto out; /* the link is down for now; the next input retries */
         }
         peer_turn();
         victim_turn(1);
@@ -316,5 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 " missing=%" PRIu64 " last_error=%s\n",
                 size, v->frames_in != before, c.entries, c.forks, c.missing, v->last_error);
     }
+out:
+    rsn_arena_destroy(&arena);
     return 0;
 }

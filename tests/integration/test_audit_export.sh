@@ -177,7 +177,9 @@ def consistency(export, doc):
 
 def inclusion(export, entry_id, doc):
     j = json.loads(doc)
-    assert list(j) == ["leaf_index", "tree_size", "root", "leaf_hash", "proof"], list(j)
+    # issue 9: the proof names the signed checkpoint it is against
+    assert list(j) == ["leaf_index", "tree_size", "root", "leaf_hash", "proof",
+                       "checkpoint"], list(j)
     leaves = export_leaves(export)
     i, n = j["leaf_index"], j["tree_size"]
     if leaves[i][0] != entry_id:

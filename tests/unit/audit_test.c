@@ -556,9 +556,15 @@ static void test_inclusion_proofs(void **state)
     assert_int_equal(include(w, w->ids[0], RSN_ID_BYTES - 1, 0, &r), RSN_ERR_BAD_REQUEST);
     assert_int_equal(include(w, w->ids[0], RSN_ID_BYTES, N + 1, &r), RSN_ERR_BAD_REQUEST);
     assert_int_equal(include(w, w->ids[3], RSN_ID_BYTES, 3, &r), RSN_ERR_NOT_FOUND);
-    /* logged after the latest checkpoint: not in its tree yet */
+    /* logged after the latest checkpoint: a fresh one is signed for it
+     * (issue 9, proofs on demand), and the proof is against it */
     put(w, w->alice, RAISON__KIND__KIND_PROFILE, fx_profile(w->f, "Alice", "lyon"));
-    assert_int_equal(include(w, w->ids[N], RSN_ID_BYTES, 0, &r), RSN_ERR_NOT_FOUND);
+    assert_int_equal(include(w, w->ids[N], RSN_ID_BYTES, N, &r), RSN_ERR_NOT_FOUND);
+    assert_int_equal(include(w, w->ids[N], RSN_ID_BYTES, 0, &r), 0);
+    assert_int_equal(r->leaf_index, N);
+    assert_int_equal(r->tree_size, N + 1);
+    assert_int_equal(latest_signed(w, signed_root), N + 1);
+    assert_memory_equal(r->root.data, signed_root, RSN_HASH_BYTES);
     assert_int_equal(include(w, w->ids[N], RSN_ID_BYTES, N + 1, &r), 0);
     assert_int_equal(r->leaf_index, N);
 }

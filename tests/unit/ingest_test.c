@@ -3,7 +3,9 @@
  * duplicate before any signature, the signature, the body against its hash
  * and size, the feed rule's seq and prev), a fork turned into evidence and a
  * frozen feed, the counters and the log, a batch that later stages see
- * before it is committed, and a refused input that changes nothing stored.
+ * before it is committed, and a refused input that changes nothing stored;
+ * a stage that fails late (an injected out-of-memory, rsn_ingest_fail_after)
+ * leaves nothing behind, and a failed commit fails its own batch only.
  * Entries are relayed ones (support/store_fixture.h): no semantic rule. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +418,83 @@ static void test_refusal_changes_nothing(void **state)
     assert_memory_equal(id, s1.id, RSN_ID_BYTES);
 }
 
+/* A stage that fails at its Nth step (out of memory, injected) leaves the
+ * batch, the counters, the log and the digest as they were: nothing of it
+ * is written by the next commit, and the entry is accepted when sent again. */
+static void test_failed_stage_leaves_nothing(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    accept(x, x->alice, &s1);
+    rsn_test_signed_t s2 = profile(x, x->alice, 2, "A2");
+    for (unsigned n = 1; n <= 3; n++) {
+        rsn_counts_t before, after;
+        rsn_ingest_counts(x->f->ingest, &before);
+        uint8_t digest_before[32], digest_after[32];
+        rsn_ingest_root(x->f->ingest, digest_before);
+        rsn_ingest_fail_after(x->f->ingest, n);
+        assert_int_equal(stage(x, &s2), RSN_ERR_NOMEM);
+        assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+        rsn_ingest_root(x->f->ingest, digest_after);
+        assert_memory_equal(digest_after, digest_before, 32);
+        /* another author's entry commits: nothing of the refused one with it */
+        rsn_test_signed_t b = profile(x, x->bob, n, "B");
+        accept(x, x->bob, &b);
+        assert_false(held(x, s2.id));
+        uint8_t k[RSN_KEY_MAX];
+        assert_int_equal(rsn_store_has(x->f->store, k, rsn_key_feed_seq(k, x->alice->pk, 2)),
+                         RSN_ERR_NOT_FOUND);
+        rsn_ingest_counts(x->f->ingest, &after);
+        assert_int_equal(after.entries, before.entries + 1);
+        assert_int_equal(after.authors, before.authors + (n == 1));
+        assert_int_equal(after.leaves, before.leaves + 1);
+        uint64_t size = 0;
+        uint8_t root[32];
+        rsn_ingest_log_root(x->f->ingest, &size, root);
+        assert_int_equal(size, after.leaves);
+        uint64_t seq = 0;
+        uint8_t id[RSN_ID_BYTES];
+        assert_int_equal(rsn_ingest_head(x->f->ingest, x->alice->pk, &seq, id), 0);
+        assert_int_equal(seq, 1);
+    }
+    accept(x, x->alice, &s2);
+    assert_true(held(x, s2.id));
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 5);
+    assert_int_equal(c.leaves, 5);
+    assert_int_equal(c.authors, 2);
+}
+
+/* A failed commit fails its own batch: the next batch commits, and its
+ * replies are not turned into errors. */
+static void test_failed_commit_fails_its_batch_only(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    assert_int_equal(stage(x, &s1), 0);
+    uint64_t first = rsn_ingest_batch_number(x->f->ingest);
+    rsn_ingest_fail_commit(x->f->ingest);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), RSN_ERR_IO);
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, first));
+    assert_false(held(x, s1.id));
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+
+    assert_int_equal(stage(x, &s1), 0); /* dropped, so new again */
+    assert_false(x->res.duplicate);
+    uint64_t second = rsn_ingest_batch_number(x->f->ingest);
+    assert_true(second != first);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_false(rsn_ingest_take_failure(x->f->ingest));
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, second));
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, first));
+    assert_true(held(x, s1.id));
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.entries, 1);
+    assert_int_equal(c.leaves, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +506,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_counters_and_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_seen_before_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusal_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_stage_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_commit_fails_its_batch_only, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
