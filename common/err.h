@@ -51,10 +51,10 @@ typedef enum {
     RSN_ERR_TIMEOUT = -107,     /* the peer did not answer in time */
     RSN_ERR_UNAVAILABLE = -108, /* nothing listens there */
     RSN_ERR_NOMEM = -109,
-    RSN_ERR_AGAIN = -110,       /* nothing ready yet (non-blocking calls) */
-    RSN_ERR_INTERRUPTED = -111, /* a signal arrived */
-    RSN_ERR_INVALID_ARG = -112, /* a caller's value out of range */
-    RSN_ERR_CRYPTO = -113,      /* libsodium refused (key conversion, ...) */
+    RSN_ERR_AGAIN = -110,        /* nothing ready yet (non-blocking calls) */
+    RSN_ERR_INTERRUPTED = -111,  /* a signal arrived */
+    RSN_ERR_INVALID_ARG = -112,  /* a caller's value out of range */
+    RSN_ERR_CRYPTO = -113,       /* libsodium refused (key conversion, ...) */
     RSN_ERR_STORE_FORMAT = -114, /* a data folder of a format this build cannot read */
     RSN_ERR_KEY_HISTORY = -115,  /* a node key whose history the store lost (--new-key) */
 } rsn_err;

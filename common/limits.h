@@ -7,13 +7,13 @@
 #ifndef RSN_LIMITS_H
 #define RSN_LIMITS_H
 
-#define RSN_ENTRY_MAX 1024          /* bytes of a serialized Entry */
-#define RSN_BODY_MAX (64 * 1024)    /* bytes of a serialized body */
-#define RSN_MISSION_KEY_MAX 32      /* characters of a mission key */
-#define RSN_REQUEST_MAX (80 * 1024) /* bytes of one ApiRequest (= RSN_API_MAX_MESSAGE) */
+#define RSN_ENTRY_MAX 1024               /* bytes of a serialized Entry */
+#define RSN_BODY_MAX (64 * 1024)         /* bytes of a serialized body */
+#define RSN_MISSION_KEY_MAX 32           /* characters of a mission key */
+#define RSN_REQUEST_MAX (80 * 1024)      /* bytes of one ApiRequest (= RSN_API_MAX_MESSAGE) */
 #define RSN_REPLY_MAX (16 * 1024 * 1024) /* bytes of one ApiReply a client accepts */
 #define RSN_FORK_EVIDENCE_MAX (4 * RSN_ENTRY_MAX) /* bytes of one ForkEvidence */
-#define RSN_WITNESS_EVIDENCE_MAX (40 * 1024) /* bytes of one WitnessEvidence: two notes */
+#define RSN_WITNESS_EVIDENCE_MAX (40 * 1024)      /* bytes of one WitnessEvidence: two notes */
 #define RSN_FED_FRAME_MAX (1024 * 1024)           /* bytes of one federation frame */
 /* bytes of one SignedEntry, body included */
 #define RSN_SIGNED_ENTRY_MAX (RSN_ENTRY_MAX + RSN_BODY_MAX + 128)

@@ -15,7 +15,6 @@
 
 #include <sodium.h>
 
-
 int rsn_crypto_init(void)
 {
     if (sodium_init() < 0) {

@@ -35,21 +35,20 @@ RSN_NODISCARD int rsn_crypto_init(void);
 void rsn_sha256(uint8_t out[RSN_HASH_BYTES], const void *data, size_t len);
 
 /* OUT = SHA-256(A || B): for the Merkle log's prefixed hashes. */
-void rsn_sha256_pair(uint8_t out[RSN_HASH_BYTES], const void *a, size_t alen,
-                     const void *b, size_t blen);
+void rsn_sha256_pair(uint8_t out[RSN_HASH_BYTES], const void *a, size_t alen, const void *b,
+                     size_t blen);
 
 /* An entry's id: SHA-256 of its exact serialized bytes. */
 void rsn_entry_id(uint8_t id[RSN_ID_BYTES], const uint8_t *entry, size_t len);
 
 /* Checks SIG over "raison-entry-v1" 0x00 ENTRY under AUTHOR. Returns 0 when
  * it verifies, RSN_ERR_BAD_SIGNATURE otherwise. Allocates nothing. */
-RSN_NODISCARD int rsn_entry_verify(const uint8_t author[RSN_KEY_BYTES],
-                                   const uint8_t *entry, size_t len,
-                                   const uint8_t sig[RSN_SIG_BYTES]);
+RSN_NODISCARD int rsn_entry_verify(const uint8_t author[RSN_KEY_BYTES], const uint8_t *entry,
+                                   size_t len, const uint8_t sig[RSN_SIG_BYTES]);
 
 /* One entry signature to check with rsn_entry_verify_many. */
 typedef struct {
-    const uint8_t *author;    /* 32 bytes */
+    const uint8_t *author; /* 32 bytes */
     const uint8_t *entry;
     size_t len;
     const uint8_t *signature; /* 64 bytes */
@@ -65,9 +64,8 @@ int rsn_cpu_count(void);
 
 /* Checks a plain Ed25519 detached signature over MSG (no prefix): for signed
  * notes and checkpoints. 0 or RSN_ERR_BAD_SIGNATURE. */
-RSN_NODISCARD int rsn_signature_verify(const uint8_t pk[RSN_KEY_BYTES],
-                                       const uint8_t *msg, size_t len,
-                                       const uint8_t sig[RSN_SIG_BYTES]);
+RSN_NODISCARD int rsn_signature_verify(const uint8_t pk[RSN_KEY_BYTES], const uint8_t *msg,
+                                       size_t len, const uint8_t sig[RSN_SIG_BYTES]);
 
 /* Constant-time comparison of N bytes: true when equal. */
 bool rsn_equal(const void *a, const void *b, size_t n);
@@ -82,8 +80,7 @@ char *rsn_hex_encode(char *out, size_t out_size, const uint8_t *bin, size_t len)
 /* Decodes the whole of HEX (upper or lower case, no separators) into OUT.
  * Returns 0 and sets *OUT_LEN, or RSN_ERR_INVALID_ARG for a character that is
  * not hex, an odd length, or more than OUT_MAX bytes. */
-RSN_NODISCARD int rsn_hex_decode(uint8_t *out, size_t out_max, size_t *out_len,
-                                 const char *hex);
+RSN_NODISCARD int rsn_hex_decode(uint8_t *out, size_t out_max, size_t *out_len, const char *hex);
 
 /* Decodes exactly RSN_KEY_BYTES from 64 hex characters: a key or an id.
  * 0 or RSN_ERR_INVALID_ARG. */
@@ -98,7 +95,7 @@ char *rsn_base64_encode(char *out, size_t out_size, const uint8_t *bin, size_t l
 /* Decodes standard padded base64 TEXT of TEXT_LEN characters into OUT.
  * 0 and *OUT_LEN, or RSN_ERR_INVALID_ARG (bad character, bad padding, too
  * long for OUT_MAX). */
-RSN_NODISCARD int rsn_base64_decode(uint8_t *out, size_t out_max, size_t *out_len,
-                                    const char *text, size_t text_len);
+RSN_NODISCARD int rsn_base64_decode(uint8_t *out, size_t out_max, size_t *out_len, const char *text,
+                                    size_t text_len);
 
 #endif

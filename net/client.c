@@ -22,9 +22,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#include "net/zsock.h"
 #include "common/log.h"
 #include "net/api_server.h"
+#include "net/zsock.h"
 #include "proto/codec.h"
 
 /* Largest reply frame accepted: pages of hundreds of entries fit. */
@@ -96,8 +96,8 @@ int rsn_client_connect(rsn_client_t **out, const char *path, int timeout_ms)
         rsn_error("cannot create a ZeroMQ context: %s", zmq_strerror(errno));
         goto out;
     }
-    if (rsn_zsock_new(self->context, ZMQ_DEALER, CLIENT_MAX_MESSAGE, CLIENT_LINGER_MS,
-                      CLIENT_HWM, "the client socket", &self->socket) != 0) {
+    if (rsn_zsock_new(self->context, ZMQ_DEALER, CLIENT_MAX_MESSAGE, CLIENT_LINGER_MS, CLIENT_HWM,
+                      "the client socket", &self->socket) != 0) {
         goto out;
     }
     if (rsn_zsock_set_int(self->socket, ZMQ_SNDTIMEO, self->timeout_ms) != 0) {

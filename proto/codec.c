@@ -23,8 +23,8 @@ ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena)
     return a;
 }
 
-int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
-                     Raison__Entry **out, char *why, size_t why_size)
+int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len, Raison__Entry **out,
+                     char *why, size_t why_size)
 {
     *out = NULL;
     if (len > RSN_ENTRY_MAX) {
@@ -60,8 +60,8 @@ int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
     return 0;
 }
 
-int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes,
-                    size_t len, void **out)
+int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes, size_t len,
+                    void **out)
 {
     *out = NULL;
     if (len > RSN_BODY_MAX) {
@@ -87,8 +87,7 @@ int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes,
 /* Unpacks LEN bytes as a DESC message into ARENA (malloc when NULL), after
  * the size check every decoder of outside bytes makes. */
 static int unpack_bounded(rsn_arena_t *arena, const ProtobufCMessageDescriptor *desc,
-                          const uint8_t *bytes, size_t len, size_t max, int bad,
-                          void **out)
+                          const uint8_t *bytes, size_t len, size_t max, int bad, void **out)
 {
     *out = NULL;
     if (len > max) {
@@ -106,8 +105,8 @@ static int unpack_bounded(rsn_arena_t *arena, const ProtobufCMessageDescriptor *
 int rsn_request_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                        Raison__ApiRequest **out)
 {
-    return unpack_bounded(arena, &raison__api_request__descriptor, bytes, len,
-                          RSN_REQUEST_MAX, RSN_ERR_BAD_REQUEST, (void **)out);
+    return unpack_bounded(arena, &raison__api_request__descriptor, bytes, len, RSN_REQUEST_MAX,
+                          RSN_ERR_BAD_REQUEST, (void **)out);
 }
 
 int rsn_signed_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
@@ -134,12 +133,11 @@ int rsn_witness_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
 int rsn_fed_frame_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
                          Raison__FedFrame **out)
 {
-    return unpack_bounded(arena, &raison__fed_frame__descriptor, bytes, len,
-                          RSN_FED_FRAME_MAX, RSN_ERR_BAD_REQUEST, (void **)out);
+    return unpack_bounded(arena, &raison__fed_frame__descriptor, bytes, len, RSN_FED_FRAME_MAX,
+                          RSN_ERR_BAD_REQUEST, (void **)out);
 }
 
-int rsn_reply_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len,
-                     Raison__ApiReply **out)
+int rsn_reply_decode(rsn_arena_t *arena, const uint8_t *bytes, size_t len, Raison__ApiReply **out)
 {
     return unpack_bounded(arena, &raison__api_reply__descriptor, bytes, len, RSN_REPLY_MAX,
                           RSN_ERR_BAD_REQUEST, (void **)out);

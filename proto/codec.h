@@ -18,7 +18,6 @@
 #include "common/limits.h"
 #include "raison.pb-c.h"
 
-
 /* A protobuf-c allocator that takes memory from ARENA (free is a no-op). */
 ProtobufCAllocator rsn_arena_allocator(rsn_arena_t *arena);
 
@@ -34,8 +33,8 @@ RSN_NODISCARD int rsn_entry_decode(rsn_arena_t *arena, const uint8_t *bytes, siz
  * Raison__Charter*, Raison__Membership*, Raison__Post*, Raison__Profile* or
  * Raison__Retraction*). RSN_ERR_TOO_LARGE over RSN_BODY_MAX,
  * RSN_ERR_INVALID_BODY when it does not decode. */
-RSN_NODISCARD int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind,
-                                  const uint8_t *bytes, size_t len, void **out);
+RSN_NODISCARD int rsn_body_decode(rsn_arena_t *arena, Raison__Kind kind, const uint8_t *bytes,
+                                  size_t len, void **out);
 
 /* Decodes an ApiRequest of at most RSN_REQUEST_MAX bytes: RSN_ERR_TOO_LARGE,
  * RSN_ERR_BAD_REQUEST when it is not one. */
@@ -74,8 +73,8 @@ RSN_NODISCARD int rsn_reply_decode(rsn_arena_t *arena, const uint8_t *bytes, siz
 void rsn_reply_free(Raison__ApiReply *reply);
 
 /* Serializes MSG into arena memory; *OUT and *LEN. RSN_ERR_NOMEM. */
-RSN_NODISCARD int rsn_pack(rsn_arena_t *arena, const ProtobufCMessage *msg,
-                           uint8_t **out, size_t *len);
+RSN_NODISCARD int rsn_pack(rsn_arena_t *arena, const ProtobufCMessage *msg, uint8_t **out,
+                           size_t *len);
 
 /* True when KEY is a valid mission key: 1..RSN_MISSION_KEY_MAX of [a-z0-9-]. */
 bool rsn_mission_key_valid(const char *key);

@@ -87,13 +87,13 @@
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
 /* The lengths of the key shapes: a tag, then 32-byte ids and 8-byte numbers. */
-#define RSN_KEYLEN_TAG 1            /* TAG: a prefix of one kind of key */
-#define RSN_KEYLEN_N (1 + 8)        /* TAG n */
-#define RSN_KEYLEN_ID (1 + 32)      /* TAG id */
-#define RSN_KEYLEN_ID_N (1 + 32 + 8)        /* TAG id n */
-#define RSN_KEYLEN_ID_ID (1 + 32 + 32)      /* TAG id id */
+#define RSN_KEYLEN_TAG 1                     /* TAG: a prefix of one kind of key */
+#define RSN_KEYLEN_N (1 + 8)                 /* TAG n */
+#define RSN_KEYLEN_ID (1 + 32)               /* TAG id */
+#define RSN_KEYLEN_ID_N (1 + 32 + 8)         /* TAG id n */
+#define RSN_KEYLEN_ID_ID (1 + 32 + 32)       /* TAG id id */
 #define RSN_KEYLEN_ID_N_ID (1 + 32 + 8 + 32) /* TAG id n id */
-#define RSN_KEYLEN_TREE (1 + 1 + 8)  /* 'T' level index */
+#define RSN_KEYLEN_TREE (1 + 1 + 8)          /* 'T' level index */
 /* where the trailing id of a TAG id id and a TAG id n id key starts */
 #define RSN_KEYOFF_ID_ID 33
 #define RSN_KEYOFF_ID_N_ID 41
@@ -268,8 +268,7 @@ static inline size_t rsn_key_reply(uint8_t *k, const uint8_t parent[32], const u
 }
 
 /* 'R' target id: a retraction naming TARGET. */
-static inline size_t rsn_key_retraction(uint8_t *k, const uint8_t target[32],
-                                        const uint8_t id[32])
+static inline size_t rsn_key_retraction(uint8_t *k, const uint8_t target[32], const uint8_t id[32])
 {
     return rsn_key_2(k, RSN_TAG_RETRACTION, target, id);
 }

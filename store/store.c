@@ -439,8 +439,8 @@ int rsn_store_check_format(rsn_store_t *self, const char *dir)
     if (rc != 0) {
         return rc;
     }
-    uint32_t format = (uint32_t)value[0] << 24 | (uint32_t)value[1] << 16 |
-                      (uint32_t)value[2] << 8 | value[3];
+    uint32_t format =
+        (uint32_t)value[0] << 24 | (uint32_t)value[1] << 16 | (uint32_t)value[2] << 8 | value[3];
     if (format != RSN_STORE_FORMAT) {
         rsn_error("store: %s holds store format %u; this raisond reads format %u only "
                   "(there has been no release, so there is no migration: move the folder "
@@ -451,8 +451,7 @@ int rsn_store_check_format(rsn_store_t *self, const char *dir)
     return 0;
 }
 
-int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len, void *out,
-                        size_t size)
+int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len, void *out, size_t size)
 {
     void *v = NULL;
     size_t vl = 0;
@@ -500,8 +499,8 @@ static void index_skip(rsn_index_t *self, bool forward)
     }
 }
 
-int rsn_index_open(rsn_index_t *self, rsn_store_t *store, const void *prefix,
-                   size_t prefix_len, size_t key_len)
+int rsn_index_open(rsn_index_t *self, rsn_store_t *store, const void *prefix, size_t prefix_len,
+                   size_t key_len)
 {
     assert(key_len > prefix_len);
     self->key_len = key_len;

@@ -44,8 +44,8 @@ RSN_NODISCARD int rsn_store_check_format(rsn_store_t *self, const char *dir);
 
 /* Reads KEY. Returns 0 with *VALUE (malloc'd, free with rsn_store_free) and
  * *VALUE_LEN, RSN_ERR_NOT_FOUND, or RSN_ERR_IO. */
-RSN_NODISCARD int rsn_store_get(rsn_store_t *self, const void *key, size_t key_len,
-                                void **value, size_t *value_len);
+RSN_NODISCARD int rsn_store_get(rsn_store_t *self, const void *key, size_t key_len, void **value,
+                                size_t *value_len);
 
 /* Frees a value returned by rsn_store_get; accepts NULL. */
 void rsn_store_free(void *value);
@@ -53,8 +53,8 @@ void rsn_store_free(void *value);
 /* Reads KEY, whose value must be exactly SIZE bytes, into OUT. 0,
  * RSN_ERR_NOT_FOUND, RSN_ERR_IO, or RSN_ERR_IO with a log line when the value
  * has another length (a damaged store). */
-RSN_NODISCARD int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len,
-                                      void *out, size_t size);
+RSN_NODISCARD int rsn_store_get_fixed(rsn_store_t *self, const void *key, size_t key_len, void *out,
+                                      size_t size);
 
 /* Reads KEY as a big-endian u64 (a counter, a seq): as rsn_store_get_fixed. */
 RSN_NODISCARD int rsn_store_get_u64(rsn_store_t *self, const void *key, size_t key_len,
@@ -69,8 +69,8 @@ RSN_NODISCARD int rsn_store_write(rsn_store_t *self, rsn_batch_t *batch, bool sy
 
 /* A new empty batch, or NULL when out of memory. */
 rsn_batch_t *rsn_batch_new(void);
-void rsn_batch_put(rsn_batch_t *self, const void *key, size_t key_len,
-                   const void *value, size_t value_len);
+void rsn_batch_put(rsn_batch_t *self, const void *key, size_t key_len, const void *value,
+                   size_t value_len);
 void rsn_batch_delete(rsn_batch_t *self, const void *key, size_t key_len);
 void rsn_batch_clear(rsn_batch_t *self);
 /* Appends the puts and deletes of SOURCE to SELF (SOURCE is unchanged). */

@@ -15,17 +15,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "store/keys.h"
-#include "daemon/group.h"
-#include "daemon/report.h"
-#include "daemon/timeline.h"
 #include "common/log.h"
 #include "common/why.h"
 #include "crypto/crypto.h"
 #include "daemon/audit.h"
 #include "daemon/draft.h"
 #include "daemon/gossip.h"
+#include "daemon/group.h"
 #include "daemon/ingest.h"
+#include "daemon/report.h"
+#include "daemon/timeline.h"
 #include "daemon/views.h"
 #include "store/keys.h"
 

@@ -16,11 +16,11 @@
 #include "crypto/crypto.h"
 #include "crypto/merkle.h"
 #include "crypto/note.h"
-#include "store/keys.h"
 #include "daemon/entry.h"
 #include "daemon/judge.h"
 #include "daemon/view_ctx.h"
 #include "daemon/views.h"
+#include "store/keys.h"
 #include "store/tlog.h"
 
 #define LEAVES_DEFAULT 256

@@ -46,13 +46,13 @@ typedef struct {
 
 /* What this node keeps of one peer's checkpoints (gossip_witness.c). */
 typedef struct {
-    bool loaded;               /* the stored 'W' and 'X' were read */
-    peer_checkpoint_t held;    /* its latest checkpoint verified consistent */
-    peer_checkpoint_t pending; /* newer, awaiting its consistency proof */
-    peer_checkpoint_t next;    /* newer still, arrived while one was pending */
-    int64_t asked_ms;          /* when the pending proof was last asked */
-    int64_t deadline_ms;       /* past it, the request is recorded unanswered */
-    int64_t retry_ms;          /* the wait before asking again (doubles) */
+    bool loaded;                       /* the stored 'W' and 'X' were read */
+    peer_checkpoint_t held;            /* its latest checkpoint verified consistent */
+    peer_checkpoint_t pending;         /* newer, awaiting its consistency proof */
+    peer_checkpoint_t next;            /* newer still, arrived while one was pending */
+    int64_t asked_ms;                  /* when the pending proof was last asked */
+    int64_t deadline_ms;               /* past it, the request is recorded unanswered */
+    int64_t retry_ms;                  /* the wait before asking again (doubles) */
     uint64_t settled_old, settled_new; /* the last question answered (late copies ignored) */
     char inconsistency[160];           /* evidence held (kept in the store) */
     char unanswered[160];              /* a proof it owes; cleared by a valid one */

@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "common/log.h"
-#include "daemon/gossip_internal.h"
 #include "daemon/entry.h"
+#include "daemon/gossip_internal.h"
 
 #define REQUESTS_PER_SECOND 50 /* digests' follow-ups a peer may ask of us */
 #define WANTS_PER_SECOND 1000  /* Wants (honest peers keep two in flight) */

@@ -17,10 +17,10 @@
 
 #include "common/why.h"
 #include "crypto/crypto.h"
+#include "daemon/rules.h"
 #include "daemon/views.h"
 #include "proto/codec.h"
 #include "store/keys.h"
-#include "daemon/rules.h"
 
 /* --- signatures verified ahead ---------------------------------------------- */
 
@@ -126,8 +126,7 @@ static void judge_absence(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_
     if (!by) {
         res->bad_claim = true;
     } else if (rsn_store_has(self->store, k, rsn_key_entry(k, by)) == 0) {
-        if (rsn_bodies_reason_valid(self->store, c->arena, c->e, c->id, by,
-                                    rsn_bodies_now_ms())) {
+        if (rsn_bodies_reason_valid(self->store, c->arena, c->e, c->id, by, rsn_bodies_now_ms())) {
             c->erased_by = by;
         } else {
             res->bad_claim = true;
@@ -139,14 +138,13 @@ static void judge_absence(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_
  * body is staged as if the entry had arrived whole (rsn_ingest_stage_body);
  * when it names a valid reason for a missing body, the body is erased. The
  * usual duplicate costs one lookup (a Bloom filter's miss). */
-static int settle_duplicate(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_t *res,
-                            char *why, size_t why_size)
+static int settle_duplicate(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_t *res, char *why,
+                            size_t why_size)
 {
     if (!c->has_body) {
         judge_absence(self, c, res);
     }
-    if ((!c->has_body && !c->erased_by) ||
-        rsn_ingest_body_state(self, c->id) != RSN_BODY_MISSING) {
+    if ((!c->has_body && !c->erased_by) || rsn_ingest_body_state(self, c->id) != RSN_BODY_MISSING) {
         return 0;
     }
     if (rsn_ingest_pending(self) >= RSN_INGEST_BATCH_MAX) {

@@ -28,16 +28,16 @@
 #include "crypto/keypair.h"
 #include "daemon/api.h"
 #include "daemon/audit.h"
-#include "daemon/gossip.h"
-#include "daemon/ingest.h"
 #include "daemon/clock.h"
+#include "daemon/entry.h"
+#include "daemon/gossip.h"
+#include "daemon/group.h"
+#include "daemon/ingest.h"
 #include "daemon/node_key.h"
 #include "daemon/retention.h"
-#include "daemon/entry.h"
-#include "daemon/group.h"
+#include "daemon/subscriptions.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
-#include "daemon/subscriptions.h"
 #include "net/api_server.h"
 #include "net/fed.h"
 #include "net/poller.h"
@@ -68,7 +68,7 @@ struct rsn_node {
     rsn_api_server_t *api;
     rsn_fed_t *fed;
     rsn_poller_t *poller;
-    bool work; /* set by the poller's callbacks: requests or frames wait */
+    bool work;       /* set by the poller's callbacks: requests or frames wait */
     bool key_unused; /* the node key has signed no checkpoint yet (daemon/node_key.h) */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;

@@ -12,8 +12,8 @@
 #include "daemon/entry.h"
 #include "daemon/group.h"
 #include "daemon/judge.h"
-#include "daemon/view_ctx.h"
 #include "daemon/read_helpers.h"
+#include "daemon/view_ctx.h"
 #include "store/keys.h"
 
 typedef struct {

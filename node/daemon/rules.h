@@ -23,9 +23,9 @@
  * name, joins in a members-only group answering an add that stands, posts
  * to a known group and a mission of the version they name (the current one
  * when they name none), members-only posting by the post's seq
- * (daemon/membership.h), replies and retractions naming held entries. 0 when it may be stored; otherwise RSN_ERR_INVALID_CHARTER,
- * RSN_ERR_UNKNOWN_GROUP, RSN_ERR_UNKNOWN_MISSION, RSN_ERR_NOT_OWNER,
- * RSN_ERR_NOT_MEMBER, RSN_ERR_UNKNOWN_ENTRY or RSN_ERR_INVALID_BODY, with a
+ * (daemon/membership.h), replies and retractions naming held entries. 0 when it may be stored;
+ * otherwise RSN_ERR_INVALID_CHARTER, RSN_ERR_UNKNOWN_GROUP, RSN_ERR_UNKNOWN_MISSION,
+ * RSN_ERR_NOT_OWNER, RSN_ERR_NOT_MEMBER, RSN_ERR_UNKNOWN_ENTRY or RSN_ERR_INVALID_BODY, with a
  * sentence for people in WHY. */
 RSN_NODISCARD int rsn_rules_check(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entry *e,
                                   const void *body, const uint8_t id[RSN_ID_BYTES], char *why,

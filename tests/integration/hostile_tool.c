@@ -839,7 +839,7 @@ static bool kind_listed(rsn_arena_t *arena, const Raison__SignedEntry *se, const
 static int case_relay(tool_t *t, const char *socket, const char *mode, const char *kinds)
 {
     bool whole = strcmp(mode, "whole") == 0;
-    int state = strcmp(mode, "missing") == 0 ? RAISON__BODY_STATE__BODY_MISSING
+    int state = strcmp(mode, "missing") == 0      ? RAISON__BODY_STATE__BODY_MISSING
                 : strncmp(mode, "erased", 6) == 0 ? RAISON__BODY_STATE__BODY_ERASED
                                                   : -1;
     if (!whole && state < 0 && strcmp(mode, "bare") != 0) {

@@ -108,8 +108,7 @@ static void test_erase_retraction(void **state)
     group(x, 0, 0, v1, v2);
     fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, v1, "m", "oops", NULL), T0 + 2,
            post);
-    fx_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, post, true), T0 + 3,
-           r);
+    fx_put(x->f, x->bob, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, post, true), T0 + 3, r);
     assert_true(reason(x, post, r, T0 + 4));
     /* a retraction that does not erase, or by someone else, is no reason */
     fx_put(x->f, x->alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(x->f, post, true), T0 + 5,
