@@ -184,6 +184,13 @@ void rsn_forks_stage(rsn_forks_t *self, rsn_batch_t *batch, const uint8_t author
              rsn_hex_encode(hex, sizeof hex, author, RSN_KEY_BYTES), (unsigned long long)seq);
 }
 
+void rsn_forks_unstage_last(rsn_forks_t *self)
+{
+    if (self->n_staged > 0) {
+        self->n_staged--;
+    }
+}
+
 void rsn_forks_end_batch(rsn_forks_t *self, bool committed)
 {
     for (size_t i = 0; committed && i < self->n_staged; i++) {

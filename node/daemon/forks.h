@@ -69,6 +69,10 @@ bool rsn_forks_full(const rsn_forks_t *self);
 void rsn_forks_stage(rsn_forks_t *self, rsn_batch_t *batch, const uint8_t author[RSN_KEY_BYTES],
                      uint64_t seq, const uint8_t *bytes, size_t len);
 
+/* Forgets the evidence rsn_forks_stage staged last (its puts went to a
+ * batch the caller drops): the feed is frozen again only as before. */
+void rsn_forks_unstage_last(rsn_forks_t *self);
+
 /* The staged evidence was written (COMMITTED true: it is remembered for
  * rsn_forks_committed) or dropped; either way nothing is staged after. */
 void rsn_forks_end_batch(rsn_forks_t *self, bool committed);

@@ -139,8 +139,9 @@ bool rsn_ingest_batch_failed(const rsn_ingest_t *self, uint64_t number);
 /* Tests only: the Nth fallible step of the next rsn_ingest_stage that gets
  * as far as staging an accepted entry fails as RSN_ERR_NOMEM (1 the entry's
  * puts, 2 its log leaf, 3 its staged copy, 4 a frozen feed's digest
- * contribution); 0 turns it off. The refused entry must leave the batch,
- * the counters, the log and the digest as they were. */
+ * contribution; for a fork, 1 the staged evidence); 0 turns it off. The
+ * refused entry (or evidence) must leave the batch, the counters, the log
+ * and the digests as they were. */
 void rsn_ingest_fail_after(rsn_ingest_t *self, unsigned n);
 
 /* Tests only: the next rsn_ingest_commit with something to write fails as

@@ -187,7 +187,7 @@ static int digest_head(void *ctx, const uint8_t author[RSN_KEY_BYTES], bool *exi
 }
 
 /* A feed's digest contribution, taken before a change and swapped for the
- * one after it by swap_contribution. */
+ * one after it by toggle_contributions. */
 typedef struct {
     bool exists;
     uint64_t seq;
@@ -209,18 +209,6 @@ static void toggle_contributions(rsn_ingest_t *self, const uint8_t author[RSN_KE
     if (after->exists) {
         rsn_digest_toggle(self->digest, author, after->seq, after->id);
     }
-}
-
-static int swap_contribution(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES],
-                             const contribution_t *before)
-{
-    contribution_t after;
-    int rc = contribution(self, author, &after);
-    if (rc < 0) {
-        return rc;
-    }
-    toggle_contributions(self, author, before, &after);
-    return 0;
 }
 
 /* --- making and ending the write path ---------------------------------------- */
@@ -327,6 +315,16 @@ bool rsn_ingest_is_held(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
 
 /* --- fork evidence ------------------------------------------------------------- */
 
+/* Tests only (rsn_ingest_fail_after): RSN_ERR_NOMEM when this step is the
+ * one set to fail, else 0. */
+static int injected(rsn_ingest_t *self)
+{
+    if (self->fail_after == 0) {
+        return 0;
+    }
+    return --self->fail_after == 0 ? RSN_ERR_NOMEM : 0;
+}
+
 /* Stages fork evidence for (AUTHOR, SEQ) and freezes the feed there. */
 int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
                           const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
@@ -348,11 +346,29 @@ int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
     if (rc < 0) {
         return rc;
     }
-    rsn_forks_stage(self->forks, self->batch, author, seq, bytes, len);
+    /* as for an entry (rsn_ingest_stage_checked): what can fail runs first,
+     * with the evidence in the scratch batch; on failure it is unstaged and
+     * nothing of it reaches the shared batch or the digest */
+    rsn_batch_clear(self->scratch);
+    rsn_forks_stage(self->forks, self->scratch, author, seq, bytes, len);
+    contribution_t after;
+    rc = injected(self);
+    if (rc == 0) {
+        rc = contribution(self, author, &after); /* the feed frozen from SEQ now */
+    }
+    if (rc < 0) {
+        self->fail_after = 0;
+        rsn_forks_unstage_last(self->forks);
+        rsn_batch_clear(self->scratch);
+        return rc;
+    }
+    rsn_batch_append(self->batch, self->scratch);
+    rsn_batch_clear(self->scratch);
+    toggle_contributions(self, author, &before, &after);
     rsn_digest_toggle_fork(self->digest, author, seq);
     self->pending.forks++;
     self->n_evidence++;
-    return swap_contribution(self, author, &before);
+    return 0;
 }
 
 /* --- the write path's clock ---------------------------------------------------- */
@@ -432,16 +448,6 @@ static void forget_last_staged(rsn_ingest_t *self)
             return;
         }
     }
-}
-
-/* Tests only (rsn_ingest_fail_after): RSN_ERR_NOMEM when this step is the
- * one set to fail, else 0. */
-static int injected(rsn_ingest_t *self)
-{
-    if (self->fail_after == 0) {
-        return 0;
-    }
-    return --self->fail_after == 0 ? RSN_ERR_NOMEM : 0;
 }
 
 void rsn_ingest_fail_after(rsn_ingest_t *self, unsigned n)

@@ -466,6 +466,50 @@ static void test_failed_stage_leaves_nothing(void **state)
     assert_int_equal(c.authors, 2);
 }
 
+/* Fork evidence staged when a late step fails leaves nothing either: no
+ * evidence, no frozen feed, no change of the digests; the same evidence is
+ * staged whole when it comes again. */
+static void test_failed_fork_leaves_nothing(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    accept(x, x->alice, &s1);
+    rsn_test_signed_t s2 = profile(x, x->alice, 2, "A2");
+    accept(x, x->alice, &s2);
+    uint8_t fork_root0[32], root0[32], fork_root1[32], root1[32];
+    rsn_ingest_fork_root(x->f->ingest, fork_root0);
+    rsn_ingest_root(x->f->ingest, root0);
+
+    rsn_test_signed_t other = profile(x, x->alice, 2, "A2, again");
+    rsn_ingest_fail_after(x->f->ingest, 1);
+    assert_int_equal(stage(x, &other), RSN_ERR_NOMEM);
+    assert_int_equal(rsn_ingest_pending(x->f->ingest), 0);
+    assert_int_equal(rsn_ingest_frozen_at(x->f->ingest, x->alice->pk), 0);
+    rsn_ingest_fork_root(x->f->ingest, fork_root1);
+    rsn_ingest_root(x->f->ingest, root1);
+    assert_memory_equal(fork_root1, fork_root0, 32);
+    assert_memory_equal(root1, root0, 32);
+    /* another author's entry commits: no evidence goes with it */
+    rsn_test_signed_t b1 = profile(x, x->bob, 1, "Bob");
+    accept(x, x->bob, &b1);
+    uint8_t k[RSN_KEY_MAX];
+    assert_int_equal(rsn_store_has(x->f->store, k, rsn_key_fork(k, x->alice->pk, 2)),
+                     RSN_ERR_NOT_FOUND);
+    assert_int_equal(rsn_store_has(x->f->store, k, rsn_key_frozen(k, x->alice->pk)),
+                     RSN_ERR_NOT_FOUND);
+    rsn_counts_t c;
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.forks, 0);
+
+    /* the same evidence again, with nothing failing: staged whole */
+    assert_int_equal(stage(x, &other), RSN_ERR_FORK);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_int_equal(rsn_ingest_frozen_at(x->f->ingest, x->alice->pk), 2);
+    rsn_ingest_counts(x->f->ingest, &c);
+    assert_int_equal(c.forks, 1);
+    assert_int_equal(rsn_store_has(x->f->store, k, rsn_key_fork(k, x->alice->pk, 2)), 0);
+}
+
 /* A failed commit fails its own batch: the next batch commits, and its
  * replies are not turned into errors. */
 static void test_failed_commit_fails_its_batch_only(void **state)
@@ -508,6 +552,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusal_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_stage_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_fails_its_batch_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_fork_leaves_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
