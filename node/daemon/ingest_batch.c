@@ -388,7 +388,7 @@ void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
 static int stage_entry(rsn_ingest_t *self, rsn_batch_t *batch, const candidate_t *c)
 {
     uint8_t at[8];
-    rsn_be64_put(at, rsn_ingest_now(self));
+    rsn_be64_put(at, c->received);
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)c->entry;
     se.entry.len = c->entry_len;
@@ -471,6 +471,7 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
     const uint8_t *author = c->e->author.data;
     contribution_t before = {0}, after = {0};
     rsn_merkle_frontier_t frontier = self->pending_frontier;
+    c->received = rsn_ingest_now(self);
     rsn_batch_clear(self->scratch);
     int rc = c->frozen ? contribution(self, author, &before) : 0;
     if (rc == 0) {

@@ -94,6 +94,9 @@ typedef struct {
     uint64_t head_seq;
     uint8_t head_id[RSN_ID_BYTES];
     uint64_t frozen; /* seq from which the feed is frozen, or 0 */
+    /* when this node received it, read once for all that is staged of it
+     * ('A', the 'P' index's effective time), so the two never differ */
+    uint64_t received;
 } candidate_t;
 
 /* The head of AUTHOR as staged or stored: seq 0 when none. */

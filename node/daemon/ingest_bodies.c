@@ -22,15 +22,15 @@
 
 #define DAY_MS 86400000ULL
 
-/* When this node first received C: now for an entry staged with its body,
- * the stored time ('A') for one held as body missing. */
+/* When this node first received C: the time its 'A' was staged with, for
+ * an entry staged now; the stored time ('A') for one held as body missing. */
 static uint64_t received_of(rsn_ingest_t *self, const candidate_t *c, bool missing)
 {
     uint64_t held = 0;
     if (missing && rsn_clock_received(self->store, c->id, &held) == 0) {
         return held;
     }
-    return rsn_ingest_now(self);
+    return c->received ? c->received : rsn_ingest_now(self);
 }
 
 /* The group of post E, decoded as POST (NULL when it did not), received at
