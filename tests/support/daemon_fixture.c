@@ -219,3 +219,33 @@ Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], b
     r->erase = erase;
     return r;
 }
+
+int fx_cast_new(fx_t **f, const char *prefix, fx_author_t **alice, fx_author_t **bob)
+{
+    if (rsn_crypto_init() != 0 || rsn_test_store_new(f, prefix) != 0 ||
+        rsn_test_author_new(alice, 1) != 0 || rsn_test_author_new(bob, 2) != 0) {
+        return -1;
+    }
+    return 0;
+}
+
+void fx_cast_destroy(fx_t **f, fx_author_t **alice, fx_author_t **bob)
+{
+    rsn_test_author_destroy(alice);
+    rsn_test_author_destroy(bob);
+    rsn_test_store_destroy(f);
+}
+
+void fx_ops_and_sec(fx_t *f, fx_author_t *alice, const char *post_text, uint8_t ops[RSN_ID_BYTES],
+                    uint8_t sec[RSN_ID_BYTES], uint8_t post[RSN_ID_BYTES])
+{
+    const uint8_t *owner[1] = {alice->pk};
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "triage,docs", owner, 1, 0), 1000,
+           ops);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter_keys(f, "sec", RAISON__ACCESS__ACCESS_MEMBERS_ONLY, "audit", owner, 1, 0),
+           1100, sec);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, ops, "triage", post_text, NULL), 1200,
+           post);
+}

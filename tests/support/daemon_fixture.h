@@ -92,4 +92,16 @@ Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site);
 /* A retraction of TARGET, asking to ERASE its body too when set. */
 Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], bool erase);
 
+/* The cast of the read-side tests: a fresh store in /tmp/PREFIX-* and two
+ * authors, alice (seed 1) and bob (seed 2). 0, or -1 (for a cmocka setup)
+ * when anything fails. */
+int fx_cast_new(fx_t **f, const char *prefix, fx_author_t **alice, fx_author_t **bob);
+void fx_cast_destroy(fx_t **f, fx_author_t **alice, fx_author_t **bob);
+
+/* Alice's two groups: "ops" (open, missions triage and docs) at time 1000,
+ * "sec" (members-only, mission audit) at 1100, and her post POST_TEXT to
+ * ops' triage at 1200; their ids into OPS, SEC and POST. */
+void fx_ops_and_sec(fx_t *f, fx_author_t *alice, const char *post_text, uint8_t ops[RSN_ID_BYTES],
+                    uint8_t sec[RSN_ID_BYTES], uint8_t post[RSN_ID_BYTES]);
+
 #endif

@@ -28,8 +28,7 @@ typedef struct {
 static int setup(void **state)
 {
     fixture_t *x = calloc(1, sizeof *x);
-    if (x == NULL || rsn_crypto_init() != 0 || rsn_test_store_new(&x->f, "rsn-entry") != 0 ||
-        rsn_test_author_new(&x->alice, 1) != 0 || rsn_test_author_new(&x->bob, 2) != 0) {
+    if (x == NULL || fx_cast_new(&x->f, "rsn-entry", &x->alice, &x->bob) != 0) {
         return -1;
     }
     const uint8_t *owner[1] = {x->alice->pk};
@@ -45,9 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *x = *state;
-    rsn_test_author_destroy(&x->alice);
-    rsn_test_author_destroy(&x->bob);
-    rsn_test_store_destroy(&x->f);
+    fx_cast_destroy(&x->f, &x->alice, &x->bob);
     free(x);
     return 0;
 }

@@ -32,17 +32,10 @@ typedef struct {
 static int setup(void **state)
 {
     fixture_t *x = calloc(1, sizeof *x);
-    if (x == NULL || rsn_crypto_init() != 0 || rsn_test_store_new(&x->f, "rsn-rules") != 0 ||
-        rsn_test_author_new(&x->alice, 1) != 0 || rsn_test_author_new(&x->bob, 2) != 0) {
+    if (x == NULL || fx_cast_new(&x->f, "rsn-rules", &x->alice, &x->bob) != 0) {
         return -1;
     }
-    const uint8_t *owner[1] = {x->alice->pk};
-    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           fx_charter_keys(x->f, "ops", OPEN, "triage,docs", owner, 1, 0), 1000, x->ops);
-    fx_put(x->f, x->alice, RAISON__KIND__KIND_CHARTER,
-           fx_charter_keys(x->f, "sec", CLOSED, "audit", owner, 1, 0), 1100, x->sec);
-    fx_put(x->f, x->alice, RAISON__KIND__KIND_POST,
-           fx_post(x->f, x->ops, "triage", "disk full on db1", NULL), 1200, x->post);
+    fx_ops_and_sec(x->f, x->alice, "disk full on db1", x->ops, x->sec, x->post);
     *state = x;
     return 0;
 }
@@ -50,9 +43,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture_t *x = *state;
-    rsn_test_author_destroy(&x->alice);
-    rsn_test_author_destroy(&x->bob);
-    rsn_test_store_destroy(&x->f);
+    fx_cast_destroy(&x->f, &x->alice, &x->bob);
     free(x);
     return 0;
 }
