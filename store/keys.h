@@ -83,6 +83,8 @@
 #define RSN_TAG_INCONSISTENT 'X'
 #define RSN_TAG_RETENTION 'Y'
 #define RSN_TAG_FORMAT 'V'
+#define RSN_TAG_DERIVED 'v'     /* the derive watermark (daemon/derive.h) */
+#define RSN_TAG_DERIVE_QUEUE 'q' /* events for the derive pass */
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
@@ -328,6 +330,19 @@ static inline size_t rsn_key_format(uint8_t *k)
 {
     k[0] = RSN_TAG_FORMAT;
     return 1;
+}
+
+/* 'v': the log size the derived state covers (daemon/derive.h). */
+static inline size_t rsn_key_derived(uint8_t *k)
+{
+    k[0] = RSN_TAG_DERIVED;
+    return 1;
+}
+
+/* 'q' n: the derive pass's queued event number N. */
+static inline size_t rsn_key_derive_queue(uint8_t *k, uint64_t n)
+{
+    return rsn_key_n(k, RSN_TAG_DERIVE_QUEUE, n);
 }
 
 /* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,

@@ -122,6 +122,15 @@ size_t rsn_ingest_pending(const rsn_ingest_t *self);
  * staged entries are then dropped: none was acknowledged). */
 RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
 
+/* The derived state's upkeep (daemon/derive.h), a budget at a time: the log
+ * entries past its watermark (a commit derives its own; this catches up
+ * after a start or a reindex), then the derivers' background work. *MORE
+ * is set when some remains. 0 or an rsn_err (logged; retried next time). */
+RSN_NODISCARD int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more);
+
+/* True while the derived state lags the log (a start after a reindex). */
+bool rsn_ingest_derive_behind(const rsn_ingest_t *self);
+
 /* True when the last commit (one inside rsn_ingest_stage included) failed;
  * each commit that writes sets or clears it. Clears the flag. Which replies
  * must become errors is rsn_ingest_batch_failed's to say. */

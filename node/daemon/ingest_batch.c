@@ -12,6 +12,8 @@
  * daemon/clock.h). */
 #include "daemon/ingest_batch.h"
 
+#define DERIVE_PER_TURN 4096 /* log entries derived per commit or turn at most */
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,11 +237,18 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
         rc = load_counts(self);
     }
     if (rc == 0) {
+        rc = rsn_derive_new(&self->derive, store);
+    }
+    if (rc == 0) {
         rc = rsn_digest_load(self->digest, store, digest_head, self);
     }
     if (rc == 0) {
         rc = rsn_tlog_frontier_load(store, self->counts.leaves, &self->frontier);
         self->pending_frontier = self->frontier;
+    }
+    if (rc == 0) {
+        /* what a crash left past the watermark: at most one commit's */
+        rc = rsn_derive_run(self->derive, self->counts.leaves, DERIVE_PER_TURN);
     }
     if (rc < 0) {
         rsn_ingest_destroy(&self);
@@ -260,6 +269,7 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p)
     rsn_arena_destroy(&self->batch_arena);
     rsn_digest_destroy(&self->digest);
     rsn_forks_destroy(&self->forks);
+    rsn_derive_destroy(&self->derive);
     free(self->committed);
     free(self->verified);
     free(self);
@@ -366,6 +376,7 @@ int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
     rsn_batch_clear(self->scratch);
     toggle_contributions(self, author, &before, &after);
     rsn_digest_toggle_fork(self->digest, author, seq);
+    rsn_derive_queue_fork(self->derive, self->batch, author, seq);
     self->pending.forks++;
     self->n_evidence++;
     return 0;
@@ -601,7 +612,30 @@ int rsn_ingest_commit(rsn_ingest_t *self)
     self->counts = self->pending;
     self->batch_number++;
     reset_batch(self, true);
+    /* the derived state of what was committed, before anything reads it; a
+     * failure here loses nothing (the entries are durable, the watermark
+     * stays) and is retried by the next commit or turn */
+    int drc = rsn_derive_run(self->derive, self->counts.leaves, DERIVE_PER_TURN);
+    if (drc < 0) {
+        rsn_error("ingest: derived state not updated: %s (retried)", rsn_strerror(drc));
+    }
     return 0;
+}
+
+int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more)
+{
+    *more = false;
+    int rc = rsn_derive_run(self->derive, self->counts.leaves, budget);
+    if (rc == 0 && rsn_derive_watermark(self->derive) < self->counts.leaves) {
+        *more = true;
+        return 0;
+    }
+    return rc < 0 ? rc : rsn_derive_background(self->derive, budget, more);
+}
+
+bool rsn_ingest_derive_behind(const rsn_ingest_t *self)
+{
+    return rsn_derive_watermark(self->derive) < self->counts.leaves;
 }
 
 uint64_t rsn_ingest_batch_number(const rsn_ingest_t *self)

@@ -10,6 +10,7 @@
 #define RSN_D_INGEST_BATCH_H
 
 #include "crypto/merkle.h"
+#include "daemon/derive.h"
 #include "daemon/ingest.h"
 #include "proto/codec.h"
 
@@ -73,6 +74,7 @@ struct rsn_ingest {
     rsn_merkle_frontier_t pending_frontier; /* as staged */
     rsn_digest_t *digest;
     rsn_forks_t *forks;
+    rsn_derive_t *derive; /* the derived state, kept after each commit */
 };
 
 /* One entry on its way through the checks: what each check learned. */

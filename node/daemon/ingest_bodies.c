@@ -272,6 +272,12 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
     if (missing) {
         touch(self, c->id, erased ? RSN_BODY_ERASED : RSN_BODY_HELD);
     }
+    if (missing || erased) {
+        /* the derive pass sees this body once: from 'B', or from the event
+         * when it is not kept (daemon/derive.h) */
+        rsn_derive_queue_body(self->derive, self->batch, c->id, erased ? c->body : NULL,
+                              erased ? c->body_len : 0);
+    }
     if (c->decoded) {
         stage_indexes(self, c, received);
     }

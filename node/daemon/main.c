@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -26,10 +27,13 @@
 #include "crypto/keypair.h"
 #include "daemon/audit.h"
 #include "daemon/config.h"
+#include "daemon/derive.h"
+#include "daemon/ingest.h"
 #include "daemon/node.h"
 #include "store/store.h"
 
 #define EXIT_KEY_HISTORY 3 /* a node key beside a lost store: --new-key */
+#define REINDEX_STEP 65536 /* entries derived between two progress lines at most */
 
 static volatile sig_atomic_t stop_requested = 0;
 static volatile sig_atomic_t reload_requested = 0;
@@ -51,6 +55,9 @@ static void usage(FILE *out)
                  "       raisond verify [--data DIR] [--json]\n"
                  "                                    check a STOPPED node's whole store offline\n"
                  "                                    (exit 1 when integrity is broken)\n"
+                 "       raisond reindex [--data DIR] [--json]\n"
+                 "                                    rebuild a STOPPED node's derived state\n"
+                 "                                    (indexes, counters) from its entries\n"
                  "\n"
                  "options:\n"
                  "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
@@ -174,6 +181,81 @@ static int keygen(const char *data, bool json)
     return 0;
 }
 
+/* Opens the store of a STOPPED node's folder DATA (raisond verify,
+ * reindex): 0 and *OUT, or the rsn_err said on stderr. */
+static int open_stopped(const char *data, rsn_store_t **out)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/db", data);
+    rsn_store_t *store = NULL;
+    int rc = rsn_store_open(&store, path);
+    if (rc == RSN_ERR_LOCKED) {
+        fprintf(stderr,
+                "raisond: %s is in use by a running raisond: stop it first "
+                "(a running node is asked with `raison audit verify`)\n",
+                data);
+        return rc;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
+        return rc;
+    }
+    if ((rc = rsn_store_check_format(store, path)) < 0) {
+        fprintf(stderr, "raisond: %s: %s\n", path, rsn_strerror(rc));
+        rsn_store_destroy(&store);
+        return rc;
+    }
+    *out = store;
+    return 0;
+}
+
+/* raisond reindex: deletes the derived state of a STOPPED node's folder and
+ * derives it again from the entries (daemon/derive.h), with progress on
+ * stderr. 0 or the rsn_err said on stderr. */
+static int reindex_offline(const char *data, bool json)
+{
+    rsn_store_t *store = NULL;
+    int rc = open_stopped(data, &store);
+    if (rc < 0) {
+        return rc;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    rsn_ingest_t *ingest = NULL;
+    rc = rsn_derive_reset(store);
+    if (rc == 0) {
+        rc = rsn_ingest_new(&ingest, store);
+    }
+    rsn_counts_t c = {0};
+    if (rc == 0) {
+        rsn_ingest_counts(ingest, &c);
+    }
+    bool more = rc == 0;
+    time_t said = time(NULL);
+    while (rc == 0 && more) {
+        rc = rsn_ingest_derive(ingest, REINDEX_STEP, &more);
+        if (!json && time(NULL) != said) {
+            said = time(NULL);
+            fprintf(stderr, "raisond: reindex: %s\n",
+                    rsn_ingest_derive_behind(ingest) ? "deriving entries" : "background work");
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    rsn_ingest_destroy(&ingest);
+    rsn_store_destroy(&store);
+    if (rc < 0) {
+        fprintf(stderr, "raisond: reindex failed: %s (run it again)\n", rsn_strerror(rc));
+        return rc;
+    }
+    if (json) {
+        printf("{\"entries\": %llu, \"elapsed_ms\": %ld}\n", (unsigned long long)c.leaves, ms);
+    } else {
+        printf("reindexed %llu entries in %ld ms\n", (unsigned long long)c.leaves, ms);
+    }
+    return 0;
+}
+
 /* raisond verify: the audit of a stopped node's folder, read directly. 0
  * with *INTACT telling whether integrity holds, or the rsn_err that kept the
  * check from running (said on stderr). */
@@ -190,23 +272,8 @@ static int verify_offline(const char *data, bool json, bool *intact)
     uint8_t key[32];
     memcpy(key, rsn_keypair_public(kp), 32);
     rsn_keypair_destroy(&kp);
-    snprintf(path, sizeof path, "%s/db", data);
     rsn_store_t *store = NULL;
-    rc = rsn_store_open(&store, path);
-    if (rc == RSN_ERR_LOCKED) {
-        fprintf(stderr,
-                "raisond: %s is in use by a running raisond: stop it, or ask it with "
-                "`raison audit verify`\n",
-                data);
-        return rc;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "raisond: cannot open the database in %s: %s\n", path, rsn_strerror(rc));
-        return rc;
-    }
-    if ((rc = rsn_store_check_format(store, path)) < 0) {
-        fprintf(stderr, "raisond: %s: %s\n", path, rsn_strerror(rc));
-        rsn_store_destroy(&store);
+    if ((rc = open_stopped(data, &store)) < 0) {
         return rc;
     }
     rsn_arena_t *arena = rsn_arena_new();
@@ -292,6 +359,7 @@ int main(int argc, char **argv)
     bool json = false;
     bool do_keygen = false;
     bool do_verify = false;
+    bool do_reindex = false;
     bool new_key = false;
     int first = 1;
     /* everything the node writes (database, keys, socket, exports) is its
@@ -302,6 +370,9 @@ int main(int argc, char **argv)
         first = 2;
     } else if (argc > 1 && strcmp(argv[1], "verify") == 0) {
         do_verify = true;
+        first = 2;
+    } else if (argc > 1 && strcmp(argv[1], "reindex") == 0) {
+        do_reindex = true;
         first = 2;
     }
     optind = first;
@@ -376,6 +447,10 @@ int main(int argc, char **argv)
 
     if (do_keygen) {
         status = keygen(o.cfg.data, json) < 0 ? 1 : 0;
+        goto out;
+    }
+    if (do_reindex) {
+        status = reindex_offline(o.cfg.data, json) < 0 ? 1 : 0;
         goto out;
     }
     if (do_verify) {

@@ -48,6 +48,7 @@
 #define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
+#define DERIVE_BUDGET 1024       /* derived-state units of background work per turn */
 
 typedef struct {
     rsn_api_msg_t *to; /* envelope */
@@ -70,6 +71,7 @@ struct rsn_node {
     rsn_poller_t *poller;
     bool work;       /* set by the poller's callbacks: requests or frames wait */
     bool key_unused; /* the node key has signed no checkpoint yet (daemon/node_key.h) */
+    bool derive_more; /* the derived state has background work left */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -562,7 +564,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        int rc = wait_for_work(self, stop, TURN_MS);
+        int rc = wait_for_work(self, stop, self->derive_more ? 0 : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -597,6 +599,10 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
             rsn_gossip_checkpoint_signed(self->gossip);
         }
         note_key_used(self);
+        /* what looks back (daemon/derive.h): a bounded share of each turn */
+        if (rsn_ingest_derive(self->ingest, DERIVE_BUDGET, &self->derive_more) < 0) {
+            self->derive_more = false; /* logged; tried again next turn */
+        }
     }
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,
