@@ -488,6 +488,19 @@ static int delete_tag(rsn_store_t *store, char tag)
     return rc;
 }
 
+const char *rsn_derive_tags(void)
+{
+    static char tags[64];
+    size_t n = 0;
+    for (size_t i = 0; derivers[i]; i++) {
+        for (const char *t = derivers[i]->tags; t && *t && n + 1 < sizeof tags; t++) {
+            tags[n++] = *t;
+        }
+    }
+    tags[n] = '\0';
+    return tags;
+}
+
 int rsn_derive_reset(rsn_store_t *store)
 {
     int rc = 0;

@@ -101,6 +101,10 @@ RSN_NODISCARD int rsn_derive_background(rsn_derive_t *self, size_t budget, bool 
 /* The log size the derived state covers. */
 uint64_t rsn_derive_watermark(const rsn_derive_t *self);
 
+/* The key tags of every registered deriver's derived state (a string,
+ * static), for tests that compare a store's derived state with a rebuild. */
+const char *rsn_derive_tags(void);
+
 /* Deletes every derived key and the watermark, so the next run derives the
  * whole log again (raisond reindex). */
 RSN_NODISCARD int rsn_derive_reset(rsn_store_t *store);
