@@ -12,6 +12,9 @@
 #define RSN_MISSION_KEY_MAX 32           /* characters of a mission key */
 #define RSN_REQUEST_MAX (80 * 1024)      /* bytes of one ApiRequest (= RSN_API_MAX_MESSAGE) */
 #define RSN_REPLY_MAX (16 * 1024 * 1024) /* bytes of one ApiReply a client accepts */
+/* bytes of the items of one page of a paged reply (timeline, feed, members):
+ * a page ends early, with its cursor, rather than pass it */
+#define RSN_PAGE_BYTES_MAX (4 * 1024 * 1024)
 #define RSN_FORK_EVIDENCE_MAX (4 * RSN_ENTRY_MAX) /* bytes of one ForkEvidence */
 #define RSN_WITNESS_EVIDENCE_MAX (40 * 1024)      /* bytes of one WitnessEvidence: two notes */
 #define RSN_FED_FRAME_MAX (1024 * 1024)           /* bytes of one federation frame */

@@ -9,12 +9,17 @@
  *
  * A page reads posts backwards from the cursor (the ts and id of the last
  * post of the previous page) until it is full; posts the views do not show,
- * or of another mission, are passed over. Counting the replies of a post is
+ * or of another mission, are passed over. So that a page costs O(page)
+ * whatever the group holds, a page also ends, with its cursor, once it has
+ * looked at SCAN_PER_POST index keys per post asked for (a rare mission, a
+ * run of hidden posts: the client asks for the next page), or once its posts
+ * carry RSN_PAGE_BYTES_MAX bytes of text. Counting the replies of a post is
  * linear in its replies. */
 #include "daemon/timeline.h"
 
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/why.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
@@ -24,6 +29,8 @@
 #include "store/keys.h"
 
 #define TIMELINE_DEFAULT 50
+#define SCAN_PER_POST 8 /* index keys a page may look at per post asked for (+ SCAN_MIN) */
+#define SCAN_MIN 256
 #define CURSOR_LEN (RSN_KEYLEN_ID_N_ID - RSN_KEYLEN_ID) /* ts(8) id(32) of a 'P' key */
 
 static int count_replies(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t id[RSN_ID_BYTES],
@@ -163,10 +170,17 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
     static const ProtobufCBinaryData no_cursor = {0, NULL};
     seek_page(&ix, prefix, plen, req ? &req->cursor : &no_cursor);
     bool more = false;
-    uint8_t last[CURSOR_LEN];
+    uint8_t last[CURSOR_LEN], seen[CURSOR_LEN];
+    size_t scanned = 0, scan_max = SCAN_MIN + SCAN_PER_POST * limit, bytes = 0;
     for (; rsn_index_valid(&ix); rsn_index_prev(&ix)) {
         uint8_t tsid[CURSOR_LEN];
         memcpy(tsid, rsn_index_key(&ix) + RSN_KEYLEN_ID, CURSOR_LEN);
+        if (scanned++ == scan_max) {
+            more = true; /* a page of what was found; the cursor goes on from the last seen */
+            memcpy(last, seen, CURSOR_LEN);
+            break;
+        }
+        memcpy(seen, tsid, CURSOR_LEN);
         rsn_loaded_t *l = NULL;
         if ((rc = rsn_judge_post(x, g, rsn_index_id(&ix), &l)) != 0) {
             goto out;
@@ -177,7 +191,7 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         if (mission && (!l->body || strcmp(((const Raison__Post *)l->body)->mission, mission))) {
             continue;
         }
-        if (r->n_posts == limit) {
+        if (r->n_posts == limit || bytes > RSN_PAGE_BYTES_MAX) {
             more = true;
             break;
         }
@@ -185,6 +199,7 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         if (rc) {
             goto out;
         }
+        bytes += strlen(r->posts[r->n_posts]->text);
         r->n_posts++;
         memcpy(last, tsid, CURSOR_LEN);
     }

@@ -16,6 +16,8 @@
 
 #include <string.h>
 
+#include "common/limits.h"
+
 #include "daemon/entry.h"
 #include "daemon/group.h"
 #include "daemon/judge.h"
@@ -342,7 +344,10 @@ int rsn_view_feed(rsn_store_t *store, rsn_arena_t *arena, const Raison__FeedRequ
     r->frozen = frozen != 0;
     r->entries = entries;
     uint64_t seq = req->from_seq ? req->from_seq : 1;
-    for (size_t i = 0; i < limit && seq <= head; i++, seq++) {
+    size_t used = rsn_arena_used(arena); /* a page ends once it has built RSN_PAGE_BYTES_MAX */
+    for (size_t i = 0; i < limit && seq <= head &&
+                       rsn_arena_used(arena) - used <= RSN_PAGE_BYTES_MAX;
+         i++, seq++) {
         rsn_loaded_t *l = NULL;
         if ((rc = feed_entry(store, arena, author, seq, &l)) != 0) {
             return rc;

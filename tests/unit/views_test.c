@@ -420,6 +420,61 @@ static void test_timeline_pages(void **state)
     fx_author_free(alice);
 }
 
+/* A page costs O(page): a rare mission's one post under 600 of another
+ * mission is reached through pages that end early with a cursor (the first
+ * one empty), never by one scan of the whole group; every page is bounded. */
+static void test_timeline_scan_bound(void **state)
+{
+    fx_t *f = *state;
+    fx_author_t *alice = fx_author_new(1);
+    uint8_t gid[32];
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER, charter(f, "g", OPEN, "a,b", &alice, 1), 1, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "b", "the rare one", NULL), 100,
+           NULL);
+    fx_author_t *many[12];
+    for (int i = 0; i < 12; i++) {
+        many[i] = fx_author_new((uint8_t)(2 + i));
+    }
+    for (uint64_t ts = 1; ts <= 600; ts++) { /* 50 each: a test author signs 63 at most */
+        fx_put(f, many[ts % 12], RAISON__KIND__KIND_POST, fx_post(f, gid, "a", "common", NULL),
+               100 + ts, NULL);
+    }
+    ProtobufCBinaryData cursor = {0, NULL};
+    int pages = 0;
+    size_t found = 0;
+    do {
+        Raison__TimelineReply *r = timeline(f, gid, "b", 1, cursor);
+        assert_true(r->n_posts <= 1);
+        if (pages == 0) {
+            assert_int_equal(r->n_posts, 0); /* 264 keys looked at, none of "b" */
+            assert_int_equal(r->next_cursor.len, 40);
+        }
+        for (size_t i = 0; i < r->n_posts; i++) {
+            assert_string_equal(r->posts[i]->text, "the rare one");
+            found++;
+        }
+        cursor = r->next_cursor;
+        pages++;
+    } while (cursor.len && pages < 10);
+    assert_int_equal(found, 1);
+    assert_int_equal(pages, 3); /* 264 + 264 + the last 73 */
+    /* without a filter, pages are full and cover all 601 posts once */
+    cursor.len = 0;
+    size_t total = 0;
+    pages = 0;
+    do {
+        Raison__TimelineReply *r = timeline(f, gid, NULL, 500, cursor);
+        total += r->n_posts;
+        cursor = r->next_cursor;
+        pages++;
+    } while (cursor.len && pages < 10);
+    assert_int_equal(total, 601);
+    for (int i = 0; i < 12; i++) {
+        fx_author_free(many[i]);
+    }
+    fx_author_free(alice);
+}
+
 static void test_report_across_sites(void **state)
 {
     fx_t *f = *state;
@@ -808,6 +863,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_members_only, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_retired_mission, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_timeline_pages, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_timeline_scan_bound, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_report_across_sites, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_retraction, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_fork_frozen_feed, fx_setup, fx_teardown),
