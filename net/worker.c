@@ -8,7 +8,7 @@
  * saying what it is: MSG_DATA from the thread (the payload follows),
  * MSG_END from the thread once its function returned, MSG_STOP from the
  * loop. The thread blocks all signals, so the daemon's handlers run on the
- * loop's thread as before. */
+ * loop's thread as before, and runs at a lower priority than the loop. */
 #include "net/worker.h"
 
 #include <errno.h>
@@ -17,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "common/log.h"
@@ -26,6 +29,7 @@
 #define MSG_END 'e'
 #define MSG_STOP 's'
 #define ENDPOINT_SIZE 64
+#define WORKER_NICE 10 /* a worker's nice value, above the loop's */
 
 struct rsn_workers {
     void *context;
@@ -165,6 +169,14 @@ int rsn_worker_send(rsn_worker_chan_t *chan, const void *msg, size_t len)
 static void *thread_main(void *arg)
 {
     rsn_worker_t *self = arg;
+#ifdef __linux__
+    /* below the loop: on a busy machine the loop's turns come first (on
+     * Linux the nice value is the thread's, and the threads it starts
+     * inherit it) */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WORKER_NICE) != 0) {
+        rsn_debug("worker: cannot lower the thread's priority: %s", strerror(errno));
+    }
+#endif
     self->fn(&self->chan, self->arg);
     /* the loop joins on this; when it asked to stop, it joins anyway */
     (void)chan_send(&self->chan, MSG_END, NULL, 0);
