@@ -26,6 +26,7 @@ struct rsn_store {
     leveldb_readoptions_t *read;
     leveldb_writeoptions_t *write_async;
     leveldb_writeoptions_t *write_sync;
+    const leveldb_snapshot_t *snapshot; /* a read-only view (rsn_store_snapshot_new) */
 };
 
 struct rsn_batch {
@@ -112,12 +113,19 @@ out:
     return rc;
 }
 
+static void snapshot_release(rsn_store_t *self);
+
 void rsn_store_destroy(rsn_store_t **self_p)
 {
     if (!self_p || !*self_p) {
         return;
     }
     rsn_store_t *self = *self_p;
+    if (self->snapshot) {
+        snapshot_release(self);
+        *self_p = NULL;
+        return;
+    }
     /* the database first: it uses the options' cache until closed */
     if (self->db) {
         leveldb_close(self->db);
@@ -183,6 +191,10 @@ int rsn_store_has(rsn_store_t *self, const void *key, size_t key_len)
 int rsn_store_write(rsn_store_t *self, rsn_batch_t *batch, bool sync)
 {
     char *err = NULL;
+    if (self->snapshot) {
+        rsn_error("store: a write to a snapshot (a bug: snapshots are read-only)");
+        return RSN_ERR_INVALID_ARG;
+    }
     leveldb_write(self->db, sync ? self->write_sync : self->write_async, batch->wb, &err);
     if (err) {
         return io_error("write", err);
@@ -287,10 +299,14 @@ rsn_iter_t *rsn_iter_new(rsn_store_t *store, const void *prefix, size_t prefix_l
         self->succ[n - 1]++;
     }
     self->succ_len = n;
-    /* an iterator reads from an implicit snapshot taken now; no explicit one */
+    /* an iterator reads from an implicit snapshot taken now, or the store's */
     leveldb_readoptions_t *read = leveldb_readoptions_create();
     if (!read) {
         goto fail;
+    }
+    if (store->snapshot) {
+        leveldb_readoptions_set_snapshot(read, store->snapshot);
+        leveldb_readoptions_set_fill_cache(read, 0);
     }
     self->it = leveldb_create_iterator(store->db, read);
     leveldb_readoptions_destroy(read);
@@ -568,4 +584,43 @@ const uint8_t *rsn_index_id(const rsn_index_t *self)
 void rsn_index_close(rsn_index_t *self)
 {
     rsn_iter_destroy(&self->it);
+}
+
+/* --- snapshots ----------------------------------------------------------------- */
+
+int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out)
+{
+    *out = NULL;
+    if (store->snapshot) {
+        return RSN_ERR_INVALID_ARG; /* a view of a view: take one of the store */
+    }
+    rsn_store_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        return RSN_ERR_NOMEM;
+    }
+    self->read = leveldb_readoptions_create();
+    if (!self->read) {
+        free(self);
+        return RSN_ERR_NOMEM;
+    }
+    self->db = store->db;
+    self->snapshot = leveldb_create_snapshot(store->db);
+    leveldb_readoptions_set_snapshot(self->read, self->snapshot);
+    /* a scan of the whole store should not push the loop's working set out */
+    leveldb_readoptions_set_fill_cache(self->read, 0);
+    *out = self;
+    return 0;
+}
+
+bool rsn_store_is_snapshot(const rsn_store_t *self)
+{
+    return self->snapshot != NULL;
+}
+
+/* Releases the snapshot of the view SELF and frees it; the database stays. */
+static void snapshot_release(rsn_store_t *self)
+{
+    leveldb_release_snapshot(self->db, self->snapshot);
+    leveldb_readoptions_destroy(self->read);
+    free(self);
 }

@@ -139,4 +139,23 @@ const uint8_t *rsn_index_value(const rsn_index_t *self, size_t *len);
 const uint8_t *rsn_index_id(const rsn_index_t *self);
 void rsn_index_close(rsn_index_t *self);
 
+/* --- snapshots ---------------------------------------------------------------
+ *
+ * A snapshot is the store as it was at one instant, as a read-only
+ * rsn_store_t: every read above (gets, iterators, index scans) works on it
+ * and sees nothing written after it was taken; a write returns
+ * RSN_ERR_INVALID_ARG. It is how a worker thread (net/worker.h) reads while
+ * the event loop keeps writing: LevelDB serves reads from many threads at
+ * once, and the loop stays the only writer. A snapshot is used by one
+ * thread at a time; its reads do not fill the block cache (a whole-store
+ * scan would evict the loop's working set). */
+
+/* A snapshot of STORE taken now into *OUT; rsn_store_destroy releases it
+ * (before STORE is destroyed). 0, RSN_ERR_NOMEM, RSN_ERR_INVALID_ARG when
+ * STORE is itself a snapshot. */
+RSN_NODISCARD int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out);
+
+/* True when SELF is a snapshot (rsn_store_snapshot_new). */
+bool rsn_store_is_snapshot(const rsn_store_t *self);
+
 #endif

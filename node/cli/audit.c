@@ -7,8 +7,12 @@
  * verify-export checks such a file with no node and no trust in whoever
  * wrote it (verify_export.c), naming the line of the first thing wrong. */
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/audit_fetch.h"
 #include "cli/cli.h"
@@ -17,6 +21,7 @@
 #include "crypto/note.h"
 
 #define VERIFY_TIMEOUT_MS (10 * 60 * 1000)
+#define VERIFY_PROGRESS_MS 1000 /* how often `verify` asks how far the node is */
 
 /* --- small helpers ----------------------------------------------------------- */
 
@@ -456,9 +461,103 @@ static void print_verify(rsn_cli_t *cli, const Raison__AuditVerifyReply *v)
     printf("\nintegrity: %s\n", v->integrity_ok ? "OK" : "BROKEN");
 }
 
+/* `verify --progress`. */
+static int progress_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
+{
+    (void)value;
+    if (opt != 'p') {
+        return cli_usage_error(cli, "unexpected option");
+    }
+    *(bool *)ctx = true;
+    return 0;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Says how far the node's verification is on stderr: one line rewritten on
+ * a terminal, a line each time otherwise. */
+static void say_progress(const Raison__AuditVerifyReply *p, bool tty)
+{
+    if (!p->running) {
+        return;
+    }
+    unsigned pct = p->total ? (unsigned)(p->checked * 100 / p->total) : 0;
+    fprintf(stderr, "%sverifying: %llu of %llu leaves (%u%%), %.1f s%s", tty ? "\r" : "",
+            (unsigned long long)p->checked, (unsigned long long)p->total, pct,
+            (double)p->elapsed_ms / 1000.0, tty ? "\033[K" : "\n");
+}
+
+/* Sends the verification request REQ and waits for its reply into *OUT,
+ * asking the node on the same connection, every VERIFY_PROGRESS_MS, how far
+ * the run is (a progress request is answered at once, the verification
+ * when it ends: replies are told apart by request id). */
+static int verify_with_progress(rsn_cli_t *cli, Raison__ApiRequest *req, Raison__ApiReply **out)
+{
+    bool tty = isatty(STDERR_FILENO);
+    rsn_client_t *client = NULL;
+    uint64_t id = 0, asked = 0;
+    int rc = cli_client(cli, &client);
+    if (rc != 0) {
+        return rc;
+    }
+    if ((rc = rsn_client_send(client, req, &id)) != 0) {
+        return cli_fail(cli, rc, "talking to the node failed: %s", rsn_strerror(rc));
+    }
+    Raison__ApiRequest preq = RAISON__API_REQUEST__INIT;
+    Raison__AuditVerifyRequest pv = RAISON__AUDIT_VERIFY_REQUEST__INIT;
+    pv.progress = true;
+    preq.call_case = RAISON__API_REQUEST__CALL_AUDIT_VERIFY;
+    preq.audit_verify = &pv;
+    int64_t deadline = cli->timeout_ms < 0 ? INT64_MAX : mono_ms() + cli->timeout_ms;
+    for (;;) {
+        int64_t left = deadline - mono_ms();
+        if (left <= 0) {
+            rc = cli_fail(cli, RSN_ERR_TIMEOUT, "the node at %s did not answer within %d ms",
+                          cli->socket_path, cli->timeout_ms);
+            break;
+        }
+        Raison__ApiReply *r = NULL;
+        rc = rsn_client_recv_timeout(client, &r,
+                                     (int)(left < VERIFY_PROGRESS_MS ? left : VERIFY_PROGRESS_MS));
+        if (rc == RSN_ERR_TIMEOUT) {
+            if (asked == 0 && (rc = rsn_client_send(client, &preq, &asked)) != 0) {
+                rc = cli_fail(cli, rc, "talking to the node failed: %s", rsn_strerror(rc));
+                break;
+            }
+            continue;
+        }
+        if (rc != 0) {
+            rc = cli_fail(cli, rc, "talking to the node failed: %s", rsn_strerror(rc));
+            break;
+        }
+        if (r->request_id == id) {
+            *out = r;
+            break;
+        }
+        if (r->request_id == asked && r->audit_verify) {
+            say_progress(r->audit_verify, tty);
+            asked = 0;
+        }
+        rsn_reply_free(r);
+    }
+    if (tty) {
+        fprintf(stderr, "\r\033[K");
+    }
+    return rc;
+}
+
 static int audit_verify(rsn_cli_t *cli, int argc, char **argv)
 {
-    int rc = cli_no_args(cli, argc, argv);
+    static const struct option opts[] = {{"progress", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+    bool progress = false;
+    cli_args_t spec = {.options = opts, .on_option = progress_option, .ctx = &progress};
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
     if (rc != 0) {
         return rc;
     }
@@ -470,7 +569,19 @@ static int audit_verify(rsn_cli_t *cli, int argc, char **argv)
     Raison__ApiReply *reply = NULL;
     req.call_case = RAISON__API_REQUEST__CALL_AUDIT_VERIFY;
     req.audit_verify = &vr;
-    if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_AUDIT_VERIFY, &reply)) != 0) {
+    if (progress || isatty(STDERR_FILENO)) {
+        rc = verify_with_progress(cli, &req, &reply);
+        if (rc == 0 && reply->result_case == RAISON__API_REPLY__RESULT_ERROR) {
+            rc = cli_node_error(cli, reply);
+        } else if (rc == 0 && reply->result_case != RAISON__API_REPLY__RESULT_AUDIT_VERIFY) {
+            rc = cli_fail(cli, RSN_ERR_BAD_REQUEST, "unexpected reply from the node (result %d)",
+                          (int)reply->result_case);
+        }
+    } else {
+        rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_AUDIT_VERIFY, &reply);
+    }
+    if (rc != 0) {
+        rsn_reply_free(reply);
         return rc;
     }
     const Raison__AuditVerifyReply *v = reply->audit_verify;
@@ -570,10 +681,12 @@ static const rsn_cli_command_t audit_commands[] = {
      "  --json: {\"leaf_index\", \"tree_size\", \"root\", \"leaf_hash\", \"proof\",\n"
      "          \"checkpoint\": {\"size\", \"note\"} or null}\n"
      "          (hashes in standard base64; leaf_hash = SHA-256(0x00 || id))\n"},
-    {"verify", audit_verify, "",
+    {"verify", audit_verify, "[--progress]",
      "have the node check its whole store (signatures, chains, bodies, log)",
      "  waits up to 10 minutes unless --timeout-ms is given; exit status 1 when\n"
-     "  the node's integrity is broken\n"
+     "  the node's integrity is broken; the node serves everyone meanwhile\n"
+     "  --progress  say how far the node is on stderr every second (the default\n"
+     "              when stderr is a terminal)\n"
      "  --json: the counts, \"problems\": [{kind, id, index, reason}], integrity_ok\n"},
     {"export", cli_audit_export, "FILE",
      "write the node's audit export (JSON Lines, docs/audit.md)",

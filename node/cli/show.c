@@ -540,8 +540,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty status");
     }
     if (cli->json) {
-        rc = cli_json_print(
-            cli,
+        json_t *doc =
             json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
                       cli_json_hex(st->node_key.data, st->node_key.len), "site",
                       cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
@@ -550,8 +549,14 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                       (json_int_t)st->log_size, "uptime_ms", (json_int_t)st->uptime_ms, "peers",
                       (json_int_t)st->peers, "peers_connected", (json_int_t)st->peers_connected,
                       "bodies_missing", (json_int_t)st->bodies_missing, "bodies_erased",
-                      (json_int_t)st->bodies_erased, "socket", cli_json_str(cli->socket_path)),
-            false);
+                      (json_int_t)st->bodies_erased, "socket", cli_json_str(cli->socket_path));
+        if (doc) {
+            json_object_set_new(doc, "audit_verify_running",
+                                json_boolean(st->audit_verify_running));
+            json_object_set_new(doc, "audit_verify_checked",
+                                json_integer((json_int_t)st->audit_verify_checked));
+        }
+        rc = cli_json_print(cli, doc, false);
     } else {
         printf("node      %s\n", cli_hex(cli, st->node_key.data, st->node_key.len));
         printf("site      %s\n", cli_safe(cli, st->site));
@@ -565,6 +570,10 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                (unsigned long long)st->bodies_missing, (unsigned long long)st->bodies_erased);
         printf("peers     %u connected of %u\n", st->peers_connected, st->peers);
         printf("uptime    %s\n", duration(cli, st->uptime_ms));
+        if (st->audit_verify_running) {
+            printf("audit     verifying, %llu of %llu leaves checked\n",
+                   (unsigned long long)st->audit_verify_checked, (unsigned long long)st->log_size);
+        }
     }
     rsn_reply_free(reply);
     return rc;

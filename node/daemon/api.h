@@ -8,7 +8,8 @@
  * references, and fill the matching result of the reply. When to answer is
  * the event loop's business (daemon/node.c): a staged call (publish) is
  * answered after its batch is committed, any other after what was staged
- * before it. */
+ * before it, except audit verify: its reply is sent when the verification,
+ * on a worker thread, ends (daemon/background.h). */
 #ifndef RSN_DAEMON_API_H
 #define RSN_DAEMON_API_H
 
@@ -26,6 +27,8 @@
 #include "proto/codec.h"
 #include "store/store.h"
 
+struct rsn_background;
+
 /* What the handlers read and change: the node's modules, borrowed. */
 typedef struct {
     rsn_store_t *store;
@@ -37,6 +40,9 @@ typedef struct {
     const char *site;
     const char *listen; /* the federation endpoint; "" when not listening */
     int64_t started_ms; /* monotonic, for the uptime */
+    /* the jobs on worker threads (daemon/background.h); NULL: audit verify
+     * runs inside the call, as a test without a loop needs */
+    struct rsn_background *background;
 } rsn_api_ctx_t;
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the
@@ -44,7 +50,9 @@ typedef struct {
 bool rsn_api_is_staged(int call);
 
 /* Answers REQ, from the client of MSG, into REPLY (allocated from ARENA):
- * runs the call's handler, and turns its refusal into the reply's error.
+ * runs the call's handler, and turns its refusal into the reply's error. A
+ * call answered later (audit verify, which runs on a worker thread) returns
+ * 0 with REPLY's result unset: nothing is to be sent now.
  * *DURABLE tells that the reply acknowledges a staged write (to be turned
  * into an error if the commit fails). 0, or the handler's rsn_err (already
  * in REPLY). */

@@ -10,7 +10,9 @@
  * leaves are hashed again and compared with every checkpoint this node signed
  * and with the stored subtree hashes; then every fork evidence is checked.
  * The verdict and the problems found (the first RSN_AUDIT_PROBLEMS_MAX) go
- * into one AuditVerifyReply. docs/audit.md. */
+ * into one AuditVerifyReply. docs/audit.md. It reads nothing but STORE (a
+ * snapshot when the node runs it on a worker thread, daemon/background.h)
+ * and its own arenas, so it may run beside the event loop. */
 #include "daemon/audit_verify.h"
 
 #include <stdarg.h>
@@ -475,6 +477,13 @@ int rsn_audit_checkpoint_parse(const char *origin, const uint8_t key[RSN_KEY_BYT
 int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BYTES],
                            rsn_arena_t *arena, Raison__AuditVerifyReply **out)
 {
+    return rsn_audit_verify_store_with(store, node_key, arena, NULL, NULL, out);
+}
+
+int rsn_audit_verify_store_with(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BYTES],
+                                rsn_arena_t *arena, rsn_audit_progress_fn progress, void *ctx,
+                                Raison__AuditVerifyReply **out)
+{
     int64_t started = mono_ms();
     Raison__AuditVerifyReply *r = rsn_arena_alloc(arena, sizeof *r);
     if (!r) {
@@ -514,6 +523,10 @@ int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BY
         }
         rsn_arena_destroy(&scratch);
         if (rc < 0) {
+            goto out;
+        }
+        if (progress && progress(ctx, r->entries, v.expected) != 0) {
+            rc = RSN_ERR_INTERRUPTED;
             goto out;
         }
     }

@@ -30,4 +30,16 @@ RSN_NODISCARD int rsn_audit_checkpoint_parse(const char *origin, const uint8_t k
 RSN_NODISCARD int rsn_audit_verify_store(rsn_store_t *store, const uint8_t node_key[RSN_KEY_BYTES],
                                          rsn_arena_t *arena, Raison__AuditVerifyReply **out);
 
+/* Told, after each chunk of leaves, the leaves CHECKED so far of the TOTAL
+ * the node counted (CTX is the caller's); a non-zero return stops the
+ * verification. */
+typedef int (*rsn_audit_progress_fn)(void *ctx, uint64_t checked, uint64_t total);
+
+/* rsn_audit_verify_store, calling PROGRESS (may be NULL) with CTX as it
+ * goes; RSN_ERR_INTERRUPTED when PROGRESS stopped it (*OUT unset). */
+RSN_NODISCARD int rsn_audit_verify_store_with(rsn_store_t *store,
+                                              const uint8_t node_key[RSN_KEY_BYTES],
+                                              rsn_arena_t *arena, rsn_audit_progress_fn progress,
+                                              void *ctx, Raison__AuditVerifyReply **out);
+
 #endif

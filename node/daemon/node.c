@@ -11,7 +11,10 @@
  * itself is net/poller: the API server and the federation transport register
  * their sockets with it, and the retention sweep is one of its timers; a turn
  * runs when a socket has work, or every TURN_MS. Each API call is answered
- * by daemon/api.c's dispatch table. */
+ * by daemon/api.c's dispatch table. What takes long (audit verify, finding
+ * the bodies past retention) runs on worker threads over store snapshots
+ * (daemon/background.h), whose messages wake the loop through the poller;
+ * the loop alone writes the store. */
 #include "daemon/node.h"
 
 #include <errno.h>
@@ -28,13 +31,13 @@
 #include "crypto/keypair.h"
 #include "daemon/api.h"
 #include "daemon/audit.h"
+#include "daemon/background.h"
 #include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/gossip.h"
 #include "daemon/group.h"
 #include "daemon/ingest.h"
 #include "daemon/node_key.h"
-#include "daemon/retention.h"
 #include "daemon/subscriptions.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
@@ -78,7 +81,8 @@ struct rsn_node {
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
     rsn_subscriptions_t *subscriptions;
-    rsn_api_ctx_t calls; /* what the API's handlers borrow */
+    rsn_background_t *background; /* audit verify and the sweep, on worker threads */
+    rsn_api_ctx_t calls;          /* what the API's handlers borrow */
     int64_t started_ms;
     uint64_t requests;
     uint64_t refused;
@@ -185,16 +189,17 @@ static void on_work(void *ctx)
     self->work = true;
 }
 
-/* The retention timer: erases a bounded number of bodies past retention. */
+/* The retention timer: starts a sweep of a bounded number of bodies past
+ * retention on a worker thread; the loop erases what it finds as it comes
+ * (daemon/background.h). */
 static void on_sweep(rsn_poller_t *poller, int id, void *ctx)
 {
     rsn_node_t *self = ctx;
     (void)poller;
     (void)id;
-    size_t erased = 0;
     uint64_t now_ms = rsn_clock_retention_ms(rsn_clock_wall_ms());
-    if (rsn_retention_sweep(self->store, now_ms, RETENTION_BUDGET, &erased) < 0) {
-        rsn_error("retention: the sweep failed");
+    if (rsn_background_sweep(self->background, now_ms, RETENTION_BUDGET) < 0) {
+        rsn_error("retention: the sweep could not start");
     }
 }
 
@@ -298,7 +303,13 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
-    /* bodies past retention: erased at start, then every minute */
+    rc = rsn_background_new(&self->background, self->poller, self->store, self->api,
+                            rsn_keypair_public(self->key));
+    if (rc < 0) {
+        goto out;
+    }
+    /* bodies past retention: a sweep starts at once (the start does not wait
+     * for it), then every minute */
     rc = rsn_poller_add_timer(self->poller, 0, RETENTION_EVERY_MS, on_sweep, self, NULL);
     if (rc < 0) {
         goto out;
@@ -325,7 +336,8 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
                                   .node_key = rsn_keypair_public(self->key),
                                   .site = self->site,
                                   .listen = self->listen,
-                                  .started_ms = self->started_ms};
+                                  .started_ms = self->started_ms,
+                                  .background = self->background};
     if (cfg->listen) {
         rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
     } else if (cfg->n_peers) {
@@ -355,6 +367,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
+    rsn_background_destroy(&self->background); /* joins its threads first */
     rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
     rsn_audit_destroy(&self->audit);
@@ -485,10 +498,10 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     if (self->n_queue > 0 || rsn_ingest_pending(self->ingest) > 0) {
         flush(self);
     }
-    if (req) {
-        (void)rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable);
+    rc = req ? rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable) : rc;
+    if (!(req && rc == 0 && reply.result_case == RAISON__API_REPLY__RESULT__NOT_SET)) {
+        send_now(self, arena, *msg, &reply); /* unset: answered later (audit verify) */
     }
-    send_now(self, arena, *msg, &reply);
     rsn_api_msg_destroy(msg);
     rsn_arena_destroy(&arena);
 }

@@ -18,7 +18,14 @@
  * stopped, so each sweep reads only the posts that aged since; a version new
  * to the chain starts from the oldest post. A post is read at most once per
  * version with a retention. Each body it drops is marked erased by its group
- * ('O', daemon/bodies.h) and counted. */
+ * ('O', daemon/bodies.h) and counted.
+ *
+ * Finding and erasing are apart: rsn_retention_find only reads (the node
+ * runs it on a worker thread over a snapshot, daemon/background.h) and
+ * hands each step (erase this body, move this marker, record this
+ * retention) to a sink; rsn_retention_apply writes a bounded run of steps in
+ * one synced batch, in the loop, re-checking that each body is still held.
+ * rsn_retention_sweep does both at once, in the caller's thread. */
 #include "daemon/retention.h"
 
 #include <string.h>
@@ -45,14 +52,24 @@ typedef struct {
 
 /* What one sweep of one group works with. */
 typedef struct {
-    rsn_store_t *store;
-    rsn_batch_t *batch;
+    rsn_store_t *store; /* read only: the live store, or a snapshot */
+    const rsn_retention_sink_t *sink;
     const uint8_t *group;
     const version_t *v;
     size_t n;
     size_t budget;
-    size_t *erased;
+    size_t *found;
+    int rc; /* the sink's refusal: the walk stops */
 } sweep_t;
+
+/* Hands STEP to the sweep's sink; false once the sink refused one. */
+static bool emit(sweep_t *s, const rsn_retention_step_t *step)
+{
+    if (s->rc == 0) {
+        s->rc = s->sink->emit(s->sink->ctx, step);
+    }
+    return s->rc == 0;
+}
 
 static uint32_t charter_days(const Raison__Charter *c)
 {
@@ -177,7 +194,7 @@ static size_t version_of_held(const sweep_t *s, const uint8_t id[RSN_ID_BYTES], 
 /* Erases the held bodies of the group's posts kept under version AT that
  * are older than CUTOFF, from the marker LAST on, into the batch; moves LAST
  * to the last post passed. */
-static void sweep_version(const sweep_t *s, size_t at, uint64_t cutoff, uint8_t last[MARKER_BYTES])
+static void sweep_version(sweep_t *s, size_t at, uint64_t cutoff, uint8_t last[MARKER_BYTES])
 {
     uint8_t prefix[RSN_KEY_MAX], from[RSN_KEY_MAX];
     size_t pl = rsn_key_prefix(prefix, RSN_TAG_POST, s->group);
@@ -186,7 +203,7 @@ static void sweep_version(const sweep_t *s, size_t at, uint64_t cutoff, uint8_t 
         return;
     }
     size_t fl = rsn_key_group_post(from, s->group, rsn_be64_get(last), last + 8);
-    for (rsn_index_seek(&ix, from, fl); rsn_index_valid(&ix) && *s->erased < s->budget;
+    for (rsn_index_seek(&ix, from, fl); rsn_index_valid(&ix) && *s->found < s->budget;
          rsn_index_next(&ix)) {
         const uint8_t *key = rsn_index_key(&ix);
         uint64_t ts = rsn_be64_get(key + RSN_KEYLEN_ID);
@@ -194,10 +211,13 @@ static void sweep_version(const sweep_t *s, size_t at, uint64_t cutoff, uint8_t 
             break;
         }
         if (version_of_held(s, rsn_index_id(&ix), ts) == at) {
-            uint8_t bk[RSN_KEY_MAX];
-            rsn_batch_delete(s->batch, bk, rsn_key_body(bk, rsn_index_id(&ix)));
-            rsn_bodies_mark_erased(s->batch, rsn_index_id(&ix), s->group);
-            (*s->erased)++;
+            rsn_retention_step_t step = {.kind = RSN_RETENTION_ERASE};
+            memcpy(step.group, s->group, RSN_ID_BYTES);
+            memcpy(step.id, rsn_index_id(&ix), RSN_ID_BYTES);
+            if (!emit(s, &step)) {
+                break;
+            }
+            (*s->found)++;
         }
         memcpy(last, key + RSN_KEYLEN_ID, MARKER_BYTES);
     }
@@ -221,9 +241,11 @@ static void sweep_group(sweep_t *s, uint64_t now_ms)
     uint32_t current = v[n - 1].days, seen = 0;
     bool had = days_get(s->store, s->group, &seen) == 0;
     if ((current > 0 && !had) || (had && seen != current)) {
-        days_put(s->batch, s->group, current);
+        rsn_retention_step_t step = {.kind = RSN_RETENTION_DAYS, .days = current};
+        memcpy(step.group, s->group, RSN_ID_BYTES);
+        (void)emit(s, &step);
     }
-    for (size_t i = 0; i < n && *s->erased < s->budget; i++) {
+    for (size_t i = 0; i < n && *s->found < s->budget && s->rc == 0; i++) {
         uint64_t span = (uint64_t)v[i].days * DAY_MS;
         if (v[i].days == 0 || now_ms <= span) {
             continue;
@@ -232,48 +254,136 @@ static void sweep_group(sweep_t *s, uint64_t now_ms)
         bool marked = marker_get(s->store, s->group, v[i].id, last);
         memcpy(before, last, MARKER_BYTES);
         sweep_version(s, i, now_ms - span, last);
-        if (!marked || memcmp(before, last, MARKER_BYTES) != 0) {
-            marker_put(s->batch, s->group, v[i].id, last);
+        /* after the erasures it covers, so a marker never passes a post
+         * whose body is still to be erased */
+        if (s->rc == 0 && (!marked || memcmp(before, last, MARKER_BYTES) != 0)) {
+            rsn_retention_step_t step = {.kind = RSN_RETENTION_MARKER};
+            memcpy(step.group, s->group, RSN_ID_BYTES);
+            memcpy(step.id, v[i].id, RSN_ID_BYTES);
+            memcpy(step.last, last, MARKER_BYTES);
+            (void)emit(s, &step);
         }
     }
 out:
     rsn_arena_destroy(&arena);
 }
 
-int rsn_retention_sweep(rsn_store_t *store, uint64_t now_ms, size_t budget, size_t *erased)
+int rsn_retention_find(rsn_store_t *store, uint64_t now_ms, size_t budget,
+                       const rsn_retention_sink_t *sink, size_t *found)
 {
-    *erased = 0;
+    *found = 0;
     uint8_t prefix[RSN_KEY_MAX];
     size_t pl = rsn_key_prefix(prefix, RSN_TAG_GROUP, NULL);
     rsn_index_t groups;
-    rsn_batch_t *batch = rsn_batch_new();
     int rc = rsn_index_open(&groups, store, prefix, pl, RSN_KEYLEN_ID);
-    if (rc < 0 || !batch) {
-        if (rc == 0) {
-            rsn_index_close(&groups);
-        }
-        rsn_batch_destroy(&batch);
-        return RSN_ERR_NOMEM;
+    if (rc < 0) {
+        return rc;
     }
-    for (rsn_index_first(&groups); rsn_index_valid(&groups) && *erased < budget;
+    for (rsn_index_first(&groups); rc == 0 && rsn_index_valid(&groups) && *found < budget;
          rsn_index_next(&groups)) {
+        if (sink->stopping && sink->stopping(sink->ctx)) {
+            rc = RSN_ERR_INTERRUPTED;
+            break;
+        }
         sweep_t s = {.store = store,
-                     .batch = batch,
+                     .sink = sink,
                      .group = rsn_index_id(&groups),
                      .budget = budget,
-                     .erased = erased};
+                     .found = found};
         sweep_group(&s, now_ms);
-    }
-    rsn_bodies_count_erased(store, batch, *erased);
-    rc = rsn_batch_count(batch) > 0 ? rsn_store_write(store, batch, true) : 0;
-    if (rc == 0 && *erased > 0) {
-        rsn_info("retention: erased the bodies of %zu post(s) past the retention they were "
-                 "written under",
-                 *erased);
+        rc = s.rc;
     }
     rsn_index_close(&groups);
-    rsn_batch_destroy(&batch);
     return rc;
+}
+
+/* Stages STEP into BATCH; an erasure only when STORE still holds the body
+ * (a retraction may have erased it since it was found), counted in
+ * *ERASED. */
+static void stage_step(rsn_store_t *store, rsn_batch_t *batch, const rsn_retention_step_t *step,
+                       size_t *erased)
+{
+    uint8_t k[RSN_KEY_MAX];
+    switch (step->kind) {
+    case RSN_RETENTION_ERASE: {
+        size_t kl = rsn_key_body(k, step->id);
+        if (rsn_store_has(store, k, kl) != 0) {
+            return;
+        }
+        rsn_batch_delete(batch, k, kl);
+        rsn_bodies_mark_erased(batch, step->id, step->group);
+        (*erased)++;
+        return;
+    }
+    case RSN_RETENTION_MARKER: marker_put(batch, step->group, step->id, step->last); return;
+    case RSN_RETENTION_DAYS: days_put(batch, step->group, step->days); return;
+    default: return;
+    }
+}
+
+int rsn_retention_apply(rsn_store_t *store, const rsn_retention_step_t *steps, size_t n,
+                        size_t *erased)
+{
+    *erased = 0;
+    rsn_batch_t *batch = rsn_batch_new();
+    if (!batch) {
+        return RSN_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        stage_step(store, batch, &steps[i], erased);
+    }
+    rsn_bodies_count_erased(store, batch, *erased);
+    int rc = rsn_batch_count(batch) > 0 ? rsn_store_write(store, batch, true) : 0;
+    rsn_batch_destroy(&batch);
+    if (rc < 0) {
+        *erased = 0;
+    }
+    return rc;
+}
+
+/* The synchronous sweep's sink: every step staged into one batch. */
+typedef struct {
+    rsn_store_t *store;
+    rsn_batch_t *batch;
+    size_t erased;
+} inline_sink_t;
+
+static int stage_inline(void *ctx, const rsn_retention_step_t *step)
+{
+    inline_sink_t *x = ctx;
+    stage_step(x->store, x->batch, step, &x->erased);
+    return 0;
+}
+
+int rsn_retention_sweep(rsn_store_t *store, uint64_t now_ms, size_t budget, size_t *erased)
+{
+    *erased = 0;
+    inline_sink_t x = {.store = store, .batch = rsn_batch_new()};
+    if (!x.batch) {
+        return RSN_ERR_NOMEM;
+    }
+    rsn_retention_sink_t sink = {.emit = stage_inline, .ctx = &x};
+    size_t found = 0;
+    int rc = rsn_retention_find(store, now_ms, budget, &sink, &found);
+    if (rc == 0) {
+        rsn_bodies_count_erased(store, x.batch, x.erased);
+        rc = rsn_batch_count(x.batch) > 0 ? rsn_store_write(store, x.batch, true) : 0;
+    }
+    if (rc == 0) {
+        *erased = x.erased;
+        rsn_retention_log(x.erased);
+    }
+    rsn_batch_destroy(&x.batch);
+    return rc;
+}
+
+void rsn_retention_log(size_t erased)
+{
+    if (erased > 0) {
+        rsn_info("retention: erased the bodies of %zu post(s) past the retention they were "
+                 "written under",
+                 erased);
+    }
 }
 
 uint32_t rsn_retention_days(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES])

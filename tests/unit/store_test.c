@@ -1,6 +1,7 @@
 /* store_test.c — the LevelDB wrapper: round trips through batches, prefix
  * iteration in both directions with neighbouring prefixes present, seeks,
- * reopening, and the lock that keeps a second process off the database.
+ * reopening, the lock that keeps a second process off the database, and
+ * snapshots read from another thread.
  * Each test works in its own fresh folder under /tmp. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -529,6 +531,76 @@ static void test_iter_empty_store(void **state)
     rsn_iter_destroy(&it);
 }
 
+/* A snapshot reads, on another thread, the store as it was when taken,
+ * while the writes go on; it refuses writes, and is released before the
+ * store closes. */
+typedef struct {
+    rsn_store_t *snap;
+    int gets_ok;   /* "B\x01" still read as "one" */
+    int index_len; /* keys of length 2 under 'B' */
+} snap_reader_t;
+
+static void *read_snapshot(void *arg)
+{
+    snap_reader_t *r = arg;
+    void *v = NULL;
+    size_t len = 0;
+    if (rsn_store_get(r->snap, "B\x01", 2, &v, &len) == 0 && len == 3 && memcmp(v, "one", 3) == 0) {
+        r->gets_ok = 1;
+    }
+    rsn_store_free(v);
+    rsn_index_t ix;
+    if (rsn_index_open(&ix, r->snap, "B", 1, 2) == 0) {
+        for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
+            r->index_len++;
+        }
+        rsn_index_close(&ix);
+    }
+    return NULL;
+}
+
+static void test_snapshot(void **state)
+{
+    fixture_t *f = *state;
+    rsn_batch_t *b = rsn_batch_new();
+    assert_non_null(b);
+    rsn_batch_put(b, "B\x01", 2, "one", 3);
+    rsn_batch_put(b, "B\x02", 2, "two", 3);
+    assert_int_equal(rsn_store_write(f->store, b, true), 0);
+    rsn_batch_clear(b);
+
+    rsn_store_t *snap = NULL;
+    assert_int_equal(rsn_store_snapshot_new(f->store, &snap), 0);
+    assert_true(rsn_store_is_snapshot(snap));
+    assert_false(rsn_store_is_snapshot(f->store));
+    rsn_store_t *twice = NULL;
+    assert_int_equal(rsn_store_snapshot_new(snap, &twice), RSN_ERR_INVALID_ARG);
+    assert_null(twice);
+
+    /* the store moves on */
+    rsn_batch_delete(b, "B\x01", 2);
+    rsn_batch_put(b, "B\x03", 2, "three", 5);
+    assert_int_equal(rsn_store_write(f->store, b, true), 0);
+    assert_absent(f->store, "B\x01", 2);
+
+    /* the snapshot, read on a thread of its own, does not */
+    snap_reader_t r = {.snap = snap};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, read_snapshot, &r), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(r.gets_ok, 1);
+    assert_int_equal(r.index_len, 2);
+    assert_absent(snap, "B\x03", 2);
+    assert_value(snap, "B\x02", 2, "two", 3);
+
+    /* and refuses writes */
+    assert_int_equal(rsn_store_write(snap, b, true), RSN_ERR_INVALID_ARG);
+    rsn_batch_destroy(&b);
+    rsn_store_destroy(&snap);
+    assert_null(snap);
+    assert_value(f->store, "B\x03", 2, "three", 5);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--try-open") == 0) {
@@ -547,6 +619,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_iter_seek, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iter_sees_its_moment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_iter_empty_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_snapshot, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

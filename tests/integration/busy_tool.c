@@ -1,0 +1,204 @@
+/* busy_tool.c — a node kept busy by `audit verify`, for test_audit_verify_busy.
+ *
+ * Issue 10: "nothing long in the event loop". The tool fills a running node
+ * fast (pre-signed profile entries of many authors, published pipelined
+ * through the API, as the benchmarks do: tests/bench/bench_util.h), and then
+ * measures what a client sees while the node verifies its whole store:
+ *
+ *   busy_tool SOCKET fill AUTHORS PER_AUTHOR
+ *       publishes AUTHORS x PER_AUTHOR entries; prints "published=N"
+ *   busy_tool SOCKET probe SAMPLES
+ *       times SAMPLES status calls on an idle node; then sends audit_verify
+ *       on one connection and, until its reply comes, times status calls on
+ *       another (one every 20 ms) and publishes one new entry there; prints
+ *       one line of key=value: idle_p50_ms idle_p99_ms busy_p50_ms
+ *       busy_p99_ms busy_max_ms busy_samples running_seen (status said a
+ *       verification ran) publish_ms publish_ok verify_entries
+ *       verify_integrity_ok verify_elapsed_ms verify_wait_ms
+ *
+ * Exit codes: 0 done (the figures are the test's to judge), 1 a call
+ * failed, 2 bad arguments. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/bench_util.h"
+
+#define SAMPLES_MAX 10000
+#define BUSY_EVERY_US 20000 /* between two status calls during the verify */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The Q-quantile (0..1) of the N samples at V (sorted in place). */
+static double quantile(double *v, size_t n, double q)
+{
+    if (n == 0) {
+        return 0;
+    }
+    qsort(v, n, sizeof *v, by_value);
+    size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+    return v[i < n ? i : n - 1];
+}
+
+/* One status call on CLIENT: its time in ms into *MS, RUNNING from the reply. */
+static int timed_status(rsn_client_t *client, double *ms, bool *running)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__StatusRequest s = RAISON__STATUS_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_STATUS;
+    req.status = &s;
+    Raison__ApiReply *reply = NULL;
+    double t0 = now_ms();
+    int rc = rsn_test_api_call(client, &req, RAISON__API_REPLY__RESULT_STATUS, &reply);
+    *ms = now_ms() - t0;
+    if (rc == 0 && running) {
+        *running = reply->status->audit_verify_running;
+    }
+    rsn_test_reply_free(reply);
+    return rc;
+}
+
+static int fill(const char *socket, long authors, long per_author)
+{
+    bench_set_t set = {0};
+    rsn_client_t *client = NULL;
+    if (rsn_client_connect(&client, socket, 60 * 1000) != 0) {
+        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        return 1;
+    }
+    if (bench_set_make(&set, (size_t)authors, (size_t)per_author) != 0) {
+        rsn_client_destroy(&client);
+        return 1;
+    }
+    double rate = bench_publish_all(client, set.order, set.n, 64);
+    if (rate >= 0) {
+        printf("published=%zu\n", set.n);
+    }
+    bench_set_free(&set);
+    rsn_client_destroy(&client);
+    return rate < 0 ? 1 : 0;
+}
+
+/* Publishes one entry of a new author on CLIENT: its time into *MS. */
+static int publish_one(rsn_client_t *client, double *ms, bool *ok)
+{
+    bench_set_t one = {0};
+    if (bench_set_make(&one, 1, 1) != 0) {
+        return 1;
+    }
+    Raison__ApiReply *reply = NULL;
+    double t0 = now_ms();
+    int rc = rsn_test_api_publish(client, one.order[0], true, &reply);
+    *ms = now_ms() - t0;
+    *ok = rc == 0 && rsn_test_api_acknowledges(reply, one.order[0], 0, false);
+    rsn_test_reply_free(reply);
+    bench_set_free(&one);
+    return rc == 0 ? 0 : 1;
+}
+
+static int probe(const char *socket, long samples)
+{
+    rsn_client_t *verifier = NULL, *client = NULL;
+    static double idle[SAMPLES_MAX], busy[SAMPLES_MAX];
+    size_t n_busy = 0;
+    int code = 1;
+    if (rsn_client_connect(&verifier, socket, 10 * 60 * 1000) != 0 ||
+        rsn_client_connect(&client, socket, 60 * 1000) != 0) {
+        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        goto out;
+    }
+    for (long i = 0; i < samples; i++) {
+        if (timed_status(client, &idle[i], NULL) != 0) {
+            goto out;
+        }
+    }
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__AuditVerifyRequest vr = RAISON__AUDIT_VERIFY_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_AUDIT_VERIFY;
+    req.audit_verify = &vr;
+    double started = now_ms();
+    if (rsn_client_send(verifier, &req, NULL) != 0) {
+        goto out;
+    }
+    bool running_seen = false, published = false, publish_ok = false;
+    double publish_ms = -1;
+    Raison__ApiReply *result = NULL;
+    while (!result) {
+        int rc = rsn_client_recv_timeout(verifier, &result, BUSY_EVERY_US / 1000);
+        if (rc == 0) {
+            break;
+        }
+        if (rc != RSN_ERR_TIMEOUT) {
+            goto out;
+        }
+        bool running = false;
+        if (n_busy < SAMPLES_MAX && timed_status(client, &busy[n_busy], &running) != 0) {
+            goto out;
+        }
+        n_busy += n_busy < SAMPLES_MAX;
+        running_seen |= running;
+        if (!published && n_busy == 3) {
+            published = true;
+            if (publish_one(client, &publish_ms, &publish_ok) != 0) {
+                goto out;
+            }
+        }
+    }
+    double wait_ms = now_ms() - started;
+    if (result->result_case != RAISON__API_REPLY__RESULT_AUDIT_VERIFY) {
+        fprintf(stderr, "busy_tool: the verification answered result %d\n",
+                (int)result->result_case);
+        rsn_test_reply_free(result);
+        goto out;
+    }
+    const Raison__AuditVerifyReply *v = result->audit_verify;
+    double busy_max = 0;
+    for (size_t i = 0; i < n_busy; i++) {
+        busy_max = busy[i] > busy_max ? busy[i] : busy_max;
+    }
+    double idle_p50 = quantile(idle, (size_t)samples, 0.5);
+    double idle_p99 = quantile(idle, (size_t)samples, 0.99);
+    double busy_p50 = quantile(busy, n_busy, 0.5);
+    double busy_p99 = quantile(busy, n_busy, 0.99);
+    printf("idle_p50_ms=%.2f idle_p99_ms=%.2f busy_p50_ms=%.2f busy_p99_ms=%.2f "
+           "busy_max_ms=%.2f busy_samples=%zu running_seen=%d publish_ms=%.2f publish_ok=%d "
+           "verify_entries=%llu verify_integrity_ok=%d verify_elapsed_ms=%llu "
+           "verify_wait_ms=%.0f\n",
+           idle_p50, idle_p99, busy_p50, busy_p99, busy_max, n_busy, running_seen, publish_ms,
+           publish_ok, (unsigned long long)v->entries, v->integrity_ok,
+           (unsigned long long)v->elapsed_ms, wait_ms);
+    rsn_test_reply_free(result);
+    code = 0;
+out:
+    rsn_client_destroy(&client);
+    rsn_client_destroy(&verifier);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (bench_start("busy_tool") != 0) {
+        return 1;
+    }
+    if (argc == 5 && strcmp(argv[2], "fill") == 0) {
+        return fill(argv[1], bench_arg(argc, argv, 3, 1, 100000),
+                    bench_arg(argc, argv, 4, 1, 100000));
+    }
+    if (argc == 4 && strcmp(argv[2], "probe") == 0) {
+        return probe(argv[1], bench_arg(argc, argv, 3, 20, SAMPLES_MAX));
+    }
+    fprintf(stderr, "usage: busy_tool SOCKET fill AUTHORS PER_AUTHOR | probe SAMPLES\n");
+    return 2;
+}
