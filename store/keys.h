@@ -368,8 +368,8 @@ static inline size_t rsn_key_gs_member(uint8_t *k, const uint8_t group[32],
 
 /* 'e' group member index: the facts of the membership event at log INDEX
  * that concerns MEMBER in GROUP. */
-static inline size_t rsn_key_gs_event(uint8_t *k, const uint8_t group[32],
-                                      const uint8_t member[32], uint64_t index)
+static inline size_t rsn_key_gs_event(uint8_t *k, const uint8_t group[32], const uint8_t member[32],
+                                      uint64_t index)
 {
     rsn_key_2(k, RSN_TAG_GS_EVENT, group, member);
     rsn_be64_put(k + 65, index);

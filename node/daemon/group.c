@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "common/why.h"
 #include "common/log.h"
+#include "common/why.h"
 #include "daemon/group_state.h"
 #include "daemon/membership.h"
 #include "daemon/read_helpers.h"
@@ -687,8 +687,7 @@ static size_t member_slot(rsn_member_t *m, size_t *n, const uint8_t key[RSN_KEY_
 }
 
 /* The members from every valid event (rsn_group_compute with events). */
-static int members_scanned(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out,
-                           size_t *n)
+static int members_scanned(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
 {
     const Raison__Charter *c = rsn_group_charter(g, NULL);
     bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
@@ -743,23 +742,50 @@ static void member_from(rsn_member_t *m, const rsn_gs_member_t *r, bool open, bo
     }
 }
 
-int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8_t *after,
-                           size_t limit, rsn_member_t **out, size_t *n, bool *more)
+/* Parses a members cursor: *OWNER the owner index to go on from, or AFTER
+ * (the last member key returned) with *OWNER SIZE_MAX. */
+static int parse_cursor(const uint8_t *cursor, size_t len, size_t *owner, const uint8_t **after)
+{
+    *owner = 0;
+    *after = NULL;
+    if (len == 0) {
+        return 0;
+    }
+    if (len == RSN_GROUP_CURSOR_OWNER && cursor[0] == 0) {
+        *owner =
+            (size_t)cursor[1] << 24 | (size_t)cursor[2] << 16 | (size_t)cursor[3] << 8 | cursor[4];
+        return 0;
+    }
+    if (len == RSN_GROUP_CURSOR_MAX && cursor[0] == 1) {
+        *owner = SIZE_MAX;
+        *after = cursor + 1;
+        return 0;
+    }
+    return RSN_ERR_BAD_REQUEST;
+}
+
+int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8_t *cursor,
+                           size_t cursor_len, size_t limit, rsn_member_t **out, size_t *n,
+                           uint8_t next[RSN_GROUP_CURSOR_MAX], size_t *next_len)
 {
     const Raison__Charter *c = rsn_group_charter(g, NULL);
     bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
+    size_t from = 0;
+    const uint8_t *after = NULL;
     *out = NULL;
     *n = 0;
-    *more = false;
-    if (g->scanned) {
-        return members_scanned(g, arena, out, n);
+    *next_len = 0;
+    int rc = parse_cursor(cursor, cursor_len, &from, &after);
+    limit = limit ? limit : 1;
+    if (rc || g->scanned) {
+        return rc ? rc : members_scanned(g, arena, out, n);
     }
     rsn_member_t *m = rsn_arena_alloc(arena, (limit + 1) * sizeof *m);
     if (!m) {
         return RSN_ERR_NOMEM;
     }
     size_t count = 0;
-    for (size_t i = 0; !after && i < c->n_owners; i++) {
+    for (size_t i = from; from != SIZE_MAX && i < c->n_owners; i++) {
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++) {
             seen = memcmp(c->owners[j].data, c->owners[i].data, RSN_KEY_BYTES) == 0;
@@ -768,16 +794,22 @@ int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8
             continue;
         }
         if (count == limit) {
-            *more = true;
-            break;
+            next[0] = 0;
+            for (int b = 0; b < 4; b++) {
+                next[1 + b] = (uint8_t)(i >> (24 - 8 * b));
+            }
+            *next_len = RSN_GROUP_CURSOR_OWNER;
+            *out = m;
+            *n = count;
+            return 0;
         }
         memcpy(m[count].key, c->owners[i].data, RSN_KEY_BYTES);
         member_from(&m[count++], record(g, c->owners[i].data), open, true);
     }
     uint8_t prefix[RSN_KEY_MAX], k[RSN_KEY_MAX];
     rsn_index_t ix;
-    int rc = rsn_index_open(&ix, g->src.store, prefix,
-                            rsn_key_prefix(prefix, RSN_TAG_GS_MEMBER, g->id), RSN_KEYLEN_ID_ID);
+    rc = rsn_index_open(&ix, g->src.store, prefix, rsn_key_prefix(prefix, RSN_TAG_GS_MEMBER, g->id),
+                        RSN_KEYLEN_ID_ID);
     if (rc) {
         return rc;
     }
@@ -786,7 +818,7 @@ int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8
     } else {
         rsn_index_first(&ix);
     }
-    for (; rc == 0 && !*more && rsn_index_valid(&ix); rsn_index_next(&ix)) {
+    for (; rc == 0 && rsn_index_valid(&ix); rsn_index_next(&ix)) {
         const uint8_t *key = rsn_index_id(&ix);
         if ((after && memcmp(key, after, RSN_KEY_BYTES) == 0) || charter_owner(c, key)) {
             continue;
@@ -804,7 +836,9 @@ int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8
             continue;
         }
         if (count == limit) {
-            *more = true;
+            next[0] = 1;
+            memcpy(next + 1, m[count - 1].key, RSN_KEY_BYTES);
+            *next_len = count ? RSN_GROUP_CURSOR_MAX : 0;
             break;
         }
         m[count++] = one;
@@ -817,106 +851,14 @@ int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8
 
 int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
 {
-    bool more = false;
+    uint8_t next[RSN_GROUP_CURSOR_MAX];
+    size_t next_len = 0;
     size_t all = g->scanned ? 0 : rsn_group_member_count(g) + 1;
     for (;;) {
-        int rc = rsn_group_members_page(g, arena, NULL, all, out, n, &more);
-        if (rc || !more) {
+        int rc = rsn_group_members_page(g, arena, NULL, 0, all, out, n, next, &next_len);
+        if (rc || next_len == 0) {
             return rc;
         }
         all *= 2; /* the count lagged the records (being updated) */
     }
-}
-
-/* ------------------------------------------------------------ resolving -- */
-
-static bool is_hex(const char *s)
-{
-    for (; *s; s++) {
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-int rsn_group_resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref,
-                      uint8_t group[RSN_ID_BYTES], char *why, size_t why_size)
-{
-    enum { SHOWN = 8 };
-    size_t len = ref ? strlen(ref) : 0;
-    rsn_group_t *g = NULL;
-    int rc = 0;
-    if (len == 0) {
-        return rsn_why(why, why_size, RSN_ERR_UNKNOWN_GROUP, "no group given");
-    }
-    if (len == RSN_KEY_HEX && is_hex(ref)) {
-        uint8_t id[RSN_ID_BYTES];
-        if (rsn_key_from_hex(id, ref) == 0) {
-            rc = rsn_group_load(store, arena, id, &g);
-            if (rc == 0) {
-                memcpy(group, id, RSN_ID_BYTES);
-                return 0;
-            }
-            if (rc != RSN_ERR_UNKNOWN_GROUP) {
-                return rsn_why(why, why_size, rc, "could not read group '%s': %s", ref,
-                               rsn_strerror(rc));
-            }
-        }
-    }
-    char lower[RSN_KEY_HEX + 1] = "";
-    bool hex_ref = len < RSN_KEY_HEX && is_hex(ref);
-    for (size_t i = 0; hex_ref && i < len; i++) {
-        lower[i] = (char)(ref[i] >= 'A' && ref[i] <= 'F' ? ref[i] - 'A' + 'a' : ref[i]);
-    }
-    uint8_t found[SHOWN][RSN_ID_BYTES];
-    const char *names[SHOWN];
-    size_t n_found = 0;
-    uint8_t prefix[RSN_KEY_MAX];
-    rsn_index_t ix;
-    rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_GROUP, NULL),
-                        RSN_KEYLEN_ID);
-    if (rc) {
-        return rc;
-    }
-    for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
-        const uint8_t *id = rsn_index_id(&ix);
-        if ((rc = rsn_group_try_load(store, arena, id, &g)) != 0) {
-            rsn_why(why, why_size, rc, "could not read the groups: %s", rsn_strerror(rc));
-            goto out;
-        }
-        if (!g) {
-            continue;
-        }
-        char hex[RSN_KEY_HEX + 1];
-        rsn_hex_encode(hex, sizeof hex, id, RSN_ID_BYTES);
-        const Raison__Charter *c = rsn_group_charter(g, NULL);
-        if ((hex_ref && strncmp(hex, lower, len) == 0) || strcmp(c->name, ref) == 0) {
-            if (n_found < SHOWN) {
-                memcpy(found[n_found], id, RSN_ID_BYTES);
-                names[n_found] = c->name;
-            }
-            n_found++;
-        }
-    }
-    if (n_found == 0) {
-        rc = rsn_why(why, why_size, RSN_ERR_UNKNOWN_GROUP, "no group '%s'", ref);
-    } else if (n_found == 1) {
-        memcpy(group, found[0], RSN_ID_BYTES);
-    } else {
-        char list[512] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < n_found && i < SHOWN && used < sizeof list; i++) {
-            char hex[13];
-            rsn_hex_encode(hex, sizeof hex, found[i], 6);
-            int w = snprintf(list + used, sizeof list - used, "%s%s (%s)", i ? ", " : "", hex,
-                             names[i]);
-            used += w > 0 ? (size_t)w : 0;
-        }
-        rc = rsn_why(why, why_size, RSN_ERR_AMBIGUOUS, "'%s' matches %zu groups: %s%s", ref,
-                     n_found, list, n_found > SHOWN ? ", ..." : "");
-    }
-out:
-    rsn_index_close(&ix);
-    return rc;
 }

@@ -153,14 +153,18 @@ RSN_NODISCARD int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rs
  * (O(1)). */
 size_t rsn_group_member_count(const rsn_group_t *g);
 
-/* A page of the members: on the first page (AFTER NULL) the owners of the
- * current charter, then the other members in key order after AFTER, at
- * most LIMIT of them; *MORE true when others follow (the last key returned
- * is the next page's AFTER). A computed state (rsn_group_compute) lists
- * everyone at once. 0; RSN_ERR_NOMEM; RSN_ERR_IO. */
+/* A page of the members, at most LIMIT of them: the owners of the current
+ * charter first, then the others in key order (O(LIMIT + log n)). CURSOR/LEN
+ * (empty: the first page) is a NEXT an earlier page gave; *NEXT_LEN is 0 on
+ * the last page. A computed state (rsn_group_compute) lists everyone at
+ * once. 0; RSN_ERR_BAD_REQUEST (a cursor not given by this function);
+ * RSN_ERR_NOMEM; RSN_ERR_IO. */
+#define RSN_GROUP_CURSOR_OWNER 5 /* 0, owner index(4) */
+#define RSN_GROUP_CURSOR_MAX 33  /* 1, the last member key(32) */
 RSN_NODISCARD int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena,
-                                         const uint8_t *after, size_t limit, rsn_member_t **out,
-                                         size_t *n, bool *more);
+                                         const uint8_t *cursor, size_t cursor_len, size_t limit,
+                                         rsn_member_t **out, size_t *n,
+                                         uint8_t next[RSN_GROUP_CURSOR_MAX], size_t *next_len);
 
 /* Resolves REF (a group id in hex, a unique hex prefix of one, or a group's
  * exact current name) to a group id. 0; RSN_ERR_UNKNOWN_GROUP;
