@@ -85,6 +85,14 @@
 #define RSN_TAG_FORMAT 'V'
 #define RSN_TAG_DERIVED 'v'     /* the derive watermark (daemon/derive.h) */
 #define RSN_TAG_DERIVE_QUEUE 'q' /* events for the derive pass */
+/* derived group state (daemon/group_state.h) */
+#define RSN_TAG_GS_GROUP 'g'  /* group -> the group's derived state */
+#define RSN_TAG_GS_MEMBER 'm' /* group member -> one member's record */
+#define RSN_TAG_GS_NAME 'n'   /* name(40, zero-padded) group -> "" : the name index */
+#define RSN_TAG_GS_EVENT 'e'  /* group member index -> one membership event's facts */
+#define RSN_TAG_GS_AUTHOR 'h' /* author index -> group [member]: what the author wrote */
+#define RSN_TAG_GS_JOB 'k'    /* kind(1) key(32) -> cursor: queued background work */
+#define RSN_GS_NAME_KEY 40    /* bytes of a group's name kept in an 'n' key */
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
@@ -343,6 +351,59 @@ static inline size_t rsn_key_derived(uint8_t *k)
 static inline size_t rsn_key_derive_queue(uint8_t *k, uint64_t n)
 {
     return rsn_key_n(k, RSN_TAG_DERIVE_QUEUE, n);
+}
+
+/* 'g' group: GROUP's derived state (daemon/group_state.h). */
+static inline size_t rsn_key_gs_group(uint8_t *k, const uint8_t group[32])
+{
+    return rsn_key_1(k, RSN_TAG_GS_GROUP, group);
+}
+
+/* 'm' group member: MEMBER's record in GROUP. */
+static inline size_t rsn_key_gs_member(uint8_t *k, const uint8_t group[32],
+                                       const uint8_t member[32])
+{
+    return rsn_key_2(k, RSN_TAG_GS_MEMBER, group, member);
+}
+
+/* 'e' group member index: the facts of the membership event at log INDEX
+ * that concerns MEMBER in GROUP. */
+static inline size_t rsn_key_gs_event(uint8_t *k, const uint8_t group[32], const uint8_t member[32],
+                                      uint64_t index)
+{
+    rsn_key_2(k, RSN_TAG_GS_EVENT, group, member);
+    rsn_be64_put(k + 65, index);
+    return 73;
+}
+
+/* 'h' author index: the charter or membership at log INDEX that AUTHOR
+ * wrote (the value names its group, and member). */
+static inline size_t rsn_key_gs_author(uint8_t *k, const uint8_t author[32], uint64_t index)
+{
+    return rsn_key_1n(k, RSN_TAG_GS_AUTHOR, author, index);
+}
+
+/* 'n' name(40) group: GROUP's current name, its first RSN_GS_NAME_KEY bytes
+ * zero-padded (byte order is name order). */
+static inline size_t rsn_key_gs_name(uint8_t *k, const char *name, const uint8_t group[32])
+{
+    size_t n = strlen(name);
+    n = n < RSN_GS_NAME_KEY ? n : RSN_GS_NAME_KEY;
+    k[0] = RSN_TAG_GS_NAME;
+    memset(k + 1, 0, RSN_GS_NAME_KEY);
+    memcpy(k + 1, name, n);
+    memcpy(k + 1 + RSN_GS_NAME_KEY, group, 32);
+    return 1 + RSN_GS_NAME_KEY + 32;
+}
+
+/* 'k' kind key: a queued background job of the group state (KIND 'g': a
+ * group's members, KEY the group; 'f': a forked author's records). */
+static inline size_t rsn_key_gs_job(uint8_t *k, char kind, const uint8_t key[32])
+{
+    k[0] = RSN_TAG_GS_JOB;
+    k[1] = (uint8_t)kind;
+    memcpy(k + 2, key, 32);
+    return 34;
 }
 
 /* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,

@@ -53,9 +53,37 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
            g->disputed ? ", charter DISPUTED" : "");
 }
 
+/* The options of `raison groups`: --prefix P, --text T, --by-name. */
+typedef struct {
+    const char *prefix, *text;
+    bool by_name;
+} groups_opts_t;
+
+static int groups_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
+{
+    groups_opts_t *o = ctx;
+    if (opt == 'p') {
+        o->prefix = value;
+    } else if (opt == 't') {
+        o->text = value;
+    } else if (opt == 'n') {
+        o->by_name = true;
+    } else {
+        return cli_usage_error(cli, "unexpected option");
+    }
+    return 0;
+}
+
 int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
 {
-    int rc = cli_no_args(cli, argc, argv);
+    static const struct option opts[] = {{"prefix", required_argument, NULL, 'p'},
+                                         {"text", required_argument, NULL, 't'},
+                                         {"by-name", no_argument, NULL, 'n'},
+                                         {NULL, 0, NULL, 0}};
+    groups_opts_t go = {"", "", false};
+    cli_args_t spec = {.options = opts, .on_option = groups_option, .ctx = &go};
+    int first = 0;
+    int rc = cli_args(cli, argc, argv, &spec, &first);
     if (rc != 0) {
         return rc;
     }
@@ -67,6 +95,10 @@ int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
         Raison__GroupsRequest g = RAISON__GROUPS_REQUEST__INIT;
         Raison__ApiReply *reply = NULL;
         g.cursor = cursor;
+        g.name_prefix = (char *)go.prefix;
+        g.text = (char *)go.text;
+        g.order =
+            go.by_name ? RAISON__GROUPS_ORDER__GROUPS_BY_NAME : RAISON__GROUPS_ORDER__GROUPS_BY_ID;
         req.call_case = RAISON__API_REQUEST__CALL_GROUPS;
         req.groups = &g;
         if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_GROUPS, &reply)) != 0) {
@@ -160,18 +192,147 @@ static json_t *json_group(const Raison__GroupReply *g)
     return doc;
 }
 
+/* The options of `raison group`: --limit N members a page, --cursor C (a
+ * page after the one that printed C), --all (every page). */
+typedef struct {
+    uint64_t limit;
+    const char *cursor;
+    bool all;
+} group_opts_t;
+
+static int group_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
+{
+    group_opts_t *o = ctx;
+    if (opt == 'a') {
+        o->all = true;
+        return 0;
+    }
+    if (opt == 'c') {
+        o->cursor = value;
+        return 0;
+    }
+    if (opt != 'l' || !cli_parse_uint(value, 500, &o->limit) || o->limit == 0) {
+        return cli_usage_error(cli, "--limit needs a positive number (at most 500)");
+    }
+    return 0;
+}
+
+/* One page of group REF's members after CURSOR into *REPLY. */
+static int group_page(rsn_cli_t *cli, const char *ref, uint32_t limit, ProtobufCBinaryData cursor,
+                      Raison__ApiReply **reply)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__GroupRequest g = RAISON__GROUP_REQUEST__INIT;
+    g.group = (char *)ref;
+    g.members_limit = limit;
+    g.members_cursor = cursor;
+    req.call_case = RAISON__API_REQUEST__CALL_GROUP;
+    req.group = &g;
+    int rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_GROUP, reply);
+    if (rc == 0 && (!(*reply)->group || !(*reply)->group->charter ||
+                    (*reply)->group->group.len != RSN_ID_BYTES)) {
+        rsn_reply_free(*reply);
+        *reply = NULL;
+        rc = cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node's answer about group '%s' is incomplete",
+                      ref);
+    }
+    return rc;
+}
+
+/* Appends the members of the pages after G's (with --all) to G's list: G is
+ * the caller's shallow copy of the first reply (whose own arrays are never
+ * touched); the list and what it adds are from CLI's arena. */
+static int group_rest(rsn_cli_t *cli, const char *ref, uint32_t limit, Raison__GroupReply *g)
+{
+    size_t cap = g->n_members;
+    ProtobufCBinaryData cursor = g->members_next_cursor;
+    for (int page = 0; cursor.len > 0 && page < MAX_PAGES; page++) {
+        Raison__ApiReply *more = NULL;
+        int rc = group_page(cli, ref, limit, cursor, &more);
+        if (rc) {
+            return rc;
+        }
+        const Raison__GroupReply *m = more->group;
+        if (g->n_members + m->n_members > cap) {
+            cap = (g->n_members + m->n_members) * 2;
+            Raison__Member **grown = rsn_arena_alloc(cli->arena, cap * sizeof *grown);
+            if (!grown) {
+                rsn_reply_free(more);
+                return RSN_ERR_NOMEM;
+            }
+            memcpy(grown, g->members, g->n_members * sizeof *grown);
+            g->members = grown;
+        }
+        for (size_t i = 0; i < m->n_members; i++) {
+            Raison__Member *c = rsn_arena_alloc(cli->arena, sizeof *c);
+            if (!c) {
+                rsn_reply_free(more);
+                return RSN_ERR_NOMEM;
+            }
+            *c = *m->members[i];
+            c->key = (ProtobufCBinaryData){c->key.len,
+                                           rsn_arena_memdup(cli->arena, c->key.data, c->key.len)};
+            if (c->charter.len) {
+                c->charter.data = rsn_arena_memdup(cli->arena, c->charter.data, c->charter.len);
+            }
+            c->name = rsn_arena_strdup(cli->arena, c->name);
+            c->site = rsn_arena_strdup(cli->arena, c->site);
+            g->members[g->n_members++] = c;
+        }
+        g->being_updated |= m->being_updated;
+        bool same = m->members_next_cursor.len == cursor.len &&
+                    memcmp(m->members_next_cursor.data, cursor.data, cursor.len) == 0;
+        cursor.len = same ? 0 : m->members_next_cursor.len;
+        cursor.data = cursor.len
+                          ? rsn_arena_memdup(cli->arena, m->members_next_cursor.data, cursor.len)
+                          : NULL;
+        rsn_reply_free(more);
+    }
+    g->members_next_cursor = (ProtobufCBinaryData){0, NULL};
+    return 0;
+}
+
 int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
 {
+    static const struct option opts[] = {{"limit", required_argument, NULL, 'l'},
+                                         {"cursor", required_argument, NULL, 'c'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {NULL, 0, NULL, 0}};
+    group_opts_t o = {0, NULL, false};
     Raison__ApiReply *reply = NULL;
-    cli_args_t spec = {.min_operands = 1, .max_operands = 1};
+    cli_args_t spec = {.options = opts,
+                       .on_option = group_option,
+                       .ctx = &o,
+                       .min_operands = 1,
+                       .max_operands = 1,
+                       .missing = "missing GROUP"};
     int first = 0;
     int rc = cli_args(cli, argc, argv, &spec, &first);
-    if (rc != 0 || (rc = cli_group(cli, argv[first], &reply)) != 0) {
+    uint8_t cur[64];
+    ProtobufCBinaryData cursor = {0, cur};
+    if (rc == 0 && o.cursor && rsn_hex_decode(cur, sizeof cur, &cursor.len, o.cursor) != 0) {
+        rc = cli_usage_error(cli, "--cursor takes the hex a page of members printed");
+    }
+    if (rc != 0 || (rc = group_page(cli, argv[first], (uint32_t)o.limit, cursor, &reply)) != 0) {
         return rc;
     }
-    const Raison__GroupReply *g = reply->group;
+    Raison__GroupReply view = *reply->group, *g = &view;
+    if (o.all && (rc = group_rest(cli, argv[first], (uint32_t)o.limit, g)) != 0) {
+        rsn_reply_free(reply);
+        return rc;
+    }
     if (cli->json) {
-        rc = cli_json_print(cli, json_group(g), false);
+        json_t *doc = json_group(g);
+        if (doc) {
+            json_object_set_new(doc, "members_total", json_integer(g->members_total));
+            json_object_set_new(
+                doc, "members_next_cursor",
+                g->members_next_cursor.len
+                    ? cli_json_hex(g->members_next_cursor.data, g->members_next_cursor.len)
+                    : json_null());
+            json_object_set_new(doc, "being_updated", json_boolean(g->being_updated));
+        }
+        rc = cli_json_print(cli, doc, false);
         rsn_reply_free(reply);
         return rc;
     }
@@ -190,7 +351,11 @@ int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
             printf("  %s\n", cli_hex(cli, g->dispute[i].data, g->dispute[i].len));
         }
     }
-    printf("members (%zu):\n", g->n_members);
+    if (g->being_updated) {
+        printf("being updated: the member list is being recomputed (a charter changed)\n");
+    }
+    size_t total = g->members_total > g->n_members ? g->members_total : g->n_members;
+    printf("members (%zu):\n", total);
     for (size_t i = 0; i < g->n_members; i++) {
         const Raison__Member *m = g->members[i];
         uint32_t v = version_of(g, m->charter);
@@ -201,6 +366,11 @@ int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
             printf(" (joined under v%u)", v);
         }
         printf("\n");
+    }
+    if (g->members_next_cursor.len) {
+        printf("  ... %zu shown; more: raison group %s --cursor %s (or --all)\n", g->n_members,
+               cli_safe(cli, argv[first]),
+               cli_hex(cli, g->members_next_cursor.data, g->members_next_cursor.len));
     }
     rsn_reply_free(reply);
     return 0;

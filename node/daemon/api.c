@@ -341,7 +341,8 @@ static int call_groups(call_t *c)
     if (g->limit > 500) {
         return bad(c->why, sizeof c->why, "groups limit is at most 500");
     }
-    if (g->cursor.len != 0 && g->cursor.len != RSN_ID_BYTES) {
+    if (g->cursor.len != 0 && g->cursor.len != RSN_ID_BYTES &&
+        g->cursor.len != RSN_GS_NAME_KEY + RSN_ID_BYTES) {
         return bad(c->why, sizeof c->why, "groups cursor is not one this node gave");
     }
     int rc = rsn_view_groups(c->ctx->store, c->arena, c->req->groups, &c->reply->groups);
@@ -358,8 +359,17 @@ static int call_group(call_t *c)
     if (rc < 0) {
         return rc;
     }
-    rc = rsn_view_group(c->ctx->store, c->arena, group, &c->reply->group);
+    const Raison__GroupRequest *q = c->req->group;
+    if (q->members_limit > 500 || q->history_limit > 500) {
+        return bad(c->why, sizeof c->why, "group page limits are at most 500");
+    }
+    rc = rsn_view_group_page(c->ctx->store, c->arena, group, q, &c->reply->group);
+    if (rc == RSN_ERR_BAD_REQUEST) {
+        return bad(c->why, sizeof c->why, "members cursor is not one this node gave");
+    }
     if (rc == 0) {
+        /* the derived state lags the log: what is derived, said so */
+        c->reply->group->being_updated |= rsn_ingest_derive_behind(c->ctx->ingest);
         c->reply->result_case = RAISON__API_REPLY__RESULT_GROUP;
     }
     return rc;

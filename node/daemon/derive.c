@@ -10,13 +10,15 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "daemon/clock.h"
+#include "daemon/group_state.h"
 #include "proto/codec.h"
 #include "store/keys.h"
 
 /* The registered derivers, in the order they see each entry: a later one
  * may read what an earlier one derived from the same entry. */
 static const rsn_deriver_t *const derivers[] = {
-    NULL, /* end */
+    &rsn_groupstate_deriver, /* charters, memberships: the group state */
+    NULL,                    /* end */
 };
 
 #define EVENT_BODY 'b' /* id(32) [body bytes] */

@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/why.h"
+#include "daemon/group_state.h"
 #include "daemon/membership.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
@@ -25,14 +27,33 @@ typedef struct {
     Raison__Charter *c;
 } version_t;
 
+#define RECORD_CACHE 8 /* member records one group state keeps */
+
+typedef struct {
+    uint8_t key[RSN_KEY_BYTES];
+    const rsn_gs_member_t *rec; /* NULL: none */
+} cached_record_t;
+
+typedef struct {
+    cached_record_t slot[RECORD_CACHE];
+    size_t n, next;
+} record_cache_t;
+
 struct rsn_group {
     uint8_t id[RSN_ID_BYTES];
     version_t *chain; /* version 1 first, the current one last */
     size_t n_chain;
     uint8_t (*dispute)[RSN_ID_BYTES];
     size_t n_dispute;
-    rsn_membership_t *events; /* valid membership events (a set: order plays no part) */
+    /* computed (rsn_group_compute with events): every valid membership event */
+    bool scanned;
+    rsn_membership_t *events; /* a set: order plays no part */
     size_t n_events;
+    /* derived (rsn_group_load): member records read by key, when asked */
+    rsn_gs_src_t src;
+    rsn_arena_t *arena;
+    rsn_gs_group_t gs;
+    record_cache_t *cache;
 };
 
 /* ------------------------------------------------------ charter content -- */
@@ -323,8 +344,8 @@ static void walk_chain(rsn_group_t *g, const version_t *cands, size_t n_cands)
     }
 }
 
-int rsn_group_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
-                   rsn_group_t **out)
+int rsn_group_compute(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
+                      bool events, rsn_group_t **out)
 {
     *out = NULL;
     rsn_loaded_t *v1 = NULL;
@@ -363,12 +384,97 @@ int rsn_group_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[R
     chain[0].c = c1;
     g->n_chain = 1;
     walk_chain(g, cands, n_cands);
-    rc = load_memberships(store, arena, g);
-    if (rc) {
+    g->scanned = events;
+    g->src.store = store;
+    g->arena = arena;
+    if (events && (rc = load_memberships(store, arena, g)) != 0) {
         return rc;
     }
     *out = g;
     return 0;
+}
+
+/* Loads the chain the derived state GS names into G: version 1 must be the
+ * group's own usable charter, each version a held charter with its body.
+ * RSN_ERR_NOT_FOUND when one is not (the state lags an erasure). */
+static int load_derived_chain(rsn_group_t *g, const rsn_gs_group_t *gs)
+{
+    g->chain = rsn_arena_alloc(g->arena, gs->n_chain * sizeof *g->chain);
+    g->dispute = rsn_arena_alloc(g->arena, (gs->n_dispute + 1) * RSN_ID_BYTES);
+    if (!g->chain || !g->dispute) {
+        return RSN_ERR_NOMEM;
+    }
+    for (size_t i = 0; i < gs->n_chain; i++) {
+        rsn_loaded_t *l = NULL;
+        int rc = rsn_entry_try_load(g->src.store, g->arena, gs->chain[i], &l);
+        if (rc) {
+            return rc;
+        }
+        if (!l || !l->body || l->entry->kind != RAISON__KIND__KIND_CHARTER) {
+            return RSN_ERR_NOT_FOUND;
+        }
+        memcpy(g->chain[i].id, gs->chain[i], RSN_ID_BYTES);
+        g->chain[i].e = l;
+        g->chain[i].c = l->body;
+    }
+    g->n_chain = gs->n_chain;
+    memcpy(g->dispute, gs->dispute, gs->n_dispute * RSN_ID_BYTES);
+    g->n_dispute = gs->n_dispute;
+    return 0;
+}
+
+/* The group as derived, read through SRC. */
+static int open_derived(const rsn_gs_src_t *src, rsn_arena_t *arena,
+                        const uint8_t group[RSN_ID_BYTES], rsn_group_t **out)
+{
+    *out = NULL;
+    rsn_group_t *g = rsn_arena_alloc(arena, sizeof *g);
+    record_cache_t *cache = rsn_arena_alloc(arena, sizeof *cache);
+    if (!g || !cache) {
+        return RSN_ERR_NOMEM;
+    }
+    memcpy(g->id, group, RSN_ID_BYTES);
+    g->src = *src;
+    g->arena = arena;
+    g->cache = cache;
+    int rc = rsn_gs_group_read(src, arena, group, &g->gs);
+    if (rc == RSN_ERR_NOT_FOUND || (rc == 0 && (!g->gs.founded || g->gs.n_chain == 0))) {
+        return RSN_ERR_UNKNOWN_GROUP;
+    }
+    if (rc == 0) {
+        rc = load_derived_chain(g, &g->gs);
+    }
+    if (rc == RSN_ERR_NOT_FOUND) {
+        /* a charter of the derived chain went since (its erasure not yet
+         * derived): the chain from the charters, the records as derived */
+        rsn_group_t *c = NULL;
+        rc = rsn_group_compute(src->store, arena, group, false, &c);
+        if (rc == 0) {
+            g->chain = c->chain;
+            g->n_chain = c->n_chain;
+            g->dispute = c->dispute;
+            g->n_dispute = c->n_dispute;
+            g->gs.updating = true;
+        }
+    }
+    if (rc == 0) {
+        *out = g;
+    }
+    return rc;
+}
+
+int rsn_group_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
+                   rsn_group_t **out)
+{
+    rsn_gs_src_t src = {.store = store, .dx = NULL};
+    return open_derived(&src, arena, group, out);
+}
+
+int rsn_group_load_dx(rsn_dx_t *dx, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
+                      rsn_group_t **out)
+{
+    rsn_gs_src_t src = {.store = rsn_dx_store(dx), .dx = dx};
+    return open_derived(&src, arena, group, out);
 }
 
 int rsn_group_try_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
@@ -376,6 +482,11 @@ int rsn_group_try_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t gro
 {
     int rc = rsn_group_load(store, arena, group, out);
     return rc == RSN_ERR_UNKNOWN_GROUP ? 0 : rc;
+}
+
+bool rsn_group_updating(const rsn_group_t *g)
+{
+    return !g->scanned && g->gs.updating;
 }
 
 /* ------------------------------------------------------------- queries -- */
@@ -454,6 +565,26 @@ bool rsn_group_is_owner(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES])
     return charter_owner(rsn_group_charter(g, NULL), key);
 }
 
+/* MEMBER's derived record in G (cached in G), NULL when there is none. */
+static const rsn_gs_member_t *record(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES])
+{
+    record_cache_t *c = g->cache;
+    for (size_t i = 0; i < c->n; i++) {
+        if (memcmp(c->slot[i].key, member, RSN_KEY_BYTES) == 0) {
+            return c->slot[i].rec;
+        }
+    }
+    rsn_gs_member_t *rec = rsn_arena_alloc(g->arena, sizeof *rec);
+    int rc = rec ? rsn_gs_member_read(&g->src, g->arena, g->id, member, rec) : RSN_ERR_NOMEM;
+    if (rc < 0 && rc != RSN_ERR_NOT_FOUND) {
+        rsn_error("group: a member record could not be read: %s", rsn_strerror(rc));
+    }
+    cached_record_t *slot = &c->slot[c->n < RECORD_CACHE ? c->n++ : c->next++ % RECORD_CACHE];
+    memcpy(slot->key, member, RSN_KEY_BYTES);
+    slot->rec = rc == 0 ? rec : NULL;
+    return slot->rec;
+}
+
 /* True when KEY may post at seq SEQ of its feed under version V: an owner
  * of V, anyone when V is open, else inside an open span. */
 static bool may_post_under(const rsn_group_t *g, const version_t *v,
@@ -462,7 +593,11 @@ static bool may_post_under(const rsn_group_t *g, const version_t *v,
     if (charter_owner(v->c, key) || v->c->access == RAISON__ACCESS__ACCESS_OPEN) {
         return true;
     }
-    return rsn_membership_in_span(g->events, g->n_events, key, seq, NULL);
+    if (g->scanned) {
+        return rsn_membership_in_span(g->events, g->n_events, key, seq, NULL);
+    }
+    const rsn_gs_member_t *r = record(g, key);
+    return r && rsn_membership_spans_hold(r->spans, r->n_spans, seq);
 }
 
 bool rsn_group_may_post(const rsn_group_t *g, const uint8_t key[RSN_KEY_BYTES], uint64_t seq)
@@ -490,23 +625,52 @@ const char *rsn_group_post_problem(const rsn_group_t *g, const uint8_t author[RS
     return NULL;
 }
 
+/* The events the membership functions read for MEMBER: every valid event
+ * (computed), or the adds that stand (derived: *N 0 when no record). */
+static const rsn_membership_t *adds_of(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES],
+                                       size_t *n)
+{
+    if (g->scanned) {
+        *n = g->n_events;
+        return g->events;
+    }
+    const rsn_gs_member_t *r = record(g, member);
+    *n = r ? r->n_adds : 0;
+    return r ? r->adds : NULL;
+}
+
 const uint8_t *rsn_group_standing_add(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES],
                                       uint64_t seq)
 {
-    const rsn_membership_t *a = rsn_membership_standing_add(g->events, g->n_events, member, seq);
+    size_t n = 0;
+    const rsn_membership_t *ev = adds_of(g, member, &n);
+    const rsn_membership_t *a = rsn_membership_standing_add(ev, n, member, seq);
     return a ? a->id : NULL;
 }
 
 bool rsn_group_add_stands(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES], uint64_t seq,
                           const uint8_t add[RSN_ID_BYTES])
 {
-    return rsn_membership_add_stands(g->events, g->n_events, member, seq, add);
+    size_t n = 0;
+    const rsn_membership_t *ev = adds_of(g, member, &n);
+    return rsn_membership_add_stands(ev, n, member, seq, add);
 }
 
 const uint8_t *rsn_group_removed_by(const rsn_group_t *g, const uint8_t member[RSN_KEY_BYTES])
 {
-    const rsn_membership_t *r = rsn_membership_last_remove(g->events, g->n_events, member);
-    return r ? r->author : NULL;
+    if (g->scanned) {
+        const rsn_membership_t *r = rsn_membership_last_remove(g->events, g->n_events, member);
+        return r ? r->author : NULL;
+    }
+    const rsn_gs_member_t *r = record(g, member);
+    return r && (r->flags & RSN_GS_REMOVED) ? r->removed_by : NULL;
+}
+
+size_t rsn_group_member_count(const rsn_group_t *g)
+{
+    const Raison__Charter *c = rsn_group_charter(g, NULL);
+    bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
+    return c->n_owners + (size_t)(open ? g->gs.n_joined : g->gs.n_spanned);
 }
 
 /* Appends KEY to the N members of M unless it is there: its index. */
@@ -522,7 +686,8 @@ static size_t member_slot(rsn_member_t *m, size_t *n, const uint8_t key[RSN_KEY_
     return (*n)++;
 }
 
-int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
+/* The members from every valid event (rsn_group_compute with events). */
+static int members_scanned(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
 {
     const Raison__Charter *c = rsn_group_charter(g, NULL);
     bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
@@ -562,95 +727,138 @@ int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **o
     return 0;
 }
 
-/* ------------------------------------------------------------ resolving -- */
-
-static bool is_hex(const char *s)
+/* What record R says of a member now, as the scan would (open: the latest
+ * join or leave; members-only: the span; an owner is in, with its join). */
+static void member_from(rsn_member_t *m, const rsn_gs_member_t *r, bool open, bool owner)
 {
-    for (; *s; s++) {
-        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f') || (*s >= 'A' && *s <= 'F'))) {
-            return false;
-        }
+    bool in = r && (r->flags & (open ? RSN_GS_JOINED : RSN_GS_SPANNED));
+    m->owner = owner;
+    m->in = owner || in;
+    m->charter = NULL;
+    if (r && !open && (r->flags & RSN_GS_SPANNED)) {
+        m->charter = r->spanned_charter;
+    } else if (r && (r->flags & RSN_GS_JOINED) && (open || owner)) {
+        m->charter = r->joined_charter;
     }
-    return true;
 }
 
-int rsn_group_resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref,
-                      uint8_t group[RSN_ID_BYTES], char *why, size_t why_size)
+/* Parses a members cursor: *OWNER the owner index to go on from, or AFTER
+ * (the last member key returned) with *OWNER SIZE_MAX. */
+static int parse_cursor(const uint8_t *cursor, size_t len, size_t *owner, const uint8_t **after)
 {
-    enum { SHOWN = 8 };
-    size_t len = ref ? strlen(ref) : 0;
-    rsn_group_t *g = NULL;
-    int rc = 0;
+    *owner = 0;
+    *after = NULL;
     if (len == 0) {
-        return rsn_why(why, why_size, RSN_ERR_UNKNOWN_GROUP, "no group given");
+        return 0;
     }
-    if (len == RSN_KEY_HEX && is_hex(ref)) {
-        uint8_t id[RSN_ID_BYTES];
-        if (rsn_key_from_hex(id, ref) == 0) {
-            rc = rsn_group_load(store, arena, id, &g);
-            if (rc == 0) {
-                memcpy(group, id, RSN_ID_BYTES);
-                return 0;
-            }
-            if (rc != RSN_ERR_UNKNOWN_GROUP) {
-                return rsn_why(why, why_size, rc, "could not read group '%s': %s", ref,
-                               rsn_strerror(rc));
-            }
+    if (len == RSN_GROUP_CURSOR_OWNER && cursor[0] == 0) {
+        *owner =
+            (size_t)cursor[1] << 24 | (size_t)cursor[2] << 16 | (size_t)cursor[3] << 8 | cursor[4];
+        return 0;
+    }
+    if (len == RSN_GROUP_CURSOR_MAX && cursor[0] == 1) {
+        *owner = SIZE_MAX;
+        *after = cursor + 1;
+        return 0;
+    }
+    return RSN_ERR_BAD_REQUEST;
+}
+
+int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena, const uint8_t *cursor,
+                           size_t cursor_len, size_t limit, rsn_member_t **out, size_t *n,
+                           uint8_t next[RSN_GROUP_CURSOR_MAX], size_t *next_len)
+{
+    const Raison__Charter *c = rsn_group_charter(g, NULL);
+    bool open = c->access == RAISON__ACCESS__ACCESS_OPEN;
+    size_t from = 0;
+    const uint8_t *after = NULL;
+    *out = NULL;
+    *n = 0;
+    *next_len = 0;
+    int rc = parse_cursor(cursor, cursor_len, &from, &after);
+    limit = limit ? limit : 1;
+    if (rc || g->scanned) {
+        return rc ? rc : members_scanned(g, arena, out, n);
+    }
+    rsn_member_t *m = rsn_arena_alloc(arena, (limit + 1) * sizeof *m);
+    if (!m) {
+        return RSN_ERR_NOMEM;
+    }
+    size_t count = 0;
+    for (size_t i = from; from != SIZE_MAX && i < c->n_owners; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++) {
+            seen = memcmp(c->owners[j].data, c->owners[i].data, RSN_KEY_BYTES) == 0;
         }
+        if (seen) {
+            continue;
+        }
+        if (count == limit) {
+            next[0] = 0;
+            for (int b = 0; b < 4; b++) {
+                next[1 + b] = (uint8_t)(i >> (24 - 8 * b));
+            }
+            *next_len = RSN_GROUP_CURSOR_OWNER;
+            *out = m;
+            *n = count;
+            return 0;
+        }
+        memcpy(m[count].key, c->owners[i].data, RSN_KEY_BYTES);
+        member_from(&m[count++], record(g, c->owners[i].data), open, true);
     }
-    char lower[RSN_KEY_HEX + 1] = "";
-    bool hex_ref = len < RSN_KEY_HEX && is_hex(ref);
-    for (size_t i = 0; hex_ref && i < len; i++) {
-        lower[i] = (char)(ref[i] >= 'A' && ref[i] <= 'F' ? ref[i] - 'A' + 'a' : ref[i]);
-    }
-    uint8_t found[SHOWN][RSN_ID_BYTES];
-    const char *names[SHOWN];
-    size_t n_found = 0;
-    uint8_t prefix[RSN_KEY_MAX];
+    uint8_t prefix[RSN_KEY_MAX], k[RSN_KEY_MAX];
     rsn_index_t ix;
-    rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_GROUP, NULL),
-                        RSN_KEYLEN_ID);
+    rc = rsn_index_open(&ix, g->src.store, prefix, rsn_key_prefix(prefix, RSN_TAG_GS_MEMBER, g->id),
+                        RSN_KEYLEN_ID_ID);
     if (rc) {
         return rc;
     }
-    for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
-        const uint8_t *id = rsn_index_id(&ix);
-        if ((rc = rsn_group_try_load(store, arena, id, &g)) != 0) {
-            rsn_why(why, why_size, rc, "could not read the groups: %s", rsn_strerror(rc));
-            goto out;
-        }
-        if (!g) {
+    if (after) {
+        rsn_index_seek(&ix, k, rsn_key_gs_member(k, g->id, after));
+    } else {
+        rsn_index_first(&ix);
+    }
+    for (; rc == 0 && rsn_index_valid(&ix); rsn_index_next(&ix)) {
+        const uint8_t *key = rsn_index_id(&ix);
+        if ((after && memcmp(key, after, RSN_KEY_BYTES) == 0) || charter_owner(c, key)) {
             continue;
         }
-        char hex[RSN_KEY_HEX + 1];
-        rsn_hex_encode(hex, sizeof hex, id, RSN_ID_BYTES);
-        const Raison__Charter *c = rsn_group_charter(g, NULL);
-        if ((hex_ref && strncmp(hex, lower, len) == 0) || strcmp(c->name, ref) == 0) {
-            if (n_found < SHOWN) {
-                memcpy(found[n_found], id, RSN_ID_BYTES);
-                names[n_found] = c->name;
-            }
-            n_found++;
+        size_t len = 0;
+        const uint8_t *v = rsn_index_value(&ix, &len);
+        rsn_gs_member_t r;
+        if ((rc = rsn_gs_member_decode(arena, v, len, key, &r)) != 0) {
+            break;
         }
-    }
-    if (n_found == 0) {
-        rc = rsn_why(why, why_size, RSN_ERR_UNKNOWN_GROUP, "no group '%s'", ref);
-    } else if (n_found == 1) {
-        memcpy(group, found[0], RSN_ID_BYTES);
-    } else {
-        char list[512] = "";
-        size_t used = 0;
-        for (size_t i = 0; i < n_found && i < SHOWN && used < sizeof list; i++) {
-            char hex[13];
-            rsn_hex_encode(hex, sizeof hex, found[i], 6);
-            int w = snprintf(list + used, sizeof list - used, "%s%s (%s)", i ? ", " : "", hex,
-                             names[i]);
-            used += w > 0 ? (size_t)w : 0;
+        rsn_member_t one;
+        memcpy(one.key, key, RSN_KEY_BYTES);
+        member_from(&one, &r, open, false);
+        if (!one.in) {
+            continue;
         }
-        rc = rsn_why(why, why_size, RSN_ERR_AMBIGUOUS, "'%s' matches %zu groups: %s%s", ref,
-                     n_found, list, n_found > SHOWN ? ", ..." : "");
+        if (count == limit) {
+            next[0] = 1;
+            memcpy(next + 1, m[count - 1].key, RSN_KEY_BYTES);
+            *next_len = count ? RSN_GROUP_CURSOR_MAX : 0;
+            break;
+        }
+        m[count++] = one;
     }
-out:
     rsn_index_close(&ix);
+    *out = m;
+    *n = count;
     return rc;
+}
+
+int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out, size_t *n)
+{
+    uint8_t next[RSN_GROUP_CURSOR_MAX];
+    size_t next_len = 0;
+    size_t all = g->scanned ? 0 : rsn_group_member_count(g) + 1;
+    for (;;) {
+        int rc = rsn_group_members_page(g, arena, NULL, 0, all, out, n, next, &next_len);
+        if (rc || next_len == 0) {
+            return rc;
+        }
+        all *= 2; /* the count lagged the records (being updated) */
+    }
 }

@@ -4,9 +4,13 @@
  * and the content rules a charter must meet.
  *
  * Both the semantic rules of a client's publish (rules.h) and the read views
- * are built on this module; it depends on entry.h and membership.h. Nothing is cached: a
- * state is computed per call, linear in the group's charters and memberships,
- * and taken from the caller's arena. */
+ * are built on this module; it depends on entry.h and membership.h. A state
+ * is read from the derived group state (group_state.h, kept as entries
+ * arrive): the chain's few charters at load, a member's record by key when a
+ * question names the member, so a load and a check cost O(chain + log n),
+ * not O(memberships). rsn_group_compute is the same state computed from
+ * every charter and membership, as the derived state is built from and
+ * compared with. Everything is taken from the caller's arena. */
 #ifndef RSN_D_GROUP_H
 #define RSN_D_GROUP_H
 
@@ -17,6 +21,7 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/crypto.h"
+#include "daemon/derive.h"
 #include "daemon/entry.h"
 #include "proto/codec.h"
 #include "store/store.h"
@@ -30,10 +35,29 @@ typedef struct rsn_group rsn_group_t;
 RSN_NODISCARD int rsn_charter_problem(const Raison__Charter *c, const uint8_t author[RSN_KEY_BYTES],
                                       char *why, size_t why_size);
 
-/* Computes the state of GROUP from its charters and memberships. 0 and *OUT
- * (from ARENA); RSN_ERR_UNKNOWN_GROUP when no valid charter v1 is held. */
+/* The state of GROUP as derived (group_state.h): its chain, and its members'
+ * records read when asked (G keeps STORE and ARENA). 0 and *OUT (from ARENA);
+ * RSN_ERR_UNKNOWN_GROUP when no valid charter v1 is held. */
 RSN_NODISCARD int rsn_group_load(rsn_store_t *store, rsn_arena_t *arena,
                                  const uint8_t group[RSN_ID_BYTES], rsn_group_t **out);
+
+/* As rsn_group_load, inside a derive step (its own puts read first). */
+RSN_NODISCARD int rsn_group_load_dx(rsn_dx_t *dx, rsn_arena_t *arena,
+                                    const uint8_t group[RSN_ID_BYTES], rsn_group_t **out);
+
+/* Computes the state of GROUP from its charters (the canonical chain: what
+ * the derived 'g' keeps) and, with EVENTS, from every membership of the
+ * group (linear in them: the reference the derived records must equal).
+ * Without EVENTS, only the chain's questions may be asked of *OUT. 0;
+ * RSN_ERR_UNKNOWN_GROUP. */
+RSN_NODISCARD int rsn_group_compute(rsn_store_t *store, rsn_arena_t *arena,
+                                    const uint8_t group[RSN_ID_BYTES], bool events,
+                                    rsn_group_t **out);
+
+/* True while the group's member records are being recomputed in the
+ * background (a charter changed its owners or its chain): the answers are
+ * those of the records derived so far. */
+bool rsn_group_updating(const rsn_group_t *g);
 
 /* As rsn_group_load, for scans of the groups: an unknown group is no error
  * but 0 with *OUT NULL. */
@@ -120,10 +144,27 @@ typedef struct {
 /* The members now: the owners of the current charter, then, in a
  * members-only group, everyone whose span is open after everything held
  * (membership.h), in an open group everyone whose latest join or leave is a
- * join, each once. 0 and *OUT (from
- * ARENA), *N of them; RSN_ERR_NOMEM. */
+ * join, each once (O(members): views page with rsn_group_members_page). 0
+ * and *OUT (from ARENA), *N of them; RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_group_members(const rsn_group_t *g, rsn_arena_t *arena, rsn_member_t **out,
                                     size_t *n);
+
+/* How many members rsn_group_members lists, from the derived counters
+ * (O(1)). */
+size_t rsn_group_member_count(const rsn_group_t *g);
+
+/* A page of the members, at most LIMIT of them: the owners of the current
+ * charter first, then the others in key order (O(LIMIT + log n)). CURSOR/LEN
+ * (empty: the first page) is a NEXT an earlier page gave; *NEXT_LEN is 0 on
+ * the last page. A computed state (rsn_group_compute) lists everyone at
+ * once. 0; RSN_ERR_BAD_REQUEST (a cursor not given by this function);
+ * RSN_ERR_NOMEM; RSN_ERR_IO. */
+#define RSN_GROUP_CURSOR_OWNER 5 /* 0, owner index(4) */
+#define RSN_GROUP_CURSOR_MAX 33  /* 1, the last member key(32) */
+RSN_NODISCARD int rsn_group_members_page(const rsn_group_t *g, rsn_arena_t *arena,
+                                         const uint8_t *cursor, size_t cursor_len, size_t limit,
+                                         rsn_member_t **out, size_t *n,
+                                         uint8_t next[RSN_GROUP_CURSOR_MAX], size_t *next_len);
 
 /* Resolves REF (a group id in hex, a unique hex prefix of one, or a group's
  * exact current name) to a group id. 0; RSN_ERR_UNKNOWN_GROUP;

@@ -75,18 +75,30 @@ static uint64_t span_close(const rsn_membership_t *ev, size_t n, const rsn_membe
     return close;
 }
 
+/* True when JOIN (a join by KEY) opens a span: it answers an add of KEY
+ * held, whose member_seq is below the join; *CLOSE gets the span's last seq. */
+static bool join_span(const rsn_membership_t *ev, size_t n, const rsn_membership_t *j,
+                      const uint8_t key[RSN_KEY_BYTES], uint64_t *close)
+{
+    if (!is(j, RAISON__ACTION__ACTION_JOIN, key) || !same_key(j->author, key)) {
+        return false;
+    }
+    const rsn_membership_t *add = find_add(ev, n, j->answers, key);
+    if (!add || add->member_seq >= j->seq) {
+        return false;
+    }
+    *close = span_close(ev, n, j, add);
+    return true;
+}
+
 bool rsn_membership_in_span(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],
                             uint64_t seq, const rsn_membership_t **join)
 {
     const rsn_membership_t *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const rsn_membership_t *j = &ev[i];
-        if (!is(j, RAISON__ACTION__ACTION_JOIN, key) || !same_key(j->author, key) ||
-            j->seq >= seq) {
-            continue;
-        }
-        const rsn_membership_t *add = find_add(ev, n, j->answers, key);
-        if (!add || add->member_seq >= j->seq || seq > span_close(ev, n, j, add)) {
+        uint64_t close = 0;
+        if (j->seq >= seq || !join_span(ev, n, j, key, &close) || seq > close) {
             continue;
         }
         if (!best || j->seq > best->seq) {
@@ -97,6 +109,43 @@ bool rsn_membership_in_span(const rsn_membership_t *ev, size_t n, const uint8_t 
         *join = best;
     }
     return best != NULL;
+}
+
+size_t rsn_membership_spans(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],
+                            rsn_span_t *out)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t close = 0;
+        if (join_span(ev, n, &ev[i], key, &close) && close > ev[i].seq) {
+            out[count].open = ev[i].seq;
+            out[count].close = close;
+            count++;
+        }
+    }
+    return count;
+}
+
+bool rsn_membership_spans_hold(const rsn_span_t *spans, size_t n, uint64_t seq)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (spans[i].open < seq && seq <= spans[i].close) {
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t rsn_membership_standing_adds(const rsn_membership_t *ev, size_t n,
+                                    const uint8_t member[RSN_KEY_BYTES], rsn_membership_t *out)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (is(&ev[i], RAISON__ACTION__ACTION_ADD, member) && !undone(ev, n, &ev[i])) {
+            out[count++] = ev[i];
+        }
+    }
+    return count;
 }
 
 bool rsn_membership_joined(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],

@@ -45,6 +45,26 @@ bool rsn_membership_undoes(const rsn_membership_t *r, const rsn_membership_t *a)
 bool rsn_membership_in_span(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],
                             uint64_t seq, const rsn_membership_t **join);
 
+/* One span of a member's feed: seqs in (open, close] (open is the join). */
+typedef struct {
+    uint64_t open, close;
+} rsn_span_t;
+
+/* The non-empty spans of KEY among the N events EV, into OUT (room for N):
+ * their number. A seq is inside an open span (rsn_membership_in_span) exactly
+ * when rsn_membership_spans_hold says so of these. */
+size_t rsn_membership_spans(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],
+                            rsn_span_t *out);
+
+/* True when SEQ falls inside one of the N SPANS. */
+bool rsn_membership_spans_hold(const rsn_span_t *spans, size_t n, uint64_t seq);
+
+/* The adds of MEMBER among EV that no remove undoes, copied into OUT (room
+ * for N): their number. rsn_membership_standing_add and _add_stands answer
+ * the same over these alone as over every event. */
+size_t rsn_membership_standing_adds(const rsn_membership_t *ev, size_t n,
+                                    const uint8_t member[RSN_KEY_BYTES], rsn_membership_t *out);
+
 /* Open groups: true when the latest join or leave of KEY below SEQ (feed
  * order) is a join, which *JOIN (may be NULL) gets. */
 bool rsn_membership_joined(const rsn_membership_t *ev, size_t n, const uint8_t key[RSN_KEY_BYTES],

@@ -9,9 +9,10 @@
  * nowhere. Within one call the group states and the authors' profiles are
  * computed once (view_ctx.h). Everything is taken from the caller's arena.
  *
- * Costs: a group's state is linear in its charters and memberships; counting
- * a group's posts (group summaries) is linear in the group's posts —
- * acceptable for now, a counter index can come later. */
+ * Costs: a group's state is read from the derived group state
+ * (group_state.h: O(chain + log n)); counting a group's posts (group
+ * summaries) is linear in the group's posts — acceptable for now, a counter
+ * index can come later. The group call itself is group_views.c. */
 #include "daemon/views.h"
 
 #include <string.h>
@@ -26,6 +27,8 @@
 #include "store/keys.h"
 
 #define GROUPS_DEFAULT 100
+#define GROUPS_SCAN_MAX 2000 /* groups one groups call examines at most (filters) */
+#define RSN_GROUPS_NAME_CURSOR (RSN_GS_NAME_KEY + RSN_ID_BYTES) /* a cursor in name order */
 #define FEED_DEFAULT 100
 
 /* -------------------------------------------------------------- entries -- */
@@ -94,17 +97,13 @@ static int group_summary(rsn_view_ctx_t *x, const rsn_group_t *g, Raison__GroupS
     s->version = c->version;
     s->access = c->access;
     s->disputed = rsn_group_disputes(g) > 0;
-    rsn_member_t *m = NULL;
-    size_t n = 0;
-    int rc = rsn_group_members(g, arena, &m, &n);
-    if (rc) {
-        return rc;
-    }
-    s->members = (uint32_t)n;
+    s->members = (uint32_t)rsn_group_member_count(g);
+    s->being_updated = rsn_group_updating(g);
     /* the group's shown posts: O(posts of the group) */
     uint8_t prefix[RSN_KEY_MAX];
-    rc = rsn_judge_count_posts(x, g, prefix, rsn_key_prefix(prefix, RSN_TAG_POST, rsn_group_id(g)),
-                               RSN_KEYLEN_ID_N_ID, &s->posts);
+    int rc =
+        rsn_judge_count_posts(x, g, prefix, rsn_key_prefix(prefix, RSN_TAG_POST, rsn_group_id(g)),
+                              RSN_KEYLEN_ID_N_ID, &s->posts);
     if (rc) {
         return rc;
     }
@@ -131,13 +130,90 @@ static void seek_groups(rsn_index_t *ix, const ProtobufCBinaryData *cursor)
     }
 }
 
+/* Positions IX (over the 'n' keys under a name prefix) after CURSOR (the
+ * 72 bytes after the tag of the last 'n' key given). */
+static void seek_names(rsn_index_t *ix, const ProtobufCBinaryData *cursor)
+{
+    if (cursor->len != RSN_GROUPS_NAME_CURSOR) {
+        rsn_index_first(ix);
+        return;
+    }
+    uint8_t k[RSN_KEY_MAX];
+    k[0] = RSN_TAG_GS_NAME;
+    memcpy(k + 1, cursor->data, cursor->len);
+    rsn_index_seek(ix, k, 1 + cursor->len);
+    if (rsn_index_valid(ix) && memcmp(rsn_index_key(ix), k, 1 + cursor->len) == 0) {
+        rsn_index_next(ix);
+    }
+}
+
+static char fold(char c)
+{
+    return (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+/* True when HAY contains NEEDLE, ASCII letters compared case-folded. */
+static bool contains_folded(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *h = hay; h && *h; h++) {
+        size_t i = 0;
+        while (i < n && h[i] && fold(h[i]) == fold(needle[i])) {
+            i++;
+        }
+        if (i == n) {
+            return true;
+        }
+    }
+    return n == 0;
+}
+
+/* True when G passes REQ's filters. */
+static bool group_wanted(const rsn_group_t *g, const Raison__GroupsRequest *req)
+{
+    const Raison__Charter *c = rsn_group_charter(g, NULL);
+    const char *prefix = req ? req->name_prefix : NULL, *text = req ? req->text : NULL;
+    if (prefix && *prefix && strncmp(c->name, prefix, strlen(prefix)) != 0) {
+        return false;
+    }
+    return !text || !*text || contains_folded(c->name, text) || contains_folded(c->purpose, text);
+}
+
+/* Opens IX over the groups in REQ's order: the 'G' index (by id), or the
+ * name index under REQ->name_prefix (by name; *BY_NAME set). */
+static int open_groups(rsn_store_t *store, const Raison__GroupsRequest *req, rsn_index_t *ix,
+                       bool *by_name)
+{
+    static const ProtobufCBinaryData no_cursor = {0, NULL};
+    const char *prefix = req && req->name_prefix ? req->name_prefix : "";
+    uint8_t k[RSN_KEY_MAX];
+    *by_name = req && (req->order == RAISON__GROUPS_ORDER__GROUPS_BY_NAME || *prefix);
+    if (!*by_name) {
+        int rc =
+            rsn_index_open(ix, store, k, rsn_key_prefix(k, RSN_TAG_GROUP, NULL), RSN_KEYLEN_ID);
+        if (rc == 0) {
+            seek_groups(ix, req ? &req->cursor : &no_cursor);
+        }
+        return rc;
+    }
+    static const uint8_t zero[RSN_ID_BYTES];
+    size_t n = strlen(prefix) < RSN_GS_NAME_KEY ? strlen(prefix) : RSN_GS_NAME_KEY;
+    size_t full = rsn_key_gs_name(k, prefix, zero);
+    int rc = rsn_index_open(ix, store, k, 1 + n, full);
+    if (rc == 0) {
+        seek_names(ix, &req->cursor);
+    }
+    return rc;
+}
+
 int rsn_view_groups(rsn_store_t *store, rsn_arena_t *arena, const Raison__GroupsRequest *req,
                     Raison__GroupsReply **out)
 {
     rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     size_t limit = rsn_views_page(req ? req->limit : 0, GROUPS_DEFAULT);
     *out = NULL;
-    if (req && req->cursor.len != 0 && req->cursor.len != RSN_ID_BYTES) {
+    if (req && req->cursor.len != 0 && req->cursor.len != RSN_ID_BYTES &&
+        req->cursor.len != RSN_GROUPS_NAME_CURSOR) {
         return RSN_ERR_BAD_REQUEST;
     }
     Raison__GroupsReply *r = x ? rsn_arena_alloc(arena, sizeof *r) : NULL;
@@ -147,27 +223,32 @@ int rsn_view_groups(rsn_store_t *store, rsn_arena_t *arena, const Raison__Groups
     }
     raison__groups_reply__init(r);
     r->groups = groups;
-    uint8_t prefix[RSN_KEY_MAX];
     rsn_index_t ix;
-    int rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_GROUP, NULL),
-                            RSN_KEYLEN_ID);
+    bool by_name = false, more = false;
+    int rc = open_groups(store, req, &ix, &by_name);
     if (rc) {
         return rc;
     }
-    static const ProtobufCBinaryData no_cursor = {0, NULL};
-    seek_groups(&ix, req ? &req->cursor : &no_cursor);
-    bool more = false;
+    const uint8_t *last = NULL;
     for (; rsn_index_valid(&ix); rsn_index_next(&ix)) {
+        const uint8_t *key = rsn_index_key(&ix), *id = rsn_index_id(&ix);
+        if (r->n_groups == limit || r->scanned == GROUPS_SCAN_MAX) {
+            more = true; /* a full page, or as far as one call scans */
+            break;
+        }
         rsn_group_t *g = NULL;
-        if ((rc = rsn_group_try_load(store, arena, rsn_index_id(&ix), &g)) != 0) {
+        if ((rc = rsn_group_try_load(store, arena, id, &g)) != 0) {
             goto out;
         }
-        if (!g) {
-            continue;
+        r->scanned++;
+        last = rsn_arena_memdup(arena, by_name ? key + 1 : id,
+                                by_name ? RSN_GROUPS_NAME_CURSOR : RSN_ID_BYTES);
+        if (!last) {
+            rc = RSN_ERR_NOMEM;
+            goto out;
         }
-        if (r->n_groups == limit) {
-            more = true;
-            break;
+        if (!g || !group_wanted(g, req)) {
+            continue;
         }
         rc = group_summary(x, g, &r->groups[r->n_groups]);
         if (rc) {
@@ -175,108 +256,14 @@ int rsn_view_groups(rsn_store_t *store, rsn_arena_t *arena, const Raison__Groups
         }
         r->n_groups++;
     }
-    if (more) {
-        r->next_cursor = r->groups[r->n_groups - 1]->group;
+    if (more && last) {
+        r->next_cursor.data = (uint8_t *)last;
+        r->next_cursor.len = by_name ? RSN_GROUPS_NAME_CURSOR : RSN_ID_BYTES;
     }
     *out = r;
 out:
     rsn_index_close(&ix);
     return rc;
-}
-
-/* The chain of versions of G, oldest first, into R->history. */
-static int group_history(rsn_arena_t *arena, const rsn_group_t *g, Raison__GroupReply *r)
-{
-    size_t versions = rsn_group_versions(g);
-    r->history = rsn_arena_alloc(arena, versions * sizeof *r->history);
-    if (!r->history) {
-        return RSN_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < versions; i++) {
-        const rsn_loaded_t *e = rsn_group_version(g, i);
-        Raison__CharterVersion *v = rsn_arena_alloc(arena, sizeof *v);
-        if (!v) {
-            return RSN_ERR_NOMEM;
-        }
-        raison__charter_version__init(v);
-        v->id = rsn_views_bytes(arena, e->id, RSN_ID_BYTES);
-        v->version = ((const Raison__Charter *)e->body)->version;
-        v->author = e->entry->author;
-        v->timestamp = e->entry->timestamp;
-        r->history[r->n_history++] = v;
-    }
-    return 0;
-}
-
-/* The members of G now, with their names and sites, into R->members. */
-static int group_member_list(rsn_view_ctx_t *x, const rsn_group_t *g, Raison__GroupReply *r)
-{
-    rsn_arena_t *arena = rsn_view_ctx_arena(x);
-    rsn_member_t *m = NULL;
-    size_t n = 0;
-    int rc = rsn_group_members(g, arena, &m, &n);
-    if (rc) {
-        return rc;
-    }
-    r->members = rsn_arena_alloc(arena, (n + 1) * sizeof *r->members);
-    if (!r->members) {
-        return RSN_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++) {
-        Raison__Member *mm = rsn_arena_alloc(arena, sizeof *mm);
-        if (!mm) {
-            return RSN_ERR_NOMEM;
-        }
-        raison__member__init(mm);
-        const rsn_profile_t *p = rsn_view_ctx_profile(x, m[i].key);
-        mm->key = rsn_views_bytes(arena, m[i].key, RSN_KEY_BYTES);
-        mm->name = (char *)p->name;
-        mm->site = (char *)p->site;
-        mm->owner = m[i].owner;
-        if (m[i].charter) {
-            mm->charter = rsn_views_bytes(arena, m[i].charter, RSN_ID_BYTES);
-        }
-        r->members[r->n_members++] = mm;
-    }
-    return 0;
-}
-
-int rsn_view_group(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
-                   Raison__GroupReply **out)
-{
-    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
-    rsn_group_t *g = NULL;
-    *out = NULL;
-    int rc = x ? rsn_view_ctx_group(x, group, &g) : RSN_ERR_NOMEM;
-    if (rc) {
-        return rc;
-    }
-    Raison__GroupReply *r = rsn_arena_alloc(arena, sizeof *r);
-    if (!r) {
-        return RSN_ERR_NOMEM;
-    }
-    raison__group_reply__init(r);
-    uint8_t cur_id[RSN_ID_BYTES];
-    r->group = rsn_views_bytes(arena, rsn_group_id(g), RSN_ID_BYTES);
-    r->charter = (Raison__Charter *)rsn_group_charter(g, cur_id);
-    r->charter_id = rsn_views_bytes(arena, cur_id, RSN_ID_BYTES);
-    if (!r->group.data || !r->charter_id.data) {
-        return RSN_ERR_NOMEM;
-    }
-    if ((rc = group_history(arena, g, r)) != 0 || (rc = group_member_list(x, g, r)) != 0) {
-        return rc;
-    }
-    size_t disputes = rsn_group_disputes(g);
-    r->disputed = disputes > 0;
-    r->dispute = rsn_arena_alloc(arena, (disputes + 1) * sizeof *r->dispute);
-    if (!r->dispute) {
-        return RSN_ERR_NOMEM;
-    }
-    for (size_t i = 0; i < disputes; i++) {
-        r->dispute[r->n_dispute++] = rsn_views_bytes(arena, rsn_group_dispute(g, i), RSN_ID_BYTES);
-    }
-    *out = r;
-    return 0;
 }
 
 /* ------------------------------------------------------- feed, profile -- */

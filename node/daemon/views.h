@@ -32,9 +32,19 @@ RSN_NODISCARD int rsn_view_groups(rsn_store_t *store, rsn_arena_t *arena,
                                   const Raison__GroupsRequest *req, Raison__GroupsReply **out);
 
 /* GROUP's current charter, its chain of versions, its members now (with
- * their names) and its disputes. RSN_ERR_UNKNOWN_GROUP. */
+ * their names) and its disputes: the first page of each (group_views.c).
+ * RSN_ERR_UNKNOWN_GROUP. */
 RSN_NODISCARD int rsn_view_group(rsn_store_t *store, rsn_arena_t *arena,
                                  const uint8_t group[RSN_ID_BYTES], Raison__GroupReply **out);
+
+/* The same, the pages REQ asks for (members after REQ->members_cursor,
+ * versions from REQ->history_from, REQ->*_limit of each: default 100, at
+ * most 500, and at most GROUP_PAGE_BYTES of members): O(page + log n).
+ * RSN_ERR_UNKNOWN_GROUP; RSN_ERR_BAD_REQUEST (a cursor this node did not
+ * give). */
+RSN_NODISCARD int rsn_view_group_page(rsn_store_t *store, rsn_arena_t *arena,
+                                      const uint8_t group[RSN_ID_BYTES],
+                                      const Raison__GroupRequest *req, Raison__GroupReply **out);
 
 /* REQ->author's feed from REQ->from_seq (default 1), REQ->limit entries at a
  * time (default 100, at most 500), ending before a fork when the feed is

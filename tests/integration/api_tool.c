@@ -19,6 +19,9 @@
  *   api_tool SOCKET publish-burst SEED N OUT publish N profiles of SEED's
  *                                            author, pipelined, appending each
  *                                            acknowledged id to OUT (fsynced)
+ *   api_tool SOCKET join-many GROUP N        N fresh authors each join GROUP (id hex,
+ *                                            an open group; the join names v1),
+ *                                            pipelined; print joined=N
  *   api_tool SOCKET has ID                   exit 0 when the node holds ID
  *   api_tool SOCKET invalid ID               print invalid=WHY, the rule entry ID
  *                                            breaks; exit 0 when it breaks one
@@ -794,6 +797,34 @@ out:
     return rc;
 }
 
+/* N fresh authors join GROUP_HEX (seq 1 of each feed), pipelined. */
+static int run_join_many(tool_t *t, const char *group_hex, long n)
+{
+    uint8_t group[RSN_ID_BYTES];
+    if (rsn_key_from_hex(group, group_hex) != 0 || n <= 0) {
+        die("join-many takes a group id in hex and N > 0");
+    }
+    signed_t *all = grab(t, (size_t)n * sizeof *all);
+    signed_t **order = grab(t, (size_t)n * sizeof *order);
+    for (long i = 0; i < n; i++) {
+        rsn_keypair_t *kp = fresh_key();
+        Raison__Membership m = RAISON__MEMBERSHIP__INIT;
+        m.group.data = group;
+        m.group.len = RSN_ID_BYTES;
+        m.action = RAISON__ACTION__ACTION_JOIN;
+        m.charter = m.group;
+        all[i] = make_entry(t, kp, 1, NULL, RAISON__KIND__KIND_MEMBERSHIP, &m.base);
+        order[i] = &all[i];
+        rsn_keypair_destroy(&kp);
+    }
+    rsn_test_publish_opts_t o = {.inflight = BURST_WINDOW, .allow_duplicate = false};
+    if (rsn_test_api_publish_all(t->client, order, (size_t)n, &o) != 0) {
+        return 1;
+    }
+    printf("joined=%ld\n", n);
+    return 0;
+}
+
 /* Publishes seq 1 of SEED's feed: a profile named TEXT, or (GROUP_HEX not
  * NULL) a post of TEXT in that group for MISSION. Prints its id. */
 static int run_seq1(tool_t *t, const char *seed_hex, const char *text, const char *group_hex,
@@ -855,7 +886,8 @@ static int run_post_at(tool_t *t, const char *seed_hex, const char *group_hex, c
 static void usage(void)
 {
     fprintf(stderr, "usage: api_tool SOCKET raw HEXBYTES | junk N | bad CASE | "
-                    "publish-burst SEED N OUTFILE | has ID | invalid ID | head KEY | pubkey SEED | "
+                    "publish-burst SEED N OUTFILE | join-many GROUP N | has ID | invalid ID | head "
+                    "KEY | pubkey SEED | "
                     "publish-seq1 SEED TEXT [GROUP MISSION] | "
                     "post-at SEED GROUP MISSION TS_MS TEXT\n");
     exit(2);
@@ -904,6 +936,8 @@ int main(int argc, char **argv)
         rc = run_seq1(&t, argv[3], argv[4], argc == 7 ? argv[5] : NULL, argc == 7 ? argv[6] : NULL);
     } else if (strcmp(cmd, "post-at") == 0 && argc == 8) {
         rc = run_post_at(&t, argv[3], argv[4], argv[5], argv[6], argv[7]);
+    } else if (strcmp(cmd, "join-many") == 0 && argc == 5) {
+        rc = run_join_many(&t, argv[3], strtol(argv[4], NULL, 10));
     } else if (strcmp(cmd, "publish-burst") == 0 && argc == 6) {
         rc = run_burst(&t, argv[3], strtol(argv[4], NULL, 10), argv[5]);
     } else {
