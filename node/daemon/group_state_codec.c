@@ -64,6 +64,9 @@ static void put32(uint8_t **w, uint32_t v)
 
 static void put_bytes(uint8_t **w, const void *b, size_t n)
 {
+    if (n == 0) {
+        return; /* B may be NULL then (an empty name) */
+    }
     memcpy(*w, b, n);
     *w += n;
 }
