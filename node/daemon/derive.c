@@ -10,13 +10,15 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "daemon/clock.h"
+#include "daemon/report_state.h"
 #include "proto/codec.h"
 #include "store/keys.h"
 
 /* The registered derivers, in the order they see each entry: a later one
  * may read what an earlier one derived from the same entry. */
 static const rsn_deriver_t *const derivers[] = {
-    NULL, /* end */
+    &rsn_report_deriver, /* after groupstate's: it judges posts against their group */
+    NULL,                /* end */
 };
 
 #define EVENT_BODY 'b' /* id(32) [body bytes] */
