@@ -45,6 +45,17 @@
  *                                    sweep of the posts kept under charter
  *                                    VERSION passed
  *   'V'                           -> u32(4): the store's format version
+ *   'f' index(8)                  -> an entry's facts at first sight (a fact:
+ *                                    kept by a reindex)
+ *   'p' index(8)                  -> a post's judgment (counted, site)
+ *   'c' group mlen mission        -> a mission's counters ("" = the group)
+ *   'd' group mlen mission day(4) -> one day's counters
+ *   'a' / 's' group mlen mission author / site(16) -> posts counted
+ *   't' group mlen mission day(4) 'a' author | 's' site(16) -> posts that day
+ *   'r' id                        -> u64(8): replies counted to ID
+ *   'j' n                         -> a queued re-judge job
+ *   'u' group                     -> u64(8): jobs pending ('u' alone: the next
+ *                                    job number); docs/store.md says more
  *
  * Code builds keys with the rsn_key_<what> functions at the end of this file,
  * named for what the key holds, and compares lengths with the RSN_KEYLEN_*
