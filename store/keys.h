@@ -45,6 +45,17 @@
  *                                    sweep of the posts kept under charter
  *                                    VERSION passed
  *   'V'                           -> u32(4): the store's format version
+ *   'f' index(8)                  -> an entry's facts at first sight (a fact:
+ *                                    kept by a reindex)
+ *   'p' index(8)                  -> a post's judgment (counted, site)
+ *   'c' group mlen mission        -> a mission's counters ("" = the group)
+ *   'd' group mlen mission day(4) -> one day's counters
+ *   'a' / 's' group mlen mission author / site(16) -> posts counted
+ *   't' group mlen mission day(4) 'a' author | 's' site(16) -> posts that day
+ *   'r' id                        -> u64(8): replies counted to ID
+ *   'j' n                         -> a queued re-judge job
+ *   'u' group                     -> u64(8): jobs pending ('u' alone: the next
+ *                                    job number); docs/store.md says more
  *
  * Code builds keys with the rsn_key_<what> functions at the end of this file,
  * named for what the key holds, and compares lengths with the RSN_KEYLEN_*
@@ -93,8 +104,19 @@
 #define RSN_TAG_GS_AUTHOR 'h' /* author index -> group [member]: what the author wrote */
 #define RSN_TAG_GS_JOB 'k'    /* kind(1) key(32) -> cursor: queued background work */
 #define RSN_GS_NAME_KEY 40    /* bytes of a group's name kept in an 'n' key */
+/* the report's derived state (daemon/report_state.h) */
+#define RSN_TAG_FACTS 'f'        /* index: an entry's facts at first sight (kept by reindex) */
+#define RSN_TAG_JUDGED 'p'       /* index: a post's judgment (counted, under which site) */
+#define RSN_TAG_RCOUNT 'c'       /* group mission: a mission's counters */
+#define RSN_TAG_RDAY 'd'         /* group mission day: one day's counters */
+#define RSN_TAG_RAUTHOR 'a'      /* group mission author: posts counted */
+#define RSN_TAG_RSITE 's'        /* group mission site: posts counted */
+#define RSN_TAG_RDAYKEY 't'      /* group mission day a|s author|site: posts that day */
+#define RSN_TAG_REPLIES 'r'      /* id: replies counted */
+#define RSN_TAG_JOB 'j'          /* n: a queued re-judge job */
+#define RSN_TAG_JOBS_PENDING 'u' /* group: jobs pending; alone: the next job number */
 
-#define RSN_KEY_MAX 80 /* bytes of the longest key above */
+#define RSN_KEY_MAX 112 /* bytes of the longest key above ('t': 103) */
 
 /* The lengths of the key shapes: a tag, then 32-byte ids and 8-byte numbers. */
 #define RSN_KEYLEN_TAG 1                     /* TAG: a prefix of one kind of key */
@@ -404,6 +426,105 @@ static inline size_t rsn_key_gs_job(uint8_t *k, char kind, const uint8_t key[32]
     k[1] = (uint8_t)kind;
     memcpy(k + 2, key, 32);
     return 34;
+}
+
+/* --- the report's derived state (daemon/report_state.h) ---------------------- */
+
+#define RSN_SITE_HASH_BYTES 16 /* a site in a key: the first bytes of SHA-256(site) */
+
+/* 'f' index: the facts of the entry at log INDEX, as first seen. */
+static inline size_t rsn_key_facts(uint8_t *k, uint64_t index)
+{
+    return rsn_key_n(k, RSN_TAG_FACTS, index);
+}
+
+/* 'p' index: the judgment of the post at log INDEX. */
+static inline size_t rsn_key_judged(uint8_t *k, uint64_t index)
+{
+    return rsn_key_n(k, RSN_TAG_JUDGED, index);
+}
+
+/* TAG group mlen(1) mission: the head of every per-mission report key
+ * (MISSION "" is the whole group); at most 66 bytes. */
+static inline size_t rsn_key_mission(uint8_t *k, char tag, const uint8_t group[32],
+                                     const char *mission)
+{
+    size_t n = strlen(mission);
+    n = n > 32 ? 32 : n;
+    rsn_key_1(k, tag, group);
+    k[33] = (uint8_t)n;
+    memcpy(k + 34, mission, n);
+    return 34 + n;
+}
+
+/* 'c' group mission: the counters of MISSION of GROUP. */
+static inline size_t rsn_key_report_count(uint8_t *k, const uint8_t group[32], const char *mission)
+{
+    return rsn_key_mission(k, RSN_TAG_RCOUNT, group, mission);
+}
+
+/* 'd' group mission day(4): the counters of one day (days since the epoch, UTC). */
+static inline size_t rsn_key_report_day(uint8_t *k, const uint8_t group[32], const char *mission,
+                                        uint32_t day)
+{
+    size_t n = rsn_key_mission(k, RSN_TAG_RDAY, group, mission);
+    for (int i = 3; i >= 0; i--, day >>= 8) {
+        k[n + (size_t)i] = (uint8_t)(day & 0xff);
+    }
+    return n + 4;
+}
+
+/* 'a' group mission author: the posts of AUTHOR counted in MISSION. */
+static inline size_t rsn_key_report_author(uint8_t *k, const uint8_t group[32],
+                                           const char *mission, const uint8_t author[32])
+{
+    size_t n = rsn_key_mission(k, RSN_TAG_RAUTHOR, group, mission);
+    memcpy(k + n, author, 32);
+    return n + 32;
+}
+
+/* 's' group mission site: the posts counted in MISSION by authors of SITE. */
+static inline size_t rsn_key_report_site(uint8_t *k, const uint8_t group[32], const char *mission,
+                                         const uint8_t site[RSN_SITE_HASH_BYTES])
+{
+    size_t n = rsn_key_mission(k, RSN_TAG_RSITE, group, mission);
+    memcpy(k + n, site, RSN_SITE_HASH_BYTES);
+    return n + RSN_SITE_HASH_BYTES;
+}
+
+/* 't' group mission day(4) WHAT('a' or 's') who: the posts counted that day
+ * by one author (WHAT 'a', WHO 32 bytes) or one site (WHAT 's', WHO
+ * RSN_SITE_HASH_BYTES). */
+static inline size_t rsn_key_report_day_who(uint8_t *k, const uint8_t group[32],
+                                            const char *mission, uint32_t day, char what,
+                                            const uint8_t *who)
+{
+    size_t n = rsn_key_report_day(k, group, mission, day);
+    size_t wl = what == 'a' ? 32 : RSN_SITE_HASH_BYTES;
+    k[0] = RSN_TAG_RDAYKEY;
+    k[n] = (uint8_t)what;
+    memcpy(k + n + 1, who, wl);
+    return n + 1 + wl;
+}
+
+/* 'r' id: the replies counted to post ID. */
+static inline size_t rsn_key_reply_count(uint8_t *k, const uint8_t id[32])
+{
+    return rsn_key_1(k, RSN_TAG_REPLIES, id);
+}
+
+/* 'j' n: re-judge job number N. */
+static inline size_t rsn_key_job(uint8_t *k, uint64_t n)
+{
+    return rsn_key_n(k, RSN_TAG_JOB, n);
+}
+
+/* 'u' group: the jobs pending that concern GROUP (zeros: a feed's jobs);
+ * GROUP NULL: 'u' alone, the next job number. */
+static inline size_t rsn_key_jobs_pending(uint8_t *k, const uint8_t *group)
+{
+    k[0] = RSN_TAG_JOBS_PENDING;
+    return group ? rsn_key_1(k, RSN_TAG_JOBS_PENDING, group) : 1;
 }
 
 /* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,

@@ -68,7 +68,10 @@ static const rsn_cli_command_t commands[] = {
     {"feed", cli_cmd_feed, "[AUTHOR] [--limit N]", "show a feed (default: your own)",
      "  AUTHOR      an author's key in hex (default: your identity)\n"
      "  --limit N   at most N entries (default: all)\n"},
-    {"report", cli_cmd_report, "GROUP", "the value report of a group, per mission", ""},
+    {"report", cli_cmd_report, "GROUP [--days N] [--site S]",
+     "the value report of a group, per mission (--days: the last N days too)",
+     "  --days N   the figures of the last N days (UTC, today included) beside the whole history\n"
+     "  --site S   the posts by authors of site S beside each figure\n"},
     {"status", cli_cmd_status, "", "the node's key, site, counters and peers", ""},
     {"peers", cli_cmd_peers, "", "the node's federation peers: links, traffic, errors",
      "  one line per peer: its node key (short; full with --json), site,\n"

@@ -1,5 +1,5 @@
-/* show.c — the commands that read: groups, group, timeline, feed, report
- * and status.
+/* show.c — the commands that read: groups, group, timeline, feed and
+ * status (report is report.c).
  *
  * Each makes the API calls it needs (paging through lists with the node's
  * cursors), then prints either a text for people or one JSON document.
@@ -606,75 +606,6 @@ int cli_cmd_feed(rsn_cli_t *cli, int argc, char **argv)
                       (json_int_t)head, "frozen", (int)frozen, "entries", entries),
             false);
     }
-    return 0;
-}
-
-/* --- report ---------------------------------------------------------------------- */
-
-int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
-{
-    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
-    Raison__ReportRequest r = RAISON__REPORT_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-    cli_args_t spec = {.min_operands = 1, .max_operands = 1};
-    int first = 0;
-    int rc = cli_args(cli, argc, argv, &spec, &first);
-    if (rc != 0) {
-        return rc;
-    }
-    r.group = argv[first];
-    req.call_case = RAISON__API_REQUEST__CALL_REPORT;
-    req.report = &r;
-    if ((rc = cli_call(cli, &req, RAISON__API_REPLY__RESULT_REPORT, &reply)) != 0) {
-        return rc;
-    }
-    if (!reply->report) {
-        rsn_reply_free(reply);
-        return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty report");
-    }
-    const Raison__ReportReply *rr = reply->report;
-    if (cli->json) {
-        json_t *missions = json_array();
-        for (size_t i = 0; missions && i < rr->n_missions; i++) {
-            const Raison__MissionReport *m = rr->missions[i];
-            json_array_append_new(
-                missions,
-                json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "key", cli_json_str(m->key),
-                          "goal", cli_json_str(m->goal), "posts", (json_int_t)m->posts, "authors",
-                          (json_int_t)m->authors, "sites", (json_int_t)m->sites, "replies",
-                          (json_int_t)m->replies, "cross_site_replies",
-                          (json_int_t)m->cross_site_replies, "last_activity",
-                          (json_int_t)m->last_activity, "retired", (int)m->retired));
-        }
-        rc = cli_json_print(cli,
-                            json_pack("{s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:I,s:I}", "group",
-                                      cli_json_hex(rr->group.data, rr->group.len), "name",
-                                      cli_json_str(rr->name), "version", (json_int_t)rr->version,
-                                      "members", (json_int_t)rr->members, "missions", missions,
-                                      "posts", (json_int_t)rr->posts, "authors",
-                                      (json_int_t)rr->authors, "sites", (json_int_t)rr->sites,
-                                      "cross_site_replies", (json_int_t)rr->cross_site_replies),
-                            false);
-        rsn_reply_free(reply);
-        return rc;
-    }
-    printf("value report of %s (charter version %u, %u member%s)\n\n", cli_safe(cli, rr->name),
-           rr->version, rr->members, rr->members == 1 ? "" : "s");
-    printf("%-16s %6s %7s %5s %7s %10s  %s\n", "mission", "posts", "authors", "sites", "replies",
-           "cross-site", "last activity");
-    for (size_t i = 0; i < rr->n_missions; i++) {
-        const Raison__MissionReport *m = rr->missions[i];
-        printf("%-16s %6llu %7llu %5llu %7llu %10llu  %s%s\n", cli_safe(cli, m->key),
-               (unsigned long long)m->posts, (unsigned long long)m->authors,
-               (unsigned long long)m->sites, (unsigned long long)m->replies,
-               (unsigned long long)m->cross_site_replies, cli_time(cli, m->last_activity),
-               m->retired ? "  (retired)" : "");
-        printf("  goal: %s\n", cli_safe(cli, m->goal));
-    }
-    printf("\ntotal: %llu posts by %llu authors from %llu sites, %llu cross-site replies\n",
-           (unsigned long long)rr->posts, (unsigned long long)rr->authors,
-           (unsigned long long)rr->sites, (unsigned long long)rr->cross_site_replies);
-    rsn_reply_free(reply);
     return 0;
 }
 

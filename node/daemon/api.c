@@ -25,6 +25,7 @@
 #include "daemon/group.h"
 #include "daemon/ingest.h"
 #include "daemon/report.h"
+#include "daemon/report_state.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
 #include "store/keys.h"
@@ -145,6 +146,7 @@ static int call_status(call_t *c)
     s->log_size = counts.leaves;
     s->bodies_missing = counts.missing;
     s->bodies_erased = counts.erased;
+    s->groups_updating = rsn_report_groups_updating(x->store);
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
     rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
@@ -397,7 +399,8 @@ static int call_report(call_t *c)
     if (rc < 0) {
         return rc;
     }
-    rc = rsn_view_report(c->ctx->store, c->arena, group, &c->reply->report);
+    rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report,
+                                &c->reply->report);
     if (rc == 0) {
         c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
     }

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "daemon/clock.h"
 #include "daemon/group_state.h"
+#include "daemon/report_state.h"
 #include "proto/codec.h"
 #include "store/keys.h"
 
@@ -18,6 +19,7 @@
  * may read what an earlier one derived from the same entry. */
 static const rsn_deriver_t *const derivers[] = {
     &rsn_groupstate_deriver, /* charters, memberships: the group state */
+    &rsn_report_deriver,     /* after it: posts judged against their group */
     NULL,                    /* end */
 };
 

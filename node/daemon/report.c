@@ -1,67 +1,25 @@
-/* report.c — the value report of a group (report.h), computed in one pass
- * over the group's post index ('P' group ts id, ts the post's effective
- * time: daemon/clock.h, which "last activity" is): each shown post counts in
- * the totals and, when its body is held, in its mission; a reply counts as
- * cross-site when its author's site and its parent's author's site are both
- * known and differ. Linear in the group's posts; a counter index can come
- * later. */
+/* report.c — the value report of a group (report.h), read from the counters
+ * the report's derived state keeps (daemon/report_state.h): per mission of
+ * any version of the chain and for the whole group, the posts, distinct
+ * authors and sites, replies, cross-site replies and last activity; with a
+ * window, the same over its days (and per day). O(missions + days of the
+ * window with posts + their author-days and site-days); no post is read. */
 #include "daemon/report.h"
 
 #include <string.h>
 
+#include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
-#include "daemon/judge.h"
 #include "daemon/read_helpers.h"
+#include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
 
-typedef struct {
-    uint8_t (*keys)[RSN_KEY_BYTES];
-    size_t n, cap;
-} keyset_t;
-
-typedef struct {
-    const char **items;
-    size_t n, cap;
-} strset_t;
-
-static int keyset_add(rsn_arena_t *arena, keyset_t *s, const uint8_t key[RSN_KEY_BYTES])
-{
-    for (size_t i = 0; i < s->n; i++) {
-        if (memcmp(s->keys[i], key, RSN_KEY_BYTES) == 0) {
-            return 0;
-        }
-    }
-    int rc = rsn_views_grow(arena, (void **)&s->keys, s->n, &s->cap, RSN_KEY_BYTES);
-    if (rc == 0) {
-        memcpy(s->keys[s->n++], key, RSN_KEY_BYTES);
-    }
-    return rc;
-}
-
-/* Adds SITE unless it is "" (no site is not a site). */
-static int strset_add(rsn_arena_t *arena, strset_t *s, const char *site)
-{
-    if (!site || !*site) {
-        return 0;
-    }
-    for (size_t i = 0; i < s->n; i++) {
-        if (strcmp(s->items[i], site) == 0) {
-            return 0;
-        }
-    }
-    int rc = rsn_views_grow(arena, (void **)&s->items, s->n, &s->cap, sizeof *s->items);
-    if (rc == 0) {
-        s->items[s->n++] = site;
-    }
-    return rc;
-}
+#define REPORT_DAYS_MAX 3660 /* days of a window at most (ten years) */
 
 typedef struct {
     Raison__MissionReport *r;
-    keyset_t authors;
-    strset_t sites;
 } mstat_t;
 
 /* Missions of the whole chain: the current ones first, then retired ones
@@ -103,75 +61,128 @@ static int report_missions(rsn_arena_t *arena, const rsn_group_t *g, mstat_t **o
     return 0;
 }
 
-/* One pass's running figures. */
+/* What a request asks beyond the whole history. */
 typedef struct {
-    rsn_view_ctx_t *x;
-    Raison__ReportReply *r;
-    mstat_t *ms;
-    size_t n_ms;
-    keyset_t authors;
-    strset_t sites;
-} tally_t;
+    bool window;
+    uint32_t first, last; /* UTC days */
+    bool site;
+    uint8_t site_hash[RSN_SITE_HASH_BYTES];
+    bool series;
+} ask_t;
 
-/* Counts shown post L, at effective time TS (its 'P' key's), in the totals
- * and in its mission. */
-static int tally_post(tally_t *t, const rsn_loaded_t *l, uint64_t ts)
+static Raison__ReportFigures *figures(rsn_arena_t *arena, const rsn_rcount_t *c)
 {
-    rsn_store_t *store = rsn_view_ctx_store(t->x);
-    rsn_arena_t *arena = rsn_view_ctx_arena(t->x);
-    const uint8_t *author = l->entry->author.data;
-    const char *site = rsn_view_ctx_profile(t->x, author)->site;
-    int rc = 0;
-    t->r->posts++;
-    if ((rc = keyset_add(arena, &t->authors, author)) ||
-        (rc = strset_add(arena, &t->sites, site))) {
+    Raison__ReportFigures *f = rsn_arena_alloc(arena, sizeof *f);
+    if (f) {
+        raison__report_figures__init(f);
+        f->posts = c->posts;
+        f->authors = c->authors;
+        f->sites = c->sites;
+        f->replies = c->replies;
+        f->cross_site_replies = c->cross;
+        f->last_activity = c->last;
+        f->site_posts = c->site_posts;
+    }
+    return f;
+}
+
+/* The window of ASK for MISSION of GROUP: *WINDOW and, when the series is
+ * asked, *DAYS (*N_DAYS). */
+static int window_of(rsn_store_t *store, rsn_arena_t *arena, const uint8_t *group,
+                     const char *mission, const ask_t *ask, Raison__ReportFigures **window,
+                     Raison__ReportDay ***days, size_t *n_days)
+{
+    rsn_rcount_t w;
+    rsn_rday_t *d = NULL;
+    size_t n = 0;
+    int rc = rsn_report_window(store, arena, group, mission, ask->first, ask->last,
+                               ask->site ? ask->site_hash : NULL, &w, ask->series ? &d : NULL, &n);
+    if (rc) {
         return rc;
     }
-    /* An erased post still counts in the totals, but its mission and
-     * parent went with its body. */
-    const Raison__Post *p = l->body;
-    if (!p) {
-        return 0;
+    *window = figures(arena, &w);
+    *days = rsn_arena_alloc(arena, (n + 1) * sizeof **days);
+    if (!*window || !*days) {
+        return RSN_ERR_NOMEM;
     }
-    mstat_t *m = NULL;
-    for (size_t i = 0; i < t->n_ms && !m; i++) {
-        m = strcmp(t->ms[i].r->key, p->mission) == 0 ? &t->ms[i] : NULL;
-    }
-    if (!m) {
-        return 0;
-    }
-    m->r->posts++;
-    if ((rc = keyset_add(arena, &m->authors, author)) ||
-        (rc = strset_add(arena, &m->sites, site))) {
-        return rc;
-    }
-    if (ts > m->r->last_activity) {
-        m->r->last_activity = ts;
-    }
-    if (p->reply_to.len != RSN_ID_BYTES) {
-        return 0;
-    }
-    m->r->replies++;
-    rsn_loaded_t *parent = NULL;
-    if (rsn_entry_load(store, arena, p->reply_to.data, &parent) != 0) {
-        return 0;
-    }
-    const char *psite = rsn_view_ctx_profile(t->x, parent->entry->author.data)->site;
-    if (*site && *psite && strcmp(site, psite) != 0) {
-        m->r->cross_site_replies++;
-        t->r->cross_site_replies++;
+    for (*n_days = 0; *n_days < n; (*n_days)++) {
+        Raison__ReportDay *day = rsn_arena_alloc(arena, sizeof *day);
+        if (!day) {
+            return RSN_ERR_NOMEM;
+        }
+        raison__report_day__init(day);
+        day->day = d[*n_days].day;
+        day->figures = figures(arena, &d[*n_days].c);
+        if (!day->figures) {
+            return RSN_ERR_NOMEM;
+        }
+        (*days)[*n_days] = day;
     }
     return 0;
 }
 
-int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
-                    Raison__ReportReply **out)
+/* Fills mission report M (its key set) from the counters. */
+static int mission_figures(rsn_store_t *store, rsn_arena_t *arena, const uint8_t *group,
+                           const ask_t *ask, Raison__MissionReport *m)
 {
-    tally_t t = {.x = rsn_view_ctx_new(store, arena)};
+    rsn_rcount_t c;
+    int rc = rsn_report_count(store, group, m->key, &c);
+    if (rc) {
+        return rc;
+    }
+    m->posts = c.posts;
+    m->authors = c.authors;
+    m->sites = c.sites;
+    m->replies = c.replies;
+    m->cross_site_replies = c.cross;
+    m->last_activity = c.last;
+    if (ask->site &&
+        (rc = rsn_report_site_posts(store, group, m->key, ask->site_hash, &m->site_posts)) != 0) {
+        return rc;
+    }
+    return ask->window
+               ? window_of(store, arena, group, m->key, ask, &m->window, &m->days, &m->n_days)
+               : 0;
+}
+
+/* The window and site REQ asks (NULL: none) into ASK; *R gets its bounds. */
+static int read_ask(const Raison__ReportRequest *req, ask_t *ask, Raison__ReportReply *r)
+{
+    memset(ask, 0, sizeof *ask);
+    if (!req) {
+        return 0;
+    }
+    if (req->days > REPORT_DAYS_MAX) {
+        return RSN_ERR_BAD_REQUEST;
+    }
+    if (req->site && *req->site) {
+        ask->site = true;
+        rsn_report_site_hash(req->site, ask->site_hash);
+    }
+    if (req->days == 0) {
+        return 0;
+    }
+    uint64_t until = req->until ? req->until : rsn_clock_wall_ms();
+    ask->window = true;
+    ask->series = req->series;
+    ask->last = (uint32_t)(until / RSN_REPORT_DAY_MS);
+    ask->first = ask->last + 1 >= req->days ? ask->last + 1 - req->days : 0;
+    r->since = (uint64_t)ask->first * RSN_REPORT_DAY_MS;
+    r->until = ((uint64_t)ask->last + 1) * RSN_REPORT_DAY_MS - 1;
+    return 0;
+}
+
+int rsn_view_report_window(rsn_store_t *store, rsn_arena_t *arena,
+                           const uint8_t group[RSN_ID_BYTES], const Raison__ReportRequest *req,
+                           Raison__ReportReply **out)
+{
+    rsn_view_ctx_t *x = rsn_view_ctx_new(store, arena);
     rsn_group_t *g = NULL;
-    rsn_index_t ix = {0};
+    mstat_t *ms = NULL;
+    size_t n_ms = 0;
+    ask_t ask;
     *out = NULL;
-    int rc = t.x ? rsn_view_ctx_group(t.x, group, &g) : RSN_ERR_NOMEM;
+    int rc = x ? rsn_view_ctx_group(x, group, &g) : RSN_ERR_NOMEM;
     if (rc) {
         return rc;
     }
@@ -181,7 +192,9 @@ int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[
         return RSN_ERR_NOMEM;
     }
     raison__report_reply__init(r);
-    t.r = r;
+    if ((rc = read_ask(req, &ask, r)) != 0) {
+        return rc;
+    }
     r->group = rsn_views_bytes(arena, group, RSN_ID_BYTES);
     r->name = c->name;
     r->version = c->version;
@@ -189,40 +202,46 @@ int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[
     size_t n_members = 0;
     rc = rsn_group_members(g, arena, &members, &n_members);
     if (rc == 0) {
-        rc = report_missions(arena, g, &t.ms, &t.n_ms);
+        rc = report_missions(arena, g, &ms, &n_ms);
     }
     if (rc) {
         return rc;
     }
     r->members = (uint32_t)n_members;
-    uint8_t prefix[RSN_KEY_MAX];
-    rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_POST, group),
-                        RSN_KEYLEN_ID_N_ID);
-    if (rc) {
+    r->being_updated = rsn_report_being_updated(store, group);
+    rsn_rcount_t total;
+    if ((rc = rsn_report_count(store, group, "", &total)) != 0) {
         return rc;
     }
-    for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
-        rsn_loaded_t *l = NULL;
-        uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID);
-        if ((rc = rsn_judge_post(t.x, g, rsn_index_id(&ix), &l)) != 0 ||
-            (l && (rc = tally_post(&t, l, ts)) != 0)) {
-            goto out;
-        }
+    r->posts = total.posts;
+    r->authors = total.authors;
+    r->sites = total.sites;
+    r->replies = total.replies;
+    r->cross_site_replies = total.cross;
+    if (ask.site &&
+        (rc = rsn_report_site_posts(store, group, "", ask.site_hash, &r->site_posts)) != 0) {
+        return rc;
     }
-    r->authors = t.authors.n;
-    r->sites = t.sites.n;
-    r->missions = rsn_arena_alloc(arena, (t.n_ms + 1) * sizeof *r->missions);
+    if (ask.window &&
+        (rc = window_of(store, arena, group, "", &ask, &r->window, &r->days, &r->n_days)) != 0) {
+        return rc;
+    }
+    r->missions = rsn_arena_alloc(arena, (n_ms + 1) * sizeof *r->missions);
     if (!r->missions || !r->group.data) {
-        rc = RSN_ERR_NOMEM;
-        goto out;
+        return RSN_ERR_NOMEM;
     }
-    for (size_t i = 0; i < t.n_ms; i++) {
-        t.ms[i].r->authors = t.ms[i].authors.n;
-        t.ms[i].r->sites = t.ms[i].sites.n;
-        r->missions[r->n_missions++] = t.ms[i].r;
+    for (size_t i = 0; i < n_ms; i++) {
+        if ((rc = mission_figures(store, arena, group, &ask, ms[i].r)) != 0) {
+            return rc;
+        }
+        r->missions[r->n_missions++] = ms[i].r;
     }
     *out = r;
-out:
-    rsn_index_close(&ix);
-    return rc;
+    return 0;
+}
+
+int rsn_view_report(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
+                    Raison__ReportReply **out)
+{
+    return rsn_view_report_window(store, arena, group, NULL, out);
 }

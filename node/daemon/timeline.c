@@ -13,8 +13,8 @@
  * whatever the group holds, a page also ends, with its cursor, once it has
  * looked at SCAN_PER_POST index keys per post asked for (a rare mission, a
  * run of hidden posts: the client asks for the next page), or once its posts
- * carry RSN_PAGE_BYTES_MAX bytes of text. Counting the replies of a post is
- * linear in its replies. */
+ * carry RSN_PAGE_BYTES_MAX bytes of text. A post's reply count is the
+ * report's counter of its replies counted (daemon/report_state.h). */
 #include "daemon/timeline.h"
 
 #include <string.h>
@@ -25,6 +25,7 @@
 #include "daemon/group.h"
 #include "daemon/judge.h"
 #include "daemon/read_helpers.h"
+#include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
 
@@ -33,14 +34,12 @@
 #define SCAN_MIN 256
 #define CURSOR_LEN (RSN_KEYLEN_ID_N_ID - RSN_KEYLEN_ID) /* ts(8) id(32) of a 'P' key */
 
-static int count_replies(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t id[RSN_ID_BYTES],
-                         uint32_t *count)
+/* The replies counted to post ID: the report's counter 'r' (O(log n)). */
+static int count_replies(rsn_view_ctx_t *x, const uint8_t id[RSN_ID_BYTES], uint32_t *count)
 {
-    uint8_t prefix[RSN_KEY_MAX];
     uint64_t n = 0;
-    int rc = rsn_judge_count_posts(x, g, prefix, rsn_key_prefix(prefix, RSN_TAG_REPLY, id),
-                                   RSN_KEYLEN_ID_ID, &n);
-    *count = (uint32_t)n;
+    int rc = rsn_report_replies(rsn_view_ctx_store(x), id, &n);
+    *count = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
     return rc;
 }
 
@@ -68,7 +67,7 @@ static int post_view(rsn_view_ctx_t *x, const rsn_group_t *g, const rsn_loaded_t
     pv->author_name = (char *)prof->name;
     pv->author_site = (char *)prof->site;
     pv->erased = l->erased;
-    int rc = count_replies(x, g, l->id, &pv->replies);
+    int rc = count_replies(x, l->id, &pv->replies);
     if (rc) {
         return rc;
     }

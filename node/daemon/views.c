@@ -10,25 +10,28 @@
  * computed once (view_ctx.h). Everything is taken from the caller's arena.
  *
  * Costs: a group's state is read from the derived group state
- * (group_state.h: O(chain + log n)); counting a group's posts (group
- * summaries) is linear in the group's posts — acceptable for now, a counter
- * index can come later. The group call itself is group_views.c. */
+ * (group_state.h: O(chain + log n)); a group summary's post counts are the
+ * report's counters (daemon/report_state.h): one read for the whole
+ * history, O(days) plus the window's author-days and site-days for the last
+ * RECENT_DAYS days. The group call itself is group_views.c. */
 #include "daemon/views.h"
 
 #include <string.h>
 
 #include "common/limits.h"
-
+#include "daemon/clock.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
 #include "daemon/judge.h"
 #include "daemon/read_helpers.h"
+#include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
 
 #define GROUPS_DEFAULT 100
 #define GROUPS_SCAN_MAX 2000 /* groups one groups call examines at most (filters) */
 #define RSN_GROUPS_NAME_CURSOR (RSN_GS_NAME_KEY + RSN_ID_BYTES) /* a cursor in name order */
+#define RECENT_DAYS 30 /* the window of a group summary's recent figures */
 #define FEED_DEFAULT 100
 
 /* -------------------------------------------------------------- entries -- */
@@ -99,14 +102,25 @@ static int group_summary(rsn_view_ctx_t *x, const rsn_group_t *g, Raison__GroupS
     s->disputed = rsn_group_disputes(g) > 0;
     s->members = (uint32_t)rsn_group_member_count(g);
     s->being_updated = rsn_group_updating(g);
-    /* the group's shown posts: O(posts of the group) */
-    uint8_t prefix[RSN_KEY_MAX];
-    int rc =
-        rsn_judge_count_posts(x, g, prefix, rsn_key_prefix(prefix, RSN_TAG_POST, rsn_group_id(g)),
-                              RSN_KEYLEN_ID_N_ID, &s->posts);
-    if (rc) {
+    /* the group's counted posts, whole and recent: the report's counters */
+    rsn_store_t *store = rsn_view_ctx_store(x);
+    rsn_rcount_t all, recent;
+    uint32_t today = (uint32_t)(rsn_clock_wall_ms() / RSN_REPORT_DAY_MS);
+    int rc;
+    if ((rc = rsn_report_count(store, rsn_group_id(g), "", &all)) != 0 ||
+        (rc = rsn_report_window(store, arena, rsn_group_id(g), "",
+                                today >= RECENT_DAYS ? today + 1 - RECENT_DAYS : 0, today, NULL,
+                                &recent, NULL, NULL)) != 0) {
         return rc;
     }
+    s->posts = all.posts;
+    s->recent_posts = recent.posts;
+    s->recent_people = recent.authors;
+    s->recent_sites = recent.sites;
+    s->recent_replies = recent.replies;
+    s->recent_cross_site_replies = recent.cross;
+    s->recent_days = RECENT_DAYS;
+    s->counters_updating = rsn_report_being_updated(store, rsn_group_id(g));
     if (!s->group.data) {
         return RSN_ERR_NOMEM;
     }

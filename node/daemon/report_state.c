@@ -1,0 +1,758 @@
+/* report_state.c — the report's derived state (report_state.h): an entry's
+ * facts at first sight ('f'), a post's judgment ('p'), and the counters the
+ * judgments move ('c' 'd' 'a' 's' 't' 'r').
+ *
+ * A post is judged as the timeline and the old linear report judged it
+ * (judge.c): shown (not hidden by a fork, not retracted), its group known,
+ * rsn_group_post_problem against the charter version it names, and a reply
+ * to a held post of the same group; but from its facts, so an erased post
+ * is judged on what its body said when it was seen, and counts in its
+ * mission. A counted post moves, for its mission and for the whole group
+ * (mission ""), the posts, the replies, the cross-site replies (its site
+ * and its parent's author's site both known and different), and through
+ * the per-author and per-site counts 'a' 's' (and per day 't') the
+ * distinct authors and sites; per day too ('d', with the day's last
+ * activity), and its parent's reply count 'r'. Every change of a judgment
+ * is -1 of the old one and +1 of the new one, so any order of the same
+ * entries ends in the same counters. The jobs of what looks back are
+ * report_jobs.c's. */
+#include "daemon/report_state.h"
+
+#include <string.h>
+
+#include "common/log.h"
+#include "daemon/clock.h"
+#include "daemon/entry.h"
+#include "daemon/group.h"
+#include "daemon/read_helpers.h"
+#include "daemon/report_state_int.h"
+#include "daemon/view_ctx.h"
+
+#define FACTS_MAX (2 + RSN_ID_BYTES + RSN_KEY_BYTES + 16 + 3 * 32 + 1 + RSN_MISSION_KEY_MAX)
+#define F_PARENT 1
+#define F_CHARTER 2
+#define F_MEMBER 4
+#define J_COUNTED 1
+#define J_CROSS 2
+#define J_SITE 4
+#define C_FIELDS 5 /* 'c': posts authors sites replies cross */
+#define D_FIELDS 6 /* 'd': the same and the day's last activity */
+
+typedef struct {
+    bool counted, cross, has_site;
+    uint8_t site[RSN_SITE_HASH_BYTES];
+} judgment_t;
+
+/* --- facts ---------------------------------------------------------------------------- */
+
+static size_t facts_encode(const rs_facts_t *f, uint8_t *v)
+{
+    size_t n = 0;
+    v[n++] = f->kind;
+    uint8_t flags = (uint8_t)((f->has_parent ? F_PARENT : 0) | (f->has_charter ? F_CHARTER : 0) |
+                              (f->kind == RS_MEMBERSHIP ? F_MEMBER : 0));
+    v[n++] = flags;
+    memcpy(v + n, f->group, RSN_ID_BYTES);
+    n += RSN_ID_BYTES;
+    memcpy(v + n, f->author, RSN_KEY_BYTES);
+    n += RSN_KEY_BYTES;
+    rsn_be64_put(v + n, f->seq);
+    rsn_be64_put(v + n + 8, f->ts);
+    n += 16;
+    const uint8_t *opt[3] = {f->has_parent ? f->parent : NULL, f->has_charter ? f->charter : NULL,
+                             f->kind == RS_MEMBERSHIP ? f->member : NULL};
+    for (size_t i = 0; i < 3; i++) {
+        if (opt[i]) {
+            memcpy(v + n, opt[i], 32);
+            n += 32;
+        }
+    }
+    size_t ml = strlen(f->mission);
+    v[n++] = (uint8_t)ml;
+    memcpy(v + n, f->mission, ml);
+    return n + ml;
+}
+
+static int facts_decode(const uint8_t *v, size_t len, rs_facts_t *f)
+{
+    memset(f, 0, sizeof *f);
+    size_t n = 2 + RSN_ID_BYTES + RSN_KEY_BYTES + 16;
+    if (len < n + 1) {
+        return RSN_ERR_IO;
+    }
+    f->kind = v[0];
+    memcpy(f->group, v + 2, RSN_ID_BYTES);
+    memcpy(f->author, v + 2 + RSN_ID_BYTES, RSN_KEY_BYTES);
+    f->seq = rsn_be64_get(v + 2 + RSN_ID_BYTES + RSN_KEY_BYTES);
+    f->ts = rsn_be64_get(v + 10 + RSN_ID_BYTES + RSN_KEY_BYTES);
+    uint8_t *opt[3] = {f->parent, f->charter, f->member};
+    for (size_t i = 0; i < 3; i++) {
+        if (v[1] & (1u << i)) {
+            if (len < n + 32 + 1) {
+                return RSN_ERR_IO;
+            }
+            memcpy(opt[i], v + n, 32);
+            n += 32;
+        }
+    }
+    f->has_parent = v[1] & F_PARENT;
+    f->has_charter = v[1] & F_CHARTER;
+    size_t ml = v[n++];
+    if (ml > RSN_MISSION_KEY_MAX || len != n + ml) {
+        return RSN_ERR_IO;
+    }
+    memcpy(f->mission, v + n, ml);
+    f->mission[ml] = '\0';
+    return 0;
+}
+
+int rs_facts_get(rsn_dx_t *dx, uint64_t index, rs_facts_t *f, bool *found)
+{
+    uint8_t k[RSN_KEY_MAX], *v = NULL;
+    size_t len = 0;
+    *found = false;
+    int rc = rsn_dx_get(dx, k, rsn_key_facts(k, index), &v, &len);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        return 0;
+    }
+    if (rc == 0 && (rc = facts_decode(v, len, f)) != 0) {
+        rsn_error("report state: the facts of entry %llu do not decode", (unsigned long long)index);
+    }
+    *found = rc == 0;
+    return rc;
+}
+
+static void copy_id(uint8_t out[32], const ProtobufCBinaryData *b, bool *has)
+{
+    *has = b->len == 32;
+    if (*has) {
+        memcpy(out, b->data, 32);
+    }
+}
+
+/* The facts of DE's entry from its body: false when it has none to keep
+ * (no body, a kind without a group, a group that is no id). */
+static bool facts_of(const rsn_derive_entry_t *de, rs_facts_t *f)
+{
+    const rsn_loaded_t *l = de->l;
+    bool ok = false;
+    memset(f, 0, sizeof *f);
+    if (!l->body || rsn_entry_group(l, f->group) != 0) {
+        return false;
+    }
+    memcpy(f->author, l->entry->author.data, RSN_KEY_BYTES);
+    f->seq = l->entry->seq;
+    f->ts = rsn_clock_effective(l->entry->timestamp, de->received);
+    switch (l->entry->kind) {
+    case RAISON__KIND__KIND_POST: {
+        const Raison__Post *p = l->body;
+        f->kind = RS_POST;
+        copy_id(f->parent, &p->reply_to, &f->has_parent);
+        copy_id(f->charter, &p->charter, &f->has_charter);
+        size_t ml = p->mission ? strlen(p->mission) : 0;
+        ok = ml <= RSN_MISSION_KEY_MAX;
+        memcpy(f->mission, ok ? p->mission : "", ok ? ml : 0);
+        /* a reply_to or a charter that is no id is kept as a bad one: the
+         * judgment refuses it as the old one did */
+        f->has_parent = f->has_parent || p->reply_to.len != 0;
+        f->has_charter = f->has_charter || p->charter.len != 0;
+        break;
+    }
+    case RAISON__KIND__KIND_MEMBERSHIP: {
+        const Raison__Membership *m = l->body;
+        f->kind = RS_MEMBERSHIP;
+        bool other =
+            m->action == RAISON__ACTION__ACTION_ADD || m->action == RAISON__ACTION__ACTION_REMOVE;
+        memcpy(f->member, other && m->member.len == 32 ? m->member.data : f->author, 32);
+        ok = true;
+        break;
+    }
+    case RAISON__KIND__KIND_CHARTER:
+        f->kind = RS_CHARTER;
+        ok = true;
+        break;
+    default: break;
+    }
+    return ok;
+}
+
+int rs_index_of(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], uint64_t *index)
+{
+    uint8_t k[RSN_KEY_MAX];
+    return rsn_store_get_u64(rsn_dx_store(dx), k, rsn_key_leaf_index(k, id), index);
+}
+
+/* --- judging -------------------------------------------------------------------------- */
+
+/* True when the parent PARENT of a post of GROUP is a held post of GROUP
+ * (by its facts: a parent seen only without its body is in no group yet);
+ * *AUTHOR gets its author. */
+static int parent_in_group(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_facts_t *f, bool *in,
+                           const uint8_t **author)
+{
+    rsn_loaded_t *p = NULL;
+    uint64_t index = 0;
+    rs_facts_t pf;
+    bool found = false;
+    *in = false;
+    int rc = rsn_entry_try_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), f->parent, &p);
+    if (rc || !p || p->entry->kind != RAISON__KIND__KIND_POST) {
+        return rc;
+    }
+    rc = rs_index_of(dx, f->parent, &index);
+    if (rc == 0) {
+        rc = rs_facts_get(dx, index, &pf, &found);
+    }
+    if (rc) {
+        return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+    }
+    *in = found && pf.kind == RS_POST && memcmp(pf.group, f->group, RSN_ID_BYTES) == 0;
+    *author = p->entry->author.data;
+    return 0;
+}
+
+/* The judgment of post L (facts F) now. */
+static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const rsn_loaded_t *l, const rs_facts_t *f,
+                 judgment_t *j)
+{
+    rsn_store_t *store = rsn_dx_store(dx);
+    rsn_group_t *g = NULL;
+    memset(j, 0, sizeof *j);
+    if (!rsn_entry_shown(store, rsn_view_ctx_arena(x), l)) {
+        return 0;
+    }
+    int rc = rsn_view_ctx_group(x, f->group, &g);
+    if (rc) {
+        return rc == RSN_ERR_UNKNOWN_GROUP ? 0 : rc;
+    }
+    Raison__Post stub = RAISON__POST__INIT;
+    stub.group = (ProtobufCBinaryData){RSN_ID_BYTES, (uint8_t *)f->group};
+    stub.mission = (char *)f->mission;
+    if (f->has_charter) {
+        stub.charter = (ProtobufCBinaryData){RSN_ID_BYTES, (uint8_t *)f->charter};
+    }
+    if (rsn_group_post_problem(g, f->author, f->seq, &stub)) {
+        return 0;
+    }
+    const char *site = rsn_view_ctx_profile(x, f->author)->site;
+    const uint8_t *pauthor = NULL;
+    if (f->has_parent) {
+        bool in = false;
+        if ((rc = parent_in_group(dx, x, f, &in, &pauthor)) != 0 || !in) {
+            return rc;
+        }
+        const char *psite = rsn_view_ctx_profile(x, pauthor)->site;
+        j->cross = *site && *psite && strcmp(site, psite) != 0;
+    }
+    j->counted = true;
+    j->has_site = *site != '\0';
+    if (j->has_site) {
+        rsn_report_site_hash(site, j->site);
+    }
+    return 0;
+}
+
+static size_t judgment_encode(const judgment_t *j, uint8_t v[1 + RSN_SITE_HASH_BYTES])
+{
+    v[0] = (uint8_t)((j->counted ? J_COUNTED : 0) | (j->cross ? J_CROSS : 0) |
+                     (j->has_site ? J_SITE : 0));
+    if (j->has_site) {
+        memcpy(v + 1, j->site, RSN_SITE_HASH_BYTES);
+    }
+    return j->has_site ? 1 + RSN_SITE_HASH_BYTES : 1;
+}
+
+static void judgment_decode(const uint8_t *v, size_t len, judgment_t *j)
+{
+    memset(j, 0, sizeof *j);
+    j->counted = len >= 1 && (v[0] & J_COUNTED);
+    j->cross = len >= 1 && (v[0] & J_CROSS);
+    j->has_site = len == 1 + RSN_SITE_HASH_BYTES && (v[0] & J_SITE);
+    if (j->has_site) {
+        memcpy(j->site, v + 1, RSN_SITE_HASH_BYTES);
+    }
+}
+
+/* --- counters ------------------------------------------------------------------------- */
+
+static int rec_get(rsn_dx_t *dx, const uint8_t *k, size_t kl, uint64_t *r, size_t n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    memset(r, 0, n * sizeof *r);
+    int rc = rsn_dx_get(dx, k, kl, &v, &len);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        return 0;
+    }
+    if (rc == 0 && len != n * 8) {
+        rsn_error("report state: a counter record of %zu bytes, not %zu", len, n * 8);
+        return RSN_ERR_IO;
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        r[i] = rsn_be64_get(v + 8 * i);
+    }
+    return rc;
+}
+
+static void rec_put(rsn_dx_t *dx, const uint8_t *k, size_t kl, const uint64_t *r, size_t n)
+{
+    uint8_t v[8 * D_FIELDS];
+    if (r[0] == 0) {
+        rsn_dx_delete(dx, k, kl); /* no post counted: nothing else is */
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rsn_be64_put(v + 8 * i, r[i]);
+    }
+    rsn_dx_put(dx, k, kl, v, n * 8);
+}
+
+/* Adds SIGN to the count at K; *EDGE gets +1 when it went 0 -> 1, -1 when 1 -> 0. */
+static int count_edge(rsn_dx_t *dx, const uint8_t *k, size_t kl, int sign, int64_t *edge)
+{
+    uint64_t v = 0;
+    int rc = rsn_dx_get_u64(dx, k, kl, &v);
+    *edge = (sign > 0 && v == 0) ? 1 : (sign < 0 && v == 1) ? -1 : 0;
+    return rc ? rc : rsn_dx_add(dx, k, kl, sign);
+}
+
+static void rec_add(uint64_t *r, int64_t d0, int64_t d1, int64_t d2, int64_t d3, int64_t d4)
+{
+    r[0] += (uint64_t)d0;
+    r[1] += (uint64_t)d1;
+    r[2] += (uint64_t)d2;
+    r[3] += (uint64_t)d3;
+    r[4] += (uint64_t)d4;
+}
+
+/* The last activity of MISSION of F's group on DAY after a post left it:
+ * the latest counted post of that day ('P' scan over one day), 0: none. */
+static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint64_t *last)
+{
+    uint8_t p[RSN_KEY_MAX], k[RSN_KEY_MAX];
+    uint64_t day0 = f->ts / RSN_REPORT_DAY_MS * RSN_REPORT_DAY_MS;
+    size_t pl = rsn_key_prefix(p, RSN_TAG_POST, f->group);
+    uint8_t top[RSN_ID_BYTES];
+    memset(top, 0xff, sizeof top);
+    size_t kl = rsn_key_group_post(k, f->group, day0 + RSN_REPORT_DAY_MS - 1, top);
+    rsn_index_t ix;
+    *last = 0;
+    int rc = rsn_index_open(&ix, rsn_dx_store(dx), p, pl, RSN_KEYLEN_ID_N_ID);
+    if (rc) {
+        return rc;
+    }
+    for (rsn_index_seek_before(&ix, k, kl); rc == 0 && rsn_index_valid(&ix); rsn_index_prev(&ix)) {
+        uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID), index = 0;
+        if (ts < day0) {
+            break;
+        }
+        uint8_t jk[RSN_KEY_MAX], *v = NULL;
+        size_t len = 0;
+        rs_facts_t pf;
+        bool found = false;
+        if ((rc = rs_index_of(dx, rsn_index_id(&ix), &index)) != 0 ||
+            (rc = rsn_dx_get(dx, jk, rsn_key_judged(jk, index), &v, &len)) != 0) {
+            rc = rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+            continue;
+        }
+        if (len < 1 || !(v[0] & J_COUNTED) || (rc = rs_facts_get(dx, index, &pf, &found)) != 0) {
+            continue;
+        }
+        if (found && (!*mission || strcmp(pf.mission, mission) == 0)) {
+            *last = ts;
+            break;
+        }
+    }
+    rsn_index_close(&ix);
+    return rc;
+}
+
+/* Moves the counters of MISSION ("" too) by SIGN for counted post F (J). */
+static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j,
+                         const char *mission, int sign)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint32_t day = (uint32_t)(f->ts / RSN_REPORT_DAY_MS);
+    int64_t da = 0, ds = 0, dda = 0, dds = 0;
+    int rc = count_edge(dx, k, rsn_key_report_author(k, f->group, mission, f->author), sign, &da);
+    if (rc == 0) {
+        rc = count_edge(dx, k, rsn_key_report_day_who(k, f->group, mission, day, 'a', f->author),
+                        sign, &dda);
+    }
+    if (rc == 0 && j->has_site) {
+        rc = count_edge(dx, k, rsn_key_report_site(k, f->group, mission, j->site), sign, &ds);
+    }
+    if (rc == 0 && j->has_site) {
+        rc = count_edge(dx, k, rsn_key_report_day_who(k, f->group, mission, day, 's', j->site),
+                        sign, &dds);
+    }
+    uint64_t c[D_FIELDS];
+    int64_t reply = f->has_parent ? sign : 0, cross = j->cross ? sign : 0;
+    size_t kl = rsn_key_report_count(k, f->group, mission);
+    if (rc == 0 && (rc = rec_get(dx, k, kl, c, C_FIELDS)) == 0) {
+        rec_add(c, sign, da, ds, reply, cross);
+        rec_put(dx, k, kl, c, C_FIELDS);
+    }
+    kl = rsn_key_report_day(k, f->group, mission, day);
+    if (rc == 0 && (rc = rec_get(dx, k, kl, c, D_FIELDS)) == 0) {
+        rec_add(c, sign, dda, dds, reply, cross);
+        if (sign > 0 && f->ts > c[5]) {
+            c[5] = f->ts;
+        } else if (sign < 0 && c[0] > 0 && f->ts >= c[5]) {
+            rc = day_last(dx, f, mission, &c[5]);
+        }
+        rec_put(dx, k, kl, c, D_FIELDS);
+    }
+    return rc;
+}
+
+static int apply(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j, int sign)
+{
+    if (!j->counted) {
+        return 0;
+    }
+    uint8_t k[RSN_KEY_MAX];
+    int rc = apply_mission(dx, f, j, f->mission, sign);
+    if (rc == 0) {
+        rc = apply_mission(dx, f, j, "", sign);
+    }
+    if (rc == 0 && f->has_parent) {
+        rc = rsn_dx_add(dx, k, rsn_key_reply_count(k, f->parent), sign);
+    }
+    return rc;
+}
+
+int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
+{
+    rs_facts_t f;
+    bool found = false;
+    int rc = rs_facts_get(dx, index, &f, &found);
+    if (rc || !found || f.kind != RS_POST) {
+        return rc;
+    }
+    uint8_t k[RSN_KEY_MAX], id[RSN_ID_BYTES], *v = NULL, enc[1 + RSN_SITE_HASH_BYTES];
+    rsn_loaded_t *l = NULL;
+    size_t len = 0;
+    rc = rsn_store_get_fixed(rsn_dx_store(dx), k, rsn_key_leaf(k, index), id, sizeof id);
+    if (rc == 0) {
+        rc = rsn_entry_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), id, &l);
+    }
+    judgment_t old, now;
+    if (rc == 0) {
+        rc = judge(dx, x, l, &f, &now);
+    }
+    size_t kl = rsn_key_judged(k, index);
+    int got = rc == 0 ? rsn_dx_get(dx, k, kl, &v, &len) : rc;
+    if (got < 0 && got != RSN_ERR_NOT_FOUND) {
+        return got;
+    }
+    judgment_decode(got == 0 ? v : NULL, got == 0 ? len : 0, &old);
+    size_t el = judgment_encode(&now, enc);
+    if (got == 0 && len == el && memcmp(v, enc, el) == 0) {
+        return 0;
+    }
+    rsn_dx_put(dx, k, kl, enc, el);
+    rc = apply(dx, &f, &old, -1);
+    return rc ? rc : apply(dx, &f, &now, +1);
+}
+
+/* --- the deriver ---------------------------------------------------------------------- */
+
+/* True when post ID has replies held ('Q' id). */
+static bool has_replies(rsn_store_t *store, const uint8_t id[RSN_ID_BYTES])
+{
+    uint8_t p[RSN_KEY_MAX];
+    rsn_iter_t *it = rsn_iter_new(store, p, rsn_key_prefix(p, RSN_TAG_REPLY, id));
+    if (!it) {
+        return true; /* out of memory: the job finds out */
+    }
+    rsn_iter_first(it);
+    bool any = rsn_iter_valid(it);
+    rsn_iter_destroy(&it);
+    return any;
+}
+
+static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
+{
+    const rsn_loaded_t *l = de->l;
+    uint8_t k[RSN_KEY_MAX], v[FACTS_MAX];
+    rs_facts_t f;
+    bool found = false;
+    int rc = rs_facts_get(dx, de->index, &f, &found);
+    if (rc == 0 && !found && facts_of(de, &f)) {
+        /* first sight of the body: kept for good, never rewritten */
+        rsn_dx_put(dx, k, rsn_key_facts(k, de->index), v, facts_encode(&f, v));
+        found = true;
+    }
+    if (rc || l->entry->kind != RAISON__KIND__KIND_POST) {
+        return rc ? rc : rs_lookback(dx, de->index, l, 0);
+    }
+    if (!found) {
+        return 0; /* a post seen without its body: judged when it comes */
+    }
+    rsn_view_ctx_t *x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx));
+    rc = x ? rs_rejudge(dx, x, de->index) : RSN_ERR_NOMEM;
+    if (rc == 0 && has_replies(rsn_dx_store(dx), l->id)) {
+        /* replies held before this post could not be judged in its group */
+        rs_job_t job = {.kind = RS_JOB_REPLIES};
+        memcpy(job.group, f.group, RSN_ID_BYTES);
+        memcpy(job.who, l->id, RSN_ID_BYTES);
+        rc = rs_job_queue(dx, &job);
+    }
+    return rc;
+}
+
+static int on_fork(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES], uint64_t seq)
+{
+    rs_job_t job = {.kind = RS_JOB_FORK, .from = seq};
+    memcpy(job.who, author, RSN_KEY_BYTES);
+    return rs_job_queue(dx, &job);
+}
+
+const rsn_deriver_t rsn_report_deriver = {
+    .name = "report",
+    .tags = "pcdastrju", /* not 'f': facts outlive a reindex */
+    .entry = on_entry,
+    .fork = on_fork,
+    .background = rs_background,
+};
+
+/* --- reads ---------------------------------------------------------------------------- */
+
+void rsn_report_site_hash(const char *site, uint8_t out[RSN_SITE_HASH_BYTES])
+{
+    uint8_t h[RSN_HASH_BYTES];
+    rsn_sha256(h, site, strlen(site));
+    memcpy(out, h, RSN_SITE_HASH_BYTES);
+}
+
+static int store_rec(rsn_store_t *store, const uint8_t *k, size_t kl, uint64_t *r, size_t n)
+{
+    uint8_t v[8 * D_FIELDS];
+    memset(r, 0, n * sizeof *r);
+    int rc = rsn_store_get_fixed(store, k, kl, v, n * 8);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        r[i] = rsn_be64_get(v + 8 * i);
+    }
+    return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+}
+
+static void rec_to(const uint64_t *r, rsn_rcount_t *out)
+{
+    out->posts = r[0];
+    out->authors = r[1];
+    out->sites = r[2];
+    out->replies = r[3];
+    out->cross = r[4];
+}
+
+int rsn_report_count(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], const char *mission,
+                     rsn_rcount_t *out)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t r[D_FIELDS];
+    memset(out, 0, sizeof *out);
+    int rc = store_rec(store, k, rsn_key_report_count(k, group, mission), r, C_FIELDS);
+    if (rc || r[0] == 0) {
+        return rc;
+    }
+    rec_to(r, out);
+    /* the last activity: the latest day's */
+    size_t pl = rsn_key_mission(k, RSN_TAG_RDAY, group, mission), kl = 0, vl = 0;
+    rsn_iter_t *it = rsn_iter_new(store, k, pl);
+    if (!it) {
+        return RSN_ERR_NOMEM;
+    }
+    rsn_iter_last(it);
+    if (rsn_iter_valid(it) && rsn_iter_key(it, &kl) && kl == pl + 4) {
+        const uint8_t *v = rsn_iter_value(it, &vl);
+        out->last = vl == 8 * D_FIELDS ? rsn_be64_get(v + 40) : 0;
+    }
+    rsn_iter_destroy(&it);
+    return 0;
+}
+
+int rsn_report_site_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
+                          const char *mission, const uint8_t site[RSN_SITE_HASH_BYTES],
+                          uint64_t *out)
+{
+    uint8_t k[RSN_KEY_MAX];
+    int rc = rsn_store_get_u64(store, k, rsn_key_report_site(k, group, mission, site), out);
+    *out = rc == 0 ? *out : 0;
+    return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+}
+
+int rsn_report_replies(rsn_store_t *store, const uint8_t id[RSN_ID_BYTES], uint64_t *out)
+{
+    uint8_t k[RSN_KEY_MAX];
+    int rc = rsn_store_get_u64(store, k, rsn_key_reply_count(k, id), out);
+    *out = rc == 0 ? *out : 0;
+    return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+}
+
+static bool pending(rsn_store_t *store, const uint8_t *group)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t n = 0;
+    return rsn_store_get_u64(store, k, rsn_key_jobs_pending(k, group), &n) == 0 && n > 0;
+}
+
+bool rsn_report_being_updated(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES])
+{
+    static const uint8_t feeds[RSN_ID_BYTES];
+    return pending(store, group) || pending(store, feeds);
+}
+
+uint64_t rsn_report_groups_updating(rsn_store_t *store)
+{
+    uint8_t p[RSN_KEY_MAX];
+    rsn_index_t ix;
+    uint64_t n = 0;
+    if (rsn_index_open(&ix, store, p, rsn_key_prefix(p, RSN_TAG_JOBS_PENDING, NULL),
+                       RSN_KEYLEN_ID) != 0) {
+        return 0;
+    }
+    for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
+        n++;
+    }
+    rsn_index_close(&ix);
+    return n;
+}
+
+/* A set of fixed-size keys (authors, site hashes) for a window's distinct
+ * counts, from an arena: open addressing, doubled at half full. */
+typedef struct {
+    rsn_arena_t *arena;
+    uint8_t *slots;
+    bool *used;
+    size_t cap, n, width;
+} keyset_t;
+
+static uint64_t key_hash(const uint8_t *key, size_t width)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < width; i++) {
+        h = (h ^ key[i]) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static int keyset_add(keyset_t *s, const uint8_t *key)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        keyset_t grown = {.arena = s->arena, .width = s->width, .cap = s->cap ? 2 * s->cap : 64};
+        grown.slots = rsn_arena_alloc(s->arena, grown.cap * s->width);
+        grown.used = rsn_arena_alloc(s->arena, grown.cap);
+        if (!grown.slots || !grown.used) {
+            return RSN_ERR_NOMEM;
+        }
+        memset(grown.used, 0, grown.cap);
+        for (size_t i = 0; i < s->cap; i++) {
+            if (s->used[i]) {
+                (void)keyset_add(&grown, s->slots + i * s->width);
+            }
+        }
+        *s = grown;
+    }
+    size_t i = (size_t)key_hash(key, s->width) & (s->cap - 1);
+    for (; s->used[i]; i = (i + 1) & (s->cap - 1)) {
+        if (memcmp(s->slots + i * s->width, key, s->width) == 0) {
+            return 0;
+        }
+    }
+    s->used[i] = true;
+    memcpy(s->slots + i * s->width, key, s->width);
+    s->n++;
+    return 0;
+}
+
+/* Adds to SET the authors (WHAT 'a') or sites ('s') of one day. */
+static int day_keys(rsn_store_t *store, const uint8_t *day_key, size_t dkl, char what,
+                    keyset_t *set)
+{
+    uint8_t p[RSN_KEY_MAX];
+    memcpy(p, day_key, dkl);
+    p[0] = RSN_TAG_RDAYKEY;
+    p[dkl] = (uint8_t)what;
+    rsn_iter_t *it = rsn_iter_new(store, p, dkl + 1);
+    int rc = it ? 0 : RSN_ERR_NOMEM;
+    for (rsn_iter_first(it); rc == 0 && rsn_iter_valid(it); rsn_iter_next(it)) {
+        size_t kl = 0;
+        const uint8_t *k = rsn_iter_key(it, &kl);
+        if (kl == dkl + 1 + set->width) {
+            rc = keyset_add(set, k + dkl + 1);
+        }
+    }
+    rsn_iter_destroy(&it);
+    return rc;
+}
+
+int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
+                      const char *mission, uint32_t first, uint32_t last,
+                      const uint8_t site[RSN_SITE_HASH_BYTES], rsn_rcount_t *out, rsn_rday_t **days,
+                      size_t *n_days)
+{
+    uint8_t p[RSN_KEY_MAX], k[RSN_KEY_MAX];
+    size_t pl = rsn_key_mission(p, RSN_TAG_RDAY, group, mission), cap = 0;
+    keyset_t authors = {.arena = arena, .width = RSN_KEY_BYTES};
+    keyset_t sites = {.arena = arena, .width = RSN_SITE_HASH_BYTES};
+    memset(out, 0, sizeof *out);
+    if (days) {
+        *days = NULL;
+        *n_days = 0;
+    }
+    rsn_iter_t *it = rsn_iter_new(store, p, pl);
+    int rc = it ? 0 : RSN_ERR_NOMEM;
+    size_t kl = rsn_key_report_day(k, group, mission, first);
+    for (rsn_iter_seek(it, k, kl); rc == 0 && rsn_iter_valid(it); rsn_iter_next(it)) {
+        size_t dkl = 0, vl = 0;
+        const uint8_t *dk = rsn_iter_key(it, &dkl);
+        const uint8_t *v = rsn_iter_value(it, &vl);
+        if (dkl != pl + 4 || vl != 8 * D_FIELDS) {
+            continue;
+        }
+        uint32_t day = (uint32_t)dk[pl] << 24 | (uint32_t)dk[pl + 1] << 16 |
+                       (uint32_t)dk[pl + 2] << 8 | dk[pl + 3];
+        if (day > last) {
+            break;
+        }
+        uint64_t r[D_FIELDS], sp = 0;
+        for (size_t i = 0; i < D_FIELDS; i++) {
+            r[i] = rsn_be64_get(v + 8 * i);
+        }
+        memcpy(k, dk, dkl);
+        if (site) {
+            uint8_t sk[RSN_KEY_MAX];
+            rc = rsn_store_get_u64(store, sk,
+                                   rsn_key_report_day_who(sk, group, mission, day, 's', site), &sp);
+            sp = rc == 0 ? sp : 0;
+            rc = rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+        }
+        out->posts += r[0];
+        out->replies += r[3];
+        out->cross += r[4];
+        out->last = r[5] > out->last ? r[5] : out->last;
+        out->site_posts += sp;
+        if (rc == 0) {
+            rc = day_keys(store, k, dkl, 'a', &authors);
+        }
+        if (rc == 0) {
+            rc = day_keys(store, k, dkl, 's', &sites);
+        }
+        if (rc == 0 && days) {
+            rc = rsn_views_grow(arena, (void **)days, *n_days, &cap, sizeof **days);
+            if (rc == 0) {
+                rsn_rday_t *d = &(*days)[(*n_days)++];
+                memset(d, 0, sizeof *d);
+                d->day = day;
+                rec_to(r, &d->c);
+                d->c.last = r[5];
+                d->c.site_posts = sp;
+            }
+        }
+    }
+    rsn_iter_destroy(&it);
+    out->authors = authors.n;
+    out->sites = sites.n;
+    return rc;
+}
