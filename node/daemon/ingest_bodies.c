@@ -120,6 +120,12 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         self->pending.missing--;
     } else {
         rsn_batch_delete(self->batch, k, rsn_key_body(k, id));
+        /* staged in this very batch: the derive pass has not seen the body
+         * yet and would find it gone; it is queued for it once */
+        const staged_t *s = rsn_ingest_staged(self, id);
+        if (s && s->body_bytes) {
+            rsn_derive_queue_body(self->derive, self->batch, id, s->body_bytes, s->body_len);
+        }
     }
     rsn_bodies_mark_erased(self->batch, id, by);
     self->erased_delta++;

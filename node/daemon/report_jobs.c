@@ -139,6 +139,9 @@ static int job_run(rsn_dx_t *dx, const rs_job_t *j, uint8_t *cursor, size_t *cle
 {
     rsn_store_t *store = rsn_dx_store(dx);
     rsn_view_ctx_t *x = rsn_view_ctx_new(store, rsn_dx_arena(dx));
+    if (x) {
+        rsn_view_ctx_set_dx(x, dx);
+    }
     *used = 0;
     *finished = false;
     if (!x) {

@@ -491,6 +491,9 @@ static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
         return 0; /* a post seen without its body: judged when it comes */
     }
     rsn_view_ctx_t *x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx));
+    if (x) {
+        rsn_view_ctx_set_dx(x, dx);
+    }
     rc = x ? rs_rejudge(dx, x, de->index) : RSN_ERR_NOMEM;
     if (rc == 0 && has_replies(rsn_dx_store(dx), l->id)) {
         /* replies held before this post could not be judged in its group */

@@ -22,6 +22,7 @@ struct rsn_view_ctx {
     rsn_arena_t *arena;
     rsn_profile_t *profiles;
     size_t n_profiles, cap_profiles;
+    rsn_dx_t *dx;                      /* inside a derive step: groups read through it */
     cached_group_t groups[CTX_GROUPS]; /* the groups loaded by rsn_view_ctx_group */
     size_t n_groups;
     size_t next_slot;
@@ -35,6 +36,11 @@ rsn_view_ctx_t *rsn_view_ctx_new(rsn_store_t *store, rsn_arena_t *arena)
         x->arena = arena;
     }
     return x;
+}
+
+void rsn_view_ctx_set_dx(rsn_view_ctx_t *x, rsn_dx_t *dx)
+{
+    x->dx = dx;
 }
 
 rsn_store_t *rsn_view_ctx_store(const rsn_view_ctx_t *x)
@@ -58,7 +64,8 @@ int rsn_view_ctx_group(rsn_view_ctx_t *x, const uint8_t id[RSN_ID_BYTES], rsn_gr
     size_t slot = x->n_groups < CTX_GROUPS ? x->n_groups++ : x->next_slot++ % CTX_GROUPS;
     cached_group_t *c = &x->groups[slot];
     c->group = NULL;
-    c->rc = rsn_group_load(x->store, x->arena, id, &c->group);
+    c->rc = x->dx ? rsn_group_load_dx(x->dx, x->arena, id, &c->group)
+                  : rsn_group_load(x->store, x->arena, id, &c->group);
     memcpy(c->id, id, RSN_ID_BYTES);
     *g = c->group;
     return c->rc;

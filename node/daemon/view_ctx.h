@@ -12,6 +12,7 @@
 #include "common/err.h"
 #include "crypto/crypto.h"
 #include "daemon/entry.h"
+#include "daemon/derive.h"
 #include "daemon/group.h"
 #include "store/store.h"
 
@@ -23,6 +24,11 @@ rsn_view_ctx_t *rsn_view_ctx_new(rsn_store_t *store, rsn_arena_t *arena);
 
 /* The store and arena the context was made with. */
 rsn_store_t *rsn_view_ctx_store(const rsn_view_ctx_t *x);
+
+/* Inside a derive step (daemon/derive.h): groups are read through DX, so
+ * what an earlier deriver put in this step (a charter's group state) is
+ * seen. */
+void rsn_view_ctx_set_dx(rsn_view_ctx_t *x, rsn_dx_t *dx);
 rsn_arena_t *rsn_view_ctx_arena(const rsn_view_ctx_t *x);
 
 /* The state of group ID, loaded once per context (the last 16 kept): as

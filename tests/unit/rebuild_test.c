@@ -292,14 +292,6 @@ static void deliver(hist_t *h)
             }
             const item_t *it = &h->items[h->queue[a][next[a]++]];
             left--;
-            if (it->erase) {
-                /* KNOWN GAP (reported to the lead): a target erased in the
-                 * batch that stores it has its body deleted before the
-                 * derive pass sees it, so its facts are never taken. Until
-                 * the ingest queues the body for the derive pass there, an
-                 * erase-retraction is committed apart from its target. */
-                commit(h);
-            }
             stage(h, it, !it->bare);
             if (it->bare) {
                 bare[n_bare++] = (size_t)(it - h->items);
