@@ -45,6 +45,11 @@
  *                                    sweep of the posts kept under charter
  *                                    VERSION passed
  *   'V'                           -> u32(4): the store's format version
+ *   'b'                           -> hash(32): the fork digest, as committed
+ *   'b' bucket(1)                 -> hash(32): the digest of one bucket of feed
+ *                                    heads, as committed (daemon/digest.h);
+ *                                    both written in the batch of the heads
+ *                                    and evidence they sum
  *
  * Code builds keys with the rsn_key_<what> functions at the end of this file,
  * named for what the key holds, and compares lengths with the RSN_KEYLEN_*
@@ -83,6 +88,7 @@
 #define RSN_TAG_INCONSISTENT 'X'
 #define RSN_TAG_RETENTION 'Y'
 #define RSN_TAG_FORMAT 'V'
+#define RSN_TAG_DIGEST 'b'
 
 #define RSN_KEY_MAX 80 /* bytes of the longest key above */
 
@@ -328,6 +334,21 @@ static inline size_t rsn_key_format(uint8_t *k)
 {
     k[0] = RSN_TAG_FORMAT;
     return 1;
+}
+
+/* 'b': the persisted fork digest. */
+static inline size_t rsn_key_digest_forks(uint8_t *k)
+{
+    k[0] = RSN_TAG_DIGEST;
+    return 1;
+}
+
+/* 'b' bucket: the persisted digest of feed-head bucket BUCKET (0..255). */
+static inline size_t rsn_key_digest_bucket(uint8_t *k, unsigned bucket)
+{
+    k[0] = RSN_TAG_DIGEST;
+    k[1] = (uint8_t)bucket;
+    return 2;
 }
 
 /* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,

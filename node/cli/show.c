@@ -542,15 +542,17 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     if (cli->json) {
         rc = cli_json_print(
             cli,
-            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
-                      cli_json_hex(st->node_key.data, st->node_key.len), "site",
+            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}",
+                      "node_key", cli_json_hex(st->node_key.data, st->node_key.len), "site",
                       cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
                       (json_int_t)st->entries, "authors", (json_int_t)st->authors, "groups",
                       (json_int_t)st->groups, "forks", (json_int_t)st->forks, "log_size",
                       (json_int_t)st->log_size, "uptime_ms", (json_int_t)st->uptime_ms, "peers",
                       (json_int_t)st->peers, "peers_connected", (json_int_t)st->peers_connected,
                       "bodies_missing", (json_int_t)st->bodies_missing, "bodies_erased",
-                      (json_int_t)st->bodies_erased, "socket", cli_json_str(cli->socket_path)),
+                      (json_int_t)st->bodies_erased, "startup_ms", (json_int_t)st->startup_ms,
+                      "store_bytes", (json_int_t)st->store_bytes, "socket",
+                      cli_json_str(cli->socket_path)),
             false);
     } else {
         printf("node      %s\n", cli_hex(cli, st->node_key.data, st->node_key.len));
@@ -565,6 +567,8 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                (unsigned long long)st->bodies_missing, (unsigned long long)st->bodies_erased);
         printf("peers     %u connected of %u\n", st->peers_connected, st->peers);
         printf("uptime    %s\n", duration(cli, st->uptime_ms));
+        printf("store     %.1f MB on disk, started in %llu ms\n", (double)st->store_bytes / 1e6,
+               (unsigned long long)st->startup_ms);
     }
     rsn_reply_free(reply);
     return rc;

@@ -146,6 +146,8 @@ static int call_status(call_t *c)
     s->bodies_erased = counts.erased;
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
+    s->startup_ms = (uint64_t)x->startup_ms;
+    s->store_bytes = rsn_store_approximate_bytes(x->store);
     rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
     c->reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
     c->reply->status = s;

@@ -37,6 +37,7 @@ typedef struct {
     const char *site;
     const char *listen; /* the federation endpoint; "" when not listening */
     int64_t started_ms; /* monotonic, for the uptime */
+    int64_t startup_ms; /* how long the start took (open to serving) */
 } rsn_api_ctx_t;
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the
