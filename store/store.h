@@ -26,7 +26,7 @@ typedef struct rsn_iter rsn_iter_t;
 typedef struct {
     size_t block_cache_bytes;  /* LRU cache of uncompressed blocks */
     size_t write_buffer_bytes; /* memtable size before it is written out */
-    int max_open_files;        /* table files kept open (each holds its index) */
+    int max_open_files;        /* table files kept open: each is mapped (mmap) */
     bool compression;          /* snappy on table blocks */
 } rsn_store_options_t;
 
@@ -36,7 +36,7 @@ typedef struct {
 #define RSN_STORE_WRITE_BUFFER_DEFAULT (4u * 1024 * 1024)
 #define RSN_STORE_WRITE_BUFFER_MIN (64u * 1024)
 #define RSN_STORE_WRITE_BUFFER_MAX (1024u * 1024 * 1024)
-#define RSN_STORE_OPEN_FILES_DEFAULT 500
+#define RSN_STORE_OPEN_FILES_DEFAULT 50
 #define RSN_STORE_OPEN_FILES_MIN 16
 #define RSN_STORE_OPEN_FILES_MAX 65536
 #define RSN_STORE_COMPRESSION_DEFAULT true

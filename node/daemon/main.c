@@ -60,7 +60,7 @@ static void usage(FILE *out)
                  "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
                  "                       [federation] listen=, peer=EP=KEY (repeatable);\n"
                  "                       [store] block_cache=, write_buffer= (8M, 4M),\n"
-                 "                       max_open_files= (500), compression= (snappy|none).\n"
+                 "                       max_open_files= (50), compression= (snappy|none).\n"
                  "                       SIGHUP re-reads its peers without a restart\n"
                  "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
                  "  -l, --log-level L    debug, info (default), warn, error\n"
