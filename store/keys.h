@@ -56,6 +56,11 @@
  *   'j' n                         -> a queued re-judge job
  *   'u' group                     -> u64(8): jobs pending ('u' alone: the next
  *                                    job number); docs/store.md says more
+ *   'b'                           -> hash(32): the fork digest, as committed
+ *   'b' bucket(1)                 -> hash(32): the digest of one bucket of feed
+ *                                    heads, as committed (daemon/digest.h);
+ *                                    both written in the batch of the heads
+ *                                    and evidence they sum
  *
  * Code builds keys with the rsn_key_<what> functions at the end of this file,
  * named for what the key holds, and compares lengths with the RSN_KEYLEN_*
@@ -115,6 +120,7 @@
 #define RSN_TAG_REPLIES 'r'      /* id: replies counted */
 #define RSN_TAG_JOB 'j'          /* n: a queued re-judge job */
 #define RSN_TAG_JOBS_PENDING 'u' /* group: jobs pending; alone: the next job number */
+#define RSN_TAG_DIGEST 'b'
 
 #define RSN_KEY_MAX 112 /* bytes of the longest key above ('t': 103) */
 
@@ -525,6 +531,21 @@ static inline size_t rsn_key_jobs_pending(uint8_t *k, const uint8_t *group)
 {
     k[0] = RSN_TAG_JOBS_PENDING;
     return group ? rsn_key_1(k, RSN_TAG_JOBS_PENDING, group) : 1;
+}
+
+/* 'b': the persisted fork digest. */
+static inline size_t rsn_key_digest_forks(uint8_t *k)
+{
+    k[0] = RSN_TAG_DIGEST;
+    return 1;
+}
+
+/* 'b' bucket: the persisted digest of feed-head bucket BUCKET (0..255). */
+static inline size_t rsn_key_digest_bucket(uint8_t *k, unsigned bucket)
+{
+    k[0] = RSN_TAG_DIGEST;
+    k[1] = (uint8_t)bucket;
+    return 2;
 }
 
 /* TAG alone, or TAG a: the prefix of every key of one kind, or of one group's,

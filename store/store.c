@@ -15,9 +15,6 @@
 #include "common/log.h"
 #include "store/keys.h"
 
-#define STORE_CACHE_BYTES (8u * 1024 * 1024)
-#define STORE_WRITE_BUFFER_BYTES (4u * 1024 * 1024)
-
 struct rsn_store {
     leveldb_t *db;
     leveldb_options_t *options;
@@ -58,9 +55,44 @@ static int io_error(const char *what, char *err)
     return RSN_ERR_IO;
 }
 
+void rsn_store_options_default(rsn_store_options_t *out)
+{
+    out->block_cache_bytes = RSN_STORE_CACHE_DEFAULT;
+    out->write_buffer_bytes = RSN_STORE_WRITE_BUFFER_DEFAULT;
+    out->max_open_files = RSN_STORE_OPEN_FILES_DEFAULT;
+    out->compression = RSN_STORE_COMPRESSION_DEFAULT;
+}
+
+static bool options_valid(const rsn_store_options_t *o)
+{
+    return o->block_cache_bytes >= RSN_STORE_CACHE_MIN &&
+           o->block_cache_bytes <= RSN_STORE_CACHE_MAX &&
+           o->write_buffer_bytes >= RSN_STORE_WRITE_BUFFER_MIN &&
+           o->write_buffer_bytes <= RSN_STORE_WRITE_BUFFER_MAX &&
+           o->max_open_files >= RSN_STORE_OPEN_FILES_MIN &&
+           o->max_open_files <= RSN_STORE_OPEN_FILES_MAX;
+}
+
 int rsn_store_open(rsn_store_t **out, const char *dir)
 {
+    return rsn_store_open_with(out, dir, NULL);
+}
+
+int rsn_store_open_with(rsn_store_t **out, const char *dir, const rsn_store_options_t *opts)
+{
     *out = NULL;
+    rsn_store_options_t o;
+    if (opts) {
+        o = *opts;
+    } else {
+        rsn_store_options_default(&o);
+    }
+    if (!options_valid(&o)) {
+        rsn_error("store: options out of bounds (block cache %zu, write buffer %zu, "
+                  "%d open files)",
+                  o.block_cache_bytes, o.write_buffer_bytes, o.max_open_files);
+        return RSN_ERR_INVALID_ARG;
+    }
     int rc = RSN_ERR_NOMEM;
     char *err = NULL;
     rsn_store_t *self = calloc(1, sizeof(*self));
@@ -68,7 +100,7 @@ int rsn_store_open(rsn_store_t **out, const char *dir)
         goto out;
     }
     self->options = leveldb_options_create();
-    self->cache = leveldb_cache_create_lru(STORE_CACHE_BYTES);
+    self->cache = leveldb_cache_create_lru(o.block_cache_bytes);
     /* most lookups on the write path miss (is this id held? is this feed
      * frozen?): a Bloom filter answers those without reading a block */
     self->filter = leveldb_filterpolicy_create_bloom(10);
@@ -83,9 +115,12 @@ int rsn_store_open(rsn_store_t **out, const char *dir)
     leveldb_options_set_paranoid_checks(self->options, 0);
     leveldb_options_set_cache(self->options, self->cache);
     leveldb_options_set_filter_policy(self->options, self->filter);
-    leveldb_options_set_write_buffer_size(self->options, STORE_WRITE_BUFFER_BYTES);
-    /* entries are hashes, keys and signatures: compression costs CPU, saves little */
-    leveldb_options_set_compression(self->options, leveldb_no_compression);
+    leveldb_options_set_write_buffer_size(self->options, o.write_buffer_bytes);
+    leveldb_options_set_max_open_files(self->options, o.max_open_files);
+    /* bodies (text) compress; hashes, keys and signatures do not, and LevelDB
+     * keeps a block uncompressed unless snappy shrinks it by 12.5% */
+    leveldb_options_set_compression(self->options, o.compression ? leveldb_snappy_compression
+                                                                 : leveldb_no_compression);
     leveldb_readoptions_set_fill_cache(self->read, 1);
     leveldb_writeoptions_set_sync(self->write_async, 0);
     leveldb_writeoptions_set_sync(self->write_sync, 1);
@@ -114,6 +149,10 @@ out:
 }
 
 static void snapshot_release(rsn_store_t *self);
+void rsn_store_compact(rsn_store_t *self)
+{
+    leveldb_compact_range(self->db, NULL, 0, NULL, 0);
+}
 
 void rsn_store_destroy(rsn_store_t **self_p)
 {
@@ -150,6 +189,24 @@ void rsn_store_destroy(rsn_store_t **self_p)
     }
     free(self);
     *self_p = NULL;
+}
+
+uint64_t rsn_store_approximate_range(rsn_store_t *self, const void *from, size_t from_len,
+                                     const void *to, size_t to_len)
+{
+    const char *start[1] = {from};
+    const char *limit[1] = {to};
+    size_t start_len[1] = {from_len}, limit_len[1] = {to_len};
+    uint64_t size[1] = {0};
+    leveldb_approximate_sizes(self->db, 1, start, start_len, limit, limit_len, size);
+    return size[0];
+}
+
+uint64_t rsn_store_approximate_bytes(rsn_store_t *self)
+{
+    static const uint8_t all_from[1] = {0x00};
+    static const uint8_t all_to[2] = {0xff, 0xff}; /* every tag is below 0xff */
+    return rsn_store_approximate_range(self, all_from, 0, all_to, sizeof all_to);
 }
 
 int rsn_store_get(rsn_store_t *self, const void *key, size_t key_len, void **value,

@@ -20,9 +20,44 @@ typedef struct rsn_store rsn_store_t;
 typedef struct rsn_batch rsn_batch_t;
 typedef struct rsn_iter rsn_iter_t;
 
-/* Opens (creating if missing) the database in folder DIR. Returns 0 and *OUT,
- * RSN_ERR_LOCKED when another process holds it, RSN_ERR_IO otherwise. */
+/* LevelDB's tunables, as the config file's [store] section sets them
+ * (docs/store.md "LevelDB options"). rsn_store_options_default fills the
+ * defaults; the bounds are the RSN_STORE_* names below. */
+typedef struct {
+    size_t block_cache_bytes;  /* LRU cache of uncompressed blocks */
+    size_t write_buffer_bytes; /* memtable size before it is written out */
+    int max_open_files;        /* table files kept open: each is mapped (mmap) */
+    bool compression;          /* snappy on table blocks */
+} rsn_store_options_t;
+
+#define RSN_STORE_CACHE_DEFAULT (8u * 1024 * 1024)
+#define RSN_STORE_CACHE_MIN (64u * 1024)
+#define RSN_STORE_CACHE_MAX (4096ull * 1024 * 1024)
+#define RSN_STORE_WRITE_BUFFER_DEFAULT (4u * 1024 * 1024)
+#define RSN_STORE_WRITE_BUFFER_MIN (64u * 1024)
+#define RSN_STORE_WRITE_BUFFER_MAX (1024u * 1024 * 1024)
+#define RSN_STORE_OPEN_FILES_DEFAULT 50
+#define RSN_STORE_OPEN_FILES_MIN 16
+#define RSN_STORE_OPEN_FILES_MAX 65536
+#define RSN_STORE_COMPRESSION_DEFAULT true
+
+/* The defaults above into *OUT. */
+void rsn_store_options_default(rsn_store_options_t *out);
+
+/* Opens (creating if missing) the database in folder DIR with the default
+ * options. Returns 0 and *OUT, RSN_ERR_LOCKED when another process holds it,
+ * RSN_ERR_IO otherwise. */
 RSN_NODISCARD int rsn_store_open(rsn_store_t **out, const char *dir);
+
+/* The same with OPTS (NULL: the defaults); values outside the RSN_STORE_*
+ * bounds are RSN_ERR_INVALID_ARG. */
+RSN_NODISCARD int rsn_store_open_with(rsn_store_t **out, const char *dir,
+                                      const rsn_store_options_t *opts);
+
+/* Compacts the whole database (every table rewritten with the options it was
+ * opened with). For tools and measurements: it takes as long as the store is
+ * large. */
+void rsn_store_compact(rsn_store_t *self);
 
 /* Closes the database and releases its lock; accepts NULL; sets *SELF_P to
  * NULL. */
@@ -41,6 +76,14 @@ void rsn_store_destroy(rsn_store_t **self_p);
  * format, so a later format change migrates a data folder instead of
  * misreading it; RSN_ERR_IO. */
 RSN_NODISCARD int rsn_store_check_format(rsn_store_t *self, const char *dir);
+
+/* The approximate bytes the database takes on disk (LevelDB's estimate over
+ * every key: the table files, not the log of recent writes). Cheap: no scan. */
+uint64_t rsn_store_approximate_bytes(rsn_store_t *self);
+
+/* The approximate bytes on disk of the keys in [FROM, TO). */
+uint64_t rsn_store_approximate_range(rsn_store_t *self, const void *from, size_t from_len,
+                                     const void *to, size_t to_len);
 
 /* Reads KEY. Returns 0 with *VALUE (malloc'd, free with rsn_store_free) and
  * *VALUE_LEN, RSN_ERR_NOT_FOUND, or RSN_ERR_IO. */

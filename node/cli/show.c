@@ -642,7 +642,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
     }
     if (cli->json) {
         json_t *doc =
-            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
+            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
                       cli_json_hex(st->node_key.data, st->node_key.len), "site",
                       cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
                       (json_int_t)st->entries, "authors", (json_int_t)st->authors, "groups",
@@ -650,12 +650,16 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                       (json_int_t)st->log_size, "uptime_ms", (json_int_t)st->uptime_ms, "peers",
                       (json_int_t)st->peers, "peers_connected", (json_int_t)st->peers_connected,
                       "bodies_missing", (json_int_t)st->bodies_missing, "bodies_erased",
-                      (json_int_t)st->bodies_erased, "socket", cli_json_str(cli->socket_path));
+                      (json_int_t)st->bodies_erased, "startup_ms", (json_int_t)st->startup_ms,
+                      "store_bytes", (json_int_t)st->store_bytes, "socket",
+                      cli_json_str(cli->socket_path));
         if (doc) {
             json_object_set_new(doc, "audit_verify_running",
                                 json_boolean(st->audit_verify_running));
             json_object_set_new(doc, "audit_verify_checked",
                                 json_integer((json_int_t)st->audit_verify_checked));
+            json_object_set_new(doc, "groups_updating",
+                                json_integer((json_int_t)st->groups_updating));
         }
         rc = cli_json_print(cli, doc, false);
     } else {
@@ -671,6 +675,8 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                (unsigned long long)st->bodies_missing, (unsigned long long)st->bodies_erased);
         printf("peers     %u connected of %u\n", st->peers_connected, st->peers);
         printf("uptime    %s\n", duration(cli, st->uptime_ms));
+        printf("store     %.1f MB on disk, started in %llu ms\n", (double)st->store_bytes / 1e6,
+               (unsigned long long)st->startup_ms);
         if (st->audit_verify_running) {
             printf("audit     verifying, %llu of %llu leaves checked\n",
                    (unsigned long long)st->audit_verify_checked, (unsigned long long)st->log_size);

@@ -149,6 +149,8 @@ static int call_status(call_t *c)
     s->groups_updating = rsn_report_groups_updating(x->store);
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
+    s->startup_ms = (uint64_t)x->startup_ms;
+    s->store_bytes = rsn_store_approximate_bytes(x->store);
     rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
     if (x->background) {
         rsn_verify_progress_t p;

@@ -43,6 +43,7 @@ typedef struct {
     /* the jobs on worker threads (daemon/background.h); NULL: audit verify
      * runs inside the call, as a test without a loop needs */
     struct rsn_background *background;
+    int64_t startup_ms; /* how long the start took (open to serving) */
 } rsn_api_ctx_t;
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,87 @@ static int keep_first(reader_t *r, char **slot, const char *value)
     return 1;
 }
 
+/* Parses TEXT as a size in bytes with an optional K, M or G (binary)
+ * suffix into *OUT, within [MIN, MAX]. */
+static bool parse_size(const char *text, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || errno != 0 || text[0] == '-') {
+        return false;
+    }
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k') {
+        shift = 10;
+    } else if (*end == 'M' || *end == 'm') {
+        shift = 20;
+    } else if (*end == 'G' || *end == 'g') {
+        shift = 30;
+    }
+    end += shift ? 1 : 0;
+    if (*end != '\0' || v > (max >> shift)) {
+        return false;
+    }
+    *out = (uint64_t)v << shift;
+    return *out >= min && *out <= max;
+}
+
+/* One key of [store]: 1, or refuse()'s 0 with the bounds in the sentence. */
+static int on_store(reader_t *r, const char *name, const char *value)
+{
+    rsn_config_t *cfg = r->cfg;
+    uint64_t v = 0;
+    if (strcmp(name, "block_cache") == 0) {
+        if (!parse_size(value, RSN_STORE_CACHE_MIN, RSN_STORE_CACHE_MAX, &v)) {
+            return refuse(r, "[store] block_cache = %s: not a size from 64K to 4G", value);
+        }
+        cfg->store_block_cache = (size_t)v;
+        return 1;
+    }
+    if (strcmp(name, "write_buffer") == 0) {
+        if (!parse_size(value, RSN_STORE_WRITE_BUFFER_MIN, RSN_STORE_WRITE_BUFFER_MAX, &v)) {
+            return refuse(r, "[store] write_buffer = %s: not a size from 64K to 1G", value);
+        }
+        cfg->store_write_buffer = (size_t)v;
+        return 1;
+    }
+    if (strcmp(name, "max_open_files") == 0) {
+        if (!parse_size(value, RSN_STORE_OPEN_FILES_MIN, RSN_STORE_OPEN_FILES_MAX, &v) ||
+            strpbrk(value, "KkMmGg") != NULL) {
+            return refuse(r, "[store] max_open_files = %s: not a count from %d to %d", value,
+                          RSN_STORE_OPEN_FILES_MIN, RSN_STORE_OPEN_FILES_MAX);
+        }
+        cfg->store_max_open_files = (int)v;
+        return 1;
+    }
+    if (strcmp(name, "compression") == 0) {
+        if (strcmp(value, "snappy") == 0 || strcmp(value, "none") == 0) {
+            cfg->store_compression = strcmp(value, "snappy") == 0 ? 1 : 2;
+            return 1;
+        }
+        return refuse(r, "[store] compression = %s: not snappy or none", value);
+    }
+    return refuse(r, "unknown key '%s' in [store]", name);
+}
+
+void rsn_config_store_options(const rsn_config_t *cfg, rsn_store_options_t *out)
+{
+    rsn_store_options_default(out);
+    if (cfg->store_block_cache) {
+        out->block_cache_bytes = cfg->store_block_cache;
+    }
+    if (cfg->store_write_buffer) {
+        out->write_buffer_bytes = cfg->store_write_buffer;
+    }
+    if (cfg->store_max_open_files) {
+        out->max_open_files = cfg->store_max_open_files;
+    }
+    if (cfg->store_compression) {
+        out->compression = cfg->store_compression == 1;
+    }
+}
+
 /* libinih's handler, one call per "key = value": its contract is 1 to go
  * on, 0 for a refused line (not an rsn_err). */
 static int on_entry(void *user, const char *section, const char *name, const char *value)
@@ -118,6 +200,9 @@ static int on_entry(void *user, const char *section, const char *name, const cha
             return keep_first(r, &cfg->listen, value);
         }
         return refuse(r, "unknown key '%s' in [federation]", name);
+    }
+    if (strcmp(section, "store") == 0) {
+        return on_store(r, name, value);
     }
     if (strcmp(section, "node") != 0) {
         return refuse(r, "unknown section [%s]", section);

@@ -1,7 +1,10 @@
 /* config.h — raisond's configuration: the INI file and the peer lines.
  *
  * A config file (INI, read with libinih) holds [node] data=, site=, socket=,
- * log_level= and [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable).
+ * log_level=, [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
+ * [store] block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
+ * max_open_files=, compression= (snappy or none): LevelDB's tunables
+ * (store/store.h), each refused outside its RSN_STORE_* bounds.
  * The command line wins over the file: a value already set when the file is
  * read is kept, and --peer lines come before the file's. A peer line is
  * "ENDPOINT=NODEKEY": NODEKEY is 64 hex characters (raisond keygen prints
@@ -15,6 +18,7 @@
 
 #include "common/err.h"
 #include "net/fed.h"
+#include "store/store.h"
 
 /* Longest sentence an error of this module needs. */
 #define RSN_CONFIG_WHY_MAX 512
@@ -29,7 +33,16 @@ typedef struct {
     size_t n_cli_peers;
     rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */
     size_t n_file_peers;
+    /* [store]: 0 (or COMPRESSION_UNSET) when the file does not set it */
+    size_t store_block_cache;
+    size_t store_write_buffer;
+    int store_max_open_files;
+    int store_compression; /* 0 unset, 1 snappy, 2 none */
 } rsn_config_t;
+
+/* LevelDB's options as CFG's [store] section sets them, the defaults
+ * (rsn_store_options_default) for what it leaves out. */
+void rsn_config_store_options(const rsn_config_t *cfg, rsn_store_options_t *out);
 
 /* Parses the peer line TEXT into OUT. 0, or RSN_ERR_INVALID_ARG with WHY. */
 RSN_NODISCARD int rsn_config_parse_peer(const char *text, rsn_fed_peer_conf_t *out, char *why,

@@ -10,7 +10,11 @@
  * SHA-256(author || seq (8, big-endian)), so two nodes see at once whether
  * they hold the same evidence. Both are kept in memory, as committed and as
  * staged: the write path (daemon/ingest.h) XORs contributions in and out as
- * it stages, and commits or rolls back with its batch. */
+ * it stages, and commits or rolls back with its batch. The committed digests
+ * are persisted too ('b' keys, store/keys.h): the write path puts the
+ * buckets that changed into the very batch that changes the heads they sum
+ * (rsn_digest_stage), so start-up reads 257 keys instead of every feed's
+ * head, and a crash never leaves them out of step with the heads. */
 #ifndef RSN_D_DIGEST_H
 #define RSN_D_DIGEST_H
 
@@ -34,12 +38,35 @@ typedef int (*rsn_digest_head_fn)(void *ctx, const uint8_t author[RSN_KEY_BYTES]
 rsn_digest_t *rsn_digest_new(void);
 void rsn_digest_destroy(rsn_digest_t **self_p);
 
-/* Computes the digests of what STORE holds: the fork digest from the 'F'
- * keys, the buckets from every feed with a head ('H') or frozen ('Z'),
- * asking HEAD (with CTX) for each feed's effective head. Sets both the
- * committed and the staged digests. 0, RSN_ERR_NOMEM, or HEAD's error. */
+/* Reads the persisted digests ('b' keys) of STORE into both the committed
+ * and the staged digests: O(1), whatever the store holds. A store that holds
+ * feeds but no 'b' key (damaged: a format-3 store always writes them with
+ * the heads) is recomputed with rsn_digest_recompute, said in the log, and
+ * the result persisted. 0, RSN_ERR_IO, RSN_ERR_NOMEM, or HEAD's error. */
 RSN_NODISCARD int rsn_digest_load(rsn_digest_t *self, rsn_store_t *store, rsn_digest_head_fn head,
                                   void *ctx);
+
+/* Computes the digests of what STORE holds by scanning it: the fork digest
+ * from the 'F' keys, the buckets from every feed with a head ('H') or frozen
+ * ('Z'), asking HEAD (with CTX; NULL: rsn_digest_store_head over STORE) for
+ * each feed's effective head. Sets both the committed and the staged
+ * digests. 0, RSN_ERR_NOMEM, or HEAD's error. O(feeds): for checks. */
+RSN_NODISCARD int rsn_digest_recompute(rsn_digest_t *self, rsn_store_t *store,
+                                       rsn_digest_head_fn head, void *ctx);
+
+/* A rsn_digest_head_fn over what a store (CTX) holds, nothing staged: the
+ * head 'H', cut back before the fork by 'Z' (through 'S'). */
+RSN_NODISCARD int rsn_digest_store_head(void *ctx, const uint8_t author[RSN_KEY_BYTES],
+                                        bool *exists, uint64_t *seq, uint8_t id[RSN_ID_BYTES]);
+
+/* Compares STORE's persisted digests with a full recomputation from its
+ * heads and evidence: *EQUAL. 0, RSN_ERR_NOMEM, RSN_ERR_IO. */
+RSN_NODISCARD int rsn_digest_check_store(rsn_store_t *store, bool *equal);
+
+/* Puts into BATCH the 'b' keys of the staged digests that differ from the
+ * committed ones: called by the write path just before it writes the batch
+ * that holds the staged heads. */
+void rsn_digest_stage(const rsn_digest_t *self, rsn_batch_t *batch);
 
 /* The contribution of one feed's effective head (ID may be NULL when SEQ is
  * 0). */

@@ -601,6 +601,7 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         return RSN_ERR_NOMEM;
     }
     stage_counts(self);
+    rsn_digest_stage(self->digest, self->batch);
     int rc = self->fail_commit ? RSN_ERR_IO : rsn_store_write(self->store, self->batch, true);
     self->fail_commit = false;
     self->commit_failed = rc < 0; /* this commit's, not the last failure's */

@@ -241,7 +241,7 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     /* the database lock comes first: a second node stops here */
     char dbdir[4096];
     snprintf(dbdir, sizeof dbdir, "%s/db", self->data_dir);
-    rc = rsn_store_open(&self->store, dbdir);
+    rc = rsn_store_open_with(&self->store, dbdir, cfg->store);
     if (rc == RSN_ERR_LOCKED) {
         rsn_error("data folder %s is in use by another raisond (its database is locked)",
                   self->data_dir);
@@ -345,9 +345,12 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     }
     rsn_counts_t c;
     rsn_ingest_counts(self->ingest, &c);
-    rsn_info("serving ipc://%s (site '%s'; %llu entries, %llu authors, %llu groups)",
+    self->calls.startup_ms = now_ms() - self->started_ms;
+    rsn_info("serving ipc://%s (site '%s'; %llu entries, %llu authors, %llu groups); "
+             "started in %lld ms",
              self->socket_path, self->site, (unsigned long long)c.entries,
-             (unsigned long long)c.authors, (unsigned long long)c.groups);
+             (unsigned long long)c.authors, (unsigned long long)c.groups,
+             (long long)self->calls.startup_ms);
 out:
     if (rc < 0) {
         rsn_node_destroy(&self);

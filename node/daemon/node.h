@@ -14,6 +14,7 @@
 
 #include "common/err.h"
 #include "net/fed.h"
+#include "store/store.h"
 
 typedef struct {
     const char *data_dir;             /* required */
@@ -22,7 +23,8 @@ typedef struct {
     const char *listen;               /* federation endpoint to bind; NULL: none */
     const rsn_fed_peer_conf_t *peers; /* trusted peers (dialled when they have an endpoint) */
     size_t n_peers;
-    bool new_key; /* a lost store: make a new node key (daemon/node_key.h) */
+    bool new_key;                     /* a lost store: make a new node key (daemon/node_key.h) */
+    const rsn_store_options_t *store; /* LevelDB's options; NULL: the defaults */
 } rsn_node_config_t;
 
 typedef struct rsn_node rsn_node_t;

@@ -6,7 +6,9 @@
  * not hex, an endpoint of another transport) and the others (an unknown
  * section, a line that is not INI, too many peers), a SIGHUP re-read that
  * replaces the file's peers or, on error, changes nothing, and the merge of
- * --peer lines with the file's. */
+ * --peer lines with the file's; the [store] section (LevelDB's block cache,
+ * write buffer, open files, compression): sizes with suffixes, the defaults
+ * for what it leaves out, and each bad value refused with its bounds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,6 +124,50 @@ static void test_refusals(void **state)
     refused("[node]\nsite = ok\nfirst = 1\nsecond = 2\n", "unknown key 'first'", 3);
 }
 
+static void test_store_section(void **state)
+{
+    (void)state;
+    rsn_config_t cfg = {0};
+    rsn_store_options_t o;
+    rsn_config_store_options(&cfg, &o);
+    assert_int_equal(o.block_cache_bytes, RSN_STORE_CACHE_DEFAULT);
+    assert_int_equal(o.write_buffer_bytes, RSN_STORE_WRITE_BUFFER_DEFAULT);
+    assert_int_equal(o.max_open_files, RSN_STORE_OPEN_FILES_DEFAULT);
+    assert_true(o.compression == RSN_STORE_COMPRESSION_DEFAULT);
+    char why[RSN_CONFIG_WHY_MAX] = "";
+    int line = -1;
+    assert_int_equal(parse(&cfg,
+                           "[store]\nblock_cache = 16M\nwrite_buffer = 2097152\n"
+                           "max_open_files = 200\ncompression = none\n",
+                           &line, why, sizeof why),
+                     0);
+    rsn_config_store_options(&cfg, &o);
+    assert_int_equal(o.block_cache_bytes, 16u * 1024 * 1024);
+    assert_int_equal(o.write_buffer_bytes, 2097152);
+    assert_int_equal(o.max_open_files, 200);
+    assert_false(o.compression);
+    rsn_config_clear(&cfg);
+    assert_int_equal(
+        parse(&cfg, "[store]\nblock_cache = 512k\ncompression = snappy\n", &line, why, sizeof why),
+        0);
+    rsn_config_store_options(&cfg, &o);
+    assert_int_equal(o.block_cache_bytes, 512u * 1024);
+    assert_int_equal(o.write_buffer_bytes, RSN_STORE_WRITE_BUFFER_DEFAULT);
+    assert_true(o.compression);
+    rsn_config_clear(&cfg);
+
+    refused("[store]\nblock_cache = lots\n", "block_cache = lots: not a size from 64K to 4G", 2);
+    refused("[store]\nblock_cache = 1K\n", "not a size from 64K to 4G", 2);
+    refused("[store]\nblock_cache = 5G\n", "not a size from 64K to 4G", 2);
+    refused("[store]\nblock_cache = -8M\n", "not a size from 64K to 4G", 2);
+    refused("[store]\nblock_cache = 8MB\n", "not a size from 64K to 4G", 2);
+    refused("[store]\nwrite_buffer = 2T\n", "write_buffer = 2T: not a size from 64K to 1G", 2);
+    refused("[store]\nmax_open_files = 3\n", "max_open_files = 3: not a count from 16 to 65536", 2);
+    refused("[store]\nmax_open_files = 1K\n", "not a count from 16 to 65536", 2);
+    refused("[store]\ncompression = zstd\n", "compression = zstd: not snappy or none", 2);
+    refused("[store]\ncache = 8M\n", "unknown key 'cache' in [store]", 2);
+}
+
 static void test_peer_lines(void **state)
 {
     (void)state;
@@ -229,9 +275,10 @@ static void test_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good_text), cmocka_unit_test(test_command_line_wins),
-        cmocka_unit_test(test_refusals),  cmocka_unit_test(test_peer_lines),
-        cmocka_unit_test(test_merge),     cmocka_unit_test(test_files),
+        cmocka_unit_test(test_good_text),     cmocka_unit_test(test_command_line_wins),
+        cmocka_unit_test(test_refusals),      cmocka_unit_test(test_peer_lines),
+        cmocka_unit_test(test_merge),         cmocka_unit_test(test_files),
+        cmocka_unit_test(test_store_section),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
