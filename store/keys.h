@@ -120,6 +120,7 @@
 #define RSN_TAG_REPLIES 'r'      /* id: replies counted */
 #define RSN_TAG_JOB 'j'          /* n: a queued re-judge job */
 #define RSN_TAG_JOBS_PENDING 'u' /* group: jobs pending; alone: the next job number */
+#define RSN_TAG_SITE_OF 'o'      /* author: the site (hash) its posts were last judged under */
 #define RSN_TAG_DIGEST 'b'
 
 #define RSN_KEY_MAX 112 /* bytes of the longest key above ('t': 103) */
@@ -531,6 +532,13 @@ static inline size_t rsn_key_jobs_pending(uint8_t *k, const uint8_t *group)
 {
     k[0] = RSN_TAG_JOBS_PENDING;
     return group ? rsn_key_1(k, RSN_TAG_JOBS_PENDING, group) : 1;
+}
+
+/* 'o' author: the hash of the site AUTHOR's posts were last judged under
+ * (absent: no site), so that only a profile that moves it re-judges them. */
+static inline size_t rsn_key_site_of(uint8_t *k, const uint8_t author[32])
+{
+    return rsn_key_1(k, RSN_TAG_SITE_OF, author);
 }
 
 /* 'b': the persisted fork digest. */

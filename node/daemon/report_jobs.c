@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "daemon/entry.h"
+#include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
 
@@ -208,6 +209,37 @@ int rs_job_queue(rsn_dx_t *dx, const rs_job_t *job)
     return rsn_dx_add(dx, k, rsn_key_jobs_pending(k, job->group), 1);
 }
 
+/* Whether AUTHOR's site (its latest profile's, "" without one) differs
+ * from the one its posts were last judged under ('o'); if so, records it.
+ * Only such a profile re-judges the author's posts: a profile that keeps
+ * the site (most do) costs one read, not a walk of the feed. */
+static int site_moved(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES], bool *moved)
+{
+    rsn_view_ctx_t *x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx));
+    if (!x) {
+        return RSN_ERR_NOMEM;
+    }
+    rsn_view_ctx_set_dx(x, dx);
+    const char *site = rsn_view_ctx_profile(x, author)->site;
+    uint8_t now[RSN_SITE_HASH_BYTES], was[RSN_SITE_HASH_BYTES], k[RSN_KEY_MAX], *v = NULL;
+    size_t kl = rsn_key_site_of(k, author), vl = 0;
+    rsn_report_site_hash(site ? site : "", now);
+    rsn_report_site_hash("", was);
+    int rc = rsn_dx_get(dx, k, kl, &v, &vl);
+    if (rc == 0 && vl == RSN_SITE_HASH_BYTES) {
+        memcpy(was, v, RSN_SITE_HASH_BYTES);
+    } else if (rc < 0 && rc != RSN_ERR_NOT_FOUND) {
+        return rc;
+    }
+    *moved = memcmp(now, was, RSN_SITE_HASH_BYTES) != 0;
+    if (*moved && site && *site) {
+        rsn_dx_put(dx, k, kl, now, sizeof now);
+    } else if (*moved) {
+        rsn_dx_delete(dx, k, kl);
+    }
+    return 0;
+}
+
 int rs_lookback(rsn_dx_t *dx, uint64_t index, const rsn_loaded_t *l, int depth)
 {
     rs_job_t job = {0};
@@ -227,11 +259,16 @@ int rs_lookback(rsn_dx_t *dx, uint64_t index, const rsn_loaded_t *l, int depth)
         memcpy(job.who, f.member, RSN_KEY_BYTES);
         break;
     case RAISON__KIND__KIND_CHARTER: job.kind = RS_JOB_GROUP; break;
-    case RAISON__KIND__KIND_PROFILE:
+    case RAISON__KIND__KIND_PROFILE: {
+        bool moved = false;
+        if ((rc = site_moved(dx, l->entry->author.data, &moved)) != 0 || !moved) {
+            return rc;
+        }
         job.kind = RS_JOB_PROFILE;
         memcpy(job.who, l->entry->author.data, RSN_KEY_BYTES);
         found = false; /* a feed's job */
         break;
+    }
     case RAISON__KIND__KIND_RETRACTION: {
         const Raison__Retraction *r = l->body;
         rsn_loaded_t *t = NULL;

@@ -514,7 +514,7 @@ static int on_fork(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES], uint64_t s
 
 const rsn_deriver_t rsn_report_deriver = {
     .name = "report",
-    .tags = "pcdastrju", /* not 'f': facts outlive a reindex */
+    .tags = "pcdastrjuo", /* not 'f': facts outlive a reindex */
     .entry = on_entry,
     .fork = on_fork,
     .background = rs_background,
