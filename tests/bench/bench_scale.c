@@ -40,12 +40,13 @@
 #define VERIFY_SECONDS 2.0
 #define START_TIMEOUT_S 600.0
 #define CALL_TIMEOUT_MS 300000 /* a single slow call may take this long */
-#define COLD_CAP_S 10.0        /* seconds a cold figure may take */
-#define WARM_CAP_S 10.0
+#define COLD_CAP_S 8.0         /* seconds a cold figure may take (and one call more) */
+#define WARM_CAP_S 8.0
 #define KEYS_BUDGET_S 60.0
 #define SAMPLE_MS 10 /* status sampled this often while something runs */
 #define IDLE_SAMPLES 200
-#define AUDIT_LIMIT_S 1800.0
+#define AUDIT_LIMIT_S 120.0 /* today's audit judges every post against every membership event */
+#define AUDIT_RSS_MB 2048   /* and holds what it loads: stopped past this much memory */
 #define CATCHUP_LIMIT_S 1800.0
 #define STALL_S 60.0
 #define POLL_S 0.25 /* the catching-up node's status polled this often */
@@ -63,6 +64,8 @@ typedef struct {
     long rss_start, hwm_start, rss_reads, hwm_reads, rss_catchup, hwm_catchup;
     scale_lat_t idle, audit, catchup_status;
     bool audit_done, audit_ok;
+    char audit_note[96]; /* why it was stopped */
+    long audit_rss_kb;   /* the node's largest VmRSS seen during the audit */
     double audit_s;
     uint64_t audit_entries, audit_rules;
     bool catchup_done;
@@ -117,20 +120,33 @@ static int restart(rsn_test_node_t *serve, const rsn_test_node_t *empty, const c
 typedef struct {
     rsn_client_t *c;
     Raison__ApiReply *reply;
+    int pid;
+    long rss_kb;
+    bool too_big;
 } audit_ctx_t;
 
 static bool audit_done(void *ctx)
 {
     audit_ctx_t *a = ctx;
-    return rsn_client_recv_timeout(a->c, &a->reply, 0) == 0;
+    long hwm;
+    long rss;
+    scale_proc_memory(a->pid, &rss, &hwm);
+    a->rss_kb = rss > a->rss_kb ? rss : a->rss_kb;
+    a->too_big = rss > AUDIT_RSS_MB * 1024L;
+    return a->too_big || rsn_client_recv_timeout(a->c, &a->reply, 0) == 0;
 }
 
-/* Status on C while `audit verify` runs, sent on a second connection. */
-static void measure_audit(rsn_test_node_t *serve, rsn_client_t *c, result_t *r)
+/* Status while `audit verify` runs, sent on a second connection; false
+ * when it did not finish (too long, too much memory): the node is still
+ * in it. */
+static bool measure_audit(rsn_test_node_t *serve, result_t *r)
 {
-    audit_ctx_t a = {0};
-    if (rsn_client_connect(&a.c, serve->sock, CALL_TIMEOUT_MS) != 0) {
-        return;
+    audit_ctx_t a = {.pid = serve->pid};
+    rsn_client_t *c = NULL;
+    if (rsn_client_connect(&a.c, serve->sock, CALL_TIMEOUT_MS) != 0 ||
+        rsn_client_connect(&c, serve->sock, (int)(AUDIT_LIMIT_S * 1000)) != 0) {
+        rsn_client_destroy(&a.c);
+        return false;
     }
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__AuditVerifyRequest av = RAISON__AUDIT_VERIFY_REQUEST__INIT;
@@ -141,8 +157,16 @@ static void measure_audit(rsn_test_node_t *serve, rsn_client_t *c, result_t *r)
         r->audit_done = scale_status_sample(c, audit_done, &a, SAMPLE_MS, AUDIT_LIMIT_S, &r->audit);
     }
     r->audit_s = rsn_test_now() - t;
-    if (!r->audit_done) {
-        fprintf(stderr, "bench_scale: audit verify did not finish in %.0f s\n", AUDIT_LIMIT_S);
+    r->audit_rss_kb = a.rss_kb;
+    rsn_client_destroy(&c);
+    if (a.too_big || !r->audit_done) {
+        r->audit_done = false;
+        snprintf(r->audit_note, sizeof r->audit_note,
+                 a.too_big ? "stopped after %.0f s: the node's RSS passed %d MB"
+                           : "did not finish in %.0f s",
+                 r->audit_s, AUDIT_RSS_MB);
+        fprintf(stderr, "bench_scale: audit verify %s (status p99 %.0f ms over %zu samples)\n",
+                r->audit_note, r->audit.p99, r->audit.n);
     } else if (a.reply->result_case == RAISON__API_REPLY__RESULT_AUDIT_VERIFY) {
         const Raison__AuditVerifyReply *v = a.reply->audit_verify;
         r->audit_ok = v->integrity_ok;
@@ -154,6 +178,7 @@ static void measure_audit(rsn_test_node_t *serve, rsn_client_t *c, result_t *r)
     }
     rsn_test_reply_free(a.reply);
     rsn_client_destroy(&a.c);
+    return r->audit_done;
 }
 
 /* ------------------------------------------------------------- catch-up -- */
@@ -295,7 +320,10 @@ static int measure(const opts_t *o, scale_store_t *st, const char *tag, result_t
     size_t count = 0;
     (void)scale_status_sample(c, always_count, &count, SAMPLE_MS, 60, &r->idle);
     fprintf(stderr, "bench_scale: %s: audit verify\n", tag);
-    measure_audit(&serve, c, r);
+    double again;
+    if (!measure_audit(&serve, r) && restart(&serve, &empty, o->raisond, &c, &again) != 0) {
+        goto out;
+    }
     measure_catchup(o, &serve, &empty, c, r);
     rc = 0;
 out:
@@ -471,8 +499,16 @@ static void build_table(table_t *t, const result_t *r)
     max_row(t, "status p99 in audit / idle", "<= 3x", v, have, "%.1f", 3);
     EACH(r[i].catchup_status.n > 0 && r[i].idle.p99 > 0, r[i].catchup_status.p99 / r[i].idle.p99);
     max_row(t, "status p99 in catch-up / idle", "<= 3x", v, have, "%.1f", 3);
-    EACH(r[i].audit_done, r[i].audit_s);
+    EACH(r[i].audit.n > 0, r[i].audit_s);
     max_row(t, "audit verify, s", "", v, have, "%.1f", 0);
+    for (int i = 0; i < 2; i++) {
+        row_t *row = &t->rows[t->n - 1];
+        if (row->have[i] && !r[i].audit_done) {
+            snprintf(row->text[i], sizeof row->text[i], "%.0f unfinished", row->v[i]);
+        }
+    }
+    EACH(r[i].audit_rss_kb > 0, r[i].audit_rss_kb / MB);
+    max_row(t, "VmRSS during audit verify, MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].catchup_done && r[i].raw > 0, r[i].catchup_rate / r[i].raw);
     min_row(t, "catch-up / raw verify", ">= 1.0x", v, have, 1.0);
     EACH(r[i].catchup_done, r[i].catchup_rate);
@@ -526,7 +562,8 @@ static json_t *result_json(const result_t *r)
     }
     return json_pack(
         "{s:b,s:I,s:I,s:f,s:{s:b,s:s,s:f,s:I,s:I,s:f,s:f,s:I,s:I,s:I},s:I,s:f,s:f,s:o,s:o,s:{s:I,"
-        "s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:{s:b,s:b,s:f,s:I,s:I},s:{s:b,s:f,s:f,s:f,s:I},s:I,s:I,"
+        "s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:{s:b,s:b,s:f,s:I,s:I,s:s,s:I},s:{s:b,s:f,s:f,s:f,s:I},"
+        "s:I,s:I,"
         "s:I}",
         "ran", r->ran, "total", (json_int_t)r->total, "entries", (json_int_t)r->entries,
         "raw_verify", r->raw, "build", "cached", r->build.cached, "built_at", r->build.built_at,
@@ -542,10 +579,11 @@ static json_t *result_json(const result_t *r)
         lat_json(&r->idle), "status_audit", lat_json(&r->audit), "status_catchup",
         lat_json(&r->catchup_status), "audit", "done", r->audit_done, "integrity_ok", r->audit_ok,
         "seconds", r->audit_s, "entries", (json_int_t)r->audit_entries, "rule_violations",
-        (json_int_t)r->audit_rules, "catchup", "done", r->catchup_done, "seconds", r->catchup_s,
-        "rate", r->catchup_rate, "rate_from_start", r->catchup_rate_start, "entries",
-        (json_int_t)r->catchup_entries, "disk_bytes", (json_int_t)r->disk, "deep_depth",
-        (json_int_t)r->deep_depth, "groups_cursors", (json_int_t)r->groups_cursors);
+        (json_int_t)r->audit_rules, "note", r->audit_note, "rss_kb", (json_int_t)r->audit_rss_kb,
+        "catchup", "done", r->catchup_done, "seconds", r->catchup_s, "rate", r->catchup_rate,
+        "rate_from_start", r->catchup_rate_start, "entries", (json_int_t)r->catchup_entries,
+        "disk_bytes", (json_int_t)r->disk, "deep_depth", (json_int_t)r->deep_depth,
+        "groups_cursors", (json_int_t)r->groups_cursors);
 }
 
 static void print_json(const table_t *t, const result_t *r)
