@@ -246,13 +246,6 @@ void scale_probe_run(rsn_client_t *client, const scale_keys_t *k, scale_probe_t 
     size_t calls = cold ? (keys < SCALE_COLD_KEYS ? keys : SCALE_COLD_KEYS) : SCALE_WARM_CALLS;
     size_t ring = cold ? calls : (keys < WARM_KEYS ? keys : WARM_KEYS);
     double start = rsn_test_now();
-    for (size_t i = 0; !cold && i < ring && rsn_test_now() - start < cap_s / 2; i++) {
-        fill(&c, k, p, i);
-        (void)timed(client, &c, &ok, NULL);
-    }
-    if (!cold) {
-        start = rsn_test_now();
-    }
     while (n < calls && (n == 0 || rsn_test_now() - start < cap_s)) {
         fill(&c, k, p, n % ring);
         ms[n++] = timed(client, &c, &ok, NULL);

@@ -7,9 +7,9 @@
  * profile, entry, peers and head. A probe is timed one call at a time
  * (monotonic clock around rsn_client_call), either cold (over keys not read
  * since the node started, one call per key) or warm (the same few keys over
- * and over), each bounded in calls and in seconds so that today's slow calls
- * do not hold the run. Status is also sampled at a steady pace while
- * something else runs (an audit, a catch-up). */
+ * and over, once the cold run has read them), each bounded in calls and in seconds so that today's
+ * slow calls do not hold the run. Status is also sampled at a steady pace while something else runs
+ * (an audit, a catch-up). */
 #ifndef RSN_BENCH_SCALE_READ_H
 #define RSN_BENCH_SCALE_READ_H
 
@@ -72,8 +72,9 @@ const char *scale_probe_name(scale_probe_t p);
 void scale_keys_collect(rsn_client_t *c, scale_keys_t *k, size_t target_depth, double budget_s);
 
 /* Times probe P on C: COLD, one call per distinct key (at most
- * SCALE_COLD_KEYS), else SCALE_WARM_CALLS calls over a few keys after one
- * untimed call each; at most CAP_S seconds (at least one call). */
+ * SCALE_COLD_KEYS), else SCALE_WARM_CALLS calls over the first few keys
+ * (warm when the cold run of the same probe read them first); at most
+ * CAP_S seconds (at least one call). */
 void scale_probe_run(rsn_client_t *c, const scale_keys_t *k, scale_probe_t p, bool cold,
                      double cap_s, scale_lat_t *out);
 

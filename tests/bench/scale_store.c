@@ -21,6 +21,7 @@
 #include "daemon/ingest.h"
 #include "store/store.h"
 #include "support/files.h"
+#include "support/store_fixture.h"
 
 #ifndef RSN_SCALE_FORMAT
 #define RSN_SCALE_FORMAT "unknown"
@@ -116,6 +117,20 @@ static double real_of(json_t *o, const char *key)
     return json_number_value(json_object_get(o, key));
 }
 
+/* The hex ids of the array J into OUT: how many were read in a row. */
+static size_t ids_read(json_t *j, uint8_t out[SCALE_SAMPLE_KEYS][RSN_ID_BYTES])
+{
+    size_t i, n = 0;
+    json_t *v;
+    json_array_foreach(j, i, v)
+    {
+        if (i == n && i < SCALE_SAMPLE_KEYS && hex_into(v, out[i])) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static bool facts_read(json_t *j, scale_facts_t *f)
 {
     bool ok = hex_into(json_object_get(j, "busy"), f->busy);
@@ -131,18 +146,8 @@ static bool facts_read(json_t *j, scale_facts_t *f)
             f->n_groups = i + 1;
         }
     }
-    json_array_foreach(json_object_get(j, "authors"), i, v)
-    {
-        if (i < SCALE_SAMPLE_KEYS && hex_into(v, f->author[i])) {
-            f->n_authors = i + 1;
-        }
-    }
-    json_array_foreach(json_object_get(j, "entries"), i, v)
-    {
-        if (i < SCALE_SAMPLE_KEYS && hex_into(v, f->entry[i])) {
-            f->n_entries = i + 1;
-        }
-    }
+    f->n_authors = ids_read(json_object_get(j, "authors"), f->author);
+    f->n_entries = ids_read(json_object_get(j, "entries"), f->entry);
     json_array_foreach(json_object_get(j, "by_kind"), i, v)
     {
         if (i < 6) {
@@ -341,15 +346,7 @@ static int direct_stage(sink_t *k, const scale_chunk_t *c, size_t from)
     for (size_t at = from; at < c->n; at += DIRECT_BATCH) {
         size_t n = c->n - at < DIRECT_BATCH ? c->n - at : DIRECT_BATCH;
         for (size_t i = 0; i < n; i++) {
-            const rsn_test_signed_t *s = &c->all[at + i];
-            in[i] = (rsn_ingest_input_t){.entry = s->entry,
-                                         .entry_len = s->entry_len,
-                                         .signature = s->sig,
-                                         .signature_len = RSN_SIG_BYTES,
-                                         .body = s->body,
-                                         .body_len = s->body_len,
-                                         .has_body = true,
-                                         .origin = RSN_INGEST_RELAYED};
+            in[i] = rsn_test_store_input(&c->all[at + i], RSN_INGEST_RELAYED);
         }
         rsn_ingest_preverify(k->ingest, in, n);
         for (size_t i = 0; i < n; i++) {

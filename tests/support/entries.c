@@ -102,13 +102,11 @@ int rsn_test_sign_body(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_te
 int rsn_test_sign_message(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_test_header_t *h,
                           const ProtobufCMessage *body, rsn_test_signed_t *out)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = rsn_pack(arena, body, &bytes, &len);
+    int rc = rsn_test_entry_make(arena, rsn_keypair_public(kp), h, body, out);
     if (rc != 0) {
         return rc;
     }
-    return sign_in_arena(arena, kp, h, bytes, len, out);
+    return rsn_test_sign_packed(kp, out->entry, out->entry_len, out);
 }
 
 Raison__SignedEntry *rsn_test_signed_wire(rsn_arena_t *arena, const rsn_test_signed_t *s,
