@@ -258,7 +258,9 @@ typedef struct {
     scale_store_t *st;
     const scale_build_opts_t *o;
     const scale_chunk_t *chunk;
-    double t0, t_progress, t_window;
+    double t0, t_progress;
+    double t_window;       /* publishing seconds when the window began */
+    double chunk_t0;       /* when this chunk's publishing began */
     uint64_t acked_before; /* entries acknowledged in earlier chunks */
     uint64_t window_from;
     size_t acked;       /* in this chunk */
@@ -284,16 +286,17 @@ static int on_reply(void *ctx, size_t index, const rsn_test_signed_t *s,
     }
     uint64_t done = x->acked_before + x->acked;
     double now = rsn_test_now();
+    double api_now = x->api_seconds + (now - x->chunk_t0); /* time spent publishing */
     if (now - x->t_progress >= PROGRESS_S) {
         x->t_progress = now;
         fprintf(stderr, "  ... %.0f s: %" PRIu64 " of %zu published through the API\n", now - x->t0,
                 done, x->st->shape.total);
     }
     if (done - x->window_from >= WINDOW_ACKS) {
-        double rate = (double)(done - x->window_from) / (now - x->t_window);
+        double rate = (double)(done - x->window_from) / (api_now - x->t_window);
         double projected = (double)(x->st->shape.total - done) / rate;
         x->window_from = done;
-        x->t_window = now;
+        x->t_window = api_now;
         if (x->o->via == SCALE_VIA_AUTO && projected > x->o->api_limit_s) {
             fprintf(stderr,
                     "bench_scale: the API takes %.0f entries/s now: the %" PRIu64
@@ -376,6 +379,7 @@ static int publish_chunk(scale_store_t *st, const scale_build_opts_t *o, sink_t 
     x->acked = 0;
     rsn_test_publish_opts_t po = {.inflight = o->inflight, .on_reply = on_reply, .ctx = x};
     double t = rsn_test_now();
+    x->chunk_t0 = t;
     int rc = rsn_test_api_publish_all(k->client, (rsn_test_signed_t *const *)c->order, c->n, &po);
     x->api_seconds += rsn_test_now() - t;
     x->acked_before += x->acked;
@@ -413,7 +417,7 @@ static int build(scale_store_t *st, const char *raisond, const scale_build_opts_
     scale_chunk_t *c = malloc(sizeof *c);
     FILE *sample = fopen(st->sample_path, "wb");
     double t0 = rsn_test_now();
-    api_ctx_t x = {.st = st, .o = o, .t0 = t0, .t_progress = t0, .t_window = t0};
+    api_ctx_t x = {.st = st, .o = o, .t0 = t0, .t_progress = t0};
     memset(&st->build, 0, sizeof st->build);
     now_text(st->build.built_at, sizeof st->build.built_at);
     if (c == NULL || sample == NULL || scale_gen_new(&gen, &st->shape) != 0) {
