@@ -32,7 +32,8 @@
 #                beside its target (bench_scale.c; ARGS: [SIZE] [--small N]
 #                [--rebuild] [--json] [--via auto|api|direct] [--api-limit S];
 #                `scale 100000` for a quick look). The first run builds the
-#                stores (LARGE: tens of minutes); later runs take ~10-25 minutes.
+#                stores (LARGE: ~15 minutes); later runs should take well under
+#                30 minutes (longer on today's node: its busy-group calls are slow).
 #                tests/bench/README.md says what each figure measures.
 # ARGS go to the one target named; `all` runs every target with its defaults.
 # For backward compatibility, `scripts/bench.sh 100 200 512` (numbers first)
