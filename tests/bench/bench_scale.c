@@ -605,7 +605,7 @@ static void print_notes(const result_t *r)
         if (!r[i].ran) {
             continue;
         }
-        printf("%s: %" PRIu64 " entries held; built %s%s; deep timeline page at %zu posts down;"
+        printf("%s: %" PRIu64 " entries held; built %s%s; deep timeline pages down to %zu posts;"
                " %zu groups cursors; audit verify %s (%" PRIu64 " rule violations); catch-up %s"
                " (%" PRIu64 " entries, %.0f s)\n",
                tags[i], r[i].entries, r[i].build.built_at, r[i].build.cached ? " (cached)" : "",
@@ -724,7 +724,9 @@ int main(int argc, char **argv)
         return 1;
     }
     o.build.threads = rsn_cpu_count();
-    bench_print_machine();
+    if (!o.json) {
+        bench_print_machine(); /* stdout holds only the JSON object with --json */
+    }
     result_t r[2];
     memset(r, 0, sizeof r);
     bool failed = false;

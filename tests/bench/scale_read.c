@@ -323,10 +323,7 @@ static void collect_deep(rsn_client_t *client, scale_keys_t *k, size_t depth, do
         k->deep_cursor_len[at] = cur_len;
     }
     k->n_deep = pages < SCALE_CURSORS ? pages : SCALE_CURSORS;
-    k->deep_depth = pages > SCALE_CURSORS ? (pages - SCALE_CURSORS + 1) * page : page;
-    if (pages == 0) {
-        k->deep_depth = 0;
-    }
+    k->deep_depth = pages * page;
 }
 
 void scale_keys_collect(rsn_client_t *client, scale_keys_t *k, size_t target_depth, double budget_s)

@@ -60,7 +60,7 @@ typedef struct {
     uint8_t deep_cursor[SCALE_CURSORS][SCALE_CURSOR_MAX];
     size_t deep_cursor_len[SCALE_CURSORS];
     size_t n_deep;
-    size_t deep_depth; /* posts above the shallowest deep cursor */
+    size_t deep_depth; /* posts above the deepest cursor (the others are shallower) */
 } scale_keys_t;
 
 /* A short name of probe P ("group busy"). */
