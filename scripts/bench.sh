@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — builds raison in Release and runs its benchmarks.
 #
-#   scripts/bench.sh [ingest|catchup|propagation|idle|audit|all] [ARGS...]
+#   scripts/bench.sh [ingest|catchup|propagation|idle|audit|scale|all] [ARGS...]
 #
 # Targets (default: all, one after the other):
 #   ingest       one node, pre-signed entries published through the API
@@ -22,6 +22,19 @@
 #                then checkpoint signing, consistency and inclusion proofs on a
 #                real store of 1,000,000 leaves, in microseconds (bench_audit.c;
 #                ARGS: AUTHORS PER_AUTHOR INFLIGHT LEAVES RUNS).
+#   scale        issue 10's "a year of a large company on one node": stores of
+#                10,000 and 1,000,000 entries (100,000 authors, 1,000 groups, a
+#                busy group of 300,000 posts and 50,000 members, replies,
+#                amendments, retractions), kept between runs under
+#                ${RAISON_BENCH_CACHE:-/var/tmp/raison-bench-scale}; every read
+#                call's p50/p99 cold and warm on both, status during an audit and
+#                a catch-up, start-up, RSS, disk, catch-up and ingest rates, each
+#                beside its target (bench_scale.c; ARGS: [SIZE] [--small N]
+#                [--rebuild] [--json] [--via auto|api|direct] [--api-limit S];
+#                `scale 100000` for a quick look). The first run builds the
+#                stores (LARGE: ~15 minutes); later runs should take well under
+#                30 minutes (longer on today's node: its busy-group calls are slow).
+#                tests/bench/README.md says what each figure measures.
 # ARGS go to the one target named; `all` runs every target with its defaults.
 # For backward compatibility, `scripts/bench.sh 100 200 512` (numbers first)
 # runs the ingest benchmark with those arguments.
@@ -48,9 +61,9 @@ if [[ $# -gt 0 && ! $1 =~ ^[0-9] ]]; then
 fi
 [[ $# -gt 0 && $target == all ]] && target=ingest # numbers alone: the old usage
 case $target in
-ingest | catchup | propagation | idle | audit | all) ;;
+ingest | catchup | propagation | idle | audit | scale | all) ;;
 *)
-    echo "usage: scripts/bench.sh [ingest|catchup|propagation|idle|audit|all] [ARGS...]" >&2
+    echo "usage: scripts/bench.sh [ingest|catchup|propagation|idle|audit|scale|all] [ARGS...]" >&2
     exit 2
     ;;
 esac
@@ -61,7 +74,7 @@ fi
 
 cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" --target raisond raison bench_ingest bench_catchup bench_propagation \
-    bench_idle bench_audit -j "$JOBS" >/dev/null
+    bench_idle bench_audit bench_scale -j "$JOBS" >/dev/null
 
 WORKS=()
 NODE_PID=""
@@ -123,13 +136,14 @@ run() {
     propagation) run_program bench_propagation "$@" ;;
     idle) run_program bench_idle "$@" ;;
     audit) run_program bench_audit "$@" ;;
+    scale) run_program bench_scale "$@" ;;
     esac
 }
 
 echo "machine: $(nproc) processors, $(uname -sr); build: $BUILD (Release)"
 failed=()
 if [[ $target == all ]]; then
-    for name in ingest catchup propagation idle audit; do
+    for name in ingest catchup propagation idle audit scale; do
         run "$name" || failed+=("$name")
         echo
     done

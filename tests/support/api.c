@@ -199,9 +199,13 @@ int rsn_test_api_publish_all(rsn_client_t *client, rsn_test_signed_t *const *ord
             return rc;
         }
         bool ok = rsn_test_api_acknowledges(reply, order[acked], acked, o->allow_duplicate);
+        int stop = ok && o->on_reply != NULL ? o->on_reply(o->ctx, acked, order[acked], reply) : 0;
         rsn_test_reply_free(reply);
         if (!ok) {
             return RSN_ERR_BAD_REQUEST;
+        }
+        if (stop != 0) {
+            return stop;
         }
         if (o->on_ack != NULL) {
             o->on_ack(o->ctx, order[acked]);

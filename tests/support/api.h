@@ -65,13 +65,17 @@ bool rsn_test_api_acknowledges(const Raison__ApiReply *reply, const rsn_test_sig
                                size_t index, bool allow_duplicate);
 
 /* How rsn_test_api_publish_all publishes: requests kept in flight, whether
- * a duplicate counts as acknowledged, and a function told of each ack in
- * order (NULL: none). */
+ * a duplicate counts as acknowledged, a function told of each ack in order
+ * (NULL: none), and one shown each acknowledging reply (NULL: none), which
+ * may stop the publishing by returning non-zero: publish_all then returns
+ * that code at once, requests still in flight left unanswered. */
 typedef struct {
     size_t inflight;
     bool allow_duplicate;
     void (*on_ack)(void *ctx, const rsn_test_signed_t *s);
     void *ctx;
+    int (*on_reply)(void *ctx, size_t index, const rsn_test_signed_t *s,
+                    const Raison__ApiReply *reply);
 } rsn_test_publish_opts_t;
 
 /* Publishes the N entries ORDER points at, in that order, keeping up to

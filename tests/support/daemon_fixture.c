@@ -2,8 +2,10 @@
  * teardown over rsn_test_store_new / _destroy, authors from
  * rsn_test_author_new, entries signed by rsn_test_author_sign and staged by
  * rsn_test_store_stage (or written raw, as tampering would), and the bodies
- * of each kind built in the arena. */
+ * of each kind built in the arena (support/bodies.h, asserted). */
 #include "support/daemon_fixture.h"
+
+#include "support/bodies.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -107,48 +109,13 @@ void fx_raw_put(fx_t *f, const uint8_t *key, size_t key_len, const void *value, 
     rsn_batch_destroy(&b);
 }
 
-static ProtobufCBinaryData bin(fx_t *f, const uint8_t *data, size_t len)
-{
-    ProtobufCBinaryData b = {0, NULL};
-    if (data && len) {
-        b.data = rsn_arena_memdup(f->arena, data, len);
-        b.len = len;
-    }
-    return b;
-}
-
 Raison__Charter *fx_charter_keys(fx_t *f, const char *name, Raison__Access access,
                                  const char *missions, const uint8_t *const *owner_keys,
                                  size_t n_owners, uint32_t retention_days)
 {
-    Raison__Charter *c = rsn_arena_alloc(f->arena, sizeof *c);
+    Raison__Charter *c = rsn_test_body_charter(f->arena, name, access, missions, owner_keys,
+                                               n_owners, retention_days);
     assert_non_null(c);
-    raison__charter__init(c);
-    c->version = 1;
-    c->name = rsn_arena_strdup(f->arena, name);
-    c->purpose = "keep the lights on";
-    char *list = rsn_arena_strdup(f->arena, missions);
-    c->missions = rsn_arena_alloc(f->arena, 16 * sizeof *c->missions);
-    for (char *save = NULL, *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
-        Raison__Mission *m = rsn_arena_alloc(f->arena, sizeof *m);
-        raison__mission__init(m);
-        m->key = k;
-        m->goal = rsn_arena_printf(f->arena, "the goal of %s", k);
-        c->missions[c->n_missions++] = m;
-    }
-    c->benefits = rsn_arena_alloc(f->arena, sizeof *c->benefits);
-    c->benefits[0] = "fewer outages";
-    c->n_benefits = 1;
-    c->data_policy = rsn_arena_alloc(f->arena, sizeof *c->data_policy);
-    raison__data_policy__init(c->data_policy);
-    c->data_policy->readers = "everyone in the company";
-    c->data_policy->use = "coordination only, never evaluation";
-    c->data_policy->retention_days = retention_days;
-    c->access = access;
-    c->owners = rsn_arena_alloc(f->arena, (n_owners + 1) * sizeof *c->owners);
-    for (size_t i = 0; i < n_owners; i++) {
-        c->owners[c->n_owners++] = bin(f, owner_keys[i], RSN_KEY_BYTES);
-    }
     return c;
 }
 
@@ -166,57 +133,37 @@ Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, co
 Raison__Charter *fx_amend(fx_t *f, Raison__Charter *c, const uint8_t group[RSN_ID_BYTES],
                           const uint8_t prev_id[RSN_ID_BYTES], uint32_t version)
 {
-    c->group = bin(f, group, RSN_ID_BYTES);
-    c->supersedes = bin(f, prev_id, RSN_ID_BYTES);
-    c->version = version;
+    assert_non_null(rsn_test_body_amend(f->arena, c, group, prev_id, version));
     return c;
 }
 
 Raison__Post *fx_post(fx_t *f, const uint8_t group[RSN_ID_BYTES], const char *mission,
                       const char *text, const uint8_t *reply_to)
 {
-    Raison__Post *p = rsn_arena_alloc(f->arena, sizeof *p);
+    Raison__Post *p = rsn_test_body_post(f->arena, group, mission, text, reply_to);
     assert_non_null(p);
-    raison__post__init(p);
-    p->group = bin(f, group, RSN_ID_BYTES);
-    p->mission = rsn_arena_strdup(f->arena, mission);
-    p->text = rsn_arena_strdup(f->arena, text);
-    p->reply_to = bin(f, reply_to, RSN_ID_BYTES);
     return p;
 }
 
 Raison__Membership *fx_membership(fx_t *f, const uint8_t group[RSN_ID_BYTES], Raison__Action action,
                                   const uint8_t *member, const uint8_t *charter_id)
 {
-    Raison__Membership *m = rsn_arena_alloc(f->arena, sizeof *m);
+    Raison__Membership *m = rsn_test_body_membership(f->arena, group, action, member, charter_id);
     assert_non_null(m);
-    raison__membership__init(m);
-    m->group = bin(f, group, RSN_ID_BYTES);
-    m->action = action;
-    m->member = bin(f, member, RSN_KEY_BYTES);
-    m->charter = bin(f, charter_id, RSN_ID_BYTES);
     return m;
 }
 
 Raison__Profile *fx_profile(fx_t *f, const char *name, const char *site)
 {
-    Raison__Profile *p = rsn_arena_alloc(f->arena, sizeof *p);
+    Raison__Profile *p = rsn_test_body_profile(f->arena, name, site);
     assert_non_null(p);
-    raison__profile__init(p);
-    p->name = rsn_arena_strdup(f->arena, name);
-    if (site != NULL) {
-        p->site = rsn_arena_strdup(f->arena, site);
-    }
     return p;
 }
 
 Raison__Retraction *fx_retraction(fx_t *f, const uint8_t target[RSN_ID_BYTES], bool erase)
 {
-    Raison__Retraction *r = rsn_arena_alloc(f->arena, sizeof *r);
+    Raison__Retraction *r = rsn_test_body_retraction(f->arena, target, erase);
     assert_non_null(r);
-    raison__retraction__init(r);
-    r->target = bin(f, target, RSN_ID_BYTES);
-    r->erase = erase;
     return r;
 }
 

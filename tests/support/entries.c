@@ -24,20 +24,20 @@ int rsn_test_sign_packed(const rsn_keypair_t *kp, uint8_t *entry, size_t entry_l
     return 0;
 }
 
-/* Signs H over BODY, which already lives in ARENA (kept by reference). */
-static int sign_in_arena(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_test_header_t *h,
+/* Makes AUTHOR's entry H over BODY, which already lives in ARENA (kept by
+ * reference), and its id; no signature. */
+static int make_in_arena(rsn_arena_t *arena, const uint8_t *author, const rsn_test_header_t *h,
                          uint8_t *body, size_t body_len, rsn_test_signed_t *out)
 {
     uint8_t hash[RSN_HASH_BYTES];
     Raison__Entry e = RAISON__ENTRY__INIT;
-    uint8_t *entry = NULL;
-    size_t entry_len = 0;
 
     memset(out, 0, sizeof *out);
     out->body = body;
     out->body_len = body_len;
+    out->author = author;
     rsn_sha256(hash, body, body_len);
-    e.author.data = (uint8_t *)rsn_keypair_public(kp);
+    e.author.data = (uint8_t *)author;
     e.author.len = RSN_KEY_BYTES;
     e.seq = h->seq;
     if (h->prev != NULL) {
@@ -49,11 +49,40 @@ static int sign_in_arena(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_
     e.body_hash.data = hash;
     e.body_hash.len = RSN_HASH_BYTES;
     e.body_size = (uint32_t)body_len;
-    int rc = rsn_pack(arena, &e.base, &entry, &entry_len);
+    int rc = rsn_pack(arena, &e.base, &out->entry, &out->entry_len);
     if (rc != 0) {
         return rc;
     }
-    return rsn_test_sign_packed(kp, entry, entry_len, out);
+    rsn_entry_id(out->id, out->entry, out->entry_len);
+    return 0;
+}
+
+/* Signs H over BODY, which already lives in ARENA (kept by reference). */
+static int sign_in_arena(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_test_header_t *h,
+                         uint8_t *body, size_t body_len, rsn_test_signed_t *out)
+{
+    int rc = make_in_arena(arena, rsn_keypair_public(kp), h, body, body_len, out);
+    if (rc != 0) {
+        return rc;
+    }
+    return rsn_test_sign_packed(kp, out->entry, out->entry_len, out);
+}
+
+int rsn_test_entry_make(rsn_arena_t *arena, const uint8_t *author, const rsn_test_header_t *h,
+                        const ProtobufCMessage *body, rsn_test_signed_t *out)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    int rc = rsn_pack(arena, body, &bytes, &len);
+    if (rc != 0) {
+        return rc;
+    }
+    return make_in_arena(arena, author, h, bytes, len, out);
+}
+
+int rsn_test_entry_sign(const rsn_keypair_t *kp, rsn_test_signed_t *s)
+{
+    return rsn_keypair_sign_entry(kp, s->entry, s->entry_len, s->sig);
 }
 
 int rsn_test_sign_body(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_test_header_t *h,
@@ -73,13 +102,11 @@ int rsn_test_sign_body(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_te
 int rsn_test_sign_message(rsn_arena_t *arena, const rsn_keypair_t *kp, const rsn_test_header_t *h,
                           const ProtobufCMessage *body, rsn_test_signed_t *out)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    int rc = rsn_pack(arena, body, &bytes, &len);
+    int rc = rsn_test_entry_make(arena, rsn_keypair_public(kp), h, body, out);
     if (rc != 0) {
         return rc;
     }
-    return sign_in_arena(arena, kp, h, bytes, len, out);
+    return rsn_test_sign_packed(kp, out->entry, out->entry_len, out);
 }
 
 Raison__SignedEntry *rsn_test_signed_wire(rsn_arena_t *arena, const rsn_test_signed_t *s,

@@ -59,6 +59,20 @@ RSN_NODISCARD int rsn_test_sign_message(rsn_arena_t *arena, const rsn_keypair_t 
                                         const rsn_test_header_t *h, const ProtobufCMessage *body,
                                         rsn_test_signed_t *out);
 
+/* Makes the entry H of the author whose public key is AUTHOR (kept by
+ * reference) over BODY (packed into ARENA), and its id, without signing it:
+ * a program that signs many entries on several threads makes them in order
+ * on one (the ids chain the feeds) and signs them later with
+ * rsn_test_entry_sign. RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_test_entry_make(rsn_arena_t *arena, const uint8_t *author,
+                                      const rsn_test_header_t *h, const ProtobufCMessage *body,
+                                      rsn_test_signed_t *out);
+
+/* Signs S, made by rsn_test_entry_make, with KP (the key of S's author):
+ * S's signature. RSN_ERR_TOO_LARGE when the entry is over the signing limit;
+ * safe to call from several threads at once on different entries. */
+RSN_NODISCARD int rsn_test_entry_sign(const rsn_keypair_t *kp, rsn_test_signed_t *s);
+
 /* A SignedEntry message (in ARENA, pointing into S; the signature copied, so
  * S may be a local) carrying S's body when WITH_BODY. NULL when out of
  * memory. */

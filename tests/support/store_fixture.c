@@ -46,20 +46,24 @@ void rsn_test_store_destroy(rsn_test_store_t **self_p)
     *self_p = NULL;
 }
 
+rsn_ingest_input_t rsn_test_store_input(const rsn_test_signed_t *s, rsn_ingest_origin_t origin)
+{
+    return (rsn_ingest_input_t){.entry = s->entry,
+                                .entry_len = s->entry_len,
+                                .signature = s->sig,
+                                .signature_len = RSN_SIG_BYTES,
+                                .body = s->body,
+                                .body_len = s->body_len,
+                                .has_body = true,
+                                .origin = origin};
+}
+
 int rsn_test_store_stage_from(rsn_test_store_t *f, const rsn_test_signed_t *s,
                               rsn_ingest_origin_t origin, rsn_ingest_result_t *res, char *why,
                               size_t why_size)
 {
-    return rsn_ingest_stage(f->ingest,
-                            &(rsn_ingest_input_t){.entry = s->entry,
-                                                  .entry_len = s->entry_len,
-                                                  .signature = s->sig,
-                                                  .signature_len = RSN_SIG_BYTES,
-                                                  .body = s->body,
-                                                  .body_len = s->body_len,
-                                                  .has_body = true,
-                                                  .origin = origin},
-                            res, why, why_size);
+    rsn_ingest_input_t in = rsn_test_store_input(s, origin);
+    return rsn_ingest_stage(f->ingest, &in, res, why, why_size);
 }
 
 int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s, rsn_ingest_result_t *res,

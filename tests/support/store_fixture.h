@@ -42,6 +42,11 @@ void rsn_test_store_destroy(rsn_test_store_t **self_p);
 RSN_NODISCARD int rsn_test_store_stage(rsn_test_store_t *f, const rsn_test_signed_t *s,
                                        rsn_ingest_result_t *res, char *why, size_t why_size);
 
+/* S, with its body, as the write path's input from ORIGIN (pointing into
+ * S): what rsn_test_store_stage hands rsn_ingest_stage, for a program that
+ * stages or preverifies entries on an ingest of its own. */
+rsn_ingest_input_t rsn_test_store_input(const rsn_test_signed_t *s, rsn_ingest_origin_t origin);
+
 /* The same as from ORIGIN: RSN_INGEST_PUBLISH stages S as a local publish,
  * which checks the semantic rules (daemon/rules.h) on the way in. */
 RSN_NODISCARD int rsn_test_store_stage_from(rsn_test_store_t *f, const rsn_test_signed_t *s,
