@@ -201,7 +201,8 @@ static bool body_missing(rsn_store_t *store, const uint8_t *id)
 
 /* Checks one loaded leaf's id, body and chain; returns true when its
  * signature should be checked. */
-static bool check_leaf(rsn_store_t *store, report_t *rep, uint64_t index, leaf_t *l)
+static bool check_leaf(rsn_store_t *store, report_t *rep, rsn_arena_t *scratch, uint64_t index,
+                       leaf_t *l)
 {
     Raison__AuditVerifyReply *r = rep->r;
     uint8_t id[RSN_ID_BYTES];
@@ -212,8 +213,7 @@ static bool check_leaf(rsn_store_t *store, report_t *rep, uint64_t index, leaf_t
         return false;
     }
     char why[128];
-    if (rsn_entry_decode(rep->arena, l->se->entry.data, l->se->entry.len, &l->e, why, sizeof why) <
-        0) {
+    if (rsn_entry_decode(scratch, l->se->entry.data, l->se->entry.len, &l->e, why, sizeof why) < 0) {
         problem(rep, "entry", l->id, index, "%s", why);
         return false;
     }
@@ -335,7 +335,7 @@ static int read_chunk(verify_t *v, rsn_arena_t *scratch, size_t *n_items, bool *
             return RSN_ERR_INTERNAL;
         }
         check_checkpoint_at(v, index);
-        if (rc == 0 && check_leaf(v->store, &v->rep, index, l)) {
+        if (rc == 0 && check_leaf(v->store, &v->rep, scratch, index, l)) {
             queue_signature(v, l, n, n_items);
         }
         n++;
@@ -348,6 +348,13 @@ static int read_chunk(verify_t *v, rsn_arena_t *scratch, size_t *n_items, bool *
 static void check_chunk(verify_t *v, rsn_arena_t *scratch, size_t n_items)
 {
     Raison__AuditVerifyReply *r = v->rep.r;
+    /* the rules' caches (groups, profiles) live as long as the chunk, so a
+     * verify holds O(chunk) memory however large the log */
+    v->views = rsn_view_ctx_new(v->store, scratch);
+    if (!v->views) {
+        problem(&v->rep, "rule", NULL, 0, "out of memory judging a chunk of the log");
+        return;
+    }
     rsn_entry_verify_many(v->items, n_items, v->results, 0);
     for (size_t i = 0; i < n_items; i++) {
         leaf_t *l = &v->chunk[v->indexes[i]];
@@ -500,13 +507,12 @@ int rsn_audit_verify_store_with(rsn_store_t *store, const uint8_t node_key[RSN_K
         return rc;
     }
     v.expected = counted_leaves(store);
-    v.views = rsn_view_ctx_new(store, arena);
     rsn_merkle_frontier_init(&v.log);
     v.chunk = calloc(VERIFY_CHUNK, sizeof *v.chunk);
     v.items = calloc(VERIFY_CHUNK, sizeof *v.items);
     v.results = calloc(VERIFY_CHUNK, sizeof *v.results);
     v.indexes = calloc(VERIFY_CHUNK, sizeof *v.indexes);
-    if (!v.views || !v.chunk || !v.items || !v.results || !v.indexes) {
+    if (!v.chunk || !v.items || !v.results || !v.indexes) {
         rc = RSN_ERR_NOMEM;
         goto out;
     }
