@@ -729,6 +729,46 @@ static void test_forks_page(void **state)
 
 /* --- verifying a store ----------------------------------------------------------- */
 
+/* The memory of a verify of the whole store: ARENA used after verifying
+ * what W holds now. */
+static size_t verify_used(world_t *w)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    assert_non_null(arena);
+    Raison__AuditVerifyReply *r = NULL;
+    assert_int_equal(rsn_audit_verify_store(w->f->store, node_key(w), arena, &r), 0);
+    assert_int_equal(r->n_problems, 0);
+    size_t used = rsn_arena_used(arena);
+    rsn_arena_destroy(&arena);
+    return used;
+}
+
+/* A verify holds O(chunk) memory, not O(log): 1,500 more posts by 30 more
+ * authors (each with a profile the rules read) leave what its result arena
+ * takes as it was (it held a decoded entry and a profile per entry). */
+static void test_verify_memory_bounded(void **state)
+{
+    world_t *w = *state;
+    fx_t *f = w->f;
+    fx_author_t *owners[1] = {w->alice};
+    uint8_t gid[RSN_ID_BYTES];
+    fx_put(f, w->alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter(f, "busy", RAISON__ACCESS__ACCESS_OPEN, "ship", owners, 1), w->ts += 100, gid);
+    size_t small = verify_used(w);
+    for (int i = 0; i < 30; i++) {
+        fx_author_t *a = fx_author_new((uint8_t)(0x10 + i));
+        fx_put(f, a, RAISON__KIND__KIND_PROFILE, fx_profile(f, "someone", "lyon"), w->ts += 1, NULL);
+        for (int p = 0; p < 50; p++) {
+            fx_put(f, a, RAISON__KIND__KIND_POST, fx_post(f, gid, "ship", "a post", NULL),
+                   w->ts += 1, NULL);
+        }
+        fx_author_free(a);
+    }
+    size_t large = verify_used(w);
+    print_message("verify arena: %zu bytes at 1 entry, %zu at 1,531\n", small, large);
+    assert_true(large <= small + 4096);
+}
+
 static void test_verify_sound_store(void **state)
 {
     world_t *w = *state;
@@ -875,6 +915,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leaves_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forks_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_sound_store, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_memory_bounded, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_verify_body_rewritten, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_entry_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_signature_flipped, setup, teardown),
