@@ -36,10 +36,11 @@ typedef struct {
 #define RSN_STORE_WRITE_BUFFER_DEFAULT (4u * 1024 * 1024)
 #define RSN_STORE_WRITE_BUFFER_MIN (64u * 1024)
 #define RSN_STORE_WRITE_BUFFER_MAX (1024u * 1024 * 1024)
-#define RSN_STORE_OPEN_FILES_DEFAULT 50
+#define RSN_STORE_OPEN_FILES_DEFAULT 1000 /* LevelDB's own: a table not open costs a reopen */
 #define RSN_STORE_OPEN_FILES_MIN 16
 #define RSN_STORE_OPEN_FILES_MAX 65536
 #define RSN_STORE_COMPRESSION_DEFAULT true
+#define RSN_STORE_FILE_BYTES (16u * 1024 * 1024) /* a table file (LevelDB: 2 MiB): fewer files to keep open */
 
 /* The defaults above into *OUT. */
 void rsn_store_options_default(rsn_store_options_t *out);

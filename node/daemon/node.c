@@ -51,7 +51,7 @@
 #define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
-#define DERIVE_BUDGET 1024       /* derived-state units of background work per turn */
+#define DERIVE_BUDGET 64 /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
 
 typedef struct {
     rsn_api_msg_t *to; /* envelope */
