@@ -211,6 +211,22 @@ static int parent_in_group(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_facts_t *f,
     return 0;
 }
 
+/* The site AUTHOR's posts count under: its hash in HASH and *HAS, from
+ * 'o' (what the latest derived profile of AUTHOR moved it to; absent: no
+ * site). One read, where the profile itself is three and a decode. */
+static int site_of(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES],
+                   uint8_t hash[RSN_SITE_HASH_BYTES], bool *has)
+{
+    uint8_t k[RSN_KEY_MAX], *v = NULL;
+    size_t vl = 0;
+    int rc = rsn_dx_get(dx, k, rsn_key_site_of(k, author), &v, &vl);
+    *has = rc == 0 && vl == RSN_SITE_HASH_BYTES;
+    if (*has) {
+        memcpy(hash, v, RSN_SITE_HASH_BYTES);
+    }
+    return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+}
+
 /* The judgment of post L (facts F) now. */
 static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const rsn_loaded_t *l, const rs_facts_t *f,
                  judgment_t *j)
@@ -234,21 +250,21 @@ static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const rsn_loaded_t *l, const r
     if (rsn_group_post_problem(g, f->author, f->seq, &stub)) {
         return 0;
     }
-    const char *site = rsn_view_ctx_profile(x, f->author)->site;
+    if ((rc = site_of(dx, f->author, j->site, &j->has_site)) != 0) {
+        return rc;
+    }
     const uint8_t *pauthor = NULL;
     if (f->has_parent) {
-        bool in = false;
-        if ((rc = parent_in_group(dx, x, f, &in, &pauthor)) != 0 || !in) {
+        bool in = false, has = false;
+        uint8_t psite[RSN_SITE_HASH_BYTES];
+        if ((rc = parent_in_group(dx, x, f, &in, &pauthor)) != 0 || !in ||
+            (rc = site_of(dx, pauthor, psite, &has)) != 0) {
+            memset(j, 0, sizeof *j);
             return rc;
         }
-        const char *psite = rsn_view_ctx_profile(x, pauthor)->site;
-        j->cross = *site && *psite && strcmp(site, psite) != 0;
+        j->cross = j->has_site && has && memcmp(j->site, psite, RSN_SITE_HASH_BYTES) != 0;
     }
     j->counted = true;
-    j->has_site = *site != '\0';
-    if (j->has_site) {
-        rsn_report_site_hash(site, j->site);
-    }
     return 0;
 }
 
