@@ -99,7 +99,7 @@
 #define RSN_TAG_INCONSISTENT 'X'
 #define RSN_TAG_RETENTION 'Y'
 #define RSN_TAG_FORMAT 'V'
-#define RSN_TAG_DERIVED 'v'     /* the derive watermark (daemon/derive.h) */
+#define RSN_TAG_DERIVED 'v'      /* the derive watermark (daemon/derive.h) */
 #define RSN_TAG_DERIVE_QUEUE 'q' /* events for the derive pass */
 /* derived group state (daemon/group_state.h) */
 #define RSN_TAG_GS_GROUP 'g'  /* group -> the group's derived state */
@@ -482,8 +482,8 @@ static inline size_t rsn_key_report_day(uint8_t *k, const uint8_t group[32], con
 }
 
 /* 'a' group mission author: the posts of AUTHOR counted in MISSION. */
-static inline size_t rsn_key_report_author(uint8_t *k, const uint8_t group[32],
-                                           const char *mission, const uint8_t author[32])
+static inline size_t rsn_key_report_author(uint8_t *k, const uint8_t group[32], const char *mission,
+                                           const uint8_t author[32])
 {
     size_t n = rsn_key_mission(k, RSN_TAG_RAUTHOR, group, mission);
     memcpy(k + n, author, 32);

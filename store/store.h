@@ -40,7 +40,8 @@ typedef struct {
 #define RSN_STORE_OPEN_FILES_MIN 16
 #define RSN_STORE_OPEN_FILES_MAX 65536
 #define RSN_STORE_COMPRESSION_DEFAULT true
-#define RSN_STORE_FILE_BYTES (16u * 1024 * 1024) /* a table file (LevelDB: 2 MiB): fewer files to keep open */
+#define RSN_STORE_FILE_BYTES \
+    (16u * 1024 * 1024) /* a table file (LevelDB: 2 MiB): fewer files to keep open */
 
 /* The defaults above into *OUT. */
 void rsn_store_options_default(rsn_store_options_t *out);

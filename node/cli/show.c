@@ -641,18 +641,17 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty status");
     }
     if (cli->json) {
-        json_t *doc =
-            json_pack("{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
-                      cli_json_hex(st->node_key.data, st->node_key.len), "site",
-                      cli_json_str(st->site), "version", cli_json_str(st->version), "entries",
-                      (json_int_t)st->entries, "authors", (json_int_t)st->authors, "groups",
-                      (json_int_t)st->groups, "forks", (json_int_t)st->forks, "log_size",
-                      (json_int_t)st->log_size, "uptime_ms", (json_int_t)st->uptime_ms, "peers",
-                      (json_int_t)st->peers, "peers_connected", (json_int_t)st->peers_connected,
-                      "bodies_missing", (json_int_t)st->bodies_missing, "bodies_erased",
-                      (json_int_t)st->bodies_erased, "startup_ms", (json_int_t)st->startup_ms,
-                      "store_bytes", (json_int_t)st->store_bytes, "socket",
-                      cli_json_str(cli->socket_path));
+        json_t *doc = json_pack(
+            "{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
+            cli_json_hex(st->node_key.data, st->node_key.len), "site", cli_json_str(st->site),
+            "version", cli_json_str(st->version), "entries", (json_int_t)st->entries, "authors",
+            (json_int_t)st->authors, "groups", (json_int_t)st->groups, "forks",
+            (json_int_t)st->forks, "log_size", (json_int_t)st->log_size, "uptime_ms",
+            (json_int_t)st->uptime_ms, "peers", (json_int_t)st->peers, "peers_connected",
+            (json_int_t)st->peers_connected, "bodies_missing", (json_int_t)st->bodies_missing,
+            "bodies_erased", (json_int_t)st->bodies_erased, "startup_ms",
+            (json_int_t)st->startup_ms, "store_bytes", (json_int_t)st->store_bytes, "socket",
+            cli_json_str(cli->socket_path));
         if (doc) {
             json_object_set_new(doc, "audit_verify_running",
                                 json_boolean(st->audit_verify_running));

@@ -401,8 +401,7 @@ static int call_report(call_t *c)
     if (rc < 0) {
         return rc;
     }
-    rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report,
-                                &c->reply->report);
+    rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report, &c->reply->report);
     if (rc == 0) {
         c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
     }

@@ -213,7 +213,8 @@ static bool check_leaf(rsn_store_t *store, report_t *rep, rsn_arena_t *scratch, 
         return false;
     }
     char why[128];
-    if (rsn_entry_decode(scratch, l->se->entry.data, l->se->entry.len, &l->e, why, sizeof why) < 0) {
+    if (rsn_entry_decode(scratch, l->se->entry.data, l->se->entry.len, &l->e, why, sizeof why) <
+        0) {
         problem(rep, "entry", l->id, index, "%s", why);
         return false;
     }

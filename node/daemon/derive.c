@@ -23,8 +23,8 @@ static const rsn_deriver_t *const derivers[] = {
     NULL,                    /* end */
 };
 
-#define EVENT_BODY 'b' /* id(32) [body bytes] */
-#define EVENT_FORK 'f' /* author(32) seq(8) */
+#define EVENT_BODY 'b'    /* id(32) [body bytes] */
+#define EVENT_FORK 'f'    /* author(32) seq(8) */
 #define RESET_CHUNK 10000 /* deletes per batch when a reindex clears the state */
 
 typedef struct {
@@ -170,8 +170,8 @@ int rsn_dx_add(rsn_dx_t *dx, const uint8_t *key, size_t key_len, int64_t delta)
         return rc;
     }
     if (delta < 0 && (uint64_t)-delta > v) {
-        rsn_error("derived state: a counter would go below zero (%llu %lld)",
-                  (unsigned long long)v, (long long)delta);
+        rsn_error("derived state: a counter would go below zero (%llu %lld)", (unsigned long long)v,
+                  (long long)delta);
         return RSN_ERR_IO;
     }
     v += (uint64_t)delta;
@@ -372,8 +372,7 @@ static int show_fork(rsn_dx_t *dx, const uint8_t *author, uint64_t seq)
 }
 
 /* One queued event (key K, value V), shown and deleted in one step. */
-static int run_event(rsn_derive_t *self, const uint8_t *k, size_t kl, const uint8_t *v,
-                     size_t len)
+static int run_event(rsn_derive_t *self, const uint8_t *k, size_t kl, const uint8_t *v, size_t len)
 {
     rsn_dx_t *dx = &self->dx;
     int rc = 0;

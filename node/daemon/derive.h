@@ -55,9 +55,9 @@ typedef enum {
 
 typedef struct {
     rsn_derive_kind_t kind;
-    uint64_t index;         /* the entry's log index */
-    const rsn_loaded_t *l;  /* id, header, decoded body (NULL: none, undecodable) */
-    uint64_t received;      /* when this node first received it ('A') */
+    uint64_t index;        /* the entry's log index */
+    const rsn_loaded_t *l; /* id, header, decoded body (NULL: none, undecodable) */
+    uint64_t received;     /* when this node first received it ('A') */
 } rsn_derive_entry_t;
 
 /* A module that keeps derived state. Every callback returns 0 or an rsn_err
@@ -116,8 +116,7 @@ RSN_NODISCARD int rsn_derive_reset(rsn_store_t *store);
 RSN_NODISCARD int rsn_dx_get(rsn_dx_t *dx, const uint8_t *key, size_t key_len, uint8_t **value,
                              size_t *len);
 /* Reads KEY as a big-endian u64; 0 when absent. */
-RSN_NODISCARD int rsn_dx_get_u64(rsn_dx_t *dx, const uint8_t *key, size_t key_len,
-                                 uint64_t *out);
+RSN_NODISCARD int rsn_dx_get_u64(rsn_dx_t *dx, const uint8_t *key, size_t key_len, uint64_t *out);
 void rsn_dx_put(rsn_dx_t *dx, const uint8_t *key, size_t key_len, const void *value, size_t len);
 void rsn_dx_put_u64(rsn_dx_t *dx, const uint8_t *key, size_t key_len, uint64_t v);
 void rsn_dx_delete(rsn_dx_t *dx, const uint8_t *key, size_t key_len);

@@ -28,8 +28,8 @@
 #include "daemon/audit.h"
 #include "daemon/config.h"
 #include "daemon/derive.h"
-#include "daemon/ingest.h"
 #include "daemon/digest.h"
+#include "daemon/ingest.h"
 #include "daemon/node.h"
 #include "store/store.h"
 

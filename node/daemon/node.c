@@ -51,7 +51,7 @@
 #define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
-#define DERIVE_BUDGET 64 /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
+#define DERIVE_BUDGET 64         /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
 
 typedef struct {
     rsn_api_msg_t *to; /* envelope */
@@ -72,8 +72,8 @@ struct rsn_node {
     rsn_api_server_t *api;
     rsn_fed_t *fed;
     rsn_poller_t *poller;
-    bool work;       /* set by the poller's callbacks: requests or frames wait */
-    bool key_unused; /* the node key has signed no checkpoint yet (daemon/node_key.h) */
+    bool work;        /* set by the poller's callbacks: requests or frames wait */
+    bool key_unused;  /* the node key has signed no checkpoint yet (daemon/node_key.h) */
     bool derive_more; /* the derived state has background work left */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;

@@ -11,8 +11,8 @@
 #include "common/arena.h"
 #include "common/err.h"
 #include "crypto/crypto.h"
-#include "daemon/entry.h"
 #include "daemon/derive.h"
+#include "daemon/entry.h"
 #include "daemon/group.h"
 #include "store/store.h"
 

@@ -346,8 +346,8 @@ int rsn_view_feed(rsn_store_t *store, rsn_arena_t *arena, const Raison__FeedRequ
     r->entries = entries;
     uint64_t seq = req->from_seq ? req->from_seq : 1;
     size_t used = rsn_arena_used(arena); /* a page ends once it has built RSN_PAGE_BYTES_MAX */
-    for (size_t i = 0; i < limit && seq <= head &&
-                       rsn_arena_used(arena) - used <= RSN_PAGE_BYTES_MAX;
+    for (size_t i = 0;
+         i < limit && seq <= head && rsn_arena_used(arena) - used <= RSN_PAGE_BYTES_MAX;
          i++, seq++) {
         rsn_loaded_t *l = NULL;
         if ((rc = feed_entry(store, arena, author, seq, &l)) != 0) {

@@ -753,11 +753,13 @@ static void test_verify_memory_bounded(void **state)
     fx_author_t *owners[1] = {w->alice};
     uint8_t gid[RSN_ID_BYTES];
     fx_put(f, w->alice, RAISON__KIND__KIND_CHARTER,
-           fx_charter(f, "busy", RAISON__ACCESS__ACCESS_OPEN, "ship", owners, 1), w->ts += 100, gid);
+           fx_charter(f, "busy", RAISON__ACCESS__ACCESS_OPEN, "ship", owners, 1), w->ts += 100,
+           gid);
     size_t small = verify_used(w);
     for (int i = 0; i < 30; i++) {
         fx_author_t *a = fx_author_new((uint8_t)(0x10 + i));
-        fx_put(f, a, RAISON__KIND__KIND_PROFILE, fx_profile(f, "someone", "lyon"), w->ts += 1, NULL);
+        fx_put(f, a, RAISON__KIND__KIND_PROFILE, fx_profile(f, "someone", "lyon"), w->ts += 1,
+               NULL);
         for (int p = 0; p < 50; p++) {
             fx_put(f, a, RAISON__KIND__KIND_POST, fx_post(f, gid, "ship", "a post", NULL),
                    w->ts += 1, NULL);
