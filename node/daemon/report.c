@@ -198,16 +198,11 @@ int rsn_view_report_window(rsn_store_t *store, rsn_arena_t *arena,
     r->group = rsn_views_bytes(arena, group, RSN_ID_BYTES);
     r->name = c->name;
     r->version = c->version;
-    rsn_member_t *members = NULL;
-    size_t n_members = 0;
-    rc = rsn_group_members(g, arena, &members, &n_members);
-    if (rc == 0) {
-        rc = report_missions(arena, g, &ms, &n_ms);
-    }
-    if (rc) {
+    /* the derived count (O(1)), not a list of 50,000 members */
+    if ((rc = report_missions(arena, g, &ms, &n_ms)) != 0) {
         return rc;
     }
-    r->members = (uint32_t)n_members;
+    r->members = (uint32_t)rsn_group_member_count(g);
     r->being_updated = rsn_report_being_updated(store, group);
     rsn_rcount_t total;
     if ((rc = rsn_report_count(store, group, "", &total)) != 0) {
