@@ -48,7 +48,29 @@ struct rsn_derive {
     rsn_dx_t dx;
     uint64_t watermark;
     uint64_t next_event;
+    bool stop_armed; /* tests only: a crash after STOP_AFTER more steps */
+    unsigned stop_after;
 };
+
+/* Tests only: false once the armed number of steps ran (the process
+ * "died": nothing more is derived until a new rsn_derive_t). */
+static bool step_allowed(rsn_derive_t *self)
+{
+    if (!self->stop_armed) {
+        return true;
+    }
+    if (self->stop_after == 0) {
+        return false;
+    }
+    self->stop_after--;
+    return true;
+}
+
+void rsn_derive_stop_after(rsn_derive_t *self, unsigned steps)
+{
+    self->stop_armed = true;
+    self->stop_after = steps;
+}
 
 /* --- one step ----------------------------------------------------------------------- */
 
@@ -407,7 +429,7 @@ static int run_events(rsn_derive_t *self)
         size_t kl = 0, len = 0;
         const uint8_t *key = rsn_iter_key(it, &kl);
         const uint8_t *v = rsn_iter_value(it, &len);
-        rc = run_event(self, key, kl, v, len);
+        rc = step_allowed(self) ? run_event(self, key, kl, v, len) : RSN_ERR_IO;
     }
     rsn_iter_destroy(&it);
     return rc;
@@ -419,6 +441,9 @@ int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
     uint8_t k[RSN_KEY_MAX];
     size_t done = 0;
     while (self->watermark < log_size && (max == 0 || done < max)) {
+        if (!step_allowed(self)) {
+            return RSN_ERR_IO;
+        }
         rsn_derive_entry_t de = {.kind = RSN_DERIVE_ENTRY};
         int rc = load_at(dx, self->watermark, &de);
         if (rc == 0) {

@@ -98,6 +98,10 @@ RSN_NODISCARD int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t m
  * true when some remains. */
 RSN_NODISCARD int rsn_derive_background(rsn_derive_t *self, size_t budget, bool *more);
 
+/* Tests only: after STEPS more derive steps the pass stops for good, as if
+ * the process died there (between two steps, where a crash leaves it). */
+void rsn_derive_stop_after(rsn_derive_t *self, unsigned steps);
+
 /* The log size the derived state covers. */
 uint64_t rsn_derive_watermark(const rsn_derive_t *self);
 

@@ -128,6 +128,10 @@ RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
  * is set when some remains. 0 or an rsn_err (logged; retried next time). */
 RSN_NODISCARD int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more);
 
+/* Tests only: the derive pass stops for good after STEPS more steps (a
+ * crash between two steps: daemon/derive.h). */
+void rsn_ingest_derive_stop_after(rsn_ingest_t *self, unsigned steps);
+
 /* True while the derived state lags the log (a start after a reindex). */
 bool rsn_ingest_derive_behind(const rsn_ingest_t *self);
 

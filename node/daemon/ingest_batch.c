@@ -643,6 +643,11 @@ int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more)
     return rc < 0 ? rc : rsn_derive_background(self->derive, budget, more);
 }
 
+void rsn_ingest_derive_stop_after(rsn_ingest_t *self, unsigned steps)
+{
+    rsn_derive_stop_after(self->derive, steps);
+}
+
 bool rsn_ingest_derive_behind(const rsn_ingest_t *self)
 {
     return rsn_derive_watermark(self->derive) < self->counts.leaves;
