@@ -180,6 +180,21 @@ out:
     return rc;
 }
 
+int rsn_api_server_share(rsn_api_server_t *self, unsigned gid)
+{
+    if (chown(self->path, (uid_t)-1, (gid_t)gid) != 0) {
+        int err = errno;
+        rsn_error("cannot give the API socket %s to group %u: %s", self->path, gid,
+                  strerror(err));
+        return err == EPERM ? RSN_ERR_PERMISSION : RSN_ERR_IO;
+    }
+    if (chmod(self->path, 0660) != 0) {
+        rsn_error("cannot open the API socket %s to its group: %s", self->path, strerror(errno));
+        return RSN_ERR_IO;
+    }
+    return 0;
+}
+
 void rsn_api_server_destroy(rsn_api_server_t **self_p)
 {
     if (self_p == NULL || *self_p == NULL) {

@@ -35,6 +35,14 @@ typedef struct rsn_api_msg rsn_api_msg_t;
  * RSN_ERR_IO when the bind fails (one log line says why). */
 RSN_NODISCARD int rsn_api_server_bind(rsn_api_server_t **out, const char *path);
 
+/* Opens the bound socket to the members of group GID: the file is given to
+ * GID and made 0660 (it was 0600 from its bind on, so it is never open to
+ * more than its owner and that group). For a node run as a service whose
+ * operator and web server reach it by group membership (docs/operations.md
+ * "Files and modes"). 0, or RSN_ERR_PERMISSION / RSN_ERR_IO (logged: the
+ * process is not in that group, ...). */
+RSN_NODISCARD int rsn_api_server_share(rsn_api_server_t *self, unsigned gid);
+
 /* Closes the socket and removes its file; accepts NULL; sets *SELF_P NULL. */
 void rsn_api_server_destroy(rsn_api_server_t **self_p);
 

@@ -215,6 +215,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         {"site", offsetof(rsn_config_t, site)},
         {"socket", offsetof(rsn_config_t, socket)},
         {"log_level", offsetof(rsn_config_t, log_level)},
+        {"socket_group", offsetof(rsn_config_t, socket_group)},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(name, keys[i].name) == 0) {
@@ -312,6 +313,7 @@ void rsn_config_clear(rsn_config_t *cfg)
     free(cfg->data);
     free(cfg->site);
     free(cfg->socket);
+    free(cfg->socket_group);
     free(cfg->log_level);
     free(cfg->listen);
     memset(cfg, 0, sizeof *cfg);

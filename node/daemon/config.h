@@ -1,7 +1,7 @@
 /* config.h — raisond's configuration: the INI file and the peer lines.
  *
  * A config file (INI, read with libinih) holds [node] data=, site=, socket=,
- * log_level=, [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
+ * socket_group=, log_level=, [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
  * [store] block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
  * max_open_files=, compression= (snappy or none): LevelDB's tunables
  * (store/store.h), each refused outside its RSN_STORE_* bounds.
@@ -28,6 +28,7 @@ typedef struct {
     char *site;
     char *socket;
     char *log_level;
+    char *socket_group; /* [node] socket_group: the API socket 0660 to this group */
     char *listen;
     rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
     size_t n_cli_peers;

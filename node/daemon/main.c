@@ -2,6 +2,7 @@
  *
  *   raisond [--data DIR] [--site NAME] [--config FILE] [--socket PATH] [--new-key]
  *   raisond keygen [--data DIR] [--json]
+ *   raisond --check-config [--config FILE] [options] [--json]
  *
  * With no configuration at all it runs on the embedded defaults: data folder
  * $XDG_DATA_HOME/raison (else ~/.local/share/raison), API socket DIR/raison.sock.
@@ -20,12 +21,14 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <systemd/sd-daemon.h>
 
 #include "common/arena.h"
 #include "common/log.h"
 #include "crypto/crypto.h"
 #include "crypto/keypair.h"
 #include "daemon/audit.h"
+#include "daemon/check_config.h"
 #include "daemon/config.h"
 #include "daemon/derive.h"
 #include "daemon/digest.h"
@@ -64,10 +67,11 @@ static void usage(FILE *out)
                  "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
                  "                       else ~/.local/share/raison); created 0700\n"
                  "  -s, --site NAME      this node's site (branch office) name\n"
-                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
+                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, socket_group=,\n"
+                 "                       log_level=;\n"
                  "                       [federation] listen=, peer=EP=KEY (repeatable);\n"
                  "                       [store] block_cache=, write_buffer= (8M, 4M),\n"
-                 "                       max_open_files= (50), compression= (snappy|none).\n"
+                 "                       max_open_files= (1000), compression= (snappy|none).\n"
                  "                       SIGHUP re-reads its peers without a restart\n"
                  "  -S, --socket PATH    API socket file (default DATA/raison.sock)\n"
                  "  -l, --log-level L    debug, info (default), warn, error\n"
@@ -79,7 +83,13 @@ static void usage(FILE *out)
                  "                       kept as node.key.old-TIME); refused beside a history.\n"
                  "                       Without it a used key beside an empty database is\n"
                  "                       refused (exit 3): a key never signs two histories\n"
-                 "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex}\n"
+                 "  -G, --socket-group G the API socket 0660 to group G (the node must be in\n"
+                 "                       it): the operator and the web server reach the\n"
+                 "                       node by group membership (docs/operations.md)\n"
+                 "      --check-config   read and check the configuration, print what a\n"
+                 "                       start would do, start nothing (exit 1: problems)\n"
+                 "  -j, --json           keygen: print {\"key\": hex, \"curve\": hex};\n"
+                 "                       --check-config: one JSON document\n"
                  "  -h, --help           this text\n"
                  "  -V, --version        print the version\n"
                  "\n"
@@ -94,7 +104,7 @@ typedef struct {
 } options_t;
 
 /* SIGHUP: re-read the config file's peers and apply them. */
-static void reload(rsn_node_t *node, void *ctx)
+static void reload_peers(rsn_node_t *node, void *ctx)
 {
     options_t *o = ctx;
     char why[RSN_CONFIG_WHY_MAX] = "";
@@ -115,6 +125,14 @@ static void reload(rsn_node_t *node, void *ctx)
     if (rsn_node_set_peers(node, peers, n) < 0) {
         rsn_error("SIGHUP: the new peer list was refused");
     }
+}
+
+/* SIGHUP, as systemd's ExecReload sends it: reload, told to systemd. */
+static void reload(rsn_node_t *node, void *ctx)
+{
+    (void)sd_notify(0, "RELOADING=1");
+    reload_peers(node, ctx);
+    (void)sd_notify(0, "READY=1");
 }
 
 /* An option's value replaces the one given before it. */
@@ -364,7 +382,8 @@ int main(int argc, char **argv)
         {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
         {"listen", required_argument, NULL, 'L'},    {"peer", required_argument, NULL, 'p'},
         {"new-key", no_argument, NULL, 'N'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},         {"check-config", no_argument, NULL, 'C'},
+        {"socket-group", required_argument, NULL, 'G'}, {NULL, 0, NULL, 0}};
     options_t o = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
@@ -373,6 +392,7 @@ int main(int argc, char **argv)
     bool do_verify = false;
     bool do_reindex = false;
     bool new_key = false;
+    bool check_only = false;
     int first = 1;
     /* everything the node writes (database, keys, socket, exports) is its
      * owner's alone, whatever umask it was started under */
@@ -389,7 +409,7 @@ int main(int argc, char **argv)
     }
     optind = first;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jNhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:G:jNhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': set_string(&o.cfg.data, optarg); break;
         case 's': set_string(&o.cfg.site, optarg); break;
@@ -398,6 +418,8 @@ int main(int argc, char **argv)
         case 'l': set_string(&o.cfg.log_level, optarg); break;
         case 'j': json = true; break;
         case 'N': new_key = true; break;
+        case 'C': check_only = true; break;
+        case 'G': set_string(&o.cfg.socket_group, optarg); break;
         case 'L': set_string(&o.cfg.listen, optarg); break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
@@ -452,6 +474,10 @@ int main(int argc, char **argv)
         status = 1;
         goto out;
     }
+    if (check_only) {
+        status = rsn_check_config(&o.cfg, o.config_path, o.cfg.data, json);
+        goto out;
+    }
     /* secrets must never reach a core file */
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
@@ -483,6 +509,13 @@ int main(int argc, char **argv)
 
     rsn_store_options_t store_options;
     rsn_config_store_options(&o.cfg, &store_options);
+    unsigned socket_gid = 0;
+    if (o.cfg.socket_group &&
+        rsn_check_group(o.cfg.socket_group, &socket_gid, why, sizeof why) < 0) {
+        fprintf(stderr, "raisond: %s\n", why);
+        status = 2;
+        goto out;
+    }
     rsn_node_config_t cfg = {.data_dir = o.cfg.data,
                              .socket_path = o.cfg.socket,
                              .site = o.cfg.site,
@@ -490,7 +523,9 @@ int main(int argc, char **argv)
                              .peers = peers,
                              .n_peers = n_peers,
                              .new_key = new_key,
-                             .store = &store_options};
+                             .store = &store_options,
+                             .share_socket = o.cfg.socket_group != NULL,
+                             .socket_gid = socket_gid};
     rsn_node_t *node = NULL;
     int rc = rsn_node_open(&node, &cfg);
     if (rc < 0) {
@@ -498,7 +533,11 @@ int main(int argc, char **argv)
         status = rc == RSN_ERR_KEY_HISTORY ? EXIT_KEY_HISTORY : 1;
         goto out;
     }
+    /* systemd (Type=notify): the store is open and the sockets are bound;
+     * a no-op when not started by systemd (no NOTIFY_SOCKET) */
+    (void)sd_notify(0, "READY=1\nSTATUS=serving");
     rc = rsn_node_run(node, &stop_requested, &reload_requested, reload, &o);
+    (void)sd_notify(0, "STOPPING=1");
     rsn_node_destroy(&node);
     rsn_info("stopped");
     status = rc < 0 ? 1 : 0;

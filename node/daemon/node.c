@@ -266,6 +266,9 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         goto out;
     }
     rc = rsn_api_server_bind(&self->api, self->socket_path);
+    if (rc == 0 && cfg->share_socket) {
+        rc = rsn_api_server_share(self->api, cfg->socket_gid);
+    }
     if (rc < 0) {
         goto out;
     }

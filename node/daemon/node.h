@@ -25,6 +25,8 @@ typedef struct {
     size_t n_peers;
     bool new_key;                     /* a lost store: make a new node key (daemon/node_key.h) */
     const rsn_store_options_t *store; /* LevelDB's options; NULL: the defaults */
+    bool share_socket;                /* open the API socket to group socket_gid (0660) */
+    unsigned socket_gid;
 } rsn_node_config_t;
 
 typedef struct rsn_node rsn_node_t;
