@@ -13,6 +13,10 @@
 #include "common/err.h"
 #include "raison.pb-c.h"
 
+/* The API socket of the site's node run as a system service (systemd's
+ * RuntimeDirectory=raison): clients use it when the user runs no node. */
+#define RSN_SYSTEM_SOCKET "/run/raison/raison.sock"
+
 typedef struct rsn_client rsn_client_t;
 
 /* Connects to the node whose API socket file is PATH. Returns 0 and *OUT;

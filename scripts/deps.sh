@@ -8,7 +8,9 @@ PACKAGES=(
     # build
     build-essential cmake pkg-config clang-format
     libzmq3-dev libsodium-dev libleveldb-dev libprotobuf-c-dev protobuf-c-compiler
-    libcmocka-dev libjansson-dev libinih-dev
+    libcmocka-dev libjansson-dev libinih-dev libsystemd-dev
+    # man pages (scdoc), reading them, the units' checks and the .deb's test
+    scdoc man-db systemd file dpkg-dev
     # sanitizer build (scripts/test.sh --sanitize)
     clang libclang-rt-14-dev
     # the Python client integration test

@@ -36,7 +36,8 @@ static const struct option common_options[] = {
 static const char common_help[] =
     "common options:\n"
     "  --socket PATH           the node's API socket (env RAISON_SOCKET; default\n"
-    "                          $XDG_DATA_HOME/raison/raison.sock)\n"
+    "                          $XDG_DATA_HOME/raison/raison.sock, else the site's\n"
+    "                          service's /run/raison/raison.sock)\n"
     "  --identity FILE         your identity (env RAISON_IDENTITY; default\n"
     "                          $XDG_CONFIG_HOME/raison/identity.key)\n"
     "  --passphrase-file FILE  passphrase of a sealed identity (or env RAISON_PASSPHRASE)\n"

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -139,6 +140,12 @@ int cli_resolve_paths(rsn_cli_t *cli)
     }
     if (!cli->socket_path) {
         cli->socket_path = xdg_path(cli, "XDG_DATA_HOME", ".local/share", "raison.sock");
+        /* no node of this user's own: the site's node, run as a service */
+        struct stat st;
+        if (cli->socket_path && stat(cli->socket_path, &st) != 0 &&
+            stat(RSN_SYSTEM_SOCKET, &st) == 0 && S_ISSOCK(st.st_mode)) {
+            cli->socket_path = RSN_SYSTEM_SOCKET;
+        }
     }
     if (!cli->identity_path) {
         cli->identity_path = env("RAISON_IDENTITY");
