@@ -191,6 +191,7 @@ DAVE_STATE=$HOME/.local/state/raison/keys/$DAVE
 wait_entries nantes $((N + 3))
 assert_eq 5 "$(cat "$DAVE_STATE/head")" "dave's client: the last seq a node acknowledged"
 stays_entries paris "$N" 2
+on paris peers # what a peer shows while nantes is away
 assert_eq "$N" "$(st lyon entries)" "lyon holds none of what nantes got after the cut"
 
 # --- nantes' machine is lost: kill -9, its data folder deleted --------------------------
@@ -201,7 +202,7 @@ rm -rf "$T/nantes" "$T/nantes.ini"
 # --- the rebuild, as docs/ops-recovery.md says ---------------------------------------------
 # doc step 1: the config file from the backup, an empty data folder, a new node key
 cp "$T/backup/nantes.ini" "$T/nantes.ini"
-mkdir -m 700 "$T/nantes"
+install -d -m 0700 "$T/nantes"
 NEW_KEY=$("$RAISOND" keygen --data "$T/nantes")
 assert_hex64 "$NEW_KEY" "nantes' new node key"
 assert_ne "$OLD_KEY" "$NEW_KEY" "the new node key"
@@ -240,8 +241,12 @@ cmp -s "$T/before.paris" "$T/after.nantes" ||
 cmp -s "$T/before.paris" "$T/after.lyon" || fail "lyon shows something else than before"
 assert_not_contains "$(cat "$T/after.nantes")" "home phone" "the erased body stays erased at nantes"
 assert_eq true "$(erased nantes "$P4")" "carol's erased post at nantes"
-VERIFY=$(on nantes --json audit verify)
-assert_eq true "$(json 'j["integrity_ok"]' <<<"$VERIFY")" "audit verify at the new nantes"
+for s in "${SITES[@]}"; do
+    VERIFY=$(on "$s" --json audit verify)
+    assert_eq true "$(json 'j["integrity_ok"]' <<<"$VERIFY")" "audit verify at $s"
+    assert_eq 0 "$(json 'len(j["problems"])' <<<"$VERIFY")" "problems audit verify finds at $s"
+done
+on nantes status
 
 # --- what the witnesses show -------------------------------------------------------------------
 for s in paris lyon; do
