@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # test_recovery.sh — the way back from a lost machine (issue 12), following
-# docs/ops-recovery.md step by step: the commands marked "doc step" below are
-# that page's commands, with the test's paths and keys.
+# docs/ops-recovery.md step by step: the commands marked "doc" below (in
+# rebuild, cut_off aside) are that page's commands, with the test's paths and
+# keys in place of /etc/raison and /var/lib/raison, and kill -HUP for
+# `systemctl reload`.
 #
 # Three sites, paris, lyon and nantes, each peered with the two others and
 # run from a config file (which the operator backs up: the one thing of a
 # site that is not replicated). People at each site found groups, join,
 # post, reply, change a profile; carol (at nantes) erases a post's body and
-# founds a members-only group that bob (at lyon) is added to; every site witnesses the others' checkpoints of the whole log.
+# founds a members-only group that bob (at lyon) is added to; every site
+# witnesses the others' checkpoints of the whole log.
 #
 # Then nantes is cut off from its peers (its peer lines removed, SIGHUP) and
 # two things happen there that no peer receives: dave publishes two posts,
@@ -32,6 +35,12 @@
 #  - erin's pending post, lost with nantes' store, is not lost: her client
 #    kept it, `raison pending` stores it at the new nantes and it reaches
 #    every site.
+#
+# Part 2, the old disk comes back: madrid and berlin; frank's two posts at a
+# cut-off madrid are lost with it, madrid is rebuilt, frank's publish is
+# refused (his head file is ahead); a copy of the old disk, started under its
+# old key with the new madrid as its only peer, gives them back, and frank
+# publishes on, no fork, no evidence at either witness.
 set -euo pipefail
 # shellcheck source=../support/fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
@@ -78,6 +87,48 @@ snapshot() {
         done
         on "$1" --json groups
     } >"$2"
+}
+
+# cut_off SITE PEER...: SITE's peer lines removed and SIGHUP: what it holds
+# from now on reaches no peer (each PEER shows it down).
+cut_off() {
+    local site=$1 p
+    shift
+    site_config "$site"
+    kill -HUP "${RSN_PIDS[$site]}"
+    for p in "$@"; do
+        wait_for "$p to see $site down" eval "! peer_connected $p $site"
+    done
+}
+# rebuild SITE PEER...: docs/ops-recovery.md steps 1 to 3 for SITE, whose
+# data folder is gone, and its peers PEER...; NEW_KEY is SITE's new key.
+rebuild() {
+    local site=$1 old=${FED_KEY[$1]} p
+    shift
+    # doc step 1: the config file from the backup, an empty data folder, a new node key
+    cp "$T/backup/$site.ini" "$T/$site.ini"
+    install -d -m 0700 "$T/$site"
+    NEW_KEY=$("$RAISOND" keygen --data "$T/$site")
+    assert_hex64 "$NEW_KEY" "$site's new node key"
+    assert_ne "$old" "$NEW_KEY" "$site's new node key"
+    # doc step 2: each peer's `peer =` line for SITE gets the new key, then SIGHUP
+    for p in "$@"; do
+        sed -i "s/=$old\$/=$NEW_KEY/" "$T/$p.ini"
+        kill -HUP "${RSN_PIDS[$p]}"
+    done
+    for p in "$@"; do
+        assert_eq 1 "$(grep -c "=$NEW_KEY\$" "$T/$p.ini")" "$p's peer line for $site"
+        wait_for "$p to drop $site's old key" eval "! lists_key $p $old"
+    done
+    # doc step 3: start the node from its config file
+    start_node "$site" --config "$T/$site.ini"
+    FED_KEY["$site"]=$NEW_KEY
+    assert_eq "$NEW_KEY" "$(st "$site" node_key)" "$site runs under its new key"
+    # doc step 4: watch it catch up (raison peers: links up, RECEIVED; raison status)
+    for p in "$@"; do
+        wait_connected "$site" "$p"
+        wait_connected "$p" "$site"
+    done
 }
 
 # --- three sites, each peered with the others, run from config files --------------
@@ -177,10 +228,7 @@ echo internal-after >"$T/fake.rules"
 RSN_OTHER_PIDS+=($!)
 wait_for "the fake node's socket" test -S "$FAKE"
 
-site_config nantes
-kill -HUP "${RSN_PIDS[nantes]}"
-wait_for "paris to see nantes down" eval '! peer_connected paris nantes'
-wait_for "lyon to see nantes down" eval '! peer_connected lyon nantes'
+cut_off nantes paris lyon
 as_on nantes dave post "$G2" --mission lend "Lost 1" >/dev/null
 as_on nantes dave post "$G2" --mission lend "Lost 2" >/dev/null
 RSN_SOCKET=$FAKE RSN_IDENTITY="$T/erin.key" must_fail "erin's post, stored but its ack lost" \
@@ -200,30 +248,7 @@ kill9_node nantes
 rm -rf "$T/nantes" "$T/nantes.ini"
 
 # --- the rebuild, as docs/ops-recovery.md says ---------------------------------------------
-# doc step 1: the config file from the backup, an empty data folder, a new node key
-cp "$T/backup/nantes.ini" "$T/nantes.ini"
-install -d -m 0700 "$T/nantes"
-NEW_KEY=$("$RAISOND" keygen --data "$T/nantes")
-assert_hex64 "$NEW_KEY" "nantes' new node key"
-assert_ne "$OLD_KEY" "$NEW_KEY" "the new node key"
-# doc step 2: each peer's `peer =` line for nantes gets the new key, then SIGHUP
-for s in paris lyon; do
-    sed -i "s/=$OLD_KEY\$/=$NEW_KEY/" "$T/$s.ini"
-    kill -HUP "${RSN_PIDS[$s]}"
-done
-for s in paris lyon; do
-    assert_eq 1 "$(grep -c "=$NEW_KEY\$" "$T/$s.ini")" "$s's peer line for nantes"
-    wait_for "$s to drop the old key" eval "! lists_key $s $OLD_KEY"
-done
-# doc step 3: start the node from its config file
-start_node nantes --config "$T/nantes.ini"
-FED_KEY[nantes]=$NEW_KEY
-assert_eq "$NEW_KEY" "$(st nantes node_key)" "nantes runs under its new key"
-# doc step 4: watch it catch up (raison peers: links up, RECEIVED; raison status)
-wait_connected nantes paris
-wait_connected nantes lyon
-wait_connected paris nantes
-wait_connected lyon nantes
+rebuild nantes paris lyon
 wait_converged "$N" "${SITES[@]}"
 on nantes peers
 RECEIVED=$(peers_json nantes | json 'sum(p["entries_received"] for p in j["peers"])')
@@ -320,4 +345,68 @@ for s in paris lyon; do
     assert_eq 0 "$("$STORE_TOOL" "$T/$s/db" count 58)" "'X' (evidence) keys at $s"
 done
 assert_eq 0 "$("$STORE_TOOL" "$T/nantes/db" count 58)" "'X' (evidence) keys at nantes"
+
+# --- part 2: the old disk comes back, with entries no peer had ---------------------------------
+# madrid and berlin; frank posts twice at madrid while it is cut off, madrid
+# dies and is rebuilt; then its old disk turns up: a copy of it, started
+# under the old key with the new madrid as its only peer (trusted with
+# `peer = =OLD_KEY` for the time being), gives the lost posts back, and
+# frank's next publish follows them, no fork anywhere.
+fed_init berlin madrid
+site_config berlin madrid
+site_config madrid berlin
+cp "$T/madrid.ini" "$T/backup/madrid.ini"
+start_node berlin --config "$T/berlin.ini"
+start_node madrid --config "$T/madrid.ini"
+wait_connected berlin madrid
+wait_connected madrid berlin
+fed_author FRANK madrid frank Frank madrid
+fed_group G4 madrid frank garden "A shared garden" "plant=Plant trees" "Shade" "Kept"
+wait_converged 2 berlin madrid
+wait_for "berlin to hold madrid's checkpoint of size 2" witnessed_all berlin madrid 2
+MADRID_OLD=${FED_KEY[madrid]}
+cut_off madrid berlin
+F1=$(as_on madrid frank --json post "$G4" --mission plant "An oak" | json 'j["id"]')
+F2=$(as_on madrid frank --json post "$G4" --mission plant "A lime" | json 'j["id"]')
+wait_entries madrid 4
+kill9_node madrid
+mv "$T/madrid" "$T/old-madrid" # the disk, taken out of the dead machine
+rm "$T/madrid.ini"
+rebuild madrid berlin
+wait_converged 2 berlin madrid
+FRANK_STATE=$HOME/.local/state/raison/keys/$FRANK
+RSN_SOCKET=$(node_socket madrid) RSN_IDENTITY="$T/frank.key" must_fail \
+    "frank's publish while his posts are on the old disk" rsn post "$G4" --mission plant "A pine"
+assert_contains "$RSN_ERR" "would fork your feed" "why frank's publish is refused"
+# doc (old disk): its copy under its old key, with one peer: the new madrid, which trusts it
+start_node old-madrid --site madrid --peer "$(fed_peer madrid)"
+assert_eq "$MADRID_OLD" "$(st old-madrid node_key)" "the old disk runs under its old key"
+echo "peer = =$MADRID_OLD" >>"$T/madrid.ini"
+kill -HUP "${RSN_PIDS[madrid]}"
+wait_for "the new madrid to link with the old disk" field_is madrid "$MADRID_OLD" connected true
+wait_converged 4 berlin madrid old-madrid
+wait_post berlin "$G4" "$F1"
+wait_post berlin "$G4" "$F2"
+wait_for "madrid to hold the old key's checkpoint of size 4" field_is madrid "$MADRID_OLD" \
+    checkpoint_size 4
+assert_eq "" "$(pf madrid "$MADRID_OLD" inconsistency)" "madrid's evidence against the old key"
+# doc (old disk): the line removed, SIGHUP, the copy stopped and destroyed
+sed -i "/^peer = =$MADRID_OLD\$/d" "$T/madrid.ini"
+kill -HUP "${RSN_PIDS[madrid]}"
+wait_for "madrid to drop the old key" eval "! lists_key madrid $MADRID_OLD"
+stop_node old-madrid
+rm -rf "$T/old-madrid"
+assert_eq 4 "$(cat "$FRANK_STATE/head")" "frank's head file"
+as_on madrid frank post "$G4" --mission plant "A pine" >/dev/null
+wait_converged 5 berlin madrid
+for s in berlin madrid; do
+    assert_eq 0 "$(st "$s" forks)" "forks at $s"
+    assert_eq 5 "$(on "$s" --json feed "$FRANK" | json 'j["head"]')" "frank's feed at $s"
+done
+wait_for "berlin to hold the new madrid's checkpoint of size 5" witnessed_all berlin madrid 5
+assert_eq "" "$(pf berlin "${FED_KEY[madrid]}" inconsistency)" "berlin's evidence against madrid"
+fed_stop_all
+for s in berlin madrid; do
+    assert_eq 0 "$("$STORE_TOOL" "$T/$s/db" count 58)" "'X' (evidence) keys at $s"
+done
 echo "test_recovery: ok"
