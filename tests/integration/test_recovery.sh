@@ -41,6 +41,10 @@
 # refused (his head file is ahead); a copy of the old disk, started under its
 # old key with the new madrid as its only peer, gives them back, and frank
 # publishes on, no fork, no evidence at either witness.
+#
+# Part 3, why the procedure restores no database: a copy of oslo's database,
+# older than its last checkpoint, put back under its old key, makes its
+# witness bern record a rollback for good.
 set -euo pipefail
 # shellcheck source=../support/fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
@@ -409,4 +413,38 @@ fed_stop_all
 for s in berlin madrid; do
     assert_eq 0 "$("$STORE_TOOL" "$T/$s/db" count 58)" "'X' (evidence) keys at $s"
 done
+
+# --- part 3: why the procedure restores no database --------------------------------------------
+# oslo's database is copied (a backup), oslo goes on writing and bern
+# witnesses more; oslo's database is lost and the copy put back under the old
+# key: oslo starts (it holds a history) and bern records a rollback against
+# it, for good, though the operator did nothing dishonest; --new-key is then
+# refused beside that history.
+fed_init bern oslo
+fed_start_peered bern oslo
+fed_start_peered oslo bern
+wait_connected bern oslo
+fed_author GINA oslo gina Gina oslo
+fed_group G5 oslo gina radio "Radio club" "talk=Talk" "Friends" "Kept"
+wait_for "bern to hold oslo's checkpoint of size 2" witnessed_all bern oslo 2
+stop_node oslo
+cp -a "$T/oslo/db" "$T/oslo-db-backup"
+fed_start_peered oslo bern
+as_on oslo gina post "$G5" --mission talk "Hello" >/dev/null
+as_on oslo gina post "$G5" --mission talk "Again" >/dev/null
+wait_for "bern to hold oslo's checkpoint of size 4" witnessed_all bern oslo 4
+kill9_node oslo
+rm -rf "$T/oslo/db"
+cp -a "$T/oslo-db-backup" "$T/oslo/db"
+fed_start_peered oslo bern
+wait_for "bern to record a rollback of oslo" eval \
+    "[[ \$(pf bern ${FED_KEY[oslo]} inconsistency) == 'rolled back'* ]]"
+assert_eq "rolled back: sent a checkpoint of size 2 after one of size 4" \
+    "$(pf bern "${FED_KEY[oslo]}" inconsistency)" "bern's evidence against oslo's key"
+stop_node oslo
+RC=0
+timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/oslo" --new-key >"$T/oslo.refused" 2>&1 \
+    </dev/null || RC=$?
+assert_eq 1 "$RC" "--new-key beside the restored database"
+fed_stop_all
 echo "test_recovery: ok"
