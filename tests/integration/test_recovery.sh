@@ -42,9 +42,10 @@
 # old key with the new madrid as its only peer, gives them back, and frank
 # publishes on, no fork, no evidence at either witness.
 #
-# Part 3, why the procedure restores no database: a copy of oslo's database,
-# older than its last checkpoint, put back under its old key, makes its
-# witness bern record a rollback for good.
+# Part 3, why the procedure restores no database: a copy of oslo's database
+# older than its key's last checkpoint is refused (exit 3, node.key.signed);
+# a copy of its whole folder cannot be told apart, starts, and its witness
+# bern records a rollback for good.
 set -euo pipefail
 # shellcheck source=../support/fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
@@ -415,11 +416,14 @@ for s in berlin madrid; do
 done
 
 # --- part 3: why the procedure restores no database --------------------------------------------
-# oslo's database is copied (a backup), oslo goes on writing and bern
-# witnesses more; oslo's database is lost and the copy put back under the old
-# key: oslo starts (it holds a history) and bern records a rollback against
-# it, for good, though the operator did nothing dishonest; --new-key is then
-# refused beside that history.
+# oslo's data folder is copied while it is stopped (a backup); oslo goes on
+# writing and bern witnesses more. oslo's database is lost and the copy's
+# database put back: raisond refuses to start (exit 3), since its key signed
+# a checkpoint of more entries than that database holds (node.key.signed).
+# The whole folder put back, node.key.signed included, cannot be told from
+# the real one: oslo starts, and bern records a rollback against its key for
+# good, though the operator did nothing dishonest; --new-key is then refused
+# beside that history.
 fed_init bern oslo
 fed_start_peered bern oslo
 fed_start_peered oslo bern
@@ -428,14 +432,27 @@ fed_author GINA oslo gina Gina oslo
 fed_group G5 oslo gina radio "Radio club" "talk=Talk" "Friends" "Kept"
 wait_for "bern to hold oslo's checkpoint of size 2" witnessed_all bern oslo 2
 stop_node oslo
-cp -a "$T/oslo/db" "$T/oslo-db-backup"
+cp -a "$T/oslo" "$T/oslo-backup"
 fed_start_peered oslo bern
 as_on oslo gina post "$G5" --mission talk "Hello" >/dev/null
 as_on oslo gina post "$G5" --mission talk "Again" >/dev/null
 wait_for "bern to hold oslo's checkpoint of size 4" witnessed_all bern oslo 4
 kill9_node oslo
+assert_eq "${FED_KEY[oslo]} 4" "$(cat "$T/oslo/node.key.signed")" "node.key.signed at oslo"
+# the database alone from the backup: refused
 rm -rf "$T/oslo/db"
-cp -a "$T/oslo-db-backup" "$T/oslo/db"
+cp -a "$T/oslo-backup/db" "$T/oslo/db"
+RC=0
+timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/oslo" --site oslo --listen "${FED_EP[oslo]}" \
+    --peer "$(fed_peer bern)" >"$T/oslo.refused" 2>&1 </dev/null || RC=$?
+echo "refused: $(tail -n 1 "$T/oslo.refused")"
+assert_eq 3 "$RC" "raisond on a database older than its key's last checkpoint"
+assert_contains "$(cat "$T/oslo.refused")" "signed a checkpoint of 4 entries" "the refusal says why"
+assert_contains "$(cat "$T/oslo.refused")" "--new-key" "the refusal says what to do"
+assert_eq "" "$(pf bern "${FED_KEY[oslo]}" inconsistency)" "bern's evidence after the refusal"
+# the whole folder from the backup: a rollback
+rm -rf "$T/oslo"
+cp -a "$T/oslo-backup" "$T/oslo"
 fed_start_peered oslo bern
 wait_for "bern to record a rollback of oslo" eval \
     "[[ \$(pf bern ${FED_KEY[oslo]} inconsistency) == 'rolled back'* ]]"
