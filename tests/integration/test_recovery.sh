@@ -94,6 +94,16 @@ snapshot() {
     } >"$2"
 }
 
+# refused_start WHAT ARGS...: raisond ARGS, expected to refuse to start; its
+# exit status into RC, what it said into REFUSAL.
+refused_start() {
+    local what=$1
+    shift
+    RC=0
+    timeout "$RSN_DEADLINE" "$RAISOND" "$@" >"$T/refused.out" 2>&1 </dev/null || RC=$?
+    REFUSAL=$(cat "$T/refused.out")
+    echo "$what: exit $RC: $(tail -n 1 "$T/refused.out")"
+}
 # cut_off SITE PEER...: SITE's peer lines removed and SIGHUP: what it holds
 # from now on reaches no peer (each PEER shows it down).
 cut_off() {
@@ -293,11 +303,9 @@ done
 # the old key, put back on an empty folder, is refused: it signed a history
 mkdir -m 700 "$T/old"
 cp "$T/old-node.key" "$T/old/node.key"
-RC=0
-timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/old" --site nantes >"$T/old.refused" 2>&1 \
-    </dev/null || RC=$?
+refused_start "the old key on an empty folder" --data "$T/old" --site nantes
 assert_eq 3 "$RC" "raisond under the old key on an empty folder"
-assert_contains "$(cat "$T/old.refused")" "--new-key" "the refusal says what to do"
+assert_contains "$REFUSAL" "--new-key" "the refusal says what to do"
 
 # --- dave's two posts are lost for good; his next publish does not fork -----------------------
 for s in "${SITES[@]}"; do
@@ -442,13 +450,12 @@ assert_eq "${FED_KEY[oslo]} 4" "$(cat "$T/oslo/node.key.signed")" "node.key.sign
 # the database alone from the backup: refused
 rm -rf "$T/oslo/db"
 cp -a "$T/oslo-backup/db" "$T/oslo/db"
-RC=0
-timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/oslo" --site oslo --listen "${FED_EP[oslo]}" \
-    --peer "$(fed_peer bern)" >"$T/oslo.refused" 2>&1 </dev/null || RC=$?
-echo "refused: $(tail -n 1 "$T/oslo.refused")"
+refused_start "an old database" --data "$T/oslo" --site oslo --listen "${FED_EP[oslo]}" \
+    --peer "$(fed_peer bern)"
 assert_eq 3 "$RC" "raisond on a database older than its key's last checkpoint"
-assert_contains "$(cat "$T/oslo.refused")" "signed a checkpoint of 4 entries" "the refusal says why"
-assert_contains "$(cat "$T/oslo.refused")" "--new-key" "the refusal says what to do"
+assert_contains "$REFUSAL" "signed a checkpoint of 4 entries, but the database $T/oslo/db holds 2" \
+    "the refusal says why"
+assert_contains "$REFUSAL" "--new-key" "the refusal says what to do"
 assert_eq "" "$(pf bern "${FED_KEY[oslo]}" inconsistency)" "bern's evidence after the refusal"
 # the whole folder from the backup: a rollback
 rm -rf "$T/oslo"
@@ -459,9 +466,7 @@ wait_for "bern to record a rollback of oslo" eval \
 assert_eq "rolled back: sent a checkpoint of size 2 after one of size 4" \
     "$(pf bern "${FED_KEY[oslo]}" inconsistency)" "bern's evidence against oslo's key"
 stop_node oslo
-RC=0
-timeout "$RSN_DEADLINE" "$RAISOND" --data "$T/oslo" --new-key >"$T/oslo.refused" 2>&1 \
-    </dev/null || RC=$?
+refused_start "--new-key beside a history" --data "$T/oslo" --new-key
 assert_eq 1 "$RC" "--new-key beside the restored database"
 fed_stop_all
 echo "test_recovery: ok"
