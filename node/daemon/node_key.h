@@ -28,9 +28,9 @@ RSN_NODISCARD int rsn_node_key_open(const char *dir, rsn_store_t *store, bool ne
                                     rsn_keypair_t **out, bool *unused);
 
 /* The node key KP of DIR has signed a checkpoint of SIZE leaves: records it
- * in DIR/node.key.signed (written atomically, not synced: it may lag, never run ahead of the log) when larger than the
- * size recorded for KP, so that a database older than that is refused at
- * the next start (rsn_node_key_check_log). 0 or RSN_ERR_IO (logged). */
+ * in DIR/node.key.signed (written atomically, not synced: it may lag, never run ahead of the log)
+ * when larger than the size recorded for KP, so that a database older than that is refused at the
+ * next start (rsn_node_key_check_log). 0 or RSN_ERR_IO (logged). */
 RSN_NODISCARD int rsn_node_key_signed(const char *dir, const rsn_keypair_t *kp, uint64_t size);
 
 /* Judges the database's log of LOG_SIZE leaves against the largest
