@@ -72,9 +72,10 @@ struct rsn_node {
     rsn_api_server_t *api;
     rsn_fed_t *fed;
     rsn_poller_t *poller;
-    bool work;        /* set by the poller's callbacks: requests or frames wait */
-    bool key_unused;  /* the node key has signed no checkpoint yet (daemon/node_key.h) */
-    bool derive_more; /* the derived state has background work left */
+    bool work;           /* set by the poller's callbacks: requests or frames wait */
+    bool key_unused;     /* the node key has signed no checkpoint yet (daemon/node_key.h) */
+    uint64_t key_signed; /* the largest checkpoint recorded in node.key.signed */
+    bool derive_more;    /* the derived state has background work left */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -182,6 +183,23 @@ static void note_key_used(rsn_node_t *self)
     }
 }
 
+/* Records the size of the latest checkpoint beside the node key, before it
+ * is sent to peers, so that a database older than it is refused at the next
+ * start (daemon/node_key.h). Tried once per checkpoint (an error is logged). */
+static void note_key_signed(rsn_node_t *self)
+{
+    const char *note = NULL;
+    uint64_t size = 0;
+    uint8_t root[RSN_HASH_BYTES];
+    if (rsn_audit_latest(self->audit, &note, &size, root) == 0 && size > self->key_signed) {
+        self->key_signed = size;
+        if (rsn_node_key_signed(self->data_dir, self->key, size) < 0) {
+            rsn_warn("node key: checkpoint %llu not recorded beside the key",
+                     (unsigned long long)size);
+        }
+    }
+}
+
 /* The poller's callback for the API server and the federation transport. */
 static void on_work(void *ctx)
 {
@@ -263,6 +281,13 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     rc = rsn_ingest_new(&self->ingest, self->store);
     if (rc < 0) {
         rsn_error("cannot read the store's counters: %s", rsn_strerror(rc));
+        goto out;
+    }
+    uint64_t log_size = 0;
+    uint8_t log_root[RSN_HASH_BYTES];
+    rsn_ingest_log_root(self->ingest, &log_size, log_root);
+    /* nor a database older than what the key signed (a backup's copy) */
+    if ((rc = rsn_node_key_check_log(self->data_dir, self->key, log_size)) < 0) {
         goto out;
     }
     rc = rsn_api_server_bind(&self->api, self->socket_path);
@@ -615,8 +640,10 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         if (rsn_audit_tick(self->audit, false, &signed_now) < 0) {
             rsn_error("audit: could not sign or store a checkpoint");
         } else if (signed_now) {
+            note_key_signed(self);
             rsn_gossip_checkpoint_signed(self->gossip);
         }
+        note_key_signed(self); /* also one signed on request (`audit checkpoint --fresh`) */
         note_key_used(self);
         /* what looks back (daemon/derive.h): a bounded share of each turn */
         if (rsn_ingest_derive(self->ingest, DERIVE_BUDGET, &self->derive_more) < 0) {

@@ -6,12 +6,17 @@
  * anything; a key that has signed, beside a database that holds nothing, is
  * the case of a lost store: the node would sign a second, shorter history
  * under the same key and its peers would record a rollback. It is refused
- * unless the operator asks for a new key (--new-key). */
+ * unless the operator asks for a new key (--new-key). So is a database older
+ * than the largest checkpoint the key signed (DIR/node.key.signed, kept
+ * beside the key as the node signs): a copy restored from a backup, whose
+ * next checkpoint would be smaller than one its peers witnessed. */
 #include "daemon/node_key.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +27,8 @@
 #include "store/keys.h"
 
 #define PATH_SIZE 4096
+#define SIGNED_FILE "node.key.signed"
+#define SIGNED_TEXT_MAX 128 /* "KEYHEX SIZE\n" */
 
 /* DIR/NAME into OUT; RSN_ERR_INVALID_ARG when too long. */
 static int path_in(char out[PATH_SIZE], const char *dir, const char *name)
@@ -113,6 +120,76 @@ static int key_aside(const char *dir, char old[PATH_SIZE])
 static const char *key_hex(char hex[65], const rsn_keypair_t *kp)
 {
     return rsn_hex_encode(hex, 65, rsn_keypair_public(kp), RSN_KEY_BYTES);
+}
+
+/* The largest tree size the key HEX signed, as DIR/node.key.signed says: 0
+ * when the file is absent, unreadable or names another key. */
+static uint64_t signed_size(const char *dir, const char hex[65])
+{
+    char path[PATH_SIZE], text[SIGNED_TEXT_MAX + 1];
+    if (path_in(path, dir, SIGNED_FILE) < 0) {
+        return 0;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return 0;
+    }
+    ssize_t n = read(fd, text, SIGNED_TEXT_MAX);
+    close(fd);
+    if (n <= 65 || memcmp(text, hex, 64) != 0 || text[64] != ' ') {
+        return 0;
+    }
+    text[n] = '\0';
+    char *end = NULL;
+    errno = 0;
+    unsigned long long size = strtoull(text + 65, &end, 10);
+    return errno == 0 && end != text + 65 && (*end == '\n' || *end == '\0') ? size : 0;
+}
+
+int rsn_node_key_signed(const char *dir, const rsn_keypair_t *kp, uint64_t size)
+{
+    char path[PATH_SIZE], tmp[PATH_SIZE], hex[65], text[SIGNED_TEXT_MAX];
+    key_hex(hex, kp);
+    if (path_in(path, dir, SIGNED_FILE) < 0 || path_in(tmp, dir, SIGNED_FILE ".tmp") < 0) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    if (size <= signed_size(dir, hex)) {
+        return 0;
+    }
+    int len = snprintf(text, sizeof text, "%s %" PRIu64 "\n", hex, size);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rsn_error("cannot write %s: %s", tmp, strerror(errno));
+        return RSN_ERR_IO;
+    }
+    /* not synced: it may lag after a power loss (a check that lets more
+     * through), never run ahead of the log, whose leaves are durable before
+     * they are signed; and the event loop pays no fsync for it */
+    bool ok = write(fd, text, (size_t)len) == len;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        rsn_error("cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return RSN_ERR_IO;
+    }
+    return 0;
+}
+
+int rsn_node_key_check_log(const char *dir, const rsn_keypair_t *kp, uint64_t log_size)
+{
+    char hex[65];
+    uint64_t signed_leaves = signed_size(dir, key_hex(hex, kp));
+    if (log_size >= signed_leaves) {
+        return 0;
+    }
+    rsn_error("node key %s in %s has signed a checkpoint of %" PRIu64 " entries, but the "
+              "database %s/db holds %" PRIu64
+              ": it is older than this key's history (restored from "
+              "a backup?). Its next checkpoint would show its peers a shorter log (a rollback). "
+              "Restore a newer copy, or move %s/db aside (every entry is at the peers) and start "
+              "once with --new-key",
+              hex, dir, signed_leaves, dir, log_size, dir);
+    return RSN_ERR_KEY_HISTORY;
 }
 
 /* The refusal, said in full: what happened and what to do. */

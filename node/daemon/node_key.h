@@ -27,6 +27,20 @@
 RSN_NODISCARD int rsn_node_key_open(const char *dir, rsn_store_t *store, bool new_key,
                                     rsn_keypair_t **out, bool *unused);
 
+/* The node key KP of DIR has signed a checkpoint of SIZE leaves: records it
+ * in DIR/node.key.signed (written atomically, not synced: it may lag, never run ahead of the log)
+ * when larger than the size recorded for KP, so that a database older than that is refused at the
+ * next start (rsn_node_key_check_log). 0 or RSN_ERR_IO (logged). */
+RSN_NODISCARD int rsn_node_key_signed(const char *dir, const rsn_keypair_t *kp, uint64_t size);
+
+/* Judges the database's log of LOG_SIZE leaves against the largest
+ * checkpoint the node key KP of DIR signed (node.key.signed): a log that
+ * holds fewer is a database older than the key's history (a copy restored
+ * from a backup), refused with RSN_ERR_KEY_HISTORY (logged with what to
+ * do). 0 otherwise, also when nothing is recorded for KP. */
+RSN_NODISCARD int rsn_node_key_check_log(const char *dir, const rsn_keypair_t *kp,
+                                         uint64_t log_size);
+
 /* Marks the node key of DIR as one that has signed nothing yet (beside a
  * key just made). 0 or RSN_ERR_IO (logged). */
 RSN_NODISCARD int rsn_node_key_mark_unused(const char *dir);
