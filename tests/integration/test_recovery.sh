@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test_recovery.sh — the way back from a lost machine (issue 12), following
-# docs/ops-recovery.md step by step: the commands marked "doc" below (in
+# docs/operations.md "The way back from a lost machine" step by step: the commands marked "doc" below (in
 # rebuild, cut_off aside) are that page's commands, with the test's paths and
 # keys in place of /etc/raison and /var/lib/raison, and kill -HUP for
 # `systemctl reload`.
@@ -115,7 +115,7 @@ cut_off() {
         wait_for "$p to see $site down" eval "! peer_connected $p $site"
     done
 }
-# rebuild SITE PEER...: docs/ops-recovery.md steps 1 to 3 for SITE, whose
+# rebuild SITE PEER...: docs/operations.md "The way back from a lost machine" steps 1 to 3 for SITE, whose
 # data folder is gone, and its peers PEER...; NEW_KEY is SITE's new key.
 rebuild() {
     local site=$1 old=${FED_KEY[$1]} p
@@ -262,7 +262,7 @@ cp "$T/nantes/node.key" "$T/old-node.key" # someone kept a copy of the old key
 kill9_node nantes
 rm -rf "$T/nantes" "$T/nantes.ini"
 
-# --- the rebuild, as docs/ops-recovery.md says ---------------------------------------------
+# --- the rebuild, as docs/operations.md "The way back from a lost machine" says ---------------------------------------------
 rebuild nantes paris lyon
 wait_converged "$N" "${SITES[@]}"
 on nantes peers
