@@ -82,6 +82,7 @@ typedef struct {
     const web_person_t *person;   /* the session's, or NULL */
     rsn_arena_t *arena;           /* freed with the call */
     rsn_cli_t cli;                /* for the JSON builders (arena, messages) */
+    const void *ask;              /* what a handler keeps for its document builder */
     /* the answer */
     unsigned status;
     json_t *reply;                 /* JSON answer */
