@@ -141,8 +141,12 @@ web_stop
 openssl req -x509 -newkey ed25519 -nodes -days 1 -subj /CN=127.0.0.1 \
     -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 WEB_SCHEME=https WEB_CURL_OPTS=(--cacert "$T/cert.pem")
-web_start wt n1 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --open-enrollment
-assert_match "$WEB_INVITE" "^https://127\.0\.0\.1:$WEB_PORT/invite/" "an https invite"
+web_start wt n1 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --open-enrollment --json
+assert_match "$(json 'j["url"]' <<<"$WEB_INVITE")" "^https://127\.0\.0\.1:$WEB_PORT/invite/[A-Za-z0-9_-]{43}$" \
+    "with --json the first line is {\"url\"}, an https invite"
+web_expect 421 "a wrong Host under TLS" nobody GET /api/me "" -H "Host: evil.example"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/api/me") != 401 ]] ||
+    fail "the TLS server answered plain HTTP"
 web_login erin 11
 assert_eq true "$(json 'j["enrolled"]' <<<"$WEB_BODY")" "open enrollment enrols any key"
 grep -q "raison_session_$WEB_PORT" "$T/erin.jar" || fail "no session cookie under TLS"
