@@ -133,8 +133,14 @@ kill "$CURL_PID" 2>/dev/null || true
 web_ok dan GET /api/groups
 web_expect 403 "status for a member" dan GET /api/status
 web_expect 403 "peers for a member" dan GET /api/peers
+curl -s -N -b "$T/dan.jar" "$WEB/api/events?g=$G" >"$T/dan-events.txt" &
+DAN_CURL=$!
+RSN_OTHER_PIDS+=("$DAN_CURL")
+wait_for "dan's stream" grep -q "connected" "$T/dan-events.txt"
 web_ok dan POST /api/logout '{}'
+assert_contains "$(grep "raison_session_$WEB_PORT" "$T/dan.jar" || echo cleared)" "cleared" "logout clears the cookie"
 web_expect 401 "after logout" dan GET /api/me
+wait_exit "$DAN_CURL" "dan's stream after his logout"
 web_stop
 
 # --- TLS: a self-signed certificate, the Secure cookie ---
