@@ -11,12 +11,16 @@ PACKAGES=(
     libcmocka-dev libjansson-dev libinih-dev libsystemd-dev
     # man pages (scdoc), reading them, the units' checks and the .deb's test
     scdoc man-db systemd file dpkg-dev
+    # raison web: libmicrohttpd (HTTP, TLS through GnuTLS)
+    libmicrohttpd-dev libgnutls28-dev
     # sanitizer build (scripts/test.sh --sanitize)
     clang libclang-rt-14-dev
     # the Python client integration test
     python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
     # audit tests
     openssl xxd
+    # raison web tests
+    curl
 )
 
 missing=()
