@@ -593,8 +593,8 @@ static void check_reference(hist_t *h, size_t gi, uint32_t days, uint64_t until)
                       rep->window->last_activity);
         if (days == 30 && until == 0) {
             const Raison__GroupSummary *s = summary_of(h, arena, gi);
-            check_figures(t, s->recent_posts, s->recent_people, s->recent_sites,
-                          s->recent_replies, s->recent_cross_site_replies, t->last);
+            check_figures(t, s->recent_posts, s->recent_people, s->recent_sites, s->recent_replies,
+                          s->recent_cross_site_replies, t->last);
         }
     } else {
         check_figures(t, rep->posts, rep->authors, rep->sites, rep->replies,
