@@ -25,13 +25,39 @@ static json_t *json_group_summary(const Raison__GroupSummary *g)
     for (size_t i = 0; benefits && i < g->n_benefits; i++) {
         json_array_append_new(benefits, cli_json_str(g->benefits[i]));
     }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b}", "group",
+    json_t *recent =
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "days", (json_int_t)g->recent_days, "posts",
+                  (json_int_t)g->recent_posts, "people", (json_int_t)g->recent_people, "sites",
+                  (json_int_t)g->recent_sites, "replies", (json_int_t)g->recent_replies,
+                  "cross_site_replies", (json_int_t)g->recent_cross_site_replies);
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b,s:o,s:b,s:b}", "group",
                      cli_json_hex(g->group.data, g->group.len), "name", cli_json_str(g->name),
                      "purpose", cli_json_str(g->purpose), "benefits", benefits, "missions",
                      cli_json_missions(g->missions, g->n_missions), "version",
                      (json_int_t)g->version, "access", access_text(g->access), "members",
                      (json_int_t)g->members, "posts", (json_int_t)g->posts, "disputed",
-                     (int)g->disputed);
+                     (int)g->disputed, "recent", recent, "being_updated", (int)g->being_updated,
+                     "counters_updating", (int)g->counters_updating);
+}
+
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across
+ * sites": G's recent figures (GroupSummary 14..20). */
+static void print_recent(const Raison__GroupSummary *g)
+{
+    printf("  %llu post%s by %llu %s from %llu site%s in the last %u day%s, %llu repl%s across "
+           "sites (of %llu repl%s)%s\n",
+           (unsigned long long)g->recent_posts, plural(g->recent_posts),
+           (unsigned long long)g->recent_people, g->recent_people == 1 ? "person" : "people",
+           (unsigned long long)g->recent_sites, plural(g->recent_sites), g->recent_days,
+           plural(g->recent_days), (unsigned long long)g->recent_cross_site_replies,
+           g->recent_cross_site_replies == 1 ? "y" : "ies", (unsigned long long)g->recent_replies,
+           g->recent_replies == 1 ? "y" : "ies",
+           g->counters_updating ? "; counters being updated" : "");
 }
 
 static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
@@ -47,10 +73,12 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
         printf("    %-12s %s\n", cli_safe(cli, g->missions[i]->key),
                cli_safe(cli, g->missions[i]->goal));
     }
-    printf("  charter version %u, %s, %u member%s, %llu post%s%s\n\n", g->version,
+    printf("  charter version %u, %s, %u member%s%s, %llu post%s%s\n", g->version,
            access_text(g->access), g->members, g->members == 1 ? "" : "s",
-           (unsigned long long)g->posts, g->posts == 1 ? "" : "s",
-           g->disputed ? ", charter DISPUTED" : "");
+           g->being_updated ? " (members being updated)" : "", (unsigned long long)g->posts,
+           g->posts == 1 ? "" : "s", g->disputed ? ", charter DISPUTED" : "");
+    print_recent(g);
+    printf("\n");
 }
 
 /* The options of `raison groups`: --prefix P, --text T, --by-name. */
