@@ -12,8 +12,7 @@
  * Costs: a group's state is read from the derived group state
  * (group_state.h: O(chain + log n)); a group summary's post counts are the
  * report's counters (daemon/report_state.h): one read for the whole
- * history, O(days) plus the window's author-days and site-days for the last
- * RECENT_DAYS days. The group call itself is group_views.c. */
+ * history, O(RECENT_DAYS) for the last RECENT_DAYS days. The group call itself is group_views.c. */
 #include "daemon/views.h"
 
 #include <string.h>
