@@ -597,6 +597,16 @@ int rsn_report_count(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], cons
     return 0;
 }
 
+int rsn_report_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], const char *mission,
+                     uint64_t *out)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t r[D_FIELDS];
+    int rc = store_rec(store, k, rsn_key_report_count(k, group, mission), r, C_FIELDS);
+    *out = rc == 0 ? r[0] : 0;
+    return rc;
+}
+
 int rsn_report_site_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
                           const char *mission, const uint8_t site[RSN_SITE_HASH_BYTES],
                           uint64_t *out)

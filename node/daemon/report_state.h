@@ -46,6 +46,12 @@ typedef struct {
 RSN_NODISCARD int rsn_report_count(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
                                    const char *mission, rsn_rcount_t *out);
 
+/* The posts counted in MISSION of GROUP, the first figure of
+ * rsn_report_count without its last activity (one read, no scan). 0 or
+ * RSN_ERR_IO. */
+RSN_NODISCARD int rsn_report_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
+                                   const char *mission, uint64_t *out);
+
 /* One day of a window, for the series. */
 typedef struct {
     uint32_t day;
