@@ -3,13 +3,14 @@
  * builds of raisond on the same store (before and after a change) without
  * building the store again, whose cache is keyed by store/keys.h.
  *
- *   bench_reads SOCKET MANIFEST [ROUNDS=1]
+ *   bench_reads SOCKET MANIFEST [ROUNDS=1] [PROBE]
  *
  * MANIFEST is the store's manifest.json (the keys the probes name). Each
- * round runs every probe cold then warm and prints one line per probe:
- * p50, p99 and max in milliseconds. Not a test. */
+ * round runs every probe (or those whose name starts with PROBE) cold then warm and prints one line
+ * per probe: p50, p99 and max in milliseconds. Not a test. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "scale_read.h"
 #include "scale_store.h"
@@ -23,10 +24,11 @@
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_reads SOCKET MANIFEST [ROUNDS]\n");
+        fprintf(stderr, "usage: bench_reads SOCKET MANIFEST [ROUNDS] [PROBE]\n");
         return 2;
     }
     int rounds = argc > 3 ? atoi(argv[3]) : 1;
+    const char *only = argc > 4 ? argv[4] : "";
     static scale_facts_t facts;
     static scale_keys_t keys;
     rsn_client_t *c = NULL;
@@ -43,6 +45,9 @@ int main(int argc, char **argv)
     for (int r = 0; r < rounds; r++) {
         for (int p = 0; p < P_COUNT; p++) {
             scale_lat_t cold, warm;
+            if (strncmp(scale_probe_name((scale_probe_t)p), only, strlen(only)) != 0) {
+                continue;
+            }
             scale_probe_run(c, &keys, (scale_probe_t)p, true, PROBE_CAP_SECONDS, &cold);
             scale_probe_run(c, &keys, (scale_probe_t)p, false, PROBE_CAP_SECONDS, &warm);
             printf("%-20s cold p50 %7.2f p99 %7.2f | warm p50 %7.2f p99 %7.2f max %7.2f (%zu "
