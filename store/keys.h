@@ -121,6 +121,8 @@
 #define RSN_TAG_JOB 'j'          /* n: a queued re-judge job */
 #define RSN_TAG_JOBS_PENDING 'u' /* group: jobs pending; alone: the next job number */
 #define RSN_TAG_SITE_OF 'o'      /* author: the site (hash) its posts were last judged under */
+#define RSN_TAG_RDAYS 'w'        /* group mission a|s author|site: the days it has posts */
+#define RSN_TAG_RLATEST 'x'      /* group mission day: authors and sites whose latest day it is */
 #define RSN_TAG_DIGEST 'b'
 
 #define RSN_KEY_MAX 112 /* bytes of the longest key above ('t': 103) */
@@ -539,6 +541,30 @@ static inline size_t rsn_key_jobs_pending(uint8_t *k, const uint8_t *group)
 static inline size_t rsn_key_site_of(uint8_t *k, const uint8_t author[32])
 {
     return rsn_key_1(k, RSN_TAG_SITE_OF, author);
+}
+
+/* 'w' group mission WHAT('a' or 's') who: the days on which one author
+ * (WHO 32 bytes) or one site (RSN_SITE_HASH_BYTES) has posts counted in
+ * MISSION (the 't' keys of WHO, in one value), so its latest such day is one
+ * read away. */
+static inline size_t rsn_key_report_days_of(uint8_t *k, const uint8_t group[32],
+                                            const char *mission, char what, const uint8_t *who)
+{
+    size_t n = rsn_key_mission(k, RSN_TAG_RDAYS, group, mission);
+    size_t wl = what == 'a' ? 32 : RSN_SITE_HASH_BYTES;
+    k[n] = (uint8_t)what;
+    memcpy(k + n + 1, who, wl);
+    return n + 1 + wl;
+}
+
+/* 'x' group mission day(4): how many authors and sites have DAY as their
+ * latest day with posts counted in MISSION (a window's distinct counts). */
+static inline size_t rsn_key_report_latest(uint8_t *k, const uint8_t group[32],
+                                           const char *mission, uint32_t day)
+{
+    size_t n = rsn_key_report_day(k, group, mission, day);
+    k[0] = RSN_TAG_RLATEST;
+    return n;
 }
 
 /* 'b': the persisted fork digest. */

@@ -21,13 +21,19 @@ json_t *cli_json_group_summary(const Raison__GroupSummary *g)
     for (size_t i = 0; benefits && i < g->n_benefits; i++) {
         json_array_append_new(benefits, cli_json_str(g->benefits[i]));
     }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b}", "group",
+    json_t *recent =
+        json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "days", (json_int_t)g->recent_days, "posts",
+                  (json_int_t)g->recent_posts, "people", (json_int_t)g->recent_people, "sites",
+                  (json_int_t)g->recent_sites, "replies", (json_int_t)g->recent_replies,
+                  "cross_site_replies", (json_int_t)g->recent_cross_site_replies);
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b,s:o,s:b,s:b}", "group",
                      cli_json_hex(g->group.data, g->group.len), "name", cli_json_str(g->name),
                      "purpose", cli_json_str(g->purpose), "benefits", benefits, "missions",
                      cli_json_missions(g->missions, g->n_missions), "version",
                      (json_int_t)g->version, "access", access_text(g->access), "members",
                      (json_int_t)g->members, "posts", (json_int_t)g->posts, "disputed",
-                     (int)g->disputed);
+                     (int)g->disputed, "recent", recent, "being_updated", (int)g->being_updated,
+                     "counters_updating", (int)g->counters_updating);
 }
 
 uint32_t cli_group_version_of(const Raison__GroupReply *g, ProtobufCBinaryData id)

@@ -19,6 +19,26 @@ static const char *access_text(Raison__Access a)
 
 /* --- groups ------------------------------------------------------------------ */
 
+static const char *plural(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across
+ * sites": G's recent figures (GroupSummary 14..20). */
+static void print_recent(const Raison__GroupSummary *g)
+{
+    printf("  %llu post%s by %llu %s from %llu site%s in the last %u day%s, %llu repl%s across "
+           "sites (of %llu repl%s)%s\n",
+           (unsigned long long)g->recent_posts, plural(g->recent_posts),
+           (unsigned long long)g->recent_people, g->recent_people == 1 ? "person" : "people",
+           (unsigned long long)g->recent_sites, plural(g->recent_sites), g->recent_days,
+           plural(g->recent_days), (unsigned long long)g->recent_cross_site_replies,
+           g->recent_cross_site_replies == 1 ? "y" : "ies", (unsigned long long)g->recent_replies,
+           g->recent_replies == 1 ? "y" : "ies",
+           g->counters_updating ? "; counters being updated" : "");
+}
+
 static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 {
     printf("%s  %s\n", cli_safe(cli, g->name), cli_hex(cli, g->group.data, g->group.len));
@@ -32,10 +52,12 @@ static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
         printf("    %-12s %s\n", cli_safe(cli, g->missions[i]->key),
                cli_safe(cli, g->missions[i]->goal));
     }
-    printf("  charter version %u, %s, %u member%s, %llu post%s%s\n\n", g->version,
+    printf("  charter version %u, %s, %u member%s%s, %llu post%s%s\n", g->version,
            access_text(g->access), g->members, g->members == 1 ? "" : "s",
-           (unsigned long long)g->posts, g->posts == 1 ? "" : "s",
-           g->disputed ? ", charter DISPUTED" : "");
+           g->being_updated ? " (members being updated)" : "", (unsigned long long)g->posts,
+           g->posts == 1 ? "" : "s", g->disputed ? ", charter DISPUTED" : "");
+    print_recent(g);
+    printf("\n");
 }
 
 /* The options of `raison groups`: --prefix P, --text T, --by-name. */

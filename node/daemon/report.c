@@ -2,8 +2,9 @@
  * the report's derived state keeps (daemon/report_state.h): per mission of
  * any version of the chain and for the whole group, the posts, distinct
  * authors and sites, replies, cross-site replies and last activity; with a
- * window, the same over its days (and per day). O(missions + days of the
- * window with posts + their author-days and site-days); no post is read. */
+ * window, the same over its days (and per day). O(missions × days of the
+ * window) for a window to today; a window that ends before later posts adds
+ * its author-days and site-days; no post is read. */
 #include "daemon/report.h"
 
 #include <string.h>

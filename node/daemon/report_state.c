@@ -402,6 +402,12 @@ static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j,
         rc = count_edge(dx, k, rsn_key_report_day_who(k, f->group, mission, day, 's', j->site),
                         sign, &dds);
     }
+    if (rc == 0 && dda) {
+        rc = rs_window_edge(dx, f->group, mission, 'a', f->author, day, dda);
+    }
+    if (rc == 0 && dds) {
+        rc = rs_window_edge(dx, f->group, mission, 's', j->site, day, dds);
+    }
     uint64_t c[D_FIELDS];
     int64_t reply = f->has_parent ? sign : 0, cross = j->cross ? sign : 0;
     size_t kl = rsn_key_report_count(k, f->group, mission);
@@ -530,7 +536,7 @@ static int on_fork(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES], uint64_t s
 
 const rsn_deriver_t rsn_report_deriver = {
     .name = "report",
-    .tags = "pcdastrjuo", /* not 'f': facts outlive a reindex */
+    .tags = "pcdastrjuowx", /* not 'f': facts outlive a reindex */
     .entry = on_entry,
     .fork = on_fork,
     .background = rs_background,
@@ -589,6 +595,16 @@ int rsn_report_count(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], cons
     }
     rsn_iter_destroy(&it);
     return 0;
+}
+
+int rsn_report_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], const char *mission,
+                     uint64_t *out)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t r[D_FIELDS];
+    int rc = store_rec(store, k, rsn_key_report_count(k, group, mission), r, C_FIELDS);
+    *out = rc == 0 ? r[0] : 0;
+    return rc;
 }
 
 int rsn_report_site_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
@@ -720,8 +736,13 @@ int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         *days = NULL;
         *n_days = 0;
     }
-    rsn_iter_t *it = rsn_iter_new(store, p, pl);
-    int rc = it ? 0 : RSN_ERR_NOMEM;
+    uint64_t n_authors = 0, n_sites = 0;
+    bool exact = false;
+    int rc = rs_window_distinct(store, group, mission, first, last, &n_authors, &n_sites, &exact);
+    rsn_iter_t *it = rc == 0 ? rsn_iter_new(store, p, pl) : NULL;
+    if (!it) {
+        return rc ? rc : RSN_ERR_NOMEM;
+    }
     size_t kl = rsn_key_report_day(k, group, mission, first);
     for (rsn_iter_seek(it, k, kl); rc == 0 && rsn_iter_valid(it); rsn_iter_next(it)) {
         size_t dkl = 0, vl = 0;
@@ -752,10 +773,10 @@ int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         out->cross += r[4];
         out->last = r[5] > out->last ? r[5] : out->last;
         out->site_posts += sp;
-        if (rc == 0) {
+        if (rc == 0 && !exact) {
             rc = day_keys(store, k, dkl, 'a', &authors);
         }
-        if (rc == 0) {
+        if (rc == 0 && !exact) {
             rc = day_keys(store, k, dkl, 's', &sites);
         }
         if (rc == 0 && days) {
@@ -771,7 +792,7 @@ int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         }
     }
     rsn_iter_destroy(&it);
-    out->authors = authors.n;
-    out->sites = sites.n;
+    out->authors = exact ? n_authors : authors.n;
+    out->sites = exact ? n_sites : sites.n;
     return rc;
 }

@@ -10,11 +10,12 @@
  * fork, a profile changing someone's site) queues a re-judge job that the
  * deriver's background work runs a bounded number of posts at a time,
  * behind a per-group "being updated" flag. The keys are store/keys.h's
- * 'f p c d a s t r j u' (docs/store.md); 'f' is a fact, never rewritten,
+ * 'f p c d a s t w x r j u' (docs/store.md); 'f' is a fact, never rewritten,
  * kept by a reindex; the rest is derived and rebuilt by one.
  *
- * Reads here cost O(log n) each (a window: O(days) plus its distinct
- * author-days and site-days). */
+ * Reads here cost O(log n) each (a window to today: O(days), its distinct
+ * counts from 'x'; a window that ends before today's posts: O(days) plus
+ * its distinct author-days and site-days). */
 #ifndef RSN_D_REPORT_STATE_H
 #define RSN_D_REPORT_STATE_H
 
@@ -45,6 +46,12 @@ typedef struct {
 RSN_NODISCARD int rsn_report_count(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
                                    const char *mission, rsn_rcount_t *out);
 
+/* The posts counted in MISSION of GROUP, the first figure of
+ * rsn_report_count without its last activity (one read, no scan). 0 or
+ * RSN_ERR_IO. */
+RSN_NODISCARD int rsn_report_posts(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
+                                   const char *mission, uint64_t *out);
+
 /* One day of a window, for the series. */
 typedef struct {
     uint32_t day;
@@ -54,8 +61,9 @@ typedef struct {
 /* The figures of MISSION of GROUP over the days FIRST..LAST (UTC days),
  * distinct authors and sites exact over the window, with SITE (a site hash,
  * NULL: none) counted into site_posts. When DAYS is not NULL, *DAYS (from
- * ARENA) gets the days with posts, *N_DAYS of them. O(days with posts +
- * their author-days and site-days), scratch from ARENA. 0, RSN_ERR_IO,
+ * ARENA) gets the days with posts, *N_DAYS of them. O(days) when no post
+ * counts after LAST (report_window.c), else O(days with posts + their
+ * author-days and site-days); scratch from ARENA. 0, RSN_ERR_IO,
  * RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena,
                                     const uint8_t group[RSN_ID_BYTES], const char *mission,

@@ -12,8 +12,7 @@
  * Costs: a group's state is read from the derived group state
  * (group_state.h: O(chain + log n)); a group summary's post counts are the
  * report's counters (daemon/report_state.h): one read for the whole
- * history, O(days) plus the window's author-days and site-days for the last
- * RECENT_DAYS days. The group call itself is group_views.c. */
+ * history, O(RECENT_DAYS) for the last RECENT_DAYS days. The group call itself is group_views.c. */
 #include "daemon/views.h"
 
 #include <string.h>
@@ -104,16 +103,15 @@ static int group_summary(rsn_view_ctx_t *x, const rsn_group_t *g, Raison__GroupS
     s->being_updated = rsn_group_updating(g);
     /* the group's counted posts, whole and recent: the report's counters */
     rsn_store_t *store = rsn_view_ctx_store(x);
-    rsn_rcount_t all, recent;
+    rsn_rcount_t recent;
     uint32_t today = (uint32_t)(rsn_clock_wall_ms() / RSN_REPORT_DAY_MS);
     int rc;
-    if ((rc = rsn_report_count(store, rsn_group_id(g), "", &all)) != 0 ||
+    if ((rc = rsn_report_posts(store, rsn_group_id(g), "", &s->posts)) != 0 ||
         (rc = rsn_report_window(store, arena, rsn_group_id(g), "",
                                 today >= RECENT_DAYS ? today + 1 - RECENT_DAYS : 0, today, NULL,
                                 &recent, NULL, NULL)) != 0) {
         return rc;
     }
-    s->posts = all.posts;
     s->recent_posts = recent.posts;
     s->recent_people = recent.authors;
     s->recent_sites = recent.sites;

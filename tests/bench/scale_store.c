@@ -163,6 +163,15 @@ static bool facts_read(json_t *j, scale_facts_t *f)
     return ok && f->n_groups > 0 && f->n_authors > 0 && f->n_entries > 0;
 }
 
+int scale_store_read_facts(const char *manifest, scale_facts_t *f)
+{
+    json_t *m = json_load_file(manifest, 0, NULL);
+    memset(f, 0, sizeof *f);
+    bool ok = m != NULL && facts_read(json_object_get(m, "facts"), f);
+    json_decref(m);
+    return ok ? 0 : RSN_ERR_IO;
+}
+
 static void build_read(json_t *j, scale_build_t *b)
 {
     snprintf(b->built_at, sizeof b->built_at, "%s",

@@ -76,6 +76,10 @@ typedef struct {
     uint8_t *sample_bytes;
 } scale_store_t;
 
+/* The facts of the manifest file MANIFEST (a store's manifest.json) into
+ * *F, for tools that read a copy of a store: 0 or RSN_ERR_IO. */
+int scale_store_read_facts(const char *manifest, scale_facts_t *f);
+
 /* Finds the store of TOTAL entries in the cache, or builds it (rebuilt when
  * O->rebuild, or when what is there does not match), into ST. RAISOND is the
  * daemon to build with. 0, or -1 after printing why. */

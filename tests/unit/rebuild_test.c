@@ -30,6 +30,7 @@
 #include "daemon/report.h"
 #include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
+#include "daemon/views.h"
 #include "store/keys.h"
 #include "support/clock.h"
 #include "support/daemon_fixture.h"
@@ -498,14 +499,31 @@ static void check_figures(const ref_t *r, uint64_t posts, uint64_t authors, uint
     }
 }
 
-/* Compares the report of group G (whole, and the window FIRST..LAST days)
- * and the reply counts with the reference. */
-static void check_reference(hist_t *h, size_t gi, bool window)
+/* The groups listing's summary of group GI: its last 30 days. */
+static const Raison__GroupSummary *summary_of(hist_t *h, rsn_arena_t *arena, size_t gi)
+{
+    Raison__GroupsReply *r = NULL;
+    assert_int_equal(rsn_view_groups(h->f->store, arena, NULL, &r), 0);
+    for (size_t i = 0; i < r->n_groups; i++) {
+        if (memcmp(r->groups[i]->group.data, h->gid[gi], RSN_ID_BYTES) == 0) {
+            return r->groups[i];
+        }
+    }
+    fail_msg("seed %llu: group %zu not listed", (unsigned long long)current_seed, gi);
+    return NULL;
+}
+
+/* Compares the report of group G (whole, or the window of DAYS days up to
+ * UNTIL, 0: today, the one the 'x' counts answer) and the reply counts with
+ * the reference; a window of 30 days to today also the groups listing's. */
+static void check_reference(hist_t *h, size_t gi, uint32_t days, uint64_t until)
 {
     rsn_arena_t *arena = rsn_arena_new();
     rsn_view_ctx_t *x = rsn_view_ctx_new(h->f->store, arena);
     rsn_group_t *g = NULL;
-    uint32_t last_day = (uint32_t)((h->t0 + 4 * DAY) / DAY), first_day = last_day - 2;
+    bool window = days > 0;
+    uint32_t last_day = (uint32_t)((until ? until : rsn_test_wall_ms()) / DAY);
+    uint32_t first_day = last_day + 1 >= days ? last_day + 1 - days : 0;
     int rc = rsn_view_ctx_group(x, h->gid[gi], &g);
     if (rc == RSN_ERR_UNKNOWN_GROUP) {
         rsn_arena_destroy(&arena);
@@ -513,8 +531,8 @@ static void check_reference(hist_t *h, size_t gi, bool window)
     }
     assert_int_equal(rc, 0);
     Raison__ReportRequest req = RAISON__REPORT_REQUEST__INIT;
-    req.days = 3;
-    req.until = h->t0 + 4 * DAY;
+    req.days = window ? days : 3;
+    req.until = window ? until : h->t0 + 4 * DAY;
     Raison__ReportReply *rep = NULL;
     assert_int_equal(rsn_view_report_window(h->f->store, arena, h->gid[gi], &req, &rep), 0);
     ref_t *refs = calloc(rep->n_missions + 1, sizeof *refs);
@@ -573,6 +591,11 @@ static void check_reference(hist_t *h, size_t gi, bool window)
         check_figures(t, rep->window->posts, rep->window->authors, rep->window->sites,
                       rep->window->replies, rep->window->cross_site_replies,
                       rep->window->last_activity);
+        if (days == 30 && until == 0) {
+            const Raison__GroupSummary *s = summary_of(h, arena, gi);
+            check_figures(t, s->recent_posts, s->recent_people, s->recent_sites, s->recent_replies,
+                          s->recent_cross_site_replies, t->last);
+        }
     } else {
         check_figures(t, rep->posts, rep->authors, rep->sites, rep->replies,
                       rep->cross_site_replies, t->last);
@@ -588,6 +611,18 @@ static void check_reference(hist_t *h, size_t gi, bool window)
     free(refs);
     free(replies);
     rsn_arena_destroy(&arena);
+}
+
+/* Every figure of group G against the reference: the whole history, a
+ * window in the past (posts after it: the 't' keys' union), and windows to
+ * today of 1, 4 and 30 days (the 'x' sums; 30: the groups listing's). */
+static void check_references(hist_t *h, size_t g)
+{
+    check_reference(h, g, 0, 0);
+    check_reference(h, g, 3, h->t0 + 4 * DAY);
+    check_reference(h, g, 1, 0);
+    check_reference(h, g, 4, 0);
+    check_reference(h, g, 30, 0);
 }
 
 static void one_seed(uint64_t seed)
@@ -607,8 +642,7 @@ static void one_seed(uint64_t seed)
     buf_t before = {0}, after = {0};
     dump(h, &before);
     for (size_t g = 0; g < GROUPS; g++) {
-        check_reference(h, g, false);
-        check_reference(h, g, true);
+        check_references(h, g);
     }
     /* the rebuild: reindex, on a new write path (as raisond reindex) */
     assert_int_equal(rsn_derive_reset(h->f->store), 0);
@@ -617,7 +651,7 @@ static void one_seed(uint64_t seed)
     drain(h);
     dump(h, &after);
     for (size_t g = 0; g < GROUPS; g++) {
-        check_reference(h, g, false); /* the rebuild against the reference too */
+        check_references(h, g); /* the rebuild against the reference too */
     }
     if (before.n != after.n || memcmp(before.b, after.b, before.n) != 0) {
         fail_msg("seed %llu: the rebuilt derived state differs (%zu bytes, %zu before)",

@@ -16,6 +16,7 @@
 #include "daemon/ingest.h"
 #include "daemon/report.h"
 #include "daemon/report_state.h"
+#include "daemon/views.h"
 #include "support/clock.h"
 #include "support/daemon_fixture.h"
 
@@ -89,6 +90,62 @@ static void test_window(void **state)
     fx_author_free(bob);
 }
 
+/* The distinct authors and sites of a window to today (each one's latest
+ * day, 'w' and 'x'), in the report and in the groups listing, before and
+ * after a retraction takes away an author's latest post: the author counts
+ * again from its earlier day, and falls out of the windows that hold only
+ * the later one. */
+static void test_window_latest(void **state)
+{
+    fx_t *f = *state;
+    fx_author_t *alice = fx_author_new(1), *bob = fx_author_new(2), *carol = fx_author_new(3);
+    uint64_t d0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
+    uint8_t gid[RSN_ID_BYTES], late[RSN_ID_BYTES];
+    fx_put(f, alice, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Alice", "paris"), d0, NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Bob", "berlin"), d0, NULL);
+    fx_put(f, carol, RAISON__KIND__KIND_PROFILE, fx_profile(f, "Carol", "oslo"), d0, NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_CHARTER,
+           fx_charter(f, "ops", RAISON__ACCESS__ACCESS_OPEN, "triage", &alice, 1), d0, gid);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "a", NULL), d0 + 2 * DAY,
+           NULL);
+    fx_put(f, bob, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "b", NULL), d0 + 5 * DAY,
+           NULL);
+    fx_put(f, alice, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "c", NULL), d0 + 8 * DAY,
+           late);
+    fx_put(f, carol, RAISON__KIND__KIND_POST, fx_post(f, gid, "triage", "d", NULL), d0 + 9 * DAY,
+           NULL);
+    static const struct {
+        uint32_t days;
+        uint64_t authors, sites; /* before, after the retraction */
+        uint64_t authors_after, sites_after;
+    } want[] = {{3, 2, 2, 1, 1}, {6, 3, 3, 2, 2}, {11, 3, 3, 3, 3}, {30, 3, 3, 3, 3}};
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            Raison__ReportReply *r = report(f, gid, want[i].days, 0, NULL);
+            assert_int_equal(r->window->authors, round ? want[i].authors_after : want[i].authors);
+            assert_int_equal(r->window->sites, round ? want[i].sites_after : want[i].sites);
+            assert_int_equal(r->missions[0]->window->authors, r->window->authors);
+        }
+        Raison__GroupsReply *g = NULL;
+        assert_int_equal(rsn_view_groups(f->store, f->arena, NULL, &g), 0);
+        assert_int_equal(g->n_groups, 1);
+        assert_int_equal(g->groups[0]->recent_posts, round ? 3 : 4);
+        assert_int_equal(g->groups[0]->recent_people, 3);
+        assert_int_equal(g->groups[0]->recent_sites, 3);
+        if (round == 0) {
+            fx_put(f, alice, RAISON__KIND__KIND_RETRACTION, fx_retraction(f, late, false),
+                   d0 + 9 * DAY + 1, NULL);
+        }
+    }
+    /* a window that ends before later posts: the union of its days */
+    Raison__ReportReply *r = report(f, gid, 4, d0 + 5 * DAY + 1, NULL);
+    assert_int_equal(r->window->posts, 2);
+    assert_int_equal(r->window->authors, 2);
+    fx_author_free(alice);
+    fx_author_free(bob);
+    fx_author_free(carol);
+}
+
 static void test_being_updated(void **state)
 {
     fx_t *f = *state;
@@ -135,6 +192,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_window, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_window_latest, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_being_updated, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
