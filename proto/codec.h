@@ -82,4 +82,9 @@ bool rsn_mission_key_valid(const char *key);
 /* A short lowercase name for a kind ("charter", "post", ...). */
 const char *rsn_kind_name(Raison__Kind kind);
 
+/* The name of API call CALL (a Raison__ApiRequest__CallCase: "status",
+ * "publish", ...), as raison.proto names its field; NULL when CALL is no
+ * call of ApiRequest. */
+const char *rsn_api_call_name(int call);
+
 #endif

@@ -40,13 +40,14 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
 }
 
 /* Witnessing, beside the fields above: a consistency proof the peer owes
- * (docs/audit.md). */
+ * (docs/audit.md); and the sync lag (entries it holds that this node lacks). */
 static json_t *json_witness_owed(json_t *o, const Raison__PeerInfo *p)
 {
     if (o && (json_object_set_new(o, "unanswered_consistency",
                                   cli_json_str(p->unanswered_consistency)) != 0 ||
               json_object_set_new(o, "pending_checkpoint_size",
-                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0)) {
+                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0 ||
+              json_object_set_new(o, "lacking", json_integer((json_int_t)p->lacking)) != 0)) {
         json_decref(o);
         return NULL;
     }
@@ -116,6 +117,10 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
                ep_width, ep, link_text(cli, p, now), (unsigned long long)p->entries_sent,
                (unsigned long long)p->entries_received, (unsigned long long)p->missing,
                (unsigned long long)p->dropped);
+        if (p->lacking) {
+            printf("%14sholds %llu entries this node lacks (catching up)\n", "",
+                   (unsigned long long)p->lacking);
+        }
         if (p->bare_received || p->bodies_fetched) {
             printf("%14s%llu sent without their body, %llu missing bodies fetched from it\n", "",
                    (unsigned long long)p->bare_received, (unsigned long long)p->bodies_fetched);

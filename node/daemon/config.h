@@ -1,7 +1,8 @@
 /* config.h — raisond's configuration: the INI file and the peer lines.
  *
  * A config file (INI, read with libinih) holds [node] data=, site=, socket=,
- * log_level=, [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
+ * log_level=, metrics= (HOST:PORT of the metrics endpoint), metrics_public=
+ * (true or false: may that address be other than loopback), [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
  * [store] block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
  * max_open_files=, compression= (snappy or none): LevelDB's tunables
  * (store/store.h), each refused outside its RSN_STORE_* bounds.
@@ -29,6 +30,8 @@ typedef struct {
     char *socket;
     char *log_level;
     char *listen;
+    char *metrics;      /* [node] metrics = HOST:PORT, or --metrics */
+    int metrics_public; /* [node] metrics_public: 0 unset, 1 true, 2 false */
     rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
     size_t n_cli_peers;
     rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */

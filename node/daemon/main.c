@@ -64,7 +64,8 @@ static void usage(FILE *out)
                  "  -d, --data DIR       data folder (default $XDG_DATA_HOME/raison,\n"
                  "                       else ~/.local/share/raison); created 0700\n"
                  "  -s, --site NAME      this node's site (branch office) name\n"
-                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=;\n"
+                 "  -c, --config FILE    INI file: [node] data=, site=, socket=, log_level=,\n"
+                 "                       metrics=, metrics_public= (true|false);\n"
                  "                       [federation] listen=, peer=EP=KEY (repeatable);\n"
                  "                       [store] block_cache=, write_buffer= (8M, 4M),\n"
                  "                       max_open_files= (50), compression= (snappy|none).\n"
@@ -75,6 +76,9 @@ static void usage(FILE *out)
                  "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
                  "                       key in hex, as `raisond keygen` prints it; EP may be\n"
                  "                       empty (=KEY) to trust a node that dials us\n"
+                 "  -M, --metrics HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics\n"
+                 "                       (loopback only unless metrics_public = true in the\n"
+                 "                       config file; docs/ops-metrics.md lists them)\n"
                  "  -N, --new-key        the store was lost: make a new node key (the old one\n"
                  "                       kept as node.key.old-TIME); refused beside a history.\n"
                  "                       Without it a used key beside an empty database is\n"
@@ -364,7 +368,8 @@ int main(int argc, char **argv)
         {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
         {"listen", required_argument, NULL, 'L'},    {"peer", required_argument, NULL, 'p'},
         {"new-key", no_argument, NULL, 'N'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0}};
+        {"version", no_argument, NULL, 'V'},         {"metrics", required_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0}};
     options_t o = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
@@ -389,7 +394,7 @@ int main(int argc, char **argv)
     }
     optind = first;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:jNhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:M:jNhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': set_string(&o.cfg.data, optarg); break;
         case 's': set_string(&o.cfg.site, optarg); break;
@@ -399,6 +404,7 @@ int main(int argc, char **argv)
         case 'j': json = true; break;
         case 'N': new_key = true; break;
         case 'L': set_string(&o.cfg.listen, optarg); break;
+        case 'M': set_string(&o.cfg.metrics, optarg); break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
                                     sizeof why) < 0) {
@@ -490,7 +496,9 @@ int main(int argc, char **argv)
                              .peers = peers,
                              .n_peers = n_peers,
                              .new_key = new_key,
-                             .store = &store_options};
+                             .store = &store_options,
+                             .metrics = o.cfg.metrics,
+                             .metrics_public = o.cfg.metrics_public == 1};
     rsn_node_t *node = NULL;
     int rc = rsn_node_open(&node, &cfg);
     if (rc < 0) {
