@@ -24,8 +24,8 @@
 #include "common/log.h"
 #include "common/why.h"
 
-#define ADDRESS_MAX 128    /* characters of HOST:PORT */
-#define TIMER_MAX_MS 1000  /* the longest the timer waits without MHD asking */
+#define ADDRESS_MAX 128   /* characters of HOST:PORT */
+#define TIMER_MAX_MS 1000 /* the longest the timer waits without MHD asking */
 #define PATH "/metrics"
 
 struct rsn_http_metrics {
@@ -147,9 +147,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned status, const c
 
 /* libmicrohttpd's request handler: answers on the first call. */
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     rsn_http_metrics_t *self = cls;
     (void)version;
@@ -272,12 +271,11 @@ int rsn_http_metrics_new(rsn_http_metrics_t **out, rsn_poller_t *poller, const c
                        address);
     }
     const union MHD_DaemonInfo *fd = MHD_get_daemon_info(self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    const union MHD_DaemonInfo *port =
-        MHD_get_daemon_info(self->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *port = MHD_get_daemon_info(self->daemon, MHD_DAEMON_INFO_BIND_PORT);
     self->port = port ? port->port : 0;
     rc = fd ? rsn_poller_add_fd(poller, fd->epoll_fd, RSN_POLLER_READABLE, on_ready, self,
-                                    &self->fd_id)
-                : RSN_ERR_INTERNAL;
+                                &self->fd_id)
+            : RSN_ERR_INTERNAL;
     if (rc < 0) {
         rsn_http_metrics_destroy(&self);
         return rsn_why(why, why_size, rc, "cannot watch the metrics server's descriptor");

@@ -21,11 +21,11 @@
 #include "common/err.h"
 #include "net/poller.h"
 
-#define RSN_HTTP_METRICS_CONNECTIONS 8       /* connections at once, at most */
-#define RSN_HTTP_METRICS_PER_IP 4            /* of them from one address */
-#define RSN_HTTP_METRICS_MEMORY (16 * 1024)  /* bytes per connection: request line and headers */
-#define RSN_HTTP_METRICS_TIMEOUT_S 10        /* an idle connection is closed after this */
-#define RSN_HTTP_METRICS_WHY_MAX 256         /* the sentence of a refused start */
+#define RSN_HTTP_METRICS_CONNECTIONS 8      /* connections at once, at most */
+#define RSN_HTTP_METRICS_PER_IP 4           /* of them from one address */
+#define RSN_HTTP_METRICS_MEMORY (16 * 1024) /* bytes per connection: request line and headers */
+#define RSN_HTTP_METRICS_TIMEOUT_S 10       /* an idle connection is closed after this */
+#define RSN_HTTP_METRICS_WHY_MAX 256        /* the sentence of a refused start */
 
 typedef struct rsn_http_metrics rsn_http_metrics_t;
 
@@ -41,8 +41,8 @@ typedef int (*rsn_http_page_fn)(void *ctx, char **text, size_t *len);
  * (cannot bind), RSN_ERR_NOMEM; WHY (RSN_HTTP_METRICS_WHY_MAX) says which. */
 RSN_NODISCARD int rsn_http_metrics_new(rsn_http_metrics_t **out, rsn_poller_t *poller,
                                        const char *address, bool allow_public,
-                                       const char *content_type, rsn_http_page_fn page,
-                                       void *ctx, char *why, size_t why_size);
+                                       const char *content_type, rsn_http_page_fn page, void *ctx,
+                                       char *why, size_t why_size);
 
 /* The port the server listens on (the one picked, for port 0). */
 uint16_t rsn_http_metrics_port(const rsn_http_metrics_t *self);

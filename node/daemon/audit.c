@@ -38,7 +38,8 @@ struct rsn_audit {
     uint8_t root[RSN_HASH_BYTES];
     bool have;
     int64_t signed_ms;
-    int64_t age_from_ms; /* the latest checkpoint's signing, or this start's */
+    /* since when the latest checkpoint's age counts: its signing, or this start */
+    int64_t age_from_ms;
     bool stuck; /* the checkpoint stored at STUCK_SIZE does not verify */
     uint64_t stuck_size;
 };

@@ -2,10 +2,11 @@
  *
  * A config file (INI, read with libinih) holds [node] data=, site=, socket=,
  * log_level=, metrics= (HOST:PORT of the metrics endpoint), metrics_public=
- * (true or false: may that address be other than loopback), [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
- * [store] block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
- * max_open_files=, compression= (snappy or none): LevelDB's tunables
- * (store/store.h), each refused outside its RSN_STORE_* bounds.
+ * (true or false: may that address be other than loopback), [federation]
+ * listen=, peer=ENDPOINT=NODEKEY (repeatable) and [store] block_cache=,
+ * write_buffer= (sizes: bytes, or with K, M, G), max_open_files=,
+ * compression= (snappy or none): LevelDB's tunables (store/store.h), each
+ * refused outside its RSN_STORE_* bounds.
  * The command line wins over the file: a value already set when the file is
  * read is kept, and --peer lines come before the file's. A peer line is
  * "ENDPOINT=NODEKEY": NODEKEY is 64 hex characters (raisond keygen prints

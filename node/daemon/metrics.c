@@ -96,8 +96,7 @@ static void single(rsn_mtext_t *t, const char *name, const char *type, const cha
 }
 
 /* The node itself: build, uptime, the loop's busy time. */
-static void render_node(rsn_mtext_t *t, const rsn_metrics_t *self,
-                        const rsn_metrics_sources_t *src)
+static void render_node(rsn_mtext_t *t, const rsn_metrics_t *self, const rsn_metrics_sources_t *src)
 {
     rsn_mtext_family(t, "raison_build_info", "gauge",
                      "Always 1; the labels say this node's version and site.");
@@ -125,8 +124,7 @@ static void render_store(rsn_mtext_t *t, const rsn_metrics_sources_t *src)
     }
     rsn_counts_t c;
     rsn_ingest_counts(src->ingest, &c);
-    single(t, "raison_entries", "gauge", "Entries held (accepted under the feed rule).",
-           c.entries);
+    single(t, "raison_entries", "gauge", "Entries held (accepted under the feed rule).", c.entries);
     single(t, "raison_authors", "gauge", "Feeds (authors) held.", c.authors);
     single(t, "raison_groups", "gauge", "Groups held (charter v1 entries).", c.groups);
     single(t, "raison_forks", "gauge", "Fork evidences held (frozen feeds).", c.forks);
@@ -256,8 +254,7 @@ static const peer_family_t PEER_FAMILIES[] = {
     {"raison_peer_received_bytes_total", "counter", "Bytes received from the peer."},
     {"raison_peer_sent_entries_total", "counter", "Entries sent to the peer."},
     {"raison_peer_received_entries_total", "counter", "Entries received from the peer."},
-    {"raison_peer_dropped_total", "counter",
-     "Frames or entries from the peer dropped as invalid."},
+    {"raison_peer_dropped_total", "counter", "Frames or entries from the peer dropped as invalid."},
     {"raison_peer_missing_entries", "gauge",
      "Entries this node holds that the peer lacks, as of the last comparison."},
     {"raison_peer_lacking_entries", "gauge",

@@ -46,7 +46,7 @@ typedef struct {
     const char *site;
     const char *version;
     double uptime_seconds;
-    double loop_waited_seconds; /* time the loop slept in poll since the start */
+    double loop_waited_seconds;    /* time the loop slept in poll since the start */
     uint64_t requests_undecodable; /* API requests refused before any call */
 } rsn_metrics_sources_t;
 

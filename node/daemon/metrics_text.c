@@ -209,7 +209,8 @@ void rsn_mtext_histogram(rsn_mtext_t *self, const char *name, const rsn_mlabel_t
     char bucket[128], sum[128], count[128];
     if (n > HISTOGRAM_LABELS_MAX || n_bounds > RSN_HISTOGRAM_BOUNDS_MAX ||
         !suffixed(bucket, sizeof bucket, name, "_bucket") ||
-        !suffixed(sum, sizeof sum, name, "_sum") || !suffixed(count, sizeof count, name, "_count")) {
+        !suffixed(sum, sizeof sum, name, "_sum") ||
+        !suffixed(count, sizeof count, name, "_count")) {
         self->bad_name = true;
         return;
     }

@@ -89,9 +89,9 @@ struct rsn_node {
     int64_t started_ms;
     uint64_t requests;
     uint64_t refused;
-    uint64_t undecodable;          /* requests that were no ApiRequest */
-    rsn_metrics_t *metrics;        /* what is counted for the metrics */
-    rsn_http_metrics_t *http;      /* the metrics endpoint; NULL: not served */
+    uint64_t undecodable;     /* requests that were no ApiRequest */
+    rsn_metrics_t *metrics;   /* what is counted for the metrics */
+    rsn_http_metrics_t *http; /* the metrics endpoint; NULL: not served */
 };
 
 static int64_t now_ms(void)
@@ -229,8 +229,7 @@ static int serve_metrics(rsn_node_t *self, const rsn_node_config_t *cfg)
     }
     char why[RSN_HTTP_METRICS_WHY_MAX] = "";
     int rc = rsn_http_metrics_new(&self->http, self->poller, cfg->metrics, cfg->metrics_public,
-                                  RSN_METRICS_CONTENT_TYPE, on_metrics_page, self, why,
-                                  sizeof why);
+                                  RSN_METRICS_CONTENT_TYPE, on_metrics_page, self, why, sizeof why);
     if (rc < 0) {
         rsn_error("%s", why[0] ? why : rsn_strerror(rc));
         return rc;
@@ -441,7 +440,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
-    rsn_http_metrics_destroy(&self->http); /* before the poller and what it reads */
+    rsn_http_metrics_destroy(&self->http);     /* before the poller and what it reads */
     rsn_background_destroy(&self->background); /* joins its threads first */
     rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
