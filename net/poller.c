@@ -51,7 +51,8 @@ struct rsn_poller {
     int next_id;
     uint64_t turn;
     int depth; /* > 0 while callbacks run */
-    uint64_t waited_ns; /* time spent inside zmq_poll (rsn_poller_waited_ns) */
+    /* time spent inside zmq_poll (rsn_poller_waited_ns) */
+    uint64_t waited_ns;
 };
 
 static int64_t mono_ms(void)

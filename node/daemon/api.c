@@ -486,8 +486,7 @@ int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *ms
     const call_row_t *row = find_call(req->call_case);
     double started = now_seconds();
     int rc = row == NULL ? bad(c.why, sizeof c.why, "request has no call") : row->handler(&c);
-    rsn_metrics_api_call(ctx->metrics, row ? (int)req->call_case : 0, rc,
-                         now_seconds() - started);
+    rsn_metrics_api_call(ctx->metrics, row ? (int)req->call_case : 0, rc, now_seconds() - started);
     if (rc < 0) {
         rsn_api_error(arena, reply, rc, c.why);
     }

@@ -45,7 +45,8 @@ typedef struct {
      * runs inside the call, as a test without a loop needs */
     struct rsn_background *background;
     int64_t startup_ms; /* how long the start took (open to serving) */
-    struct rsn_metrics *metrics; /* counts each call and its latency; NULL: none */
+    /* counts each call and its latency (daemon/metrics.h); NULL: none */
+    struct rsn_metrics *metrics;
 } rsn_api_ctx_t;
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the
