@@ -15,6 +15,8 @@ PACKAGES=(
     python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
     # audit tests
     openssl xxd
+    # the metrics endpoint (net/http_metrics.c) and its test
+    libmicrohttpd-dev curl
 )
 
 missing=()
