@@ -183,6 +183,16 @@ static void render_ingest(rsn_mtext_t *t, const rsn_metrics_t *self,
                         COMMIT_BOUNDS, N_COMMIT);
 }
 
+/* The call label of slot I when it is listed: every call of the API, and
+ * "none" (requests naming no call) once one came; NULL otherwise. */
+static const char *listed_call(const rsn_metrics_t *self, int i)
+{
+    if (i == 0) {
+        return self->calls[0].latency.count > 0 ? "none" : NULL;
+    }
+    return rsn_api_call_name(i);
+}
+
 /* API calls: counts by result, latency per call. Every call of the API is
  * listed, those never made at 0, so that a rate is defined from the start. */
 static void render_api(rsn_mtext_t *t, const rsn_metrics_t *self, const rsn_metrics_sources_t *src)
@@ -192,9 +202,9 @@ static void render_api(rsn_mtext_t *t, const rsn_metrics_t *self, const rsn_metr
                      "API calls answered, by call and result (ok, or error: refused with a "
                      "reason).");
     for (int i = 0; i < RSN_METRICS_CALLS_MAX; i++) {
-        const char *call = i ? rsn_api_call_name(i) : "none";
+        const char *call = listed_call(self, i);
         const call_stats_t *c = &self->calls[i];
-        if (!call || (i == 0 && c->latency.count == 0)) {
+        if (!call) {
             continue;
         }
         rsn_mlabel_t ok[] = {{"call", call}, {"result", "ok"}};
@@ -207,8 +217,8 @@ static void render_api(rsn_mtext_t *t, const rsn_metrics_t *self, const rsn_metr
                      "Time the node's handler took to answer one API call, by call (a publish: "
                      "until staged; its commit is raison_ingest_commit_duration_seconds).");
     for (int i = 0; i < RSN_METRICS_CALLS_MAX; i++) {
-        const char *call = i ? rsn_api_call_name(i) : "none";
-        if (!call || (i == 0 && self->calls[0].latency.count == 0)) {
+        const char *call = listed_call(self, i);
+        if (!call) {
             continue;
         }
         rsn_mlabel_t l[] = {{"call", call}};
