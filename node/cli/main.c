@@ -80,8 +80,7 @@ static const rsn_cli_command_t commands[] = {
      "  were dropped as invalid; then its last error and any ban\n"
      "  --json: {\"listen\", \"peers\": [{key, endpoint, site, connected, since,\n"
      "          entries_sent, entries_received, missing, dropped, last_error,\n"
-     "          bytes_sent, bytes_received, banned_until, lacking, ...}]}\n"
-     "          (times: ms since epoch; lacking: entries it holds that this node lacks)\n"},
+     "          bytes_sent, bytes_received, banned_until}]} (times: ms since epoch)\n"},
     {"audit", cli_cmd_audit, "key | checkpoint | prove | include | verify | export | verify-export",
      "the node's transparency log: checkpoints, proofs, verification, exports",
      "  raison audit key                      the node's note verifier key\n"

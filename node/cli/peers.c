@@ -40,14 +40,13 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
 }
 
 /* Witnessing, beside the fields above: a consistency proof the peer owes
- * (docs/audit.md); and the sync lag (entries it holds that this node lacks). */
+ * (docs/audit.md). */
 static json_t *json_witness_owed(json_t *o, const Raison__PeerInfo *p)
 {
     if (o && (json_object_set_new(o, "unanswered_consistency",
                                   cli_json_str(p->unanswered_consistency)) != 0 ||
               json_object_set_new(o, "pending_checkpoint_size",
-                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0 ||
-              json_object_set_new(o, "lacking", json_integer((json_int_t)p->lacking)) != 0)) {
+                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0)) {
         json_decref(o);
         return NULL;
     }
