@@ -43,7 +43,7 @@ declare -A MPORT=([a]=$MA [b]=$MB)
 
 # scrape NAME: the page of NAME into $T/NAME.prom (checked), headers in .hdr
 scrape() {
-    curl -sS -f -D "$T/$1.hdr" -o "$T/$1.prom" "http://127.0.0.1:${MPORT[$1]}/metrics" ||
+    curl -sS -f -m 10 -D "$T/$1.hdr" -o "$T/$1.prom" "http://127.0.0.1:${MPORT[$1]}/metrics" ||
         fail "scraping node $1"
     $PROM check "$T/$1.prom" || fail "the page of node $1 breaks the format (above)"
 }
@@ -194,17 +194,51 @@ assert_eq "$N" "$(m a 'raison_api_calls_total{call="publish",result="ok"}')" "pu
 assert_eq "$N" "$PUB" "publish calls in the histogram"
 
 # --- HTTP: only GET /metrics ----------------------------------------------------------
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+code() { curl -s -m 10 -o /dev/null -w '%{http_code}' "$@"; }
 assert_eq 404 "$(code "http://127.0.0.1:$MA/")" "GET /"
 assert_eq 404 "$(code "http://127.0.0.1:$MA/metrics/x")" "GET /metrics/x"
 assert_eq 405 "$(code -X POST -d 'x=1' "http://127.0.0.1:$MA/metrics")" "POST /metrics"
 assert_eq 405 "$(code -X DELETE "http://127.0.0.1:$MA/metrics")" "DELETE /metrics"
-assert_contains "$(curl -s -D - -o /dev/null -X POST "http://127.0.0.1:$MA/metrics" | tr -d '\r')" \
+assert_contains "$(curl -s -m 10 -D - -o /dev/null -X POST "http://127.0.0.1:$MA/metrics" | tr -d '\r')" \
     "Allow: GET, HEAD" "the Allow header of a 405"
 BIG=$(head -c 20000 /dev/zero | tr '\0' 'x')
 big=$(code -H "X-Big: $BIG" "http://127.0.0.1:$MA/metrics")
 [[ $big != 200 ]] || fail "a 20 kB header was served (the bound is 16 kB)"
 assert_eq 200 "$(code "http://127.0.0.1:$MA/metrics")" "a scrape after the refused one"
+
+# a few connections at once: four idle ones from this address hold the
+# per-address limit (RSN_HTTP_METRICS_PER_IP), a fifth gets no page; an idle
+# one is closed after RSN_HTTP_METRICS_TIMEOUT_S (10 s: the loop's timer
+# runs libmicrohttpd's time-outs); then scrapes work again
+$PY - "$MA" <<'PYEOF' || fail "the connection bounds of the metrics server (above)"
+import socket, sys, time
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(4)]
+start = time.monotonic()
+time.sleep(0.3)
+fifth = socket.create_connection(("127.0.0.1", port))
+fifth.settimeout(5)
+try:
+    fifth.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = fifth.recv(100)
+except OSError:
+    got = b""
+if got:
+    sys.exit("a fifth connection from one address was served: %r" % got[:40])
+idle[0].settimeout(20)
+try:
+    closed = idle[0].recv(1) == b""
+except OSError:
+    closed = True
+waited = time.monotonic() - start
+if not closed or not 9 <= waited <= 16:
+    sys.exit("an idle connection was closed after %.1f s (closed: %s), not about 10 s"
+             % (waited, closed))
+for s in idle + [fifth]:
+    s.close()
+PYEOF
+wait_for "a scrape once the idle connections are gone" curl -sf -m 10 -o /dev/null \
+    "http://127.0.0.1:$MA/metrics"
 
 # --- addresses refused at start ------------------------------------------------------------
 mkdir -m 700 "$T/c"
