@@ -12,8 +12,8 @@
  * (daemon/audit.h). Everything runs in the event loop's thread (the HTTP
  * server is registered with the loop, net/http_metrics.h), so nothing is
  * locked and a scrape reads the same state an API call would. A scrape reads
- * no more than the peer table and a few counters: O(peers + calls), never
- * the store's contents. */
+ * the peer table, a few counters and the groups being updated (as `raison
+ * status` does): O(peers + calls), never a scan of the store's entries. */
 #ifndef RSN_DAEMON_METRICS_H
 #define RSN_DAEMON_METRICS_H
 
