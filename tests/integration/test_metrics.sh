@@ -14,8 +14,12 @@
 # moves each call's counter and histogram count by exactly that number, an
 # error counts as an error. The HTTP side: the content type, 404 for any
 # other path, 405 for POST or DELETE, headers past the memory bound
-# refused while the node keeps serving. A non-loopback --metrics address is
-# refused at start unless metrics_public = true, as is a malformed one.
+# refused while the node keeps serving, four idle connections from one
+# address holding off a fifth, an idle one closed after 10 s. b, stopped
+# while a takes a burst and started again, shows a sync lag behind a that is
+# above 0 while it catches up, never more than what it lacks, and 0 at the
+# end. A non-loopback --metrics address is refused at start unless
+# metrics_public = true, as is a malformed one.
 set -euo pipefail
 # shellcheck source=../support/fedlib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
@@ -248,6 +252,57 @@ for s in idle + [fifth]:
 PYEOF
 wait_for "a scrape once the idle connections are gone" curl -sf -m 10 -o /dev/null \
     "http://127.0.0.1:$MA/metrics"
+
+# --- the sync lag while b catches up -------------------------------------------------
+# b is away while a's clients publish a burst; back, b pulls it from a. Read
+# every few ms while it does, the lag b shows behind a is never more than
+# what b lacks in fact (a holds TOTAL), is above 0 for a while, and ends at 0
+# with every entry held.
+stop_node b
+BURST=3000
+SEED=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+"$API_TOOL" "$(node_socket a)" publish-burst "$SEED" "$BURST" "$T/acks" >/dev/null 2>"$T/burst.err" ||
+    fail "the burst at a: $(cat "$T/burst.err")"
+TOTAL=$(st a entries)
+assert_eq $((N + BURST)) "$TOTAL" "entries at a after the burst"
+# started by hand, not by start_node (which waits for the API): the reading
+# starts as the node does, before the catch-up can be over
+"$RAISOND" --data "$T/b" --listen "${FED_EP[b]}" --log-level "$RSN_FED_LOG_LEVEL" \
+    --config "$T/b.ini" >>"$T/b.log" 2>&1 &
+RSN_PIDS[b]=$!
+$PY - "$MB" "${FED_KEY[a]}" "$TOTAL" "$RSN_DEADLINE" <<'PYEOF' || fail "the sync lag at b (above)"
+import http.client, re, sys, time
+port, key, total, deadline = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+lag_re = re.compile(r'^raison_peer_lacking_entries\{peer="%s",site="[^"]*"\} (\d+)$' % key, re.M)
+held_re = re.compile(r"^raison_entries (\d+)$", re.M)
+samples, most, end = 0, 0, time.monotonic() + deadline
+while True:
+    if time.monotonic() > end:
+        sys.exit("b did not serve its metrics, or did not catch up, in %d s" % deadline)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/metrics")
+        page = c.getresponse().read().decode()
+        c.close()
+    except OSError:
+        time.sleep(0.01)  # not serving yet
+        continue
+    held, lag = int(held_re.search(page).group(1)), int(lag_re.search(page).group(1))
+    samples += 1
+    if lag > total - held:
+        sys.exit("b shows a lag of %d behind a, but lacks only %d (%d of %d held)"
+                 % (lag, total - held, held, total))
+    most = max(most, lag)
+    if held == total and lag == 0:
+        break
+    if time.monotonic() > end:
+        sys.exit("b holds %d of %d, lag %d, after %d s" % (held, total, lag, deadline))
+    time.sleep(0.001)
+if most == 0:
+    sys.exit("b caught up on %d entries without ever showing a lag (%d samples)"
+             % (total, samples))
+print("sync lag at b: at most %d over %d samples" % (most, samples), file=sys.stderr)
+PYEOF
 
 # --- addresses refused at start ------------------------------------------------------------
 mkdir -m 700 "$T/c"
