@@ -51,6 +51,8 @@ struct rsn_poller {
     int next_id;
     uint64_t turn;
     int depth; /* > 0 while callbacks run */
+    /* time spent inside zmq_poll (rsn_poller_waited_ns) */
+    uint64_t waited_ns;
 };
 
 static int64_t mono_ms(void)
@@ -294,6 +296,11 @@ static int dispatch_timers(rsn_poller_t *self)
     return ran;
 }
 
+uint64_t rsn_poller_waited_ns(const rsn_poller_t *self)
+{
+    return self->waited_ns;
+}
+
 int rsn_poller_wait(rsn_poller_t *self, int timeout_ms)
 {
     if (self->depth > 0) {
@@ -326,7 +333,13 @@ int rsn_poller_wait(rsn_poller_t *self, int timeout_ms)
     if (n == 0 && wait < 0) {
         return RSN_ERR_INVALID_ARG; /* nothing registered would ever wake it */
     }
-    if (zmq_poll(n > 0 ? self->items : NULL, (int)n, wait) < 0) {
+    struct timespec before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    int polled = zmq_poll(n > 0 ? self->items : NULL, (int)n, wait);
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    self->waited_ns += (uint64_t)((after.tv_sec - before.tv_sec) * 1000000000LL +
+                                  (after.tv_nsec - before.tv_nsec));
+    if (polled < 0) {
         if (errno == EINTR) {
             return RSN_ERR_INTERRUPTED;
         }

@@ -70,4 +70,8 @@ int rsn_poller_remove(rsn_poller_t *self, int id);
  * failed (logged). */
 RSN_NODISCARD int rsn_poller_wait(rsn_poller_t *self, int timeout_ms);
 
+/* Nanoseconds the loop spent waiting inside poll since the poller was
+ * made: the rest of the time it was working (the metrics' busy time). */
+uint64_t rsn_poller_waited_ns(const rsn_poller_t *self);
+
 #endif

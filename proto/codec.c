@@ -177,6 +177,16 @@ bool rsn_mission_key_valid(const char *key)
     return true;
 }
 
+const char *rsn_api_call_name(int call)
+{
+    if (call <= 0) {
+        return NULL;
+    }
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&raison__api_request__descriptor, (unsigned)call);
+    return f && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) ? f->name : NULL;
+}
+
 const char *rsn_kind_name(Raison__Kind kind)
 {
     switch (kind) {

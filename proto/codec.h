@@ -86,4 +86,9 @@ const char *rsn_kind_name(Raison__Kind kind);
  * for any other. */
 Raison__Kind rsn_kind_from_name(const char *name);
 
+/* The name of API call CALL (a Raison__ApiRequest__CallCase: "status",
+ * "publish", ...), as raison.proto names its field; NULL when CALL is no
+ * call of ApiRequest. */
+const char *rsn_api_call_name(int call);
+
 #endif

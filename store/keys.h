@@ -559,8 +559,8 @@ static inline size_t rsn_key_report_days_of(uint8_t *k, const uint8_t group[32],
 
 /* 'x' group mission day(4): how many authors and sites have DAY as their
  * latest day with posts counted in MISSION (a window's distinct counts). */
-static inline size_t rsn_key_report_latest(uint8_t *k, const uint8_t group[32],
-                                           const char *mission, uint32_t day)
+static inline size_t rsn_key_report_latest(uint8_t *k, const uint8_t group[32], const char *mission,
+                                           uint32_t day)
 {
     size_t n = rsn_key_report_day(k, group, mission, day);
     k[0] = RSN_TAG_RLATEST;

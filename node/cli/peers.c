@@ -71,6 +71,10 @@ static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
                ep_width, ep, link_text(cli, p, now), (unsigned long long)p->entries_sent,
                (unsigned long long)p->entries_received, (unsigned long long)p->missing,
                (unsigned long long)p->dropped);
+        if (p->lacking) {
+            printf("%14sholds %llu entries this node lacks (catching up)\n", "",
+                   (unsigned long long)p->lacking);
+        }
         if (p->bare_received || p->bodies_fetched) {
             printf("%14s%llu sent without their body, %llu missing bodies fetched from it\n", "",
                    (unsigned long long)p->bare_received, (unsigned long long)p->bodies_fetched);

@@ -24,6 +24,7 @@
 #include "daemon/gossip.h"
 #include "daemon/group.h"
 #include "daemon/ingest.h"
+#include "daemon/metrics.h"
 #include "daemon/report.h"
 #include "daemon/report_state.h"
 #include "daemon/timeline.h"
@@ -470,12 +471,22 @@ bool rsn_api_is_staged(int call)
     return row != NULL && row->staged;
 }
 
+/* Seconds of the monotonic clock, for the calls' latency. */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *msg,
                  const Raison__ApiRequest *req, Raison__ApiReply *reply, bool *durable)
 {
     call_t c = {.ctx = ctx, .arena = arena, .msg = msg, .req = req, .reply = reply};
     const call_row_t *row = find_call(req->call_case);
+    double started = now_seconds();
     int rc = row == NULL ? bad(c.why, sizeof c.why, "request has no call") : row->handler(&c);
+    rsn_metrics_api_call(ctx->metrics, row ? (int)req->call_case : 0, rc, now_seconds() - started);
     if (rc < 0) {
         rsn_api_error(arena, reply, rc, c.why);
     }

@@ -28,6 +28,7 @@
 #include "store/store.h"
 
 struct rsn_background;
+struct rsn_metrics;
 
 /* What the handlers read and change: the node's modules, borrowed. */
 typedef struct {
@@ -44,6 +45,8 @@ typedef struct {
      * runs inside the call, as a test without a loop needs */
     struct rsn_background *background;
     int64_t startup_ms; /* how long the start took (open to serving) */
+    /* counts each call and its latency (daemon/metrics.h); NULL: none */
+    struct rsn_metrics *metrics;
 } rsn_api_ctx_t;
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the

@@ -38,6 +38,8 @@ struct rsn_audit {
     uint8_t root[RSN_HASH_BYTES];
     bool have;
     int64_t signed_ms;
+    /* since when the latest checkpoint's age counts: its signing, or this start */
+    int64_t age_from_ms;
     bool stuck; /* the checkpoint stored at STUCK_SIZE does not verify */
     uint64_t stuck_size;
 };
@@ -60,6 +62,7 @@ int rsn_audit_new(rsn_audit_t **out, rsn_store_t *store, rsn_ingest_t *ingest,
     self->store = store;
     self->ingest = ingest;
     self->key = key;
+    self->age_from_ms = mono_ms();
     if (rsn_note_raison_name(rsn_keypair_public(key), self->origin, sizeof self->origin) < 0) {
         free(self);
         return RSN_ERR_INTERNAL;
@@ -101,6 +104,11 @@ void rsn_audit_destroy(rsn_audit_t **self_p)
     free((*self_p)->note);
     free(*self_p);
     *self_p = NULL;
+}
+
+int64_t rsn_audit_age_ms(const rsn_audit_t *self)
+{
+    return mono_ms() - self->age_from_ms;
 }
 
 const char *rsn_audit_origin(const rsn_audit_t *self)
@@ -183,6 +191,7 @@ int rsn_audit_tick(rsn_audit_t *self, bool force, bool *signed_now)
     memcpy(self->root, root, RSN_HASH_BYTES);
     self->have = true;
     self->signed_ms = mono_ms();
+    self->age_from_ms = self->signed_ms;
     if (signed_now) {
         *signed_now = true;
     }

@@ -43,6 +43,10 @@ RSN_NODISCARD int rsn_audit_tick(rsn_audit_t *self, bool force, bool *signed_now
 RSN_NODISCARD int rsn_audit_latest(const rsn_audit_t *self, const char **note, uint64_t *size,
                                    uint8_t root[32]);
 
+/* Milliseconds since the latest checkpoint was signed; since this start when
+ * it was signed by an earlier run, or none is (the metrics' checkpoint age). */
+int64_t rsn_audit_age_ms(const rsn_audit_t *self);
+
 /* The checkpoint origin, which is also the note key name: "raison/" + hex. */
 const char *rsn_audit_origin(const rsn_audit_t *self);
 

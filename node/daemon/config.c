@@ -180,6 +180,18 @@ void rsn_config_store_options(const rsn_config_t *cfg, rsn_store_options_t *out)
     }
 }
 
+/* [node] metrics_public = true or false: 1, or refuse()'s 0. */
+static int on_metrics_public(reader_t *r, const char *value)
+{
+    if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+        if (r->cfg->metrics_public == 0) {
+            r->cfg->metrics_public = strcmp(value, "true") == 0 ? 1 : 2;
+        }
+        return 1;
+    }
+    return refuse(r, "[node] metrics_public = %s: not true or false", value);
+}
+
 /* libinih's handler, one call per "key = value": its contract is 1 to go
  * on, 0 for a refused line (not an rsn_err). */
 static int on_entry(void *user, const char *section, const char *name, const char *value)
@@ -216,7 +228,11 @@ static int on_entry(void *user, const char *section, const char *name, const cha
         {"socket", offsetof(rsn_config_t, socket)},
         {"log_level", offsetof(rsn_config_t, log_level)},
         {"socket_group", offsetof(rsn_config_t, socket_group)},
+        {"metrics", offsetof(rsn_config_t, metrics)},
     };
+    if (strcmp(name, "metrics_public") == 0) {
+        return on_metrics_public(r, value);
+    }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         if (strcmp(name, keys[i].name) == 0) {
             return keep_first(r, (char **)((char *)cfg + keys[i].offset), value);
@@ -316,5 +332,6 @@ void rsn_config_clear(rsn_config_t *cfg)
     free(cfg->socket_group);
     free(cfg->log_level);
     free(cfg->listen);
+    free(cfg->metrics);
     memset(cfg, 0, sizeof *cfg);
 }

@@ -1,8 +1,10 @@
 /* config.h — raisond's configuration: the INI file and the peer lines.
  *
  * A config file (INI, read with libinih) holds [node] data=, site=, socket=,
- * socket_group=, log_level=, [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and
- * [store] block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
+ * socket_group=, log_level=, metrics= (HOST:PORT of the metrics endpoint),
+ * metrics_public= (true or false: may that address be other than loopback),
+ * [federation] listen=, peer=ENDPOINT=NODEKEY (repeatable) and [store]
+ * block_cache=, write_buffer= (sizes: bytes, or with K, M, G),
  * max_open_files=, compression= (snappy or none): LevelDB's tunables
  * (store/store.h), each refused outside its RSN_STORE_* bounds.
  * The command line wins over the file: a value already set when the file is
@@ -30,6 +32,8 @@ typedef struct {
     char *log_level;
     char *socket_group; /* [node] socket_group: the API socket 0660 to this group */
     char *listen;
+    char *metrics;      /* [node] metrics = HOST:PORT, or --metrics */
+    int metrics_public; /* [node] metrics_public: 0 unset, 1 true, 2 false */
     rsn_fed_peer_conf_t cli_peers[RSN_FED_MAX_PEERS]; /* from --peer */
     size_t n_cli_peers;
     rsn_fed_peer_conf_t file_peers[RSN_FED_MAX_PEERS]; /* from the config file */

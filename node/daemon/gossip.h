@@ -87,6 +87,17 @@ void rsn_gossip_checkpoint_signed(rsn_gossip_t *self);
  * rsn_fed_set_peers), freeing their slots. */
 void rsn_gossip_forget_absent(rsn_gossip_t *self);
 
+/* What witnessing found since the start, over every peer: consistency
+ * proofs verified, inconsistencies seen (evidence stored), proofs recorded
+ * unanswered (past the deadline, or answered for other sizes). */
+typedef struct {
+    uint64_t consistent;
+    uint64_t inconsistent;
+    uint64_t unanswered;
+} rsn_witness_counts_t;
+
+void rsn_gossip_witness_counts(const rsn_gossip_t *self, rsn_witness_counts_t *out);
+
 /* How many peers are configured, and how many linked now. */
 void rsn_gossip_counts(const rsn_gossip_t *self, uint32_t *peers, uint32_t *connected);
 

@@ -96,6 +96,12 @@ typedef struct {
     bool heads_has_after; /* false: the next walk starts at the first head */
     int heads_pages;
     uint64_t heads_missing;
+    /* Sync lag: what it holds that this node lacks, as of the last walk
+     * over its heads (the walk's sum so far in heads_lacking), less what it
+     * sent since (entries_received was lacking_base then). */
+    uint64_t lacking;
+    uint64_t heads_lacking;
+    uint64_t lacking_base;
     uint64_t bare_received;   /* entries it sent without their body */
     uint64_t bodies_fetched;  /* missing bodies it brought */
     uint64_t bare_others_had; /* entries it sent bare whose body came from another peer */
@@ -145,6 +151,7 @@ struct rsn_gossip {
     int bodies_peer;                        /* the peer slot asked last */
     uint8_t bodies_cursor[RSN_ID_BYTES];    /* the chunk being asked starts after this id */
     uint8_t bodies_chunk_end[RSN_ID_BYTES]; /* the last id of the chunk asked last */
+    rsn_witness_counts_t witnessed;         /* gossip_witness.c's results, for the metrics */
 };
 
 /* --- gossip_peers.c ------------------------------------------------------- */
@@ -158,6 +165,13 @@ const char *gossip_hex8(char out[HEX8_SIZE], const uint8_t key[RSN_KEY_BYTES]);
 /* The slot of peer KEY; with CREATE a free slot is taken for a new one.
  * NULL when absent (or the table is full). */
 peer_t *gossip_peer(rsn_gossip_t *self, const uint8_t key[RSN_KEY_BYTES], bool create);
+
+/* Sets what P holds that this node lacks to LACKING, as of now. */
+void gossip_set_lacking(peer_t *p, uint64_t lacking);
+
+/* What P holds that this node lacks, as far as known: the last comparison's
+ * figure less the entries P sent since. */
+uint64_t gossip_lacking(const peer_t *p);
 
 /* P's index in the peer table (the origin recorded for what it sent). */
 int gossip_peer_slot(const rsn_gossip_t *self, const peer_t *p);

@@ -177,6 +177,18 @@ int gossip_load_signed(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t id[
     return rc;
 }
 
+void gossip_set_lacking(peer_t *p, uint64_t lacking)
+{
+    p->lacking = lacking;
+    p->lacking_base = p->entries_received;
+}
+
+uint64_t gossip_lacking(const peer_t *p)
+{
+    uint64_t since = p->entries_received - p->lacking_base;
+    return p->lacking > since ? p->lacking - since : 0;
+}
+
 /* Fills PI with what this engine knows of peer P (the transport's part is
  * already there). 0 or RSN_ERR_NOMEM. */
 static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Raison__PeerInfo *pi)
@@ -185,6 +197,7 @@ static int describe_peer(rsn_gossip_t *self, peer_t *p, rsn_arena_t *arena, Rais
     pi->entries_sent = p->entries_sent;
     pi->entries_received = p->entries_received;
     pi->missing = p->missing;
+    pi->lacking = gossip_lacking(p);
     pi->dropped = p->dropped;
     pi->protocol = p->protocol;
     pi->bare_received = p->bare_received;
@@ -272,4 +285,9 @@ void rsn_gossip_forget_absent(rsn_gossip_t *self)
             gossip_peer_clear(p);
         }
     }
+}
+
+void rsn_gossip_witness_counts(const rsn_gossip_t *self, rsn_witness_counts_t *out)
+{
+    *out = self->witnessed;
 }

@@ -90,6 +90,7 @@ void gossip_on_digest(rsn_gossip_t *self, peer_t *p, const Raison__Digest *d)
     }
     if (memcmp(root, d->root.data, RSN_HASH_BYTES) == 0) {
         p->missing = 0;
+        gossip_set_lacking(p, 0);
         p->heads_has_after = false; /* nothing differs: no walk to resume */
     } else if (p->n_outstanding == 0 && p->n_queue == 0 &&
                gossip_now_ms() - p->last_sync_ms >= RSN_GOSSIP_ROUND_MS / 2) {
@@ -200,6 +201,7 @@ void gossip_on_buckets(rsn_gossip_t *self, peer_t *p, const Raison__Buckets *b)
     memcpy(p->heads_buckets, diff, sizeof diff);
     if (!p->heads_has_after) {
         p->heads_missing = 0; /* a walk from the first head */
+        p->heads_lacking = 0;
     }
     p->heads_pages = 0;
     ask_heads_page(self, p);
@@ -359,9 +361,9 @@ static const char *heads_fault(const Raison__Heads *h, bool paged)
 
 /* Compares THEIR head with this node's and queues what P holds beyond it
  * (or, at the same height, the other branch of a fork); adds to *MISSING
- * what this node holds beyond it. */
+ * what this node holds beyond it, to *LACKING what P holds beyond it. */
 static void compare_head(rsn_gossip_t *self, peer_t *p, const Raison__Head *their,
-                         uint64_t *missing)
+                         uint64_t *missing, uint64_t *lacking)
 {
     uint64_t seq = 0;
     uint8_t id[RSN_ID_BYTES];
@@ -373,6 +375,7 @@ static void compare_head(rsn_gossip_t *self, peer_t *p, const Raison__Head *thei
     uint64_t want_to = fork_at && their->seq >= fork_at ? fork_at - 1 : their->seq;
     if (want_to > seq) {
         gossip_queue_range(p, their->author.data, seq + 1, want_to, false);
+        *lacking += want_to - seq;
     } else if (!frozen && their->seq == seq && seq > 0 &&
                memcmp(their->id.data, id, RSN_ID_BYTES) != 0) {
         /* same height, another entry: fetch it to get the fork evidence */
@@ -400,6 +403,8 @@ static void follow_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h, 
     } else {
         p->missing = p->heads_missing; /* the walk is over */
         p->heads_missing = 0;
+        gossip_set_lacking(p, p->heads_lacking);
+        p->heads_lacking = 0;
         p->heads_has_after = false;
         return;
     }
@@ -430,16 +435,18 @@ void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h)
         gossip_strike(self, p, fault);
         return;
     }
-    uint64_t missing = 0;
+    uint64_t missing = 0, lacking = 0;
     size_t done = 0;
     for (; done < h->n_heads && !(paged && gossip_queue_full(p)); done++) {
-        compare_head(self, p, h->heads[done], &missing);
+        compare_head(self, p, h->heads[done], &missing, &lacking);
     }
     if (paged) {
         p->heads_missing += missing; /* over the pages of one walk */
+        p->heads_lacking += lacking;
         follow_heads(self, p, h, done);
     } else {
         p->missing = missing; /* an older peer sends one page: all there is */
+        gossip_set_lacking(p, lacking);
     }
     gossip_send_wants(self, p);
 }

@@ -215,6 +215,7 @@ static void store_inconsistency(rsn_gossip_t *self, peer_t *p, const char *a, co
 {
     char h[HEX8_SIZE];
     snprintf(p->witness.inconsistency, sizeof p->witness.inconsistency, "%s", reason);
+    self->witnessed.inconsistent++;
     rsn_warn("witness: peer %s: %s (evidence kept)", gossip_hex8(h, p->key), reason);
     rsn_arena_t *arena = rsn_arena_new();
     rsn_batch_t *batch = rsn_batch_new();
@@ -242,12 +243,13 @@ static void store_inconsistency(rsn_gossip_t *self, peer_t *p, const char *a, co
 }
 
 /* Records that P owes the proof asked (REASON), once; logged. */
-static void record_unanswered(peer_t *p, const char *reason)
+static void record_unanswered(rsn_gossip_t *self, peer_t *p, const char *reason)
 {
     witness_t *w = &p->witness;
     if (strcmp(w->unanswered, reason) == 0) {
         return;
     }
+    self->witnessed.unanswered++;
     char h[HEX8_SIZE];
     snprintf(w->unanswered, sizeof w->unanswered, "%s", reason);
     rsn_warn("witness: peer %s: %s (asking again)", gossip_hex8(h, p->key), reason);
@@ -290,7 +292,7 @@ void gossip_witness_tick(rsn_gossip_t *self, peer_t *p, int64_t now)
                  "did not answer a consistency request from size %llu to %llu within %lld s",
                  (unsigned long long)w->held.size, (unsigned long long)w->pending.size,
                  (long long)((self->witness_deadline_ms + 999) / 1000));
-        record_unanswered(p, reason);
+        record_unanswered(self, p, reason);
     }
     if (now - w->asked_ms >= w->retry_ms) {
         ask_proof(self, p, now);
@@ -472,7 +474,7 @@ void gossip_on_consistency_proof(rsn_gossip_t *self, peer_t *p, const Raison__Co
                  "%llu to %llu",
                  (unsigned long long)w->held.size, (unsigned long long)w->pending.size,
                  (unsigned long long)cp->old_size, (unsigned long long)cp->new_size);
-        record_unanswered(p, reason);
+        record_unanswered(self, p, reason);
         return;
     }
     if (cp->n_proof > RSN_MERKLE_MAX_DEPTH) {
@@ -490,6 +492,7 @@ void gossip_on_consistency_proof(rsn_gossip_t *self, peer_t *p, const Raison__Co
             return; /* asked again later */
         }
         store_witness(self, p, &proved);
+        self->witnessed.consistent++;
     }
     settle(self, p, old_size, new_size);
 }

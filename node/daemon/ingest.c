@@ -327,8 +327,9 @@ int rsn_ingest_head(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uin
     return rsn_ingest_head_of(self, author, seq, id);
 }
 
-int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_ingest_result_t *res,
-                     char *why, size_t why_size)
+/* rsn_ingest_stage, without the counting. */
+static int stage_entry(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_ingest_result_t *res,
+                       char *why, size_t why_size)
 {
     memset(res, 0, sizeof *res);
     if (why && why_size) {
@@ -383,6 +384,24 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
     }
 out:
     rsn_arena_destroy(&c.arena);
+    return rc;
+}
+
+int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_ingest_result_t *res,
+                     char *why, size_t why_size)
+{
+    int rc = stage_entry(self, in, res, why, why_size);
+    rsn_ingest_stats_t *st = &self->stats;
+    int origin = in->origin == RSN_INGEST_PUBLISH ? 1 : 0;
+    if (rc == RSN_ERR_BUSY) {
+        st->busy++; /* not a judgment: asked again once committed */
+    } else if (rc < 0) {
+        st->refused[origin]++;
+    } else if (res->duplicate) {
+        st->duplicates[origin]++;
+    } else {
+        st->accepted[origin]++;
+    }
     return rc;
 }
 

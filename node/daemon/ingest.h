@@ -184,6 +184,22 @@ typedef struct {
 
 void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);
 
+/* What the write path did since the start (the metrics, daemon/metrics.h):
+ * entries staged new, duplicates and refusals by origin (index 0 relayed, 1
+ * publish), stages put off because the batch was full, commits, failed
+ * commits and the entries the commits wrote. */
+typedef struct {
+    uint64_t accepted[2];
+    uint64_t duplicates[2];
+    uint64_t refused[2];
+    uint64_t busy;
+    uint64_t commits;
+    uint64_t commit_failures;
+    uint64_t committed;
+} rsn_ingest_stats_t;
+
+void rsn_ingest_stats(const rsn_ingest_t *self, rsn_ingest_stats_t *out);
+
 /* --- the transparency log ---------------------------------------------------
  *
  * Every accepted entry is a leaf, appended in the same batch as the entry

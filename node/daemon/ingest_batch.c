@@ -609,6 +609,7 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
                   self->n_staged);
         self->failed[self->n_failed++ % FAILED_KEPT] = self->batch_number;
+        self->stats.commit_failures++;
         self->pending = self->counts;
         rsn_digest_rollback(self->digest);
         self->pending_frontier = self->frontier;
@@ -619,6 +620,8 @@ int rsn_ingest_commit(rsn_ingest_t *self)
     rsn_digest_commit(self->digest);
     self->frontier = self->pending_frontier;
     remember_committed(self);
+    self->stats.commits++;
+    self->stats.committed += self->n_staged;
     self->counts = self->pending;
     self->batch_number++;
     reset_batch(self, true);
@@ -703,6 +706,11 @@ void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out)
 {
     *out = self->counts;
     out->erased = rsn_bodies_erased(self->store);
+}
+
+void rsn_ingest_stats(const rsn_ingest_t *self, rsn_ingest_stats_t *out)
+{
+    *out = self->stats;
 }
 
 /* --- what the committed state looks like -------------------------------------- */

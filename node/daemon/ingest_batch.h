@@ -79,7 +79,8 @@ struct rsn_ingest {
     rsn_merkle_frontier_t pending_frontier; /* as staged */
     rsn_digest_t *digest;
     rsn_forks_t *forks;
-    rsn_derive_t *derive; /* the derived state, kept after each commit */
+    rsn_derive_t *derive;     /* the derived state, kept after each commit */
+    rsn_ingest_stats_t stats; /* since the start (daemon/metrics.h reads them) */
 };
 
 /* One entry on its way through the checks: what each check learned. */

@@ -68,7 +68,7 @@ static void usage(FILE *out)
                  "                       else ~/.local/share/raison); created 0700\n"
                  "  -s, --site NAME      this node's site (branch office) name\n"
                  "  -c, --config FILE    INI file: [node] data=, site=, socket=, socket_group=,\n"
-                 "                       log_level=;\n"
+                 "                       log_level=, metrics=, metrics_public= (true|false);\n"
                  "                       [federation] listen=, peer=EP=KEY (repeatable);\n"
                  "                       [store] block_cache=, write_buffer= (8M, 4M),\n"
                  "                       max_open_files= (1000), compression= (snappy|none).\n"
@@ -79,6 +79,9 @@ static void usage(FILE *out)
                  "  -p, --peer EP=KEY    a trusted peer node (repeatable): its endpoint and node\n"
                  "                       key in hex, as `raisond keygen` prints it; EP may be\n"
                  "                       empty (=KEY) to trust a node that dials us\n"
+                 "  -M, --metrics HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics\n"
+                 "                       (loopback only unless metrics_public = true in the\n"
+                 "                       config file; docs/operations.md lists them)\n"
                  "  -N, --new-key        the store was lost: make a new node key (the old one\n"
                  "                       kept as node.key.old-TIME); refused beside a history.\n"
                  "                       Without it a used key beside an empty database is\n"
@@ -383,7 +386,8 @@ int main(int argc, char **argv)
         {"listen", required_argument, NULL, 'L'},    {"peer", required_argument, NULL, 'p'},
         {"new-key", no_argument, NULL, 'N'},         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},         {"check-config", no_argument, NULL, 'C'},
-        {"socket-group", required_argument, NULL, 'G'}, {NULL, 0, NULL, 0}};
+        {"socket-group", required_argument, NULL, 'G'},
+        {"metrics", required_argument, NULL, 'M'},   {NULL, 0, NULL, 0}};
     options_t o = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
@@ -409,7 +413,7 @@ int main(int argc, char **argv)
     }
     optind = first;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:G:jNhV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:c:S:l:L:p:G:M:jNhV", longopts, NULL)) != -1) {
         switch (c) {
         case 'd': set_string(&o.cfg.data, optarg); break;
         case 's': set_string(&o.cfg.site, optarg); break;
@@ -421,6 +425,7 @@ int main(int argc, char **argv)
         case 'C': check_only = true; break;
         case 'G': set_string(&o.cfg.socket_group, optarg); break;
         case 'L': set_string(&o.cfg.listen, optarg); break;
+        case 'M': set_string(&o.cfg.metrics, optarg); break;
         case 'p':
             if (rsn_config_add_peer(o.cfg.cli_peers, &o.cfg.n_cli_peers, optarg, "--peer", why,
                                     sizeof why) < 0) {
@@ -525,7 +530,9 @@ int main(int argc, char **argv)
                              .new_key = new_key,
                              .store = &store_options,
                              .share_socket = o.cfg.socket_group != NULL,
-                             .socket_gid = socket_gid};
+                             .socket_gid = socket_gid,
+                             .metrics = o.cfg.metrics,
+                             .metrics_public = o.cfg.metrics_public == 1};
     rsn_node_t *node = NULL;
     int rc = rsn_node_open(&node, &cfg);
     if (rc < 0) {

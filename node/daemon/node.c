@@ -37,12 +37,15 @@
 #include "daemon/gossip.h"
 #include "daemon/group.h"
 #include "daemon/ingest.h"
+#include "daemon/metrics.h"
+#include "daemon/metrics_text.h"
 #include "daemon/node_key.h"
 #include "daemon/subscriptions.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
 #include "net/api_server.h"
 #include "net/fed.h"
+#include "net/http_metrics.h"
 #include "net/poller.h"
 #include "proto/codec.h"
 #include "store/store.h"
@@ -87,6 +90,9 @@ struct rsn_node {
     int64_t started_ms;
     uint64_t requests;
     uint64_t refused;
+    uint64_t undecodable;     /* requests that were no ApiRequest */
+    rsn_metrics_t *metrics;   /* what is counted for the metrics */
+    rsn_http_metrics_t *http; /* the metrics endpoint; NULL: not served */
 };
 
 static int64_t now_ms(void)
@@ -207,6 +213,55 @@ static void on_work(void *ctx)
     self->work = true;
 }
 
+/* Seconds of the monotonic clock, for the metrics' durations. */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The metrics endpoint's page (daemon/metrics.h), written in the loop. */
+static int on_metrics_page(void *ctx, char **text, size_t *len)
+{
+    rsn_node_t *self = ctx;
+    rsn_metrics_sources_t src = {
+        .store = self->store,
+        .ingest = self->ingest,
+        .gossip = self->gossip,
+        .audit = self->audit,
+        .site = self->site,
+        .version = RSN_VERSION,
+        .uptime_seconds = (double)(now_ms() - self->started_ms) / 1000.0,
+        .loop_waited_seconds = (double)rsn_poller_waited_ns(self->poller) / 1e9,
+        .requests_undecodable = self->undecodable,
+    };
+    return rsn_metrics_render(self->metrics, &src, text, len);
+}
+
+/* Serves the metrics on CFG's address, once everything they read is open. */
+static int serve_metrics(rsn_node_t *self, const rsn_node_config_t *cfg)
+{
+    if (!cfg->metrics) {
+        return 0;
+    }
+    char why[RSN_HTTP_METRICS_WHY_MAX] = "";
+    int rc = rsn_http_metrics_new(&self->http, self->poller, cfg->metrics, cfg->metrics_public,
+                                  RSN_METRICS_CONTENT_TYPE, on_metrics_page, self, why, sizeof why);
+    if (rc < 0) {
+        rsn_error("%s", why[0] ? why : rsn_strerror(rc));
+        return rc;
+    }
+    rsn_info("metrics: serving http://%s/metrics (port %u)", cfg->metrics,
+             (unsigned)rsn_http_metrics_port(self->http));
+    return 0;
+}
+
+uint16_t rsn_node_metrics_port(const rsn_node_t *self)
+{
+    return self->http ? rsn_http_metrics_port(self->http) : 0;
+}
+
 /* The retention timer: starts a sweep of a bounded number of bodies past
  * retention on a worker thread; the loop erases what it finds as it comes
  * (daemon/background.h). */
@@ -241,9 +296,19 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
             snprintf(self->socket_path, n, "%s/raison.sock", cfg->data_dir);
         }
     }
-    if (!self->data_dir || !self->site || !self->socket_path) {
+    self->metrics = rsn_metrics_new();
+    if (!self->data_dir || !self->site || !self->socket_path || !self->metrics) {
         rc = RSN_ERR_NOMEM;
         goto out;
+    }
+    if (cfg->metrics) {
+        /* a public address is refused before anything is opened */
+        char why[RSN_HTTP_METRICS_WHY_MAX] = "";
+        rc = rsn_http_metrics_check(cfg->metrics, cfg->metrics_public, why, sizeof why);
+        if (rc < 0) {
+            rsn_error("%s", why);
+            goto out;
+        }
     }
     if (strlen(self->socket_path) > RSN_IPC_PATH_MAX) {
         rsn_error("the API socket path %s is %zu bytes; a Unix socket path holds at most %d: "
@@ -365,7 +430,12 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
                                   .site = self->site,
                                   .listen = self->listen,
                                   .started_ms = self->started_ms,
-                                  .background = self->background};
+                                  .background = self->background,
+                                  .metrics = self->metrics};
+    rc = serve_metrics(self, cfg);
+    if (rc < 0) {
+        goto out;
+    }
     if (cfg->listen) {
         rsn_info("federation: listening on %s, %zu peer(s) trusted", cfg->listen, cfg->n_peers);
     } else if (cfg->n_peers) {
@@ -398,6 +468,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
+    rsn_http_metrics_destroy(&self->http);     /* before the poller and what it reads */
     rsn_background_destroy(&self->background); /* joins its threads first */
     rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
@@ -412,6 +483,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
     free(self->data_dir);
     free(self->socket_path);
     free(self->site);
+    rsn_metrics_destroy(&self->metrics);
     free(self);
     *self_p = NULL;
 }
@@ -461,8 +533,13 @@ static void flush(rsn_node_t *self)
 {
     /* a failed commit (this one, or one inside a stage) fails the acks of
      * its own batch only: those of the batches after it were written */
+    double started = now_seconds();
+    bool writes = rsn_ingest_pending(self->ingest) > 0;
     if (rsn_ingest_commit(self->ingest) < 0) {
         rsn_debug("ingest: this flush's commit failed");
+    }
+    if (writes) {
+        rsn_metrics_commit(self->metrics, now_seconds() - started);
     }
     for (size_t i = 0; i < self->n_queue; i++) {
         queued_t *q = &self->queue[i];
@@ -512,6 +589,7 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
                       rc == RSN_ERR_TOO_LARGE ? "request is over the size limit"
                                               : "request is not a protobuf ApiRequest");
         self->refused++;
+        self->undecodable++;
     } else {
         reply.request_id = req->request_id;
     }
@@ -613,6 +691,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
         }
+        double turn_started = now_seconds();
         rsn_api_msg_t *batch[DRAIN_MAX];
         size_t n = 0;
         while (n < DRAIN_MAX) {
@@ -649,6 +728,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         if (rsn_ingest_derive(self->ingest, DERIVE_BUDGET, &self->derive_more) < 0) {
             self->derive_more = false; /* logged; tried again next turn */
         }
+        rsn_metrics_loop_turn(self->metrics, now_seconds() - turn_started);
     }
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/err.h"
 #include "net/fed.h"
@@ -27,13 +28,17 @@ typedef struct {
     const rsn_store_options_t *store; /* LevelDB's options; NULL: the defaults */
     bool share_socket;                /* open the API socket to group socket_gid (0660) */
     unsigned socket_gid;
+    const char *metrics; /* HOST:PORT to serve metrics on; NULL: none */
+    bool metrics_public; /* a non-loopback metrics address is allowed */
 } rsn_node_config_t;
 
 typedef struct rsn_node rsn_node_t;
 
 /* Opens the node described by CFG. 0 and *OUT; RSN_ERR_LOCKED (another node
- * owns the folder), RSN_ERR_INVALID_ARG (socket path too long), RSN_ERR_IO,
- * RSN_ERR_PERMISSION (node key readable by others), RSN_ERR_BAD_KEYFILE,
+ * owns the folder), RSN_ERR_INVALID_ARG (socket path too long, a malformed
+ * metrics address), RSN_ERR_IO (the metrics address cannot be bound too),
+ * RSN_ERR_PERMISSION (node key readable by others, a metrics address not
+ * loopback without metrics_public), RSN_ERR_BAD_KEYFILE,
  * RSN_ERR_KEY_HISTORY (a node key beside a lost store: see new_key). Each
  * failure is logged with its cause. */
 RSN_NODISCARD int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg);
@@ -51,6 +56,9 @@ RSN_NODISCARD int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop,
 
 /* Replaces the trusted peers (new ones dialled, dropped ones cut). */
 RSN_NODISCARD int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n);
+
+/* The port the metrics are served on; 0 when they are not. */
+uint16_t rsn_node_metrics_port(const rsn_node_t *self);
 
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);

@@ -8,7 +8,8 @@
  * replaces the file's peers or, on error, changes nothing, and the merge of
  * --peer lines with the file's; the [store] section (LevelDB's block cache,
  * write buffer, open files, compression): sizes with suffixes, the defaults
- * for what it leaves out, and each bad value refused with its bounds. */
+ * for what it leaves out, and each bad value refused with its bounds; the
+ * metrics keys of [node] (metrics, metrics_public). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -272,13 +273,48 @@ static void test_files(void **state)
     (void)rsn_test_tmpdir_remove(dir);
 }
 
+/* [node] metrics = HOST:PORT and metrics_public = true|false: the command
+ * line's --metrics wins, metrics_public is unset until the file says, and
+ * anything but true or false is refused with the key named. */
+static void test_metrics_keys(void **state)
+{
+    (void)state;
+    rsn_config_t cfg = {0};
+    char why[RSN_CONFIG_WHY_MAX] = "";
+    int line = -1;
+    assert_int_equal(parse(&cfg, "[node]\nsite = x\n", &line, why, sizeof why), 0);
+    assert_null(cfg.metrics);
+    assert_int_equal(cfg.metrics_public, 0);
+    assert_int_equal(parse(&cfg, "[node]\nmetrics = 0.0.0.0:9464\nmetrics_public = true\n", &line,
+                           why, sizeof why),
+                     0);
+    assert_string_equal(cfg.metrics, "0.0.0.0:9464");
+    assert_int_equal(cfg.metrics_public, 1);
+    rsn_config_clear(&cfg);
+
+    cfg.metrics = strdup("127.0.0.1:1"); /* as --metrics sets it */
+    assert_int_equal(parse(&cfg, "[node]\nmetrics = 127.0.0.1:2\nmetrics_public = false\n", &line,
+                           why, sizeof why),
+                     0);
+    assert_string_equal(cfg.metrics, "127.0.0.1:1");
+    assert_int_equal(cfg.metrics_public, 2);
+    rsn_config_clear(&cfg);
+
+    assert_int_equal(parse(&cfg, "[node]\nmetrics_public = yes\n", &line, why, sizeof why),
+                     RSN_ERR_INVALID_ARG);
+    assert_int_equal(line, 2);
+    assert_non_null(strstr(why, "metrics_public = yes: not true or false"));
+    assert_int_equal(cfg.metrics_public, 0);
+    rsn_config_clear(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_text),     cmocka_unit_test(test_command_line_wins),
         cmocka_unit_test(test_refusals),      cmocka_unit_test(test_peer_lines),
         cmocka_unit_test(test_merge),         cmocka_unit_test(test_files),
-        cmocka_unit_test(test_store_section),
+        cmocka_unit_test(test_store_section), cmocka_unit_test(test_metrics_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

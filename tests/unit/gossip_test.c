@@ -799,6 +799,97 @@ static void test_heads_older_peer(void **state)
     assert_string_equal(info(f)->last_error, "malformed heads cursor");
 }
 
+/* The sync lag (entries the peer holds that this node lacks): counted over
+ * the heads compared, less what the peer sent since, and 0 once the
+ * digests agree; and witnessing's results as the metrics count them. */
+static void test_sync_lag_and_witness_counts(void **state)
+{
+    fx_t *f = *state;
+    hello_with(f, 1); /* one page of heads is all there is */
+    peer_t *p = the_peer(f);
+    assert_int_equal(info(f)->lacking, 0);
+    uint8_t keys[3][RSN_KEY_BYTES];
+    Raison__Head heads[3];
+    Raison__Head *list[3];
+    for (int i = 0; i < 3; i++) {
+        rsn_keypair_t *kp = keypair_of((uint8_t)(40 + i));
+        assert_non_null(kp);
+        memcpy(keys[i], rsn_keypair_public(kp), RSN_KEY_BYTES);
+        rsn_keypair_destroy(&kp);
+    }
+    qsort(keys, 3, RSN_KEY_BYTES, key_order);
+    for (int i = 0; i < 3; i++) {
+        raison__head__init(&heads[i]);
+        heads[i].author.data = keys[i];
+        heads[i].author.len = RSN_KEY_BYTES;
+        heads[i].seq = 5 + (uint64_t)i; /* it holds 5, 6 and 7 of three feeds we lack */
+        heads[i].id.data = keys[i];     /* any 32 bytes: the head entry's id */
+        heads[i].id.len = RSN_ID_BYTES;
+        list[i] = &heads[i];
+    }
+    Raison__Heads h = RAISON__HEADS__INIT;
+    h.heads = list;
+    h.n_heads = 3;
+    Raison__FedFrame frame = RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_HEADS;
+    frame.heads = &h;
+    p->heads_asked = 1;
+    deliver(f, &frame);
+    assert_int_equal(info(f)->dropped, 0);
+    assert_int_equal(info(f)->lacking, 18);
+    assert_int_equal(info(f)->missing, 0);
+    p->entries_received += 4; /* as if it sent four of them */
+    assert_int_equal(info(f)->lacking, 14);
+    p->entries_received += 40; /* more than it was known to hold: none left */
+    assert_int_equal(info(f)->lacking, 0);
+    p->entries_received -= 44;
+    assert_int_equal(info(f)->lacking, 18);
+    /* digests that agree: nothing lacks either way */
+    uint8_t root[RSN_HASH_BYTES];
+    rsn_ingest_root(f->ingest, root);
+    Raison__Digest d = RAISON__DIGEST__INIT;
+    d.root.data = root;
+    d.root.len = RSN_HASH_BYTES;
+    frame = (Raison__FedFrame)RAISON__FED_FRAME__INIT;
+    frame.msg_case = RAISON__FED_FRAME__MSG_DIGEST;
+    frame.digest = &d;
+    deliver(f, &frame);
+    assert_int_equal(info(f)->lacking, 0);
+
+    /* witnessing: a proof verified, a proof owed past the deadline, a rollback */
+    rsn_witness_counts_t w;
+    rsn_gossip_witness_counts(f->gossip, &w);
+    assert_int_equal(w.consistent + w.inconsistent + w.unanswered, 0);
+    rsn_test_log_t *log = rsn_test_log_new(12, 1);
+    assert_non_null(log);
+    char four[RSN_NOTE_MAX + 1], eight[RSN_NOTE_MAX + 1], twelve[RSN_NOTE_MAX + 1];
+    char five[RSN_NOTE_MAX + 1];
+    log_checkpoint(f, log, 4, four, sizeof four);
+    log_checkpoint(f, log, 8, eight, sizeof eight);
+    log_checkpoint(f, log, 12, twelve, sizeof twelve);
+    log_checkpoint(f, log, 5, five, sizeof five);
+    f->gossip->witness_deadline_ms = 6000;
+    deliver_checkpoint(f, four);
+    deliver_checkpoint(f, eight);
+    deliver_proof(f, log, 4, 8);
+    rsn_gossip_witness_counts(f->gossip, &w);
+    assert_int_equal(w.consistent, 1);
+    assert_int_equal(w.inconsistent, 0);
+    assert_int_equal(w.unanswered, 0);
+    deliver_checkpoint(f, twelve);
+    int64_t t0 = p->witness.asked_ms;
+    gossip_witness_tick(f->gossip, p, t0 + 6000);
+    gossip_witness_tick(f->gossip, p, t0 + 7000); /* the same silence counts once */
+    rsn_gossip_witness_counts(f->gossip, &w);
+    assert_int_equal(w.unanswered, 1);
+    deliver_checkpoint(f, five);
+    rsn_gossip_witness_counts(f->gossip, &w);
+    assert_int_equal(w.consistent, 1);
+    assert_int_equal(w.inconsistent, 1);
+    assert_int_equal(w.unanswered, 1);
+    rsn_test_log_destroy(&log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -814,6 +905,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_heads_page_cursor_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heads_pages_followed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heads_older_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_lag_and_witness_counts, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
