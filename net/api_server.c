@@ -184,8 +184,7 @@ int rsn_api_server_share(rsn_api_server_t *self, unsigned gid)
 {
     if (chown(self->path, (uid_t)-1, (gid_t)gid) != 0) {
         int err = errno;
-        rsn_error("cannot give the API socket %s to group %u: %s", self->path, gid,
-                  strerror(err));
+        rsn_error("cannot give the API socket %s to group %u: %s", self->path, gid, strerror(err));
         return err == EPERM ? RSN_ERR_PERMISSION : RSN_ERR_IO;
     }
     if (chmod(self->path, 0660) != 0) {

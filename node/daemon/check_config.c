@@ -15,9 +15,9 @@
 #include "daemon/check_config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +27,8 @@
 #include <jansson.h>
 
 #include "common/why.h"
-#include "net/api_server.h"
 #include "crypto/crypto.h"
+#include "net/api_server.h"
 
 #define CHECK_LINE_MAX 640 /* one finding, printed */
 #define CHECK_MAX 96       /* findings of one check at most */
@@ -88,8 +88,9 @@ static void check_data(findings_t *f, const char *data)
             *slash = '\0';
         }
         if (errno == ENOENT && access(slash ? parent : ".", W_OK) == 0) {
-            add(f->doing, "data folder %s: absent, would be created (mode 0700) with a new "
-                          "node key and an empty store",
+            add(f->doing,
+                "data folder %s: absent, would be created (mode 0700) with a new "
+                "node key and an empty store",
                 data);
         } else {
             add(f->problems, "data folder %s: %s, and it cannot be created here", data,
@@ -162,9 +163,10 @@ static void check_socket(findings_t *f, const rsn_config_t *cfg, const char *dat
     add(f->doing, "API: would serve ipc://%s, mode 0660, group %s (gid %u)", path,
         cfg->socket_group, gid);
     if (slash != NULL && strcmp(dir, data) == 0) {
-        add(f->problems, "socket_group is set but the socket is inside the data folder %s, "
-                         "which only this user may enter: set socket= elsewhere "
-                         "(e.g. /run/raison/raison.sock)",
+        add(f->problems,
+            "socket_group is set but the socket is inside the data folder %s, "
+            "which only this user may enter: set socket= elsewhere "
+            "(e.g. /run/raison/raison.sock)",
             data);
     }
 }
@@ -184,8 +186,8 @@ static bool endpoint_ok(const char *ep)
     }
     char *end = NULL;
     long port = strtol(colon + 1, &end, 10);
-    return end != colon + 1 && *end == '\0' && ((port > 0 && port <= 65535) ||
-                                                 strcmp(colon + 1, "*") == 0);
+    return end != colon + 1 && *end == '\0' &&
+           ((port > 0 && port <= 65535) || strcmp(colon + 1, "*") == 0);
 }
 
 static void check_federation(findings_t *f, const rsn_config_t *cfg)
@@ -227,8 +229,7 @@ static void check_store(findings_t *f, const rsn_config_t *cfg)
         o.compression ? "snappy compression" : "no compression");
 }
 
-int rsn_check_config(const rsn_config_t *cfg, const char *config_path, const char *data,
-                     bool json)
+int rsn_check_config(const rsn_config_t *cfg, const char *config_path, const char *data, bool json)
 {
     findings_t f = {json_array(), json_array()};
     int status = 1;
@@ -259,9 +260,16 @@ int rsn_check_config(const rsn_config_t *cfg, const char *config_path, const cha
     } else {
         size_t i;
         json_t *v;
-        json_array_foreach(f.doing, i, v) { printf("  %s\n", json_string_value(v)); }
-        json_array_foreach(f.problems, i, v) { printf("problem: %s\n", json_string_value(v)); }
-        printf("%s\n", n_problems == 0 ? "config OK" : "config has problems: the node would not start");
+        json_array_foreach(f.doing, i, v)
+        {
+            printf("  %s\n", json_string_value(v));
+        }
+        json_array_foreach(f.problems, i, v)
+        {
+            printf("problem: %s\n", json_string_value(v));
+        }
+        printf("%s\n",
+               n_problems == 0 ? "config OK" : "config has problems: the node would not start");
     }
     status = n_problems == 0 ? 0 : 1;
 out:

@@ -13,8 +13,7 @@
  * prints one line per thing a start would do and per problem that would stop
  * it (JSON: {"ok", "would": [...], "problems": [...]}). Returns the exit
  * status: 0 when a start would go ahead, 1 when a problem would stop it. */
-int rsn_check_config(const rsn_config_t *cfg, const char *config_path, const char *data,
-                     bool json);
+int rsn_check_config(const rsn_config_t *cfg, const char *config_path, const char *data, bool json);
 
 /* The gid of group NAME, which this process must belong to (or be root) to
  * give the API socket to it. 0 and *GID; RSN_ERR_INVALID_ARG (no such group)

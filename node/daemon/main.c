@@ -379,15 +379,21 @@ static int verify_offline(const char *data, bool json, bool *intact)
 
 int main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},      {"site", required_argument, NULL, 's'},
-        {"config", required_argument, NULL, 'c'},    {"socket", required_argument, NULL, 'S'},
-        {"log-level", required_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
-        {"listen", required_argument, NULL, 'L'},    {"peer", required_argument, NULL, 'p'},
-        {"new-key", no_argument, NULL, 'N'},         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {"check-config", no_argument, NULL, 'C'},
-        {"socket-group", required_argument, NULL, 'G'},
-        {"metrics", required_argument, NULL, 'M'},   {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
+                                             {"site", required_argument, NULL, 's'},
+                                             {"config", required_argument, NULL, 'c'},
+                                             {"socket", required_argument, NULL, 'S'},
+                                             {"log-level", required_argument, NULL, 'l'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"listen", required_argument, NULL, 'L'},
+                                             {"peer", required_argument, NULL, 'p'},
+                                             {"new-key", no_argument, NULL, 'N'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"check-config", no_argument, NULL, 'C'},
+                                             {"socket-group", required_argument, NULL, 'G'},
+                                             {"metrics", required_argument, NULL, 'M'},
+                                             {NULL, 0, NULL, 0}};
     options_t o = {0};
     char why[RSN_CONFIG_WHY_MAX] = "";
     int status = 0;
