@@ -50,24 +50,6 @@ static int bad(char *why, size_t why_size, const char *text)
     return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST, "%s", text);
 }
 
-void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const char *message)
-{
-    Raison__Error *err = rsn_arena_alloc(arena, sizeof *err);
-    if (!err) {
-        return;
-    }
-    raison__error__init(err);
-    int wire = code <= -100 || code >= 0 ? -RSN_ERR_INTERNAL : -code;
-    err->code = (Raison__ErrorCode)wire;
-    const char *text = message && message[0] ? message : rsn_strerror(code);
-    err->message = rsn_arena_strdup(arena, text);
-    if (!err->message) {
-        err->message = (char *)"";
-    }
-    reply->result_case = RAISON__API_REPLY__RESULT_ERROR;
-    reply->error = err;
-}
-
 static int read_head(rsn_store_t *store, rsn_arena_t *arena, const Raison__HeadRequest *req,
                      Raison__ApiReply *reply, char *why, size_t why_size)
 {
@@ -280,6 +262,26 @@ static int call_audit_verify(call_t *c)
                                  sizeof c->why);
 }
 
+/* A page of leaves of more than RSN_EXPORT_INLINE_LEAVES is built on a
+ * worker over a snapshot and sent when built; the loop holds the client's
+ * later requests meanwhile (daemon/background.h). */
+static int call_leaves(call_t *c)
+{
+    const Raison__LeavesRequest *q = c->req->leaves;
+    uint64_t end = 0;
+    uint32_t limit = 0;
+    int rc = rsn_audit_leaves_check(c->ctx->audit, q, &end, &limit, c->why, sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!c->ctx->background || limit <= RSN_EXPORT_INLINE_LEAVES || q->from_index >= end) {
+        return rsn_audit_leaves_page(c->ctx->store, c->arena, q->from_index, end, limit, c->reply,
+                                     c->why, sizeof c->why);
+    }
+    return rsn_background_export_leaves(c->ctx->background, c->msg, c->req->request_id,
+                                        q->from_index, end, limit, c->why, sizeof c->why);
+}
+
 /* A checkpoint the audit signs now is sent to the peers at once. */
 static int call_checkpoint(call_t *c)
 {
@@ -449,7 +451,7 @@ static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_PROVE, call_audit, false},
     {RAISON__API_REQUEST__CALL_INCLUDE, call_audit, false},
     {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit_verify, false},
-    {RAISON__API_REQUEST__CALL_LEAVES, call_audit, false},
+    {RAISON__API_REQUEST__CALL_LEAVES, call_leaves, false},
     {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
 };
 
