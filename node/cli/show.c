@@ -659,6 +659,10 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
                                 json_integer((json_int_t)st->audit_verify_checked));
             json_object_set_new(doc, "groups_updating",
                                 json_integer((json_int_t)st->groups_updating));
+            json_object_set_new(doc, "reindex_running", json_boolean(st->reindex_running));
+            json_object_set_new(doc, "reindex_derived",
+                                json_integer((json_int_t)st->reindex_derived));
+            json_object_set_new(doc, "reindex_clearing", json_boolean(st->reindex_clearing));
         }
         rc = cli_json_print(cli, doc, false);
     } else {
@@ -679,6 +683,11 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         if (st->audit_verify_running) {
             printf("audit     verifying, %llu of %llu leaves checked\n",
                    (unsigned long long)st->audit_verify_checked, (unsigned long long)st->log_size);
+        }
+        if (st->reindex_running) {
+            printf("reindex   %s, %llu of %llu entries derived again\n",
+                   st->reindex_clearing ? "deleting the old state" : "deriving",
+                   (unsigned long long)st->reindex_derived, (unsigned long long)st->log_size);
         }
     }
     rsn_reply_free(reply);

@@ -140,6 +140,11 @@ static int call_status(call_t *c)
         s->audit_verify_running = p.running;
         s->audit_verify_checked = p.running ? p.checked : 0;
     }
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(x->ingest, &rp);
+    s->reindex_running = rp.running;
+    s->reindex_derived = rp.derived;
+    s->reindex_clearing = rp.clearing;
     c->reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
     c->reply->status = s;
     return 0;
@@ -158,6 +163,15 @@ static Raison__Error *rule_error(rsn_arena_t *arena, int code, const char *why)
  * answers what to sign (daemon/draft.h). */
 static int call_draft(call_t *c)
 {
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    if (rp.running) {
+        /* the rules read the derived state, which is being rebuilt */
+        return rsn_why(c->why, sizeof c->why, RSN_ERR_BUSY,
+                       "the node is rebuilding its derived state (reindex: %llu entries of the "
+                       "log derived again); try later",
+                       (unsigned long long)rp.derived);
+    }
     Raison__DraftReply *r = NULL;
     int rc = rsn_draft_judge(c->ctx->ingest, c->ctx->store, c->arena, c->req->draft, &r, c->why,
                              sizeof c->why);
@@ -352,6 +366,13 @@ static int call_groups(call_t *c)
         return bad(c->why, sizeof c->why, "groups cursor is not one this node gave");
     }
     int rc = rsn_view_groups(c->ctx->store, c->arena, c->req->groups, &c->reply->groups);
+    if (rc == 0 && rsn_ingest_derive_behind(c->ctx->ingest)) {
+        /* the derived state lags the log (a reindex): said of each group */
+        for (size_t i = 0; i < c->reply->groups->n_groups; i++) {
+            c->reply->groups->groups[i]->being_updated = true;
+            c->reply->groups->groups[i]->counters_updating = true;
+        }
+    }
     if (rc == 0) {
         c->reply->result_case = RAISON__API_REPLY__RESULT_GROUPS;
     }
@@ -405,6 +426,7 @@ static int call_report(call_t *c)
     }
     rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report, &c->reply->report);
     if (rc == 0) {
+        c->reply->report->being_updated |= rsn_ingest_derive_behind(c->ctx->ingest);
         c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
     }
     return rc;
@@ -421,6 +443,33 @@ static int call_profile(call_t *c)
         c->reply->result_case = RAISON__API_REPLY__RESULT_PROFILE;
     }
     return rc;
+}
+
+/* Starts an online reindex (daemon/derive.h), or says how far it is. */
+static int call_reindex(call_t *c)
+{
+    bool already = false, progress = c->req->reindex->progress;
+    int rc = progress ? 0 : rsn_ingest_reindex_start(c->ctx->ingest, &already);
+    if (rc < 0) {
+        return rsn_why(c->why, sizeof c->why, rc, "cannot start the reindex: %s", rsn_strerror(rc));
+    }
+    Raison__ReindexReply *r = rsn_arena_alloc(c->arena, sizeof *r);
+    if (!r) {
+        return RSN_ERR_NOMEM;
+    }
+    raison__reindex_reply__init(r);
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    rsn_counts_t counts;
+    rsn_ingest_counts(c->ctx->ingest, &counts);
+    r->started = !progress && !already;
+    r->running = rp.running;
+    r->clearing = rp.clearing;
+    r->derived = rp.derived;
+    r->total = counts.leaves;
+    c->reply->result_case = RAISON__API_REPLY__RESULT_REINDEX;
+    c->reply->reindex = r;
+    return 0;
 }
 
 /* Every API call: its request case, its handler, and whether it is a write
@@ -453,6 +502,7 @@ static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit_verify, false},
     {RAISON__API_REQUEST__CALL_LEAVES, call_leaves, false},
     {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
+    {RAISON__API_REQUEST__CALL_REINDEX, call_reindex, false},
 };
 
 /* The table's row for CALL, or NULL. */

@@ -113,6 +113,28 @@ const char *rsn_derive_tags(void);
  * whole log again (raisond reindex). */
 RSN_NODISCARD int rsn_derive_reset(rsn_store_t *store);
 
+/* An online reindex: RUNNING while one is under way, CLEARING while it
+ * deletes the old state, DERIVED the log entries derived again so far. */
+typedef struct {
+    bool running;
+    bool clearing;
+    uint64_t derived;
+} rsn_reindex_progress_t;
+
+/* Starts rebuilding the derived state while the node serves (`reindex` of
+ * the API), unless one is under way (*ALREADY): the marker 'i' is written
+ * (synced), then each rsn_derive_run deletes a bounded share of the old
+ * state (nothing is derived meanwhile, and the watermark reads 0 so views
+ * say they are being updated), then derives the log again from its first
+ * entry, at most 64 entries per call, entries that arrive meanwhile
+ * included; the marker goes when the log is derived and no background work
+ * is left. A restart goes on with it (the clear from the start). 0 or
+ * RSN_ERR_IO, RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_derive_reindex_start(rsn_derive_t *self, bool *already);
+
+/* How far the online reindex is. */
+void rsn_derive_reindex_progress(const rsn_derive_t *self, rsn_reindex_progress_t *out);
+
 /* --- for derivers -------------------------------------------------------------- */
 
 /* Reads KEY (this step's puts first, then the store): 0 and *VALUE (from the

@@ -643,6 +643,16 @@ int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more)
     return rc < 0 ? rc : rsn_derive_background(self->derive, budget, more);
 }
 
+int rsn_ingest_reindex_start(rsn_ingest_t *self, bool *already)
+{
+    return rsn_derive_reindex_start(self->derive, already);
+}
+
+void rsn_ingest_reindex_progress(const rsn_ingest_t *self, rsn_reindex_progress_t *out)
+{
+    rsn_derive_reindex_progress(self->derive, out);
+}
+
 void rsn_ingest_derive_stop_after(rsn_ingest_t *self, unsigned steps)
 {
     rsn_derive_stop_after(self->derive, steps);
