@@ -89,8 +89,8 @@ static int read_head(rsn_store_t *store, rsn_arena_t *arena, const Raison__HeadR
     return 0;
 }
 
-static int resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint8_t group[32],
-                   char *why, size_t why_size)
+static int resolve_ref(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint8_t group[32],
+                       char *why, size_t why_size)
 {
     if (!ref || !ref[0]) {
         return bad(why, why_size, "a group is needed (its id, a unique prefix, or its name)");
@@ -99,6 +99,22 @@ static int resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint
         return bad(why, why_size, "group reference is over 256 characters");
     }
     return rsn_group_resolve(store, arena, ref, group, why, why_size);
+}
+
+/* A group reference of call C: as resolve_ref; during an online reindex a
+ * group not derived again yet is ERROR_BUSY, not unknown. */
+static int resolve(call_t *c, const char *ref, uint8_t group[32])
+{
+    int rc = resolve_ref(c->ctx->store, c->arena, ref, group, c->why, sizeof c->why);
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    if (rc == RSN_ERR_UNKNOWN_GROUP && rp.running) {
+        return rsn_why(c->why, sizeof c->why, RSN_ERR_BUSY,
+                       "the node is rebuilding its derived state (reindex: %llu entries of the log "
+                       "derived again) and has not reached that group yet; try later",
+                       (unsigned long long)rp.derived);
+    }
+    return rc;
 }
 
 static int64_t now_ms(void)
@@ -143,7 +159,7 @@ static int call_status(call_t *c)
     rsn_reindex_progress_t rp;
     rsn_ingest_reindex_progress(x->ingest, &rp);
     s->reindex_running = rp.running;
-    s->reindex_derived = rp.derived;
+    s->reindex_derived = rp.running ? rp.derived : 0;
     s->reindex_clearing = rp.clearing;
     c->reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
     c->reply->status = s;
@@ -343,7 +359,7 @@ static int call_timeline(call_t *c)
     if (t->cursor.len != 0 && t->cursor.len != 40) {
         return bad(c->why, sizeof c->why, "timeline cursor is not one this node gave");
     }
-    int rc = resolve(c->ctx->store, c->arena, t->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, t->group, group);
     if (rc < 0) {
         return rc;
     }
@@ -382,7 +398,7 @@ static int call_groups(call_t *c)
 static int call_group(call_t *c)
 {
     uint8_t group[RSN_ID_BYTES];
-    int rc = resolve(c->ctx->store, c->arena, c->req->group->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, c->req->group->group, group);
     if (rc < 0) {
         return rc;
     }
@@ -420,7 +436,7 @@ static int call_feed(call_t *c)
 static int call_report(call_t *c)
 {
     uint8_t group[RSN_ID_BYTES];
-    int rc = resolve(c->ctx->store, c->arena, c->req->report->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, c->req->report->group, group);
     if (rc < 0) {
         return rc;
     }

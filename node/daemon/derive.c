@@ -23,12 +23,12 @@ static const rsn_deriver_t *const derivers[] = {
     NULL,                    /* end */
 };
 
-#define EVENT_BODY 'b'          /* id(32) [body bytes] */
-#define EVENT_FORK 'f'          /* author(32) seq(8) */
-#define RESET_CHUNK 10000       /* deletes per batch when a reindex clears the state */
-#define REINDEX_CLEAR_STEP 2048 /* derived keys an online reindex deletes per call */
-#define REINDEX_STEP 64         /* entries derived per call while an online reindex runs */
-#define REINDEX_CLEARING 1      /* the marker's phases ('i') */
+#define EVENT_BODY 'b'         /* id(32) [body bytes] */
+#define EVENT_FORK 'f'         /* author(32) seq(8) */
+#define RESET_CHUNK 10000      /* deletes per batch when a reindex clears the state */
+#define REINDEX_CLEAR_STEP 512 /* derived keys an online reindex deletes per call (~1 ms) */
+#define REINDEX_STEP 4         /* entries derived per call while an online reindex runs (~1 ms) */
+#define REINDEX_CLEARING 1     /* the marker's phases ('i') */
 #define REINDEX_DERIVING 2
 
 typedef struct {
@@ -718,5 +718,5 @@ void rsn_derive_reindex_progress(const rsn_derive_t *self, rsn_reindex_progress_
 {
     out->running = self->reindex != 0;
     out->clearing = self->reindex == REINDEX_CLEARING;
-    out->derived = self->reindex ? self->watermark : 0;
+    out->derived = self->watermark;
 }

@@ -114,7 +114,8 @@ const char *rsn_derive_tags(void);
 RSN_NODISCARD int rsn_derive_reset(rsn_store_t *store);
 
 /* An online reindex: RUNNING while one is under way, CLEARING while it
- * deletes the old state, DERIVED the log entries derived again so far. */
+ * deletes the old state, DERIVED the log entries derived again so far
+ * (when none runs: the watermark). */
 typedef struct {
     bool running;
     bool clearing;
@@ -126,7 +127,7 @@ typedef struct {
  * (synced), then each rsn_derive_run deletes a bounded share of the old
  * state (nothing is derived meanwhile, and the watermark reads 0 so views
  * say they are being updated), then derives the log again from its first
- * entry, at most 64 entries per call, entries that arrive meanwhile
+ * entry, at most 4 entries per call (about 1 ms), entries that arrive meanwhile
  * included; the marker goes when the log is derived and no background work
  * is left. A restart goes on with it (the clear from the start). 0 or
  * RSN_ERR_IO, RSN_ERR_NOMEM. */

@@ -52,6 +52,7 @@
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
 #define DERIVE_BUDGET 64         /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
+#define REINDEX_PAUSE_MS 1       /* between two turns of an online reindex */
 #define HELD_WHOLE_MAX 1024      /* held requests kept whole; past it, answered ERROR_BUSY */
 
 typedef struct {
@@ -672,7 +673,14 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        int rc = wait_for_work(self, stop, self->derive_more ? 0 : TURN_MS);
+        rsn_reindex_progress_t rp;
+        rsn_ingest_reindex_progress(self->ingest, &rp);
+        /* a reindex's turns leave the core a moment between them (a loop that
+         * never sleeps is scheduled after those that do: clients would wait) */
+        int rc = wait_for_work(self, stop,
+                               rp.running          ? REINDEX_PAUSE_MS
+                               : self->derive_more ? 0
+                                                   : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;

@@ -26,12 +26,20 @@
  *       prints: idle_p50_ms idle_p99_ms busy_p50_ms busy_p99_ms busy_max_ms
  *       busy_samples pages leaves in_order export_ms
  *
+ *   busy_tool SOCKET reindex SAMPLES
+ *       times SAMPLES status calls on an idle node; then starts an online
+ *       reindex and, until status says it ended, times status calls (one
+ *       every 20 ms) and publishes a new entry every fifth sample; prints:
+ *       idle_p50_ms idle_p99_ms busy_p50_ms busy_p99_ms busy_max_ms
+ *       busy_samples started published publish_ok reindex_ms
+ *
  * Exit codes: 0 done (the figures are the test's to judge), 1 a call
  * failed, 2 bad arguments. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/bench_util.h"
 
@@ -322,6 +330,83 @@ out:
     return code;
 }
 
+#define REINDEX_PUBLISHES 64 /* entries published during a reindex at most */
+
+static int reindex_probe(const char *socket, long samples)
+{
+    rsn_client_t *client = NULL;
+    static double idle[SAMPLES_MAX], busy[SAMPLES_MAX];
+    size_t n_busy = 0, published = 0, acked = 0;
+    bench_set_t set = {0};
+    int code = 1;
+    Raison__ApiReply *reply = NULL;
+    if (rsn_client_connect(&client, socket, 60 * 1000) != 0 ||
+        bench_set_make(&set, REINDEX_PUBLISHES, 1) != 0) {
+        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        goto out;
+    }
+    for (long i = 0; i < samples; i++) {
+        if (timed_status(client, &idle[i], NULL) != 0) {
+            goto out;
+        }
+    }
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__ReindexRequest rr = RAISON__REINDEX_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_REINDEX;
+    req.reindex = &rr;
+    double started = now_ms();
+    if (rsn_test_api_call(client, &req, RAISON__API_REPLY__RESULT_REINDEX, &reply) != 0) {
+        goto out;
+    }
+    bool was_started = reply->reindex->started;
+    rsn_test_reply_free(reply);
+    reply = NULL;
+    for (bool running = true; running && n_busy < SAMPLES_MAX;) {
+        Raison__ApiRequest sreq = RAISON__API_REQUEST__INIT;
+        Raison__StatusRequest sr = RAISON__STATUS_REQUEST__INIT;
+        sreq.call_case = RAISON__API_REQUEST__CALL_STATUS;
+        sreq.status = &sr;
+        double t0 = now_ms();
+        if (rsn_test_api_call(client, &sreq, RAISON__API_REPLY__RESULT_STATUS, &reply) != 0) {
+            goto out;
+        }
+        busy[n_busy++] = now_ms() - t0;
+        running = reply->status->reindex_running;
+        rsn_test_reply_free(reply);
+        reply = NULL;
+        if (running && n_busy % 5 == 0 && published < set.n) {
+            if (rsn_test_api_publish(client, set.order[published], true, &reply) != 0) {
+                goto out;
+            }
+            acked += rsn_test_api_acknowledges(reply, set.order[published], 0, false);
+            published++;
+            rsn_test_reply_free(reply);
+            reply = NULL;
+        }
+        usleep(BUSY_EVERY_US);
+    }
+    double reindex_ms = now_ms() - started;
+    double busy_max = 0;
+    for (size_t i = 0; i < n_busy; i++) {
+        busy_max = busy[i] > busy_max ? busy[i] : busy_max;
+    }
+    double idle_p50 = quantile(idle, (size_t)samples, 0.5);
+    double idle_p99 = quantile(idle, (size_t)samples, 0.99);
+    double busy_p50 = quantile(busy, n_busy, 0.5);
+    double busy_p99 = quantile(busy, n_busy, 0.99);
+    printf("idle_p50_ms=%.2f idle_p99_ms=%.2f busy_p50_ms=%.2f busy_p99_ms=%.2f "
+           "busy_max_ms=%.2f busy_samples=%zu started=%d published=%zu publish_ok=%d "
+           "reindex_ms=%.0f\n",
+           idle_p50, idle_p99, busy_p50, busy_p99, busy_max, n_busy, was_started, published,
+           acked == published, reindex_ms);
+    code = 0;
+out:
+    rsn_test_reply_free(reply);
+    bench_set_free(&set);
+    rsn_client_destroy(&client);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     if (bench_start("busy_tool") != 0) {
@@ -338,7 +423,10 @@ int main(int argc, char **argv)
         return export_probe(argv[1], bench_arg(argc, argv, 3, 20, SAMPLES_MAX),
                             bench_arg(argc, argv, 4, 1, 100));
     }
+    if (argc == 4 && strcmp(argv[2], "reindex") == 0) {
+        return reindex_probe(argv[1], bench_arg(argc, argv, 3, 20, SAMPLES_MAX));
+    }
     fprintf(stderr, "usage: busy_tool SOCKET fill AUTHORS PER_AUTHOR | probe SAMPLES | "
-                    "export SAMPLES ROUNDS\n");
+                    "export SAMPLES ROUNDS | reindex SAMPLES\n");
     return 2;
 }
