@@ -317,6 +317,9 @@ static void queue(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t *v, size
 void rsn_derive_queue_body(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t id[RSN_ID_BYTES],
                            const uint8_t *body, size_t len)
 {
+    if (!body && rsn_derive_unseen(self, id)) {
+        return; /* not derived yet (a reindex): its first sight reads the body from 'B' */
+    }
     uint8_t v[1 + RSN_ID_BYTES + RSN_BODY_MAX];
     v[0] = EVENT_BODY;
     memcpy(v + 1, id, RSN_ID_BYTES);
@@ -336,6 +339,15 @@ void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
     memcpy(v + 1, author, RSN_KEY_BYTES);
     rsn_be64_put(v + 1 + RSN_KEY_BYTES, seq);
     queue(self, batch, v, sizeof v);
+}
+
+bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t index = 0;
+    return self->watermark < self->log_size &&
+           rsn_store_get_u64(self->store, k, rsn_key_leaf_index(k, id), &index) == 0 &&
+           index >= self->watermark;
 }
 
 /* Loads entry ID (at log INDEX) into DE, its body decoded from BODY/LEN

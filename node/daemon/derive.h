@@ -85,6 +85,12 @@ void rsn_derive_destroy(rsn_derive_t **self_p);
 void rsn_derive_queue_body(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t id[RSN_ID_BYTES],
                            const uint8_t *body, size_t len);
 
+/* True when held entry ID is not derived yet (past the watermark: a
+ * reindex has not reached it): a body erased now must be queued with its
+ * bytes, as for an entry staged in the same batch, or its first sight would
+ * find it gone and its facts would never be seen. */
+bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES]);
+
 /* Queues, into BATCH, a fork of AUTHOR's feed at SEQ. */
 void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
                            const uint8_t author[RSN_KEY_BYTES], uint64_t seq);
