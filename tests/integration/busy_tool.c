@@ -70,6 +70,24 @@ static double quantile(double *v, size_t n, double q)
     return v[i < n ? i : n - 1];
 }
 
+/* Prints the latency fields every probe starts its line with: idle_p50_ms
+ * idle_p99_ms busy_p50_ms busy_p99_ms busy_max_ms busy_samples (no
+ * newline; the samples are sorted in place). */
+static void print_latency(double *idle, size_t n_idle, double *busy, size_t n_busy)
+{
+    double busy_max = 0;
+    for (size_t i = 0; i < n_busy; i++) {
+        busy_max = busy[i] > busy_max ? busy[i] : busy_max;
+    }
+    double idle_p50 = quantile(idle, n_idle, 0.5);
+    double idle_p99 = quantile(idle, n_idle, 0.99);
+    double busy_p50 = quantile(busy, n_busy, 0.5);
+    double busy_p99 = quantile(busy, n_busy, 0.99);
+    printf("idle_p50_ms=%.2f idle_p99_ms=%.2f busy_p50_ms=%.2f busy_p99_ms=%.2f "
+           "busy_max_ms=%.2f busy_samples=%zu",
+           idle_p50, idle_p99, busy_p50, busy_p99, busy_max, n_busy);
+}
+
 /* One status call on CLIENT: its time in ms into *MS, RUNNING from the reply. */
 static int timed_status(rsn_client_t *client, double *ms, bool *running)
 {
@@ -310,19 +328,9 @@ static int export_probe(const char *socket, long samples, long rounds)
         }
     }
     double export_ms = now_ms() - started;
-    double busy_max = 0;
-    for (size_t i = 0; i < n_busy; i++) {
-        busy_max = busy[i] > busy_max ? busy[i] : busy_max;
-    }
-    double idle_p50 = quantile(idle, (size_t)samples, 0.5);
-    double idle_p99 = quantile(idle, (size_t)samples, 0.99);
-    double busy_p50 = quantile(busy, n_busy, 0.5);
-    double busy_p99 = quantile(busy, n_busy, 0.99);
-    printf("idle_p50_ms=%.2f idle_p99_ms=%.2f busy_p50_ms=%.2f busy_p99_ms=%.2f "
-           "busy_max_ms=%.2f busy_samples=%zu pages=%zu leaves=%llu in_order=%d "
-           "export_ms=%.0f\n",
-           idle_p50, idle_p99, busy_p50, busy_p99, busy_max, n_busy, pages,
-           (unsigned long long)leaves, in_order, export_ms);
+    print_latency(idle, (size_t)samples, busy, n_busy);
+    printf(" pages=%zu leaves=%llu in_order=%d export_ms=%.0f\n", pages, (unsigned long long)leaves,
+           in_order, export_ms);
     code = 0;
 out:
     rsn_client_destroy(&client);
@@ -386,18 +394,8 @@ static int reindex_probe(const char *socket, long samples)
         usleep(BUSY_EVERY_US);
     }
     double reindex_ms = now_ms() - started;
-    double busy_max = 0;
-    for (size_t i = 0; i < n_busy; i++) {
-        busy_max = busy[i] > busy_max ? busy[i] : busy_max;
-    }
-    double idle_p50 = quantile(idle, (size_t)samples, 0.5);
-    double idle_p99 = quantile(idle, (size_t)samples, 0.99);
-    double busy_p50 = quantile(busy, n_busy, 0.5);
-    double busy_p99 = quantile(busy, n_busy, 0.99);
-    printf("idle_p50_ms=%.2f idle_p99_ms=%.2f busy_p50_ms=%.2f busy_p99_ms=%.2f "
-           "busy_max_ms=%.2f busy_samples=%zu started=%d published=%zu publish_ok=%d "
-           "reindex_ms=%.0f\n",
-           idle_p50, idle_p99, busy_p50, busy_p99, busy_max, n_busy, was_started, published,
+    print_latency(idle, (size_t)samples, busy, n_busy);
+    printf(" started=%d published=%zu publish_ok=%d reindex_ms=%.0f\n", was_started, published,
            acked == published, reindex_ms);
     code = 0;
 out:
