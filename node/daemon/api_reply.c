@@ -2,6 +2,7 @@
 #include "daemon/api_reply.h"
 
 #include "common/err.h"
+#include "common/log.h"
 
 void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const char *message)
 {
@@ -19,4 +20,22 @@ void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const 
     }
     reply->result_case = RAISON__API_REPLY__RESULT_ERROR;
     reply->error = err;
+}
+
+void rsn_api_send_error(rsn_api_server_t *api, const rsn_api_msg_t *to, uint64_t request_id,
+                        int code, const char *text)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    reply.request_id = request_id;
+    if (arena) {
+        rsn_api_error(arena, &reply, code, text);
+    }
+    if (arena && rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
+        rsn_api_server_send(api, to, bytes, len) < 0) {
+        rsn_debug("api: a client left before its reply");
+    }
+    rsn_arena_destroy(&arena);
 }

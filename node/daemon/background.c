@@ -441,19 +441,7 @@ static void export_free(export_job_t **job_p)
 static void export_refuse(rsn_background_t *self, const export_job_t *job, int code,
                           const char *text)
 {
-    rsn_arena_t *arena = rsn_arena_new();
-    uint8_t *bytes = NULL;
-    size_t len = 0;
-    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
-    reply.request_id = job->request_id;
-    if (arena) {
-        rsn_api_error(arena, &reply, code, text);
-    }
-    if (arena && rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
-        rsn_api_server_send(self->api, job->to, bytes, len) < 0) {
-        rsn_debug("audit: a client left before its page of leaves");
-    }
-    rsn_arena_destroy(&arena);
+    rsn_api_send_error(self->api, job->to, job->request_id, code, text);
 }
 
 static void on_export_end(rsn_worker_t *w, void *ctx);

@@ -533,15 +533,8 @@ static void answer_held(rsn_node_t *self)
             continue;
         }
         if (h.busy) {
-            rsn_arena_t *arena = rsn_arena_new();
-            if (arena) {
-                Raison__ApiReply reply = RAISON__API_REPLY__INIT;
-                reply.request_id = h.request_id;
-                rsn_api_error(arena, &reply, RSN_ERR_BUSY,
-                              "too many requests wait behind this client's page of leaves");
-                send_now(self, arena, h.msg, &reply);
-            }
-            rsn_arena_destroy(&arena);
+            rsn_api_send_error(self->api, h.msg, h.request_id, RSN_ERR_BUSY,
+                               "too many requests wait behind this client's page of leaves");
             rsn_api_msg_destroy(&h.msg);
         } else {
             self->n_held_whole--;

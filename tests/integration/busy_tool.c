@@ -106,6 +106,22 @@ static int timed_status(rsn_client_t *client, double *ms, bool *running)
     return rc;
 }
 
+/* Connects CLIENT to SOCKET and times SAMPLES status calls on it into
+ * IDLE: 0, or 1 (said). */
+static int idle_samples(rsn_client_t **client, const char *socket, double *idle, long samples)
+{
+    if (rsn_client_connect(client, socket, 60 * 1000) != 0) {
+        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        return 1;
+    }
+    for (long i = 0; i < samples; i++) {
+        if (timed_status(*client, &idle[i], NULL) != 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int fill(const char *socket, long authors, long per_author)
 {
     bench_set_t set = {0};
@@ -151,14 +167,8 @@ static int probe(const char *socket, long samples)
     size_t n_busy = 0;
     int code = 1;
     if (rsn_client_connect(&verifier, socket, 10 * 60 * 1000) != 0 ||
-        rsn_client_connect(&client, socket, 60 * 1000) != 0) {
-        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        idle_samples(&client, socket, idle, samples) != 0) {
         goto out;
-    }
-    for (long i = 0; i < samples; i++) {
-        if (timed_status(client, &idle[i], NULL) != 0) {
-            goto out;
-        }
     }
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__AuditVerifyRequest vr = RAISON__AUDIT_VERIFY_REQUEST__INIT;
@@ -301,14 +311,8 @@ static int export_probe(const char *socket, long samples, long rounds)
     bool in_order = true;
     int code = 1;
     if (rsn_client_connect(&exporter, socket, 10 * 60 * 1000) != 0 ||
-        rsn_client_connect(&client, socket, 60 * 1000) != 0) {
-        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+        idle_samples(&client, socket, idle, samples) != 0) {
         goto out;
-    }
-    for (long i = 0; i < samples; i++) {
-        if (timed_status(client, &idle[i], NULL) != 0) {
-            goto out;
-        }
     }
     Raison__ApiReply *st = NULL;
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
@@ -348,15 +352,9 @@ static int reindex_probe(const char *socket, long samples)
     bench_set_t set = {0};
     int code = 1;
     Raison__ApiReply *reply = NULL;
-    if (rsn_client_connect(&client, socket, 60 * 1000) != 0 ||
-        bench_set_make(&set, REINDEX_PUBLISHES, 1) != 0) {
-        fprintf(stderr, "busy_tool: cannot connect to %s\n", socket);
+    if (bench_set_make(&set, REINDEX_PUBLISHES, 1) != 0 ||
+        idle_samples(&client, socket, idle, samples) != 0) {
         goto out;
-    }
-    for (long i = 0; i < samples; i++) {
-        if (timed_status(client, &idle[i], NULL) != 0) {
-            goto out;
-        }
     }
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__ReindexRequest rr = RAISON__REINDEX_REQUEST__INIT;
