@@ -589,6 +589,9 @@ int rsn_derive_reset(rsn_store_t *store)
         rc = delete_tag(store, RSN_TAG_DERIVE_QUEUE);
     }
     if (rc == 0) {
+        rc = delete_tag(store, RSN_TAG_REINDEX); /* an online one is done with too */
+    }
+    if (rc == 0) {
         rc = delete_tag(store, RSN_TAG_DERIVED); /* the watermark last */
     }
     if (rc == 0) {
