@@ -19,7 +19,8 @@
 #     runs, other clients publish memberships and posts of the group (past
 #     the draft, which is ERROR_BUSY then: api_tool publishes signed
 #     entries), status says it runs, `raison group` says being_updated. The
-#     same p99 bound. Then `raison reindex` (the CLI, waiting) runs one more.
+#     same p50 bound; the p99 bound with 200 ms of slack (those publishes'
+#     fsyncs land in the samples). Then `raison reindex` (the CLI, waiting) runs one more.
 #   - equality: the stopped node's store, and a copy of it that `raisond
 #     reindex --data` rebuilt offline, hold the same keys and values, every
 #     tag; the group's members and report are those from before.
@@ -60,8 +61,8 @@ within_bound() {
     busy50=$(field busy_p50_ms "$1")
     python3 -c "import sys; sys.exit(0 if $busy50 <= 3 * $idle50 + 5 else 1)" ||
         fail "$2: status p50 $busy50 ms, idle p50 $idle50 ms (bound 3x + 5 ms): $1"
-    python3 -c "import sys; sys.exit(0 if $busy <= 3 * $idle + $SLACK_MS else 1)" ||
-        fail "$2: status p99 $busy ms, idle p99 $idle ms (bound 3x + $SLACK_MS ms): $1"
+    python3 -c "import sys; sys.exit(0 if $busy <= 3 * $idle + ${3:-$SLACK_MS} else 1)" ||
+        fail "$2: status p99 $busy ms, idle p99 $idle ms (bound 3x + ${3:-$SLACK_MS} ms): $1"
 }
 
 # --- a large export, pipelined ---------------------------------------------------------
@@ -110,7 +111,9 @@ echo "busy_tool reindex: $probe"
 assert_eq 1 "$(field started "$probe")" "the probe started the reindex"
 assert_eq 1 "$(field publish_ok "$probe")" "publishes during the reindex are acknowledged"
 (($(field busy_samples "$probe") >= 10)) || fail "too few status samples during the reindex: $probe"
-within_bound "$probe" "during an online reindex"
+# more slack: the publishes meanwhile (the probe's, the joins and posts
+# above) are committed with an fsync each, which status samples may wait for
+within_bound "$probe" "during an online reindex" 200
 assert_eq false "$(rsn --json status | json 'j["reindex_running"]')" "status: the reindex ended"
 
 out=$(rsn --json reindex)
