@@ -101,6 +101,7 @@
 #define RSN_TAG_FORMAT 'V'
 #define RSN_TAG_DERIVED 'v'      /* the derive watermark (daemon/derive.h) */
 #define RSN_TAG_DERIVE_QUEUE 'q' /* events for the derive pass */
+#define RSN_TAG_REINDEX 'i'      /* an online reindex under way (daemon/derive.h) */
 /* derived group state (daemon/group_state.h) */
 #define RSN_TAG_GS_GROUP 'g'  /* group -> the group's derived state */
 #define RSN_TAG_GS_MEMBER 'm' /* group member -> one member's record */
@@ -375,6 +376,13 @@ static inline size_t rsn_key_format(uint8_t *k)
 static inline size_t rsn_key_derived(uint8_t *k)
 {
     k[0] = RSN_TAG_DERIVED;
+    return 1;
+}
+
+/* 'i': an online reindex under way: phase(1) events(8) (daemon/derive.h). */
+static inline size_t rsn_key_reindex(uint8_t *k)
+{
+    k[0] = RSN_TAG_REINDEX;
     return 1;
 }
 

@@ -400,6 +400,7 @@ int cli_cmd_watch(rsn_cli_t *cli, int argc, char **argv);    /* watch.c */
 int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv);    /* peers.c */
 int cli_cmd_audit(rsn_cli_t *cli, int argc, char **argv);    /* audit.c */
 int cli_cmd_web(rsn_cli_t *cli, int argc, char **argv);      /* web.c, in the raison program */
+int cli_cmd_reindex(rsn_cli_t *cli, int argc, char **argv);  /* reindex.c */
 
 /* `raison audit export FILE` (audit_export.c). */
 int cli_audit_export(rsn_cli_t *cli, int argc, char **argv);

@@ -121,6 +121,9 @@ json_t *cli_json_status(const Raison__StatusReply *st, const char *socket_path)
         json_object_set_new(doc, "audit_verify_checked",
                             json_integer((json_int_t)st->audit_verify_checked));
         json_object_set_new(doc, "groups_updating", json_integer((json_int_t)st->groups_updating));
+        json_object_set_new(doc, "reindex_running", json_boolean(st->reindex_running));
+        json_object_set_new(doc, "reindex_derived", json_integer((json_int_t)st->reindex_derived));
+        json_object_set_new(doc, "reindex_clearing", json_boolean(st->reindex_clearing));
     }
     return doc;
 }

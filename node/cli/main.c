@@ -105,6 +105,13 @@ static const rsn_cli_command_t commands[] = {
      "  --static DIR         the page's files (default: the source tree's)\n"
      "  the first stdout line is an invite URL ({\"url\"} with --json); logs on stderr\n"
      "  raison web invite [--name N] [--operator]: print a new invite URL\n"},
+    {"reindex", cli_cmd_reindex, "[--no-wait] [--progress]",
+     "have the node rebuild its derived state from its log while it serves",
+     "  waits until the node is done (views say being_updated meanwhile, drafts\n"
+     "  are answered ERROR_BUSY); the progress on stderr every second when it\n"
+     "  is a terminal or with --progress\n"
+     "  --no-wait   return once it started\n"
+     "  --json: {started, running, clearing, derived, total, elapsed_ms}\n"},
     {"watch", cli_cmd_watch, "[GROUP] [--count N] [--timeout-ms MS]",
      "print entries as they arrive (Ctrl-C to stop)",
      "  GROUP            only entries of this group (default: every entry)\n"

@@ -604,6 +604,11 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
             printf("audit     verifying, %llu of %llu leaves checked\n",
                    (unsigned long long)st->audit_verify_checked, (unsigned long long)st->log_size);
         }
+        if (st->reindex_running) {
+            printf("reindex   %s, %llu of %llu entries derived again\n",
+                   st->reindex_clearing ? "deleting the old state" : "deriving",
+                   (unsigned long long)st->reindex_derived, (unsigned long long)st->log_size);
+        }
     }
     rsn_reply_free(reply);
     return rc;

@@ -51,24 +51,6 @@ static int bad(char *why, size_t why_size, const char *text)
     return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST, "%s", text);
 }
 
-void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const char *message)
-{
-    Raison__Error *err = rsn_arena_alloc(arena, sizeof *err);
-    if (!err) {
-        return;
-    }
-    raison__error__init(err);
-    int wire = code <= -100 || code >= 0 ? -RSN_ERR_INTERNAL : -code;
-    err->code = (Raison__ErrorCode)wire;
-    const char *text = message && message[0] ? message : rsn_strerror(code);
-    err->message = rsn_arena_strdup(arena, text);
-    if (!err->message) {
-        err->message = (char *)"";
-    }
-    reply->result_case = RAISON__API_REPLY__RESULT_ERROR;
-    reply->error = err;
-}
-
 static int read_head(rsn_store_t *store, rsn_arena_t *arena, const Raison__HeadRequest *req,
                      Raison__ApiReply *reply, char *why, size_t why_size)
 {
@@ -108,8 +90,8 @@ static int read_head(rsn_store_t *store, rsn_arena_t *arena, const Raison__HeadR
     return 0;
 }
 
-static int resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint8_t group[32],
-                   char *why, size_t why_size)
+static int resolve_ref(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint8_t group[32],
+                       char *why, size_t why_size)
 {
     if (!ref || !ref[0]) {
         return bad(why, why_size, "a group is needed (its id, a unique prefix, or its name)");
@@ -118,6 +100,22 @@ static int resolve(rsn_store_t *store, rsn_arena_t *arena, const char *ref, uint
         return bad(why, why_size, "group reference is over 256 characters");
     }
     return rsn_group_resolve(store, arena, ref, group, why, why_size);
+}
+
+/* A group reference of call C: as resolve_ref; during an online reindex a
+ * group not derived again yet is ERROR_BUSY, not unknown. */
+static int resolve(call_t *c, const char *ref, uint8_t group[32])
+{
+    int rc = resolve_ref(c->ctx->store, c->arena, ref, group, c->why, sizeof c->why);
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    if (rc == RSN_ERR_UNKNOWN_GROUP && rp.running) {
+        return rsn_why(c->why, sizeof c->why, RSN_ERR_BUSY,
+                       "the node is rebuilding its derived state (reindex: %llu entries of the log "
+                       "derived again) and has not reached that group yet; try later",
+                       (unsigned long long)rp.derived);
+    }
+    return rc;
 }
 
 static int64_t now_ms(void)
@@ -159,6 +157,11 @@ static int call_status(call_t *c)
         s->audit_verify_running = p.running;
         s->audit_verify_checked = p.running ? p.checked : 0;
     }
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(x->ingest, &rp);
+    s->reindex_running = rp.running;
+    s->reindex_derived = rp.running ? rp.derived : 0;
+    s->reindex_clearing = rp.clearing;
     c->reply->result_case = RAISON__API_REPLY__RESULT_STATUS;
     c->reply->status = s;
     return 0;
@@ -177,6 +180,15 @@ static Raison__Error *rule_error(rsn_arena_t *arena, int code, const char *why)
  * answers what to sign (daemon/draft.h). */
 static int call_draft(call_t *c)
 {
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    if (rp.running) {
+        /* the rules read the derived state, which is being rebuilt */
+        return rsn_why(c->why, sizeof c->why, RSN_ERR_BUSY,
+                       "the node is rebuilding its derived state (reindex: %llu entries of the "
+                       "log derived again); try later",
+                       (unsigned long long)rp.derived);
+    }
     Raison__DraftReply *r = NULL;
     int rc = rsn_draft_judge(c->ctx->ingest, c->ctx->store, c->arena, c->req->draft, &r, c->why,
                              sizeof c->why);
@@ -281,6 +293,26 @@ static int call_audit_verify(call_t *c)
                                  sizeof c->why);
 }
 
+/* A page of leaves of more than RSN_EXPORT_INLINE_LEAVES is built on a
+ * worker over a snapshot and sent when built; the loop holds the client's
+ * later requests meanwhile (daemon/background.h). */
+static int call_leaves(call_t *c)
+{
+    const Raison__LeavesRequest *q = c->req->leaves;
+    uint64_t end = 0;
+    uint32_t limit = 0;
+    int rc = rsn_audit_leaves_check(c->ctx->audit, q, &end, &limit, c->why, sizeof c->why);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!c->ctx->background || limit <= RSN_EXPORT_INLINE_LEAVES || q->from_index >= end) {
+        return rsn_audit_leaves_page(c->ctx->store, c->arena, q->from_index, end, limit, c->reply,
+                                     c->why, sizeof c->why);
+    }
+    return rsn_background_export_leaves(c->ctx->background, c->msg, c->req->request_id,
+                                        q->from_index, end, limit, c->why, sizeof c->why);
+}
+
 /* A checkpoint the audit signs now is sent to the peers at once. */
 static int call_checkpoint(call_t *c)
 {
@@ -328,7 +360,7 @@ static int call_timeline(call_t *c)
     if (t->cursor.len != 0 && t->cursor.len != 40) {
         return bad(c->why, sizeof c->why, "timeline cursor is not one this node gave");
     }
-    int rc = resolve(c->ctx->store, c->arena, t->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, t->group, group);
     if (rc < 0) {
         return rc;
     }
@@ -351,6 +383,13 @@ static int call_groups(call_t *c)
         return bad(c->why, sizeof c->why, "groups cursor is not one this node gave");
     }
     int rc = rsn_view_groups(c->ctx->store, c->arena, c->req->groups, &c->reply->groups);
+    if (rc == 0 && rsn_ingest_derive_behind(c->ctx->ingest)) {
+        /* the derived state lags the log (a reindex): said of each group */
+        for (size_t i = 0; i < c->reply->groups->n_groups; i++) {
+            c->reply->groups->groups[i]->being_updated = true;
+            c->reply->groups->groups[i]->counters_updating = true;
+        }
+    }
     if (rc == 0) {
         c->reply->result_case = RAISON__API_REPLY__RESULT_GROUPS;
     }
@@ -360,7 +399,7 @@ static int call_groups(call_t *c)
 static int call_group(call_t *c)
 {
     uint8_t group[RSN_ID_BYTES];
-    int rc = resolve(c->ctx->store, c->arena, c->req->group->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, c->req->group->group, group);
     if (rc < 0) {
         return rc;
     }
@@ -398,12 +437,13 @@ static int call_feed(call_t *c)
 static int call_report(call_t *c)
 {
     uint8_t group[RSN_ID_BYTES];
-    int rc = resolve(c->ctx->store, c->arena, c->req->report->group, group, c->why, sizeof c->why);
+    int rc = resolve(c, c->req->report->group, group);
     if (rc < 0) {
         return rc;
     }
     rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report, &c->reply->report);
     if (rc == 0) {
+        c->reply->report->being_updated |= rsn_ingest_derive_behind(c->ctx->ingest);
         c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
     }
     return rc;
@@ -420,6 +460,33 @@ static int call_profile(call_t *c)
         c->reply->result_case = RAISON__API_REPLY__RESULT_PROFILE;
     }
     return rc;
+}
+
+/* Starts an online reindex (daemon/derive.h), or says how far it is. */
+static int call_reindex(call_t *c)
+{
+    bool already = false, progress = c->req->reindex->progress;
+    int rc = progress ? 0 : rsn_ingest_reindex_start(c->ctx->ingest, &already);
+    if (rc < 0) {
+        return rsn_why(c->why, sizeof c->why, rc, "cannot start the reindex: %s", rsn_strerror(rc));
+    }
+    Raison__ReindexReply *r = rsn_arena_alloc(c->arena, sizeof *r);
+    if (!r) {
+        return RSN_ERR_NOMEM;
+    }
+    raison__reindex_reply__init(r);
+    rsn_reindex_progress_t rp;
+    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    rsn_counts_t counts;
+    rsn_ingest_counts(c->ctx->ingest, &counts);
+    r->started = !progress && !already;
+    r->running = rp.running;
+    r->clearing = rp.clearing;
+    r->derived = rp.derived;
+    r->total = counts.leaves;
+    c->reply->result_case = RAISON__API_REPLY__RESULT_REINDEX;
+    c->reply->reindex = r;
+    return 0;
 }
 
 /* Every API call: its request case, its handler, and whether it is a write
@@ -450,8 +517,9 @@ static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_PROVE, call_audit, false},
     {RAISON__API_REQUEST__CALL_INCLUDE, call_audit, false},
     {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit_verify, false},
-    {RAISON__API_REQUEST__CALL_LEAVES, call_audit, false},
+    {RAISON__API_REQUEST__CALL_LEAVES, call_leaves, false},
     {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
+    {RAISON__API_REQUEST__CALL_REINDEX, call_reindex, false},
 };
 
 /* The table's row for CALL, or NULL. */

@@ -19,6 +19,7 @@
 
 #include "common/arena.h"
 #include "common/err.h"
+#include "daemon/api_reply.h" /* rsn_api_error */
 #include "daemon/audit.h"
 #include "daemon/gossip.h"
 #include "daemon/ingest.h"
@@ -62,9 +63,5 @@ bool rsn_api_is_staged(int call);
  * in REPLY). */
 int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *msg,
                  const Raison__ApiRequest *req, Raison__ApiReply *reply, bool *durable);
-
-/* Sets REPLY to an error result: CODE (an rsn_err; local codes become
- * ERROR_INTERNAL) and MESSAGE (copied into ARENA; rsn_strerror when empty). */
-void rsn_api_error(rsn_arena_t *arena, Raison__ApiReply *reply, int code, const char *message);
 
 #endif

@@ -340,20 +340,26 @@ static int call_include(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Inc
 
 /* --- pages of the log ------------------------------------------------------ */
 
-static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__LeavesRequest *q,
-                       Raison__ApiReply *reply, char *why, size_t why_size)
+int rsn_audit_leaves_check(rsn_audit_t *self, const Raison__LeavesRequest *q, uint64_t *end,
+                           uint32_t *limit, char *why, size_t why_size)
 {
     uint64_t log_size = 0;
     uint8_t root[RSN_HASH_BYTES];
     rsn_ingest_log_root(self->ingest, &log_size, root);
-    uint64_t end = q->tree_size ? q->tree_size : log_size;
-    if (end > log_size) {
+    *end = q->tree_size ? q->tree_size : log_size;
+    if (*end > log_size) {
         return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST, "tree size is beyond the log");
     }
     if (q->limit > LEAVES_MAX) {
         return rsn_why(why, why_size, RSN_ERR_BAD_REQUEST, "leaves limit is at most 1024");
     }
-    uint32_t limit = q->limit ? q->limit : LEAVES_DEFAULT;
+    *limit = q->limit ? q->limit : LEAVES_DEFAULT;
+    return 0;
+}
+
+int rsn_audit_leaves_page(rsn_store_t *store, rsn_arena_t *arena, uint64_t from, uint64_t end,
+                          uint32_t limit, Raison__ApiReply *reply, char *why, size_t why_size)
+{
     Raison__LeavesReply *r = rsn_arena_alloc(arena, sizeof *r);
     if (!r) {
         return RSN_ERR_NOMEM;
@@ -363,11 +369,11 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
     if (!r->leaves) {
         return RSN_ERR_NOMEM;
     }
-    uint64_t i = q->from_index;
+    uint64_t i = from;
     size_t bytes = 0;
     for (; i < end && r->n_leaves < limit && bytes < LEAVES_BYTES_MAX; i++) {
         uint8_t id[RSN_ID_BYTES];
-        if (rsn_tlog_leaf(self->store, i, id) < 0) {
+        if (rsn_tlog_leaf(store, i, id) < 0) {
             return rsn_why(why, why_size, RSN_ERR_INTERNAL, "a log leaf is unreadable");
         }
         Raison__Leaf *leaf = rsn_arena_alloc(arena, sizeof *leaf);
@@ -378,7 +384,7 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
         leaf->index = i;
         leaf->id = arena_bytes(arena, id, RSN_ID_BYTES);
         if (!leaf->id.data ||
-            rsn_signed_load(self->store, arena, leaf->id.data, &leaf->signed_entry) < 0) {
+            rsn_signed_load(store, arena, leaf->id.data, &leaf->signed_entry) < 0) {
             return rsn_why(why, why_size, RSN_ERR_INTERNAL, "a logged entry is unreadable");
         }
         r->leaves[r->n_leaves++] = leaf;
@@ -388,6 +394,17 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
     reply->result_case = RAISON__API_REPLY__RESULT_LEAVES;
     reply->leaves = r;
     return 0;
+}
+
+static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__LeavesRequest *q,
+                       Raison__ApiReply *reply, char *why, size_t why_size)
+{
+    uint64_t end = 0;
+    uint32_t limit = 0;
+    int rc = rsn_audit_leaves_check(self, q, &end, &limit, why, why_size);
+    return rc < 0 ? rc
+                  : rsn_audit_leaves_page(self->store, arena, q->from_index, end, limit, reply, why,
+                                          why_size);
 }
 
 static int call_forks(rsn_audit_t *self, rsn_arena_t *arena, const Raison__ForksRequest *q,

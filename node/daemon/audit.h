@@ -56,6 +56,22 @@ RSN_NODISCARD int rsn_audit_call(rsn_audit_t *self, rsn_arena_t *arena,
                                  const Raison__ApiRequest *req, Raison__ApiReply *reply, char *why,
                                  size_t why_size);
 
+/* Checks a leaves request Q against the committed log: *END the leaf the
+ * page may not reach (its tree size), *LIMIT the leaves at most. 0, or
+ * RSN_ERR_BAD_REQUEST with WHY (a tree size beyond the log, a limit over
+ * 1,024). */
+RSN_NODISCARD int rsn_audit_leaves_check(rsn_audit_t *self, const Raison__LeavesRequest *q,
+                                         uint64_t *end, uint32_t *limit, char *why,
+                                         size_t why_size);
+
+/* Fills REPLY (from ARENA) with the page of leaves FROM.. (before END, at
+ * most LIMIT and about 4 MiB) read from STORE, which may be a snapshot: a
+ * worker thread builds an export's pages (daemon/background.h). 0 or an
+ * rsn_err with WHY. */
+RSN_NODISCARD int rsn_audit_leaves_page(rsn_store_t *store, rsn_arena_t *arena, uint64_t from,
+                                        uint64_t end, uint32_t limit, Raison__ApiReply *reply,
+                                        char *why, size_t why_size);
+
 /* Proves that the tree of OLD_SIZE leaves is a prefix of the tree of
  * NEW_SIZE (both at most the committed size): roots and the RFC 9162
  * consistency proof, built in ARENA. For witnessing too. */

@@ -9,7 +9,9 @@
  * its steps (rsn_retention_step_t, RSN_RETENTION_STEPS_PER_MESSAGE at most
  * per message), which the loop writes as they come. The thread reads the
  * snapshot and nothing else of the node's: no loop arena, cache, or the
- * ingest object. */
+ * ingest object. An export page is one job too: the thread builds and packs
+ * the whole reply (leaves and their signed entries, read from a snapshot
+ * taken when the request was read), the loop sends it. */
 #include "daemon/background.h"
 
 #include <stdlib.h>
@@ -18,7 +20,8 @@
 
 #include "common/log.h"
 #include "common/why.h"
-#include "daemon/api.h"
+#include "daemon/api_reply.h"
+#include "daemon/audit.h"
 #include "daemon/audit_verify.h"
 #include "daemon/retention.h"
 #include "net/worker.h"
@@ -56,6 +59,19 @@ typedef struct {
     uint64_t total;
 } progress_msg_t;
 
+/* A page of an export: the loop's part (the client, the page, a snapshot
+ * taken when the request was read), then the thread's (the packed reply). */
+typedef struct {
+    rsn_api_msg_t *to; /* an envelope copy */
+    uint64_t request_id;
+    uint64_t from, end;
+    uint32_t limit;
+    rsn_store_t *snapshot;
+    /* the thread's */
+    uint8_t *bytes; /* malloc'd */
+    size_t len;
+} export_job_t;
+
 struct rsn_background {
     rsn_workers_t *workers;
     rsn_store_t *store;
@@ -72,6 +88,12 @@ struct rsn_background {
     rsn_worker_t *sweeper;
     sweep_job_t *sweep;
     size_t erased; /* by the sweep under way, so far */
+    /* the export pages: the first runs, the others wait their turn */
+    rsn_worker_t *exporter;
+    export_job_t *exports[RSN_EXPORTS_QUEUED];
+    size_t n_exports;
+    void (*wake)(void *ctx); /* told when a page was answered */
+    void *wake_ctx;
 };
 
 static int64_t mono_ms(void)
@@ -376,6 +398,145 @@ bool rsn_background_sweeping(const rsn_background_t *self)
     return self->sweep != NULL;
 }
 
+/* --- export pages ------------------------------------------------------------ */
+
+static void export_thread(rsn_worker_chan_t *chan, void *arg)
+{
+    export_job_t *job = arg;
+    (void)chan;
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return; /* no bytes: the loop answers ERROR_INTERNAL */
+    }
+    char why[256] = "";
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    reply.request_id = job->request_id;
+    int rc = rsn_audit_leaves_page(job->snapshot, arena, job->from, job->end, job->limit, &reply,
+                                   why, sizeof why);
+    if (rc < 0) {
+        rsn_api_error(arena, &reply, rc, why);
+    }
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    if (rsn_pack(arena, &reply.base, &bytes, &len) == 0 && (job->bytes = malloc(len ? len : 1))) {
+        memcpy(job->bytes, bytes, len);
+        job->len = len;
+    }
+    rsn_arena_destroy(&arena);
+}
+
+static void export_free(export_job_t **job_p)
+{
+    export_job_t *job = *job_p;
+    if (job) {
+        rsn_api_msg_destroy(&job->to);
+        rsn_store_destroy(&job->snapshot);
+        free(job->bytes);
+        free(job);
+        *job_p = NULL;
+    }
+}
+
+/* Sends JOB's client an error with CODE and TEXT in place of its page. */
+static void export_refuse(rsn_background_t *self, const export_job_t *job, int code,
+                          const char *text)
+{
+    rsn_api_send_error(self->api, job->to, job->request_id, code, text);
+}
+
+static void on_export_end(rsn_worker_t *w, void *ctx);
+
+/* Starts the first waiting page on a worker; one that cannot start is
+ * refused and the next is tried. */
+static void export_next(rsn_background_t *self)
+{
+    while (self->n_exports > 0 && !self->exporter) {
+        export_job_t *job = self->exports[0];
+        int rc = rsn_worker_start(&self->exporter, self->workers, export_thread, job, NULL,
+                                  on_export_end, self);
+        if (rc == 0) {
+            return;
+        }
+        export_refuse(self, job, rc, "the node could not start a worker for the page");
+        export_free(&self->exports[0]);
+        memmove(self->exports, self->exports + 1, --self->n_exports * sizeof self->exports[0]);
+        if (self->wake) {
+            self->wake(self->wake_ctx);
+        }
+    }
+}
+
+/* Loop side: the first page is built; its reply goes out, the client's
+ * next requests may be answered (the wake), the next page starts. */
+static void on_export_end(rsn_worker_t *w, void *ctx)
+{
+    rsn_background_t *self = ctx;
+    (void)w;
+    export_job_t *job = self->exports[0];
+    if (!job->bytes) {
+        export_refuse(self, job, RSN_ERR_NOMEM, "the node ran out of memory building the page");
+    } else if (rsn_api_server_send(self->api, job->to, job->bytes, job->len) < 0) {
+        rsn_debug("audit: a client left before its page of leaves");
+    }
+    rsn_worker_destroy(&self->exporter);
+    export_free(&self->exports[0]);
+    memmove(self->exports, self->exports + 1, --self->n_exports * sizeof self->exports[0]);
+    if (self->wake) {
+        self->wake(self->wake_ctx);
+    }
+    export_next(self);
+}
+
+int rsn_background_export_leaves(rsn_background_t *self, const rsn_api_msg_t *msg,
+                                 uint64_t request_id, uint64_t from, uint64_t end, uint32_t limit,
+                                 char *why, size_t why_size)
+{
+    if (self->n_exports == RSN_EXPORTS_QUEUED) {
+        return rsn_why(why, why_size, RSN_ERR_BUSY,
+                       "%d pages of leaves are being built or wait already; try later",
+                       RSN_EXPORTS_QUEUED);
+    }
+    export_job_t *job = calloc(1, sizeof *job);
+    rsn_api_msg_t *to = msg ? rsn_api_msg_envelope_copy(msg) : NULL;
+    if (!job || !to) {
+        free(job);
+        rsn_api_msg_destroy(&to);
+        return RSN_ERR_NOMEM;
+    }
+    *job = (export_job_t){
+        .to = to, .request_id = request_id, .from = from, .end = end, .limit = limit};
+    int rc = rsn_store_snapshot_new(self->store, &job->snapshot);
+    if (rc < 0) {
+        export_free(&job);
+        return rsn_why(why, why_size, rc, "cannot read the store for the page: %s",
+                       rsn_strerror(rc));
+    }
+    self->exports[self->n_exports++] = job;
+    export_next(self);
+    return 0;
+}
+
+bool rsn_background_holds(const rsn_background_t *self, const rsn_api_msg_t *msg)
+{
+    for (size_t i = 0; i < self->n_exports; i++) {
+        if (rsn_api_msg_same_client(self->exports[i]->to, msg)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void rsn_background_set_wake(rsn_background_t *self, void (*wake)(void *ctx), void *ctx)
+{
+    self->wake = wake;
+    self->wake_ctx = ctx;
+}
+
+size_t rsn_background_exports(const rsn_background_t *self)
+{
+    return self->n_exports;
+}
+
 void rsn_background_destroy(rsn_background_t **self_p)
 {
     if (!self_p || !*self_p) {
@@ -389,6 +550,13 @@ void rsn_background_destroy(rsn_background_t **self_p)
                    "the node is stopping: the verification was not finished");
     verify_clear(self);
     sweep_clear(self);
+    rsn_worker_destroy(&self->exporter);
+    for (size_t i = 0; i < self->n_exports; i++) {
+        export_refuse(self, self->exports[i], RSN_ERR_UNAVAILABLE,
+                      "the node is stopping: the page was not built");
+        export_free(&self->exports[i]);
+    }
+    self->n_exports = 0;
     rsn_workers_destroy(&self->workers);
     free(self);
     *self_p = NULL;

@@ -9,7 +9,12 @@
  * sends what it found (bodies to erase, markers), a bounded run at a time,
  * and the loop writes each run in one synced batch, re-checking each body
  * (daemon/retention.h). A verification's callers wait for its end; one run
- * at a time of each job; a request for progress is answered at once. */
+ * at a time of each job; a request for progress is answered at once.
+ * Large pages of an export (`leaves`) are built on a worker too, one at a
+ * time, over a snapshot taken when the request was read; while a client's
+ * page is being built or waits, the loop holds that client's later requests
+ * (rsn_background_holds), so its replies still come in the order it sent
+ * them. */
 #ifndef RSN_D_BACKGROUND_H
 #define RSN_D_BACKGROUND_H
 
@@ -27,6 +32,8 @@
 
 #define RSN_VERIFY_WAITERS_MAX 64           /* clients waiting for one verification */
 #define RSN_RETENTION_STEPS_PER_MESSAGE 128 /* steps per message, and per batch the loop writes */
+#define RSN_EXPORTS_QUEUED 16       /* export pages built (one at a time) or waiting, at most */
+#define RSN_EXPORT_INLINE_LEAVES 16 /* pages of at most this many leaves are built in the loop */
 
 typedef struct rsn_background rsn_background_t;
 
@@ -72,5 +79,26 @@ RSN_NODISCARD int rsn_background_sweep(rsn_background_t *self, uint64_t now_ms, 
 
 /* True while a retention sweep runs. */
 bool rsn_background_sweeping(const rsn_background_t *self);
+
+/* Builds, on a worker over a snapshot taken now, the page of leaves FROM..
+ * (before END, at most LIMIT) that the client of MSG asked for with
+ * REQUEST_ID, and sends it to that client when built (pages are built one
+ * at a time, in the order asked). 0: the reply is sent later, and the
+ * client is held until then; RSN_ERR_BUSY with WHY when
+ * RSN_EXPORTS_QUEUED pages are under way; RSN_ERR_NOMEM, RSN_ERR_IO. */
+RSN_NODISCARD int rsn_background_export_leaves(rsn_background_t *self, const rsn_api_msg_t *msg,
+                                               uint64_t request_id, uint64_t from, uint64_t end,
+                                               uint32_t limit, char *why, size_t why_size);
+
+/* True while a page for the client of MSG is being built or waits: the
+ * loop answers none of that client's later requests before it is sent. */
+bool rsn_background_holds(const rsn_background_t *self, const rsn_api_msg_t *msg);
+
+/* WAKE(CTX) is called in the loop each time a page was sent (a held
+ * client's waiting requests may be answered now). */
+void rsn_background_set_wake(rsn_background_t *self, void (*wake)(void *ctx), void *ctx);
+
+/* Export pages being built or waiting. */
+size_t rsn_background_exports(const rsn_background_t *self);
 
 #endif

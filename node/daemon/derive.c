@@ -23,9 +23,13 @@ static const rsn_deriver_t *const derivers[] = {
     NULL,                    /* end */
 };
 
-#define EVENT_BODY 'b'    /* id(32) [body bytes] */
-#define EVENT_FORK 'f'    /* author(32) seq(8) */
-#define RESET_CHUNK 10000 /* deletes per batch when a reindex clears the state */
+#define EVENT_BODY 'b'         /* id(32) [body bytes] */
+#define EVENT_FORK 'f'         /* author(32) seq(8) */
+#define RESET_CHUNK 10000      /* deletes per batch when a reindex clears the state */
+#define REINDEX_CLEAR_STEP 512 /* derived keys an online reindex deletes per call (~1 ms) */
+#define REINDEX_STEP 4         /* entries derived per call while an online reindex runs (~1 ms) */
+#define REINDEX_CLEARING 1     /* the marker's phases ('i') */
+#define REINDEX_DERIVING 2
 
 typedef struct {
     uint8_t *key;
@@ -50,7 +54,18 @@ struct rsn_derive {
     uint64_t next_event;
     bool stop_armed; /* tests only: a crash after STOP_AFTER more steps */
     unsigned stop_after;
+    uint64_t log_size; /* the last asked of rsn_derive_run */
+    /* an online reindex (rsn_derive_reindex_start): its phase, the queued
+     * events it clears (numbers below REINDEX_EVENTS), where it clears */
+    int reindex;
+    uint64_t reindex_events;
+    size_t clear_tag; /* into rsn_derive_tags(), then 'q' */
+    uint8_t clear_key[RSN_KEY_MAX];
+    size_t clear_key_len; /* 0: from the tag's first key */
 };
+
+static int reindex_clear(rsn_derive_t *self);
+static void reindex_finish(rsn_derive_t *self);
 
 /* Tests only: false once the armed number of steps ran (the process
  * "died": nothing more is derived until a new rsn_derive_t). */
@@ -260,6 +275,13 @@ int rsn_derive_new(rsn_derive_t **out, rsn_store_t *store)
             rsn_iter_destroy(&it);
         }
     }
+    uint8_t mark[9];
+    if (rc == 0 && rsn_store_get_fixed(store, k, rsn_key_reindex(k), mark, sizeof mark) == 0) {
+        /* an online reindex was under way: it goes on (a clear from the start) */
+        self->reindex = mark[0] == REINDEX_CLEARING ? REINDEX_CLEARING : REINDEX_DERIVING;
+        self->reindex_events = rsn_be64_get(mark + 1);
+        self->watermark = self->reindex == REINDEX_CLEARING ? 0 : self->watermark;
+    }
     if (rc < 0) {
         rsn_derive_destroy(&self);
         return rc;
@@ -295,6 +317,9 @@ static void queue(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t *v, size
 void rsn_derive_queue_body(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t id[RSN_ID_BYTES],
                            const uint8_t *body, size_t len)
 {
+    if (!body && rsn_derive_unseen(self, id)) {
+        return; /* not derived yet (a reindex): its first sight reads the body from 'B' */
+    }
     uint8_t v[1 + RSN_ID_BYTES + RSN_BODY_MAX];
     v[0] = EVENT_BODY;
     memcpy(v + 1, id, RSN_ID_BYTES);
@@ -314,6 +339,15 @@ void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
     memcpy(v + 1, author, RSN_KEY_BYTES);
     rsn_be64_put(v + 1 + RSN_KEY_BYTES, seq);
     queue(self, batch, v, sizeof v);
+}
+
+bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES])
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t index = 0;
+    return self->watermark < self->log_size &&
+           rsn_store_get_u64(self->store, k, rsn_key_leaf_index(k, id), &index) == 0 &&
+           index >= self->watermark;
 }
 
 /* Loads entry ID (at log INDEX) into DE, its body decoded from BODY/LEN
@@ -440,6 +474,13 @@ int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
     rsn_dx_t *dx = &self->dx;
     uint8_t k[RSN_KEY_MAX];
     size_t done = 0;
+    self->log_size = log_size;
+    if (self->reindex == REINDEX_CLEARING) {
+        return reindex_clear(self); /* nothing is derived before the old state is gone */
+    }
+    if (self->reindex && (max == 0 || max > REINDEX_STEP)) {
+        max = REINDEX_STEP; /* a bounded share of each commit and turn */
+    }
     while (self->watermark < log_size && (max == 0 || done < max)) {
         if (!step_allowed(self)) {
             return RSN_ERR_IO;
@@ -469,6 +510,10 @@ int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
 int rsn_derive_background(rsn_derive_t *self, size_t budget, bool *more)
 {
     *more = false;
+    if (self->reindex == REINDEX_CLEARING) {
+        *more = true;
+        return 0;
+    }
     for (size_t i = 0; derivers[i] && budget > 0; i++) {
         if (!derivers[i]->background) {
             continue;
@@ -487,6 +532,9 @@ int rsn_derive_background(rsn_derive_t *self, size_t budget, bool *more)
             *more = true; /* it may have more: asked again next turn */
         }
         budget = used < budget ? budget - used : 0;
+    }
+    if (self->reindex == REINDEX_DERIVING && !*more && self->watermark >= self->log_size) {
+        reindex_finish(self);
     }
     return 0;
 }
@@ -541,6 +589,9 @@ int rsn_derive_reset(rsn_store_t *store)
         rc = delete_tag(store, RSN_TAG_DERIVE_QUEUE);
     }
     if (rc == 0) {
+        rc = delete_tag(store, RSN_TAG_REINDEX); /* an online one is done with too */
+    }
+    if (rc == 0) {
         rc = delete_tag(store, RSN_TAG_DERIVED); /* the watermark last */
     }
     if (rc == 0) {
@@ -549,4 +600,138 @@ int rsn_derive_reset(rsn_store_t *store)
         rsn_batch_destroy(&b);
     }
     return rc;
+}
+
+/* --- an online reindex --------------------------------------------------------------- */
+
+/* Writes the marker 'i' (PHASE) into BATCH. */
+static void reindex_mark(rsn_derive_t *self, rsn_batch_t *batch, int phase)
+{
+    uint8_t k[RSN_KEY_MAX], v[9];
+    v[0] = (uint8_t)phase;
+    rsn_be64_put(v + 1, self->reindex_events);
+    rsn_batch_put(batch, k, rsn_key_reindex(k), v, sizeof v);
+}
+
+int rsn_derive_reindex_start(rsn_derive_t *self, bool *already)
+{
+    *already = self->reindex != 0;
+    if (*already) {
+        return 0;
+    }
+    rsn_batch_t *b = rsn_batch_new();
+    if (!b) {
+        return RSN_ERR_NOMEM;
+    }
+    self->reindex_events = self->next_event;
+    reindex_mark(self, b, REINDEX_CLEARING);
+    int rc = rsn_store_write(self->store, b, true);
+    rsn_batch_destroy(&b);
+    if (rc == 0) {
+        self->reindex = REINDEX_CLEARING;
+        self->clear_tag = 0;
+        self->clear_key_len = 0;
+        self->watermark = 0; /* views say the state is being updated from now */
+        rsn_info("reindex: the derived state is rebuilt from the log while the node serves");
+    }
+    return rc;
+}
+
+/* Deletes up to REINDEX_CLEAR_STEP keys of TAG into BATCH from the clear
+ * cursor on; *END when the tag has none left (the queue: none below the
+ * reindex's event bound). */
+static int clear_some(rsn_derive_t *self, rsn_batch_t *batch, char tag, size_t *done, bool *end)
+{
+    uint8_t p[RSN_KEY_MAX];
+    rsn_iter_t *it = rsn_iter_new(self->store, p, rsn_key_prefix(p, tag, NULL));
+    if (!it) {
+        return RSN_ERR_NOMEM;
+    }
+    if (self->clear_key_len == 0) {
+        rsn_iter_first(it);
+    } else {
+        rsn_iter_seek(it, self->clear_key, self->clear_key_len); /* past the tombstones */
+        size_t kl = 0;
+        const uint8_t *key = rsn_iter_valid(it) ? rsn_iter_key(it, &kl) : NULL;
+        if (key && kl == self->clear_key_len && memcmp(key, self->clear_key, kl) == 0) {
+            rsn_iter_next(it);
+        }
+    }
+    *end = false;
+    for (; *done < REINDEX_CLEAR_STEP; rsn_iter_next(it)) {
+        size_t kl = 0;
+        const uint8_t *key = rsn_iter_valid(it) ? rsn_iter_key(it, &kl) : NULL;
+        if (!key || kl > RSN_KEY_MAX ||
+            (tag == RSN_TAG_DERIVE_QUEUE &&
+             (kl != RSN_KEYLEN_N || rsn_be64_get(key + 1) >= self->reindex_events))) {
+            *end = true; /* events queued since the start are kept */
+            break;
+        }
+        rsn_batch_delete(batch, key, kl);
+        memcpy(self->clear_key, key, kl);
+        self->clear_key_len = kl;
+        (*done)++;
+    }
+    rsn_iter_destroy(&it);
+    return 0;
+}
+
+/* One bounded step of the clear: the derivers' keys, tag by tag, then the
+ * events queued before the start; then, in one synced batch, the watermark
+ * goes and the marker says the log is being derived again. */
+static int reindex_clear(rsn_derive_t *self)
+{
+    const char *tags = rsn_derive_tags();
+    size_t n_tags = strlen(tags), done = 0;
+    rsn_batch_t *b = rsn_batch_new();
+    int rc = b ? 0 : RSN_ERR_NOMEM;
+    while (rc == 0 && self->clear_tag <= n_tags && done < REINDEX_CLEAR_STEP) {
+        char tag = self->clear_tag < n_tags ? tags[self->clear_tag] : RSN_TAG_DERIVE_QUEUE;
+        bool end = false;
+        rc = clear_some(self, b, tag, &done, &end);
+        if (rc == 0 && end) {
+            self->clear_tag++;
+            self->clear_key_len = 0;
+        }
+    }
+    bool cleared = rc == 0 && self->clear_tag > n_tags;
+    if (cleared) {
+        uint8_t k[RSN_KEY_MAX];
+        rsn_batch_delete(b, k, rsn_key_derived(k));
+        reindex_mark(self, b, REINDEX_DERIVING);
+    }
+    if (rc == 0) {
+        rc = rsn_store_write(self->store, b, cleared);
+    }
+    rsn_batch_destroy(&b);
+    if (rc == 0 && cleared) {
+        self->reindex = REINDEX_DERIVING;
+        self->watermark = 0;
+    }
+    if (rc < 0) {
+        rsn_error("reindex: could not clear the derived state: %s (retried)", rsn_strerror(rc));
+    }
+    return rc;
+}
+
+/* The log is derived again and no background work is left: the marker goes. */
+static void reindex_finish(rsn_derive_t *self)
+{
+    uint8_t k[RSN_KEY_MAX];
+    rsn_batch_t *b = rsn_batch_new();
+    if (b) {
+        rsn_batch_delete(b, k, rsn_key_reindex(k));
+    }
+    if (b && rsn_store_write(self->store, b, true) == 0) {
+        self->reindex = 0;
+        rsn_info("reindex: done, %llu entries derived again", (unsigned long long)self->watermark);
+    }
+    rsn_batch_destroy(&b);
+}
+
+void rsn_derive_reindex_progress(const rsn_derive_t *self, rsn_reindex_progress_t *out)
+{
+    out->running = self->reindex != 0;
+    out->clearing = self->reindex == REINDEX_CLEARING;
+    out->derived = self->watermark;
 }

@@ -85,6 +85,12 @@ void rsn_derive_destroy(rsn_derive_t **self_p);
 void rsn_derive_queue_body(rsn_derive_t *self, rsn_batch_t *batch, const uint8_t id[RSN_ID_BYTES],
                            const uint8_t *body, size_t len);
 
+/* True when held entry ID is not derived yet (past the watermark: a
+ * reindex has not reached it): a body erased now must be queued with its
+ * bytes, as for an entry staged in the same batch, or its first sight would
+ * find it gone and its facts would never be seen. */
+bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES]);
+
 /* Queues, into BATCH, a fork of AUTHOR's feed at SEQ. */
 void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
                            const uint8_t author[RSN_KEY_BYTES], uint64_t seq);
@@ -112,6 +118,29 @@ const char *rsn_derive_tags(void);
 /* Deletes every derived key and the watermark, so the next run derives the
  * whole log again (raisond reindex). */
 RSN_NODISCARD int rsn_derive_reset(rsn_store_t *store);
+
+/* An online reindex: RUNNING while one is under way, CLEARING while it
+ * deletes the old state, DERIVED the log entries derived again so far
+ * (when none runs: the watermark). */
+typedef struct {
+    bool running;
+    bool clearing;
+    uint64_t derived;
+} rsn_reindex_progress_t;
+
+/* Starts rebuilding the derived state while the node serves (`reindex` of
+ * the API), unless one is under way (*ALREADY): the marker 'i' is written
+ * (synced), then each rsn_derive_run deletes a bounded share of the old
+ * state (nothing is derived meanwhile, and the watermark reads 0 so views
+ * say they are being updated), then derives the log again from its first
+ * entry, at most 4 entries per call (about 1 ms), entries that arrive meanwhile
+ * included; the marker goes when the log is derived and no background work
+ * is left. A restart goes on with it (the clear from the start). 0 or
+ * RSN_ERR_IO, RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_derive_reindex_start(rsn_derive_t *self, bool *already);
+
+/* How far the online reindex is. */
+void rsn_derive_reindex_progress(const rsn_derive_t *self, rsn_reindex_progress_t *out);
 
 /* --- for derivers -------------------------------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include "common/err.h"
 #include "crypto/crypto.h"
 #include "daemon/bodies.h"
+#include "daemon/derive.h" /* rsn_reindex_progress_t */
 #include "daemon/digest.h"
 #include "daemon/forks.h"
 #include "store/store.h"
@@ -127,6 +128,13 @@ RSN_NODISCARD int rsn_ingest_commit(rsn_ingest_t *self);
  * after a start or a reindex), then the derivers' background work. *MORE
  * is set when some remains. 0 or an rsn_err (logged; retried next time). */
 RSN_NODISCARD int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more);
+
+/* Starts an online reindex (daemon/derive.h rsn_derive_reindex_start);
+ * *ALREADY when one is under way. 0 or RSN_ERR_IO, RSN_ERR_NOMEM. */
+RSN_NODISCARD int rsn_ingest_reindex_start(rsn_ingest_t *self, bool *already);
+
+/* How far the online reindex is. */
+void rsn_ingest_reindex_progress(const rsn_ingest_t *self, rsn_reindex_progress_t *out);
 
 /* Tests only: the derive pass stops for good after STEPS more steps (a
  * crash between two steps: daemon/derive.h). */

@@ -638,12 +638,29 @@ int rsn_ingest_commit(rsn_ingest_t *self)
 int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more)
 {
     *more = false;
+    if (rsn_batch_count(self->batch) > 0) {
+        /* the commit first: what was queued for the derive pass when it was
+         * staged, a late body too (daemon/derive.h rsn_derive_unseen), holds
+         * until then */
+        *more = true;
+        return 0;
+    }
     int rc = rsn_derive_run(self->derive, self->counts.leaves, budget);
     if (rc == 0 && rsn_derive_watermark(self->derive) < self->counts.leaves) {
         *more = true;
         return 0;
     }
     return rc < 0 ? rc : rsn_derive_background(self->derive, budget, more);
+}
+
+int rsn_ingest_reindex_start(rsn_ingest_t *self, bool *already)
+{
+    return rsn_derive_reindex_start(self->derive, already);
+}
+
+void rsn_ingest_reindex_progress(const rsn_ingest_t *self, rsn_reindex_progress_t *out)
+{
+    rsn_derive_reindex_progress(self->derive, out);
 }
 
 void rsn_ingest_derive_stop_after(rsn_ingest_t *self, unsigned steps)

@@ -123,9 +123,16 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         /* staged in this very batch: the derive pass has not seen the body
          * yet and would find it gone; it is queued for it once */
         const staged_t *s = rsn_ingest_staged(self, id);
+        void *held = NULL;
+        size_t held_len = 0;
         if (s && s->body_bytes) {
             rsn_derive_queue_body(self->derive, self->batch, id, s->body_bytes, s->body_len);
+        } else if (rsn_derive_unseen(self->derive, id) &&
+                   rsn_store_get(self->store, k, rsn_key_body(k, id), &held, &held_len) == 0) {
+            /* a reindex has not reached it yet: the same, from the store */
+            rsn_derive_queue_body(self->derive, self->batch, id, held, held_len);
         }
+        rsn_store_free(held);
     }
     rsn_bodies_mark_erased(self->batch, id, by);
     self->erased_delta++;

@@ -55,6 +55,8 @@
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
 #define DERIVE_BUDGET 64         /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
+#define REINDEX_PAUSE_MS 1       /* between two turns of an online reindex */
+#define HELD_WHOLE_MAX 1024      /* held requests kept whole; past it, answered ERROR_BUSY */
 
 typedef struct {
     rsn_api_msg_t *to; /* envelope */
@@ -64,6 +66,14 @@ typedef struct {
     uint64_t batch;      /* the ingest batch the acknowledged entry is in */
     uint64_t request_id;
 } queued_t;
+
+/* A request of a client whose export page is being built (held, so that
+ * its replies keep the order of its requests). */
+typedef struct {
+    rsn_api_msg_t *msg;  /* the request; an envelope copy when BUSY */
+    uint64_t request_id; /* when BUSY */
+    bool busy;           /* past HELD_WHOLE_MAX: answered ERROR_BUSY in its turn */
+} held_t;
 
 struct rsn_node {
     char *data_dir;
@@ -87,6 +97,8 @@ struct rsn_node {
     rsn_subscriptions_t *subscriptions;
     rsn_background_t *background; /* audit verify and the sweep, on worker threads */
     rsn_api_ctx_t calls;          /* what the API's handlers borrow */
+    held_t *held;                 /* requests held behind an export page, in arrival order */
+    size_t n_held, cap_held, n_held_whole;
     int64_t started_ms;
     uint64_t requests;
     uint64_t refused;
@@ -401,6 +413,7 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
+    rsn_background_set_wake(self->background, on_work, self); /* held requests may go on */
     /* bodies past retention: a sweep starts at once (the start does not wait
      * for it), then every minute */
     rc = rsn_poller_add_timer(self->poller, 0, RETENTION_EVERY_MS, on_sweep, self, NULL);
@@ -469,6 +482,10 @@ void rsn_node_destroy(rsn_node_t **self_p)
         free(self->queue[i].reply);
     }
     rsn_http_metrics_destroy(&self->http);     /* before the poller and what it reads */
+    for (size_t i = 0; i < self->n_held; i++) {
+        rsn_api_msg_destroy(&self->held[i].msg);
+    }
+    free(self->held);
     rsn_background_destroy(&self->background); /* joins its threads first */
     rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
@@ -568,10 +585,79 @@ static void flush(rsn_node_t *self)
     rsn_ingest_committed_clear(self->ingest);
 }
 
+/* Holds *MSG (taken) behind its client's export page. */
+static void hold(rsn_node_t *self, rsn_api_msg_t **msg)
+{
+    if (self->n_held == self->cap_held) {
+        size_t cap = self->cap_held ? self->cap_held * 2 : 64;
+        held_t *grown = realloc(self->held, cap * sizeof *grown);
+        if (!grown) {
+            rsn_error("api: out of memory holding a request; it is dropped");
+            rsn_api_msg_destroy(msg);
+            return;
+        }
+        self->held = grown;
+        self->cap_held = cap;
+    }
+    held_t h = {.msg = *msg};
+    if (self->n_held_whole == HELD_WHOLE_MAX) {
+        /* bounded: only its envelope and request_id are kept */
+        rsn_arena_t *arena = rsn_arena_new();
+        size_t len = 0;
+        const uint8_t *payload = rsn_api_msg_payload(*msg, &len);
+        Raison__ApiRequest *req = NULL;
+        if (arena && rsn_request_decode(arena, payload, len, &req) == 0) {
+            h.request_id = req->request_id;
+        }
+        rsn_arena_destroy(&arena);
+        h.busy = true;
+        h.msg = rsn_api_msg_envelope_copy(*msg);
+        rsn_api_msg_destroy(msg);
+        if (!h.msg) {
+            return;
+        }
+    } else {
+        self->n_held_whole++;
+    }
+    *msg = NULL;
+    self->held[self->n_held++] = h;
+}
+
+static void handle(rsn_node_t *self, rsn_api_msg_t **msg);
+
+/* Answers, in their order, the held requests of clients no longer held
+ * (their page was sent); a request that holds its client again (another
+ * page) keeps that client's later ones held. */
+static void answer_held(rsn_node_t *self)
+{
+    size_t kept = 0, n = self->n_held;
+    for (size_t i = 0; i < n; i++) {
+        held_t h = self->held[i];
+        if (rsn_background_holds(self->background, h.msg)) {
+            self->held[kept++] = h;
+            continue;
+        }
+        if (h.busy) {
+            rsn_api_send_error(self->api, h.msg, h.request_id, RSN_ERR_BUSY,
+                               "too many requests wait behind this client's page of leaves");
+            rsn_api_msg_destroy(&h.msg);
+        } else {
+            self->n_held_whole--;
+            handle(self, &h.msg);
+        }
+    }
+    self->n_held = kept;
+}
+
 /* Handles one request; takes *MSG. A staged call (publish) is answered
- * after the commit; any other after what was staged before it. */
+ * after the commit; any other after what was staged before it. A request
+ * of a client whose export page is being built waits for it (hold). */
 static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
 {
+    if (rsn_background_holds(self->background, *msg)) {
+        hold(self, msg);
+        return;
+    }
     rsn_arena_t *arena = rsn_arena_new();
     if (!arena) {
         rsn_api_msg_destroy(msg);
@@ -686,12 +772,22 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        int rc = wait_for_work(self, stop, self->derive_more ? 0 : TURN_MS);
+        rsn_reindex_progress_t rp;
+        rsn_ingest_reindex_progress(self->ingest, &rp);
+        /* a reindex's turns leave the core a moment between them (a loop that
+         * never sleeps is scheduled after those that do: clients would wait) */
+        int rc = wait_for_work(self, stop,
+                               rp.running          ? REINDEX_PAUSE_MS
+                               : self->derive_more ? 0
+                                                   : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
         }
         double turn_started = now_seconds();
+        if (self->n_held > 0) {
+            answer_held(self); /* before the new requests: their clients' order */
+        }
         rsn_api_msg_t *batch[DRAIN_MAX];
         size_t n = 0;
         while (n < DRAIN_MAX) {

@@ -122,7 +122,7 @@ static void test_every_call_has_a_handler(void **state)
                          fd->id == RAISON__API_REQUEST__CALL_PUBLISH);
         calls++;
     }
-    assert_int_equal(calls, 20); /* status .. forks, draft: the table's rows */
+    assert_int_equal(calls, 21); /* status .. forks, draft, reindex: the table's rows */
 }
 
 int main(void)

@@ -13,7 +13,14 @@
  * naming old versions and missions no version has, retractions with and
  * without erasure, a fork. Delivered feed by feed in a random interleaving
  * (so a charter v1 may come after its posts, a reply before its parent),
- * some entries bare first and their bodies later, committed at random. */
+ * some entries bare first and their bodies later, committed at random.
+ *
+ * An online reindex (`reindex` of the API: rsn_ingest_reindex_start) started
+ * halfway through a delivery, while the rest arrives and the loop's turns
+ * derive a bounded share each (with restarts in the middle of it in half of
+ * the seeds), on a derived state damaged first (keys no deriver writes,
+ * values changed), ends byte for byte where an offline reindex of the same
+ * store does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -275,6 +282,62 @@ static void stage(hist_t *h, const item_t *it, bool with_body)
 static bool crash_runs;
 static size_t crashed_behind;
 
+/* In an online run, a reindex starts when half the history is left to
+ * deliver; from then on each step of the delivery is also a turn of the
+ * loop (rsn_ingest_derive with a small budget). */
+static bool online_runs;
+static size_t online_turns_running; /* steps of the delivery with the reindex under way */
+
+/* What a reindex is for: derived state gone wrong (a deriver's bug, an old
+ * version's keys). Under every derived tag, a key no deriver writes; and
+ * the first key of each tag with a value changed. */
+static void damage(hist_t *h)
+{
+    for (const char *t = rsn_derive_tags(); *t; t++) {
+        uint8_t junk[1 + RSN_ID_BYTES];
+        junk[0] = (uint8_t)*t;
+        memset(junk + 1, 0xee, RSN_ID_BYTES);
+        fx_raw_put(h->f, junk, sizeof junk, "junk", 4);
+        uint8_t p[1] = {(uint8_t)*t}, key[RSN_KEY_MAX], value[8] = {0, 0, 0, 0, 0, 0, 0, 99};
+        size_t kl = 0;
+        rsn_iter_t *it = rsn_iter_new(h->f->store, p, 1);
+        assert_non_null(it);
+        rsn_iter_first(it);
+        const uint8_t *k = rsn_iter_valid(it) ? rsn_iter_key(it, &kl) : NULL;
+        if (k && kl <= sizeof key && memcmp(k, junk, kl) != 0) {
+            memcpy(key, k, kl);
+        } else {
+            kl = 0;
+        }
+        rsn_iter_destroy(&it);
+        if (kl) {
+            fx_raw_put(h->f, key, kl, value, sizeof value);
+        }
+    }
+}
+
+static void online_turn(hist_t *h, bool *started, size_t left)
+{
+    if (!online_runs) {
+        return;
+    }
+    if (!*started && left <= h->n / 2) {
+        damage(h);
+        bool already = true;
+        assert_int_equal(rsn_ingest_reindex_start(h->f->ingest, &already), 0);
+        assert_false(already);
+        assert_true(rsn_ingest_derive_behind(h->f->ingest)); /* views say: being updated */
+        *started = true;
+    }
+    rsn_reindex_progress_t p;
+    rsn_ingest_reindex_progress(h->f->ingest, &p);
+    if (*started && p.running) {
+        bool more = false;
+        online_turns_running++;
+        assert_int_equal(rsn_ingest_derive(h->f->ingest, 1 + pick(&h->rng, 8), &more), 0);
+    }
+}
+
 static void commit(hist_t *h)
 {
     bool crash = crash_runs && pick(&h->rng, 3) == 0;
@@ -296,8 +359,9 @@ static void deliver(hist_t *h)
     size_t next[AUTHORS] = {0}, bare[ITEMS_MAX], n_bare = 0;
     size_t left = h->n;
     size_t forker = pick(&h->rng, AUTHORS);
-    bool forked = false;
+    bool forked = false, started = false;
     while (left || n_bare) {
+        online_turn(h, &started, left);
         size_t what = pick(&h->rng, 10);
         if (what < 2 && n_bare) {
             size_t i = pick(&h->rng, n_bare);
@@ -639,6 +703,9 @@ static void one_seed(uint64_t seed)
     history(h);
     deliver(h);
     drain(h);
+    rsn_reindex_progress_t p;
+    rsn_ingest_reindex_progress(h->f->ingest, &p);
+    assert_false(p.running); /* an online reindex ends */
     buf_t before = {0}, after = {0};
     dump(h, &before);
     for (size_t g = 0; g < GROUPS; g++) {
@@ -690,11 +757,29 @@ static void test_rebuild_after_crashes(void **state)
     assert_true(crashed_behind > 10);
 }
 
+/* An online reindex under concurrent deliveries (and, in half the seeds,
+ * restarts in the middle of it) gives the state an offline reindex gives. */
+static void test_online_reindex(void **state)
+{
+    (void)state;
+    assert_int_equal(rsn_crypto_init(), 0);
+    online_runs = true;
+    for (uint64_t seed = 201; seed <= 200 + SEEDS; seed++) {
+        crash_runs = seed % 2 == 0;
+        one_seed(seed);
+    }
+    online_runs = false;
+    crash_runs = false;
+    print_message("%zu turns of the loop with the reindex under way\n", online_turns_running);
+    assert_true(online_turns_running > 2 * SEEDS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rebuild),
         cmocka_unit_test(test_rebuild_after_crashes),
+        cmocka_unit_test(test_online_reindex),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
