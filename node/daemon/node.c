@@ -481,7 +481,7 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->queue[i].to);
         free(self->queue[i].reply);
     }
-    rsn_http_metrics_destroy(&self->http);     /* before the poller and what it reads */
+    rsn_http_metrics_destroy(&self->http); /* before the poller and what it reads */
     for (size_t i = 0; i < self->n_held; i++) {
         rsn_api_msg_destroy(&self->held[i].msg);
     }
