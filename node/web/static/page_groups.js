@@ -1,0 +1,111 @@
+// page_groups.js — the group directory: each group's purpose, what members
+// gain, its missions and what it delivered in the report's window (the
+// `recent_*` figures of `groups`); groups active at the person's own site
+// first (the report's `site_posts` in the window); a text filter, paged as
+// one scrolls.
+
+import { el, clear } from './util.js';
+import { t } from './i18n.js';
+import * as api from './api.js';
+import { session, heading, errorText } from './ui.js';
+
+const PAGE = 20;
+
+// "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across sites"
+export function recentLine(g) {
+  if (g.recent_posts === undefined) return t('posts_total', { n: g.posts || 0 });
+  return t('recent_line', {
+    posts: g.recent_posts, people: g.recent_people, sites: g.recent_sites,
+    days: g.recent_days || 30, cross: g.recent_cross_site_replies,
+  });
+}
+
+function card(g, local) {
+  const href = '#/group/' + g.group;
+  return el('li.group-card', { 'data-group': g.group },
+    el('h2', el('a', { href }, g.name), g.access === 'members_only' || g.access === 'members-only' ? el('span.tag', t('members_only')) : null),
+    local ? el('p.local', t('active_here')) : null,
+    el('p.purpose', g.purpose),
+    el('p.recent', recentLine(g)),
+    el('h3', t('benefits')),
+    el('ul.benefits', (g.benefits || []).map((b) => el('li', b))),
+    el('h3', t('missions')),
+    el('ul.missions', (g.missions || []).map((m) => el('li', el('strong', m.key), m.goal ? ' — ' + m.goal : ''))),
+    el('p.meta', t('members_n', { n: g.members || 0 }), ' · ', t('version_n', { n: g.version })));
+}
+
+// Which of GROUPS had posts by people of the person's site in the window.
+async function localSet(groups) {
+  const site = session.profile && session.profile.site;
+  const out = new Set();
+  if (!site) return out;
+  await Promise.all(groups.map(async (g) => {
+    try {
+      const r = await api.get('report', { g: g.group, days: g.recent_days || 30, site });
+      if (r && r.window && r.window.site_posts > 0) out.add(g.group);
+    } catch {
+      /* a report that fails leaves the group in its place */
+    }
+  }));
+  return out;
+}
+
+function listOf(doc) {
+  if (Array.isArray(doc)) return { groups: doc, next: null };
+  return { groups: doc.groups || [], next: doc.next_cursor || null };
+}
+
+export async function groupsPage(main) {
+  heading(main, t('groups_title'), t('groups_lead'));
+  const filter = el('input#group-filter', { type: 'search', 'aria-label': t('filter') , placeholder: t('filter_hint') });
+  const form = el('form.filter', { role: 'search' }, el('label', { for: 'group-filter' }, t('filter')), filter);
+  const list = el('ul.groups#group-list', { 'aria-live': 'polite' });
+  const more = el('button#more-groups', { type: 'button', text: t('more'), hidden: true });
+  const status = el('p.muted', { role: 'status' });
+  main.append(form, status, list, more, el('p', el('a.button', { href: '#/new-group' }, t('nav_found'))));
+  let cursor = null;
+  let gen = 0;
+  let loading = false;
+
+  async function load(reset) {
+    if (loading && !reset) return;
+    const my = ++gen;
+    loading = true;
+    try {
+      if (reset) {
+        cursor = null;
+        clear(list);
+      }
+      const doc = await api.get('groups', { limit: PAGE, cursor, text: filter.value.trim(), order: 'name' });
+      if (my !== gen) return;
+      const { groups, next } = listOf(doc);
+      const local = await localSet(groups);
+      if (my !== gen) return;
+      const sorted = [...groups].sort((a, b) => (local.has(b.group) ? 1 : 0) - (local.has(a.group) ? 1 : 0));
+      for (const g of sorted) list.appendChild(card(g, local.has(g.group)));
+      cursor = next;
+      more.hidden = !next;
+      status.textContent = list.children.length ? t('groups_shown', { n: list.children.length }) : filter.value ? t('no_match') : t('no_groups');
+    } catch (e) {
+      status.textContent = errorText(e);
+    } finally {
+      if (my === gen) loading = false;
+    }
+  }
+  let timer = null;
+  filter.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(true), 250);
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    load(true);
+  });
+  more.addEventListener('click', () => load(false));
+  const io = new IntersectionObserver((es) => {
+    if (es.some((x) => x.isIntersecting) && cursor && !loading) load(false);
+  });
+  io.observe(more);
+  await load(true);
+  return () => io.disconnect();
+}
