@@ -352,7 +352,7 @@ try {
   await step('the report at lyon shows the cross-site reply in its SVG and its text', async () => {
     await bob.page.click('a[href="#/group/' + G + '/report"]');
     await expectText(h1(bob), /value report/, 'the report');
-    await expectText(bob.page.locator('#report-summary'), /3 posts by 2 people from 2 sites, 1 replies, 1 across sites/, 'the summary');
+    await expectText(bob.page.locator('#report-summary'), /3 posts by 2 people from 2 sites; replies: 1, across sites: 1;/, 'the summary');
     const cross = bob.page.locator('#chart-cross_site_replies');
     const vals = await cross.locator('text.value').allTextContents();
     assert.deepEqual(vals.map(Number).sort(), [0, 1], 'cross-site replies per mission in the SVG');

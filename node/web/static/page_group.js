@@ -141,7 +141,7 @@ export async function groupPage(main, g) {
   // owners add people
   if (iOwn) {
     const key = el('input#add-key', { type: 'text', spellcheck: 'false', autocomplete: 'off', pattern: '[0-9a-f]{64}' });
-    const f = field(t('add_member'), key, t('add_member_hint'));
+    const f = field(t('member_key'), key, t('add_member_hint'));
     const add = el('button#add-member', { type: 'submit', text: t('add') });
     const form = el('form.add', { novalidate: true }, f.wrap, add);
     form.addEventListener('submit', (ev) => {
@@ -184,6 +184,6 @@ export async function groupPage(main, g) {
 
 function ownerName(doc, key) {
   const m = (doc.members || []).find((x) => x.key === key);
-  if (key === session.author) return t('you');
-  return m ? displayName(key, m.name, m.site) : short(key);
+  const name = m ? displayName(key, m.name, m.site) : short(key);
+  return key === session.author ? name + ' (' + t('you') + ')' : name;
 }

@@ -10,9 +10,9 @@ import * as api from './api.js';
 import { session, heading } from './ui.js';
 
 const W = 320; // the chart's drawing width (it scales with the page)
-const BAR = 18;
+const BAR = 22;
 const GAP = 8;
-const LABEL = 110;
+const LABEL = 120;
 
 // barChart(title, rows: [{label, value}]): an SVG of horizontal bars with
 // each value written at the end of its bar, and a table of the same figures.
@@ -24,11 +24,11 @@ export function barChart(id, title, rows) {
   rows.forEach((r, i) => {
     const y = GAP + i * (BAR + GAP);
     const w = Math.round(((W - LABEL - 40) * r.value) / max);
-    svg.appendChild(el('text.label', { x: 0, y: y + BAR - 5 }, r.label.length > 16 ? r.label.slice(0, 15) + '…' : r.label));
+    svg.appendChild(el('text.label', { x: 0, y: y + BAR - 6 }, r.label.length > 14 ? r.label.slice(0, 13) + '…' : r.label));
     svg.appendChild(el('rect.bar', { x: LABEL, y, width: Math.max(w, r.value ? 2 : 0), height: BAR, rx: 2 }));
-    svg.appendChild(el('text.value', { x: LABEL + w + 4, y: y + BAR - 5, 'data-value': r.value }, String(r.value)));
+    svg.appendChild(el('text.value', { x: LABEL + w + 4, y: y + BAR - 6, 'data-value': r.value }, String(r.value)));
   });
-  const table = el('table.figures', el('caption', title),
+  const table = el('table.figures', { 'aria-label': title },
     el('tbody', rows.map((r) => el('tr', el('th', { scope: 'row' }, r.label), el('td', String(r.value))))));
   return el('figure.chart-box', { 'aria-labelledby': id + '-c' }, el('figcaption', { id: id + '-c' }, title), svg, table);
 }
@@ -54,7 +54,7 @@ function activityChart(id, title, days, since, until) {
   svg.appendChild(el('text.label', { x: 0, y: H + 14 }, fmtDay(first, lang())));
   svg.appendChild(el('text.label.end', { x: W, y: H + 14, 'text-anchor': 'end' }, fmtDay(last, lang())));
   const active = [...byDay.entries()].filter(([, v]) => v).sort((a, b) => a[0] - b[0]);
-  const table = el('table.figures', el('caption', title),
+  const table = el('table.figures', { 'aria-label': title },
     el('tbody', active.length ? active.map(([d, v]) => el('tr', el('th', { scope: 'row' }, fmtDay(d, lang())), el('td', String(v))))
       : el('tr', el('td', t('no_posts_window')))));
   return el('figure.chart-box', { 'aria-labelledby': id + '-c' }, el('figcaption', { id: id + '-c' }, title), svg, table);
