@@ -20,5 +20,7 @@
 #define RSN_FED_FRAME_MAX (1024 * 1024)           /* bytes of one federation frame */
 /* bytes of one SignedEntry, body included */
 #define RSN_SIGNED_ENTRY_MAX (RSN_ENTRY_MAX + RSN_BODY_MAX + 128)
+/* bytes of one request body to `raison web`: a body in base64 and slack */
+#define RSN_WEB_BODY_MAX (96 * 1024)
 
 #endif

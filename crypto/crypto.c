@@ -161,6 +161,20 @@ char *rsn_base64_encode(char *out, size_t out_size, const uint8_t *bin, size_t l
     return sodium_bin2base64(out, out_size, bin, len, sodium_base64_VARIANT_ORIGINAL);
 }
 
+char *rsn_base64url_encode(char *out, size_t out_size, const uint8_t *bin, size_t len)
+{
+    size_t need = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+    assert(out_size >= need);
+    if (out_size < need) {
+        if (out_size > 0) {
+            out[0] = '\0';
+        }
+        return out;
+    }
+    return sodium_bin2base64(out, out_size, bin, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
 int rsn_base64_decode(uint8_t *out, size_t out_max, size_t *out_len, const char *text,
                       size_t text_len)
 {

@@ -92,6 +92,14 @@ size_t rsn_base64_encoded_size(size_t len);
 /* Standard base64 (RFC 4648, with padding) of BIN into OUT. Returns OUT. */
 char *rsn_base64_encode(char *out, size_t out_size, const uint8_t *bin, size_t len);
 
+/* Characters of the base64url (RFC 4648 section 5, no padding) of 32 bytes:
+ * a web token (an invite). */
+#define RSN_BASE64URL_32_LEN 43
+
+/* Base64url without padding of BIN into OUT (needs 4*ceil(LEN/3)+1 bytes,
+ * NUL included; 44 for 32 bytes). Returns OUT. */
+char *rsn_base64url_encode(char *out, size_t out_size, const uint8_t *bin, size_t len);
+
 /* Decodes standard padded base64 TEXT of TEXT_LEN characters into OUT.
  * 0 and *OUT_LEN, or RSN_ERR_INVALID_ARG (bad character, bad padding, too
  * long for OUT_MAX). */

@@ -271,3 +271,9 @@ int rsn_client_call(rsn_client_t *self, Raison__ApiRequest *req, Raison__ApiRepl
         rsn_reply_free(got);
     }
 }
+
+int rsn_client_watch(rsn_client_t *self, rsn_poller_t *poller, rsn_poller_io_fn fn, void *ctx,
+                     int *id)
+{
+    return rsn_poller_add_socket(poller, self->socket, RSN_POLLER_READABLE, fn, ctx, id);
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/err.h"
+#include "net/poller.h"
 #include "raison.pb-c.h"
 
 typedef struct rsn_client rsn_client_t;
@@ -47,5 +48,12 @@ RSN_NODISCARD int rsn_client_recv_timeout(rsn_client_t *self, Raison__ApiReply *
  * call; or RSN_ERR_TIMEOUT, RSN_ERR_UNAVAILABLE. */
 RSN_NODISCARD int rsn_client_call(rsn_client_t *self, Raison__ApiRequest *req,
                                   Raison__ApiReply **reply);
+
+/* Registers the client's socket with POLLER: FN runs (with CTX) when a reply
+ * or an event waits; read it with rsn_client_recv_timeout(.., 0) until
+ * RSN_ERR_TIMEOUT. Only from the thread that runs POLLER, which must be the
+ * one that uses the client. 0 and *ID, or the poller's error. */
+RSN_NODISCARD int rsn_client_watch(rsn_client_t *self, rsn_poller_t *poller, rsn_poller_io_fn fn,
+                                   void *ctx, int *id);
 
 #endif

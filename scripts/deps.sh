@@ -9,12 +9,16 @@ PACKAGES=(
     build-essential cmake pkg-config clang-format
     libzmq3-dev libsodium-dev libleveldb-dev libprotobuf-c-dev protobuf-c-compiler
     libcmocka-dev libjansson-dev libinih-dev
+    # raison web: libmicrohttpd (HTTP, TLS through GnuTLS)
+    libmicrohttpd-dev libgnutls28-dev
     # sanitizer build (scripts/test.sh --sanitize)
     clang libclang-rt-14-dev
     # the Python client integration test
     python3 python3-zmq python3-protobuf python3-nacl protobuf-compiler
     # audit tests
     openssl xxd
+    # raison web tests
+    curl
 )
 
 missing=()

@@ -344,6 +344,34 @@ json_t *cli_json_post(const Raison__PostView *p);
 json_t *cli_json_body(Raison__Kind kind, const void *body);
 json_t *cli_json_entry(rsn_cli_t *cli, const Raison__EntryInfo *info);
 
+/* --- json_views.c, json_node.c: the documents of the calls, shared by
+ * `raison CMD --json` and `raison web` ------------------------------------- */
+
+/* One group of a `groups` page. */
+json_t *cli_json_group_summary(const Raison__GroupSummary *g);
+/* The version of charter ID in G's history, 0 when not there. */
+uint32_t cli_group_version_of(const Raison__GroupReply *g, ProtobufCBinaryData id);
+/* A `group` page: the charter's fields, history, members and their paging. */
+json_t *cli_json_group(const Raison__GroupReply *g);
+/* `status`, with the SOCKET_PATH the client used. */
+json_t *cli_json_status(const Raison__StatusReply *st, const char *socket_path);
+/* `report`: with the window's fields when DAYS, the site's when SITE. */
+json_t *cli_json_report(const Raison__ReportReply *rr, uint32_t days, const char *site);
+/* `peers`: {"listen", "peers": [...]}. */
+json_t *cli_json_peers(const Raison__PeersReply *pr);
+/* One subscription event: {"entry", "post"}. */
+json_t *cli_json_event(rsn_cli_t *cli, const Raison__Event *ev);
+/* `draft`: {"seq", "prev", "charter", "timestamp", "member_seq", "answers"}. */
+json_t *cli_json_draft(const Raison__DraftReply *d);
+/* `publish`: {"id", "seq", "duplicate", "broken_rule"}. */
+json_t *cli_json_publish(const Raison__PublishReply *p);
+/* An error: {"code", "name", "message"}. */
+json_t *cli_json_error(int code, const char *name, const char *message);
+/* `profile`: {"author", "profile": {"name","site","role"}|null, "id"}. */
+json_t *cli_json_profile(const Raison__ProfileReply *p);
+/* `head`: {"author", "seq", "id", "frozen", "fork_seq"}. */
+json_t *cli_json_head(const Raison__HeadReply *h);
+
 /* Prints DOC on stdout (indented, or on one line when LINE) and releases it.
  * 0, RSN_ERR_NOMEM when DOC is NULL, RSN_ERR_IO when it cannot be written
  * (both said). */
@@ -371,6 +399,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv);   /* show.c */
 int cli_cmd_watch(rsn_cli_t *cli, int argc, char **argv);    /* watch.c */
 int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv);    /* peers.c */
 int cli_cmd_audit(rsn_cli_t *cli, int argc, char **argv);    /* audit.c */
+int cli_cmd_web(rsn_cli_t *cli, int argc, char **argv);      /* web.c, in the raison program */
 
 /* `raison audit export FILE` (audit_export.c). */
 int cli_audit_export(rsn_cli_t *cli, int argc, char **argv);

@@ -91,6 +91,20 @@ static const rsn_cli_command_t commands[] = {
      "  raison audit export FILE              write the audit export (JSON Lines)\n"
      "  raison audit verify-export FILE       check an export (no node needed)\n"
      "  see 'raison audit SUBCOMMAND --help' and docs/audit.md\n"},
+    {"web", cli_cmd_web,
+     "[--listen HOST:PORT] [--tls-cert FILE --tls-key FILE] [--state DIR] [--open-enrollment]"
+     " [--static DIR] | invite [--name N] [--operator]",
+     "serve the site's web app beside the node (docs/web.md)",
+     "  --listen HOST:PORT   where to listen (default 127.0.0.1:8080); an address\n"
+     "                       off loopback needs --tls-cert and --tls-key\n"
+     "  --tls-cert FILE      PEM certificate (chain) for HTTPS\n"
+     "  --tls-key FILE       PEM private key for HTTPS\n"
+     "  --state DIR          invites and enrolled people (default\n"
+     "                       $XDG_STATE_HOME/raison/web-PORT)\n"
+     "  --open-enrollment    any new key may enrol (a trusted network, a demo)\n"
+     "  --static DIR         the page's files (default: the source tree's)\n"
+     "  the first stdout line is an invite URL ({\"url\"} with --json); logs on stderr\n"
+     "  raison web invite [--name N] [--operator]: print a new invite URL\n"},
     {"watch", cli_cmd_watch, "[GROUP] [--count N] [--timeout-ms MS]",
      "print entries as they arrive (Ctrl-C to stop)",
      "  GROUP            only entries of this group (default: every entry)\n"

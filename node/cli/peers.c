@@ -39,51 +39,6 @@ static const char *link_text(rsn_cli_t *cli, const Raison__PeerInfo *p, uint64_t
     return t ? t : state;
 }
 
-/* Witnessing, beside the fields above: a consistency proof the peer owes
- * (docs/audit.md). */
-static json_t *json_witness_owed(json_t *o, const Raison__PeerInfo *p)
-{
-    if (o && (json_object_set_new(o, "unanswered_consistency",
-                                  cli_json_str(p->unanswered_consistency)) != 0 ||
-              json_object_set_new(o, "pending_checkpoint_size",
-                                  json_integer((json_int_t)p->pending_checkpoint_size)) != 0)) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *json_peer(const Raison__PeerInfo *p)
-{
-    return json_pack(
-        "{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
-        cli_json_hex(p->key.data, p->key.len), "endpoint", cli_json_str(p->endpoint), "site",
-        cli_json_str(p->site), "connected", (int)p->connected, "since", (json_int_t)p->since,
-        "entries_sent", (json_int_t)p->entries_sent, "entries_received",
-        (json_int_t)p->entries_received, "missing", (json_int_t)p->missing, "dropped",
-        (json_int_t)p->dropped, "last_error", cli_json_str(p->last_error), "bytes_sent",
-        (json_int_t)p->bytes_sent, "bytes_received", (json_int_t)p->bytes_received, "banned_until",
-        (json_int_t)p->banned_until, "checkpoint_size", (json_int_t)p->checkpoint_size,
-        "checkpoint_note", cli_json_str(p->checkpoint_note), "inconsistency",
-        cli_json_str(p->inconsistency), "bare_received", (json_int_t)p->bare_received,
-        "bodies_fetched", (json_int_t)p->bodies_fetched);
-}
-
-static int print_json(rsn_cli_t *cli, const Raison__PeersReply *pr)
-{
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < pr->n_peers; i++) {
-        json_t *peer = json_witness_owed(json_peer(pr->peers[i]), pr->peers[i]);
-        if (json_array_append_new(list, peer) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-    json_t *doc =
-        list ? json_pack("{s:o,s:o}", "listen", cli_json_str(pr->listen), "peers", list) : NULL;
-    return cli_json_print(cli, doc, false);
-}
-
 static void print_text(rsn_cli_t *cli, const Raison__PeersReply *pr)
 {
     uint64_t now = cli_now_ms();
@@ -161,7 +116,7 @@ int cli_cmd_peers(rsn_cli_t *cli, int argc, char **argv)
     if (!reply->peers) {
         rc = cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty peer list");
     } else if (cli->json) {
-        rc = print_json(cli, reply->peers);
+        rc = cli_json_print(cli, cli_json_peers(reply->peers), false);
     } else {
         print_text(cli, reply->peers);
     }

@@ -31,63 +31,6 @@ static int report_option(rsn_cli_t *cli, int opt, const char *value, void *ctx)
     return 0;
 }
 
-static json_t *json_figures(const Raison__ReportFigures *f)
-{
-    if (!f) {
-        return json_null();
-    }
-    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "posts", (json_int_t)f->posts, "authors",
-                     (json_int_t)f->authors, "sites", (json_int_t)f->sites, "replies",
-                     (json_int_t)f->replies, "cross_site_replies",
-                     (json_int_t)f->cross_site_replies, "last_activity",
-                     (json_int_t)f->last_activity, "site_posts", (json_int_t)f->site_posts);
-}
-
-static int print_json(rsn_cli_t *cli, const Raison__ReportReply *rr, const report_opts_t *o)
-{
-    json_t *missions = json_array();
-    for (size_t i = 0; missions && i < rr->n_missions; i++) {
-        const Raison__MissionReport *m = rr->missions[i];
-        json_t *jm = json_pack("{s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "key", cli_json_str(m->key),
-                               "goal", cli_json_str(m->goal), "posts", (json_int_t)m->posts,
-                               "authors", (json_int_t)m->authors, "sites", (json_int_t)m->sites,
-                               "replies", (json_int_t)m->replies, "cross_site_replies",
-                               (json_int_t)m->cross_site_replies, "last_activity",
-                               (json_int_t)m->last_activity, "retired", (int)m->retired);
-        if (jm && o->days) {
-            json_object_set_new(jm, "window", json_figures(m->window));
-        }
-        if (jm && o->site) {
-            json_object_set_new(jm, "site_posts", json_integer((json_int_t)m->site_posts));
-        }
-        json_array_append_new(missions, jm);
-    }
-    json_t *doc = json_pack(
-        "{s:o,s:o,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:I,s:b}", "group",
-        cli_json_hex(rr->group.data, rr->group.len), "name", cli_json_str(rr->name), "version",
-        (json_int_t)rr->version, "members", (json_int_t)rr->members, "missions", missions, "posts",
-        (json_int_t)rr->posts, "authors", (json_int_t)rr->authors, "sites", (json_int_t)rr->sites,
-        "cross_site_replies", (json_int_t)rr->cross_site_replies, "replies",
-        (json_int_t)rr->replies, "being_updated", (int)rr->being_updated);
-    if (doc && o->days) {
-        json_t *days = json_array();
-        for (size_t i = 0; days && i < rr->n_days; i++) {
-            json_t *d = json_figures(rr->days[i]->figures);
-            json_object_set_new(d, "day", json_integer((json_int_t)rr->days[i]->day));
-            json_array_append_new(days, d);
-        }
-        json_object_set_new(doc, "window", json_figures(rr->window));
-        json_object_set_new(doc, "since", json_integer((json_int_t)rr->since));
-        json_object_set_new(doc, "until", json_integer((json_int_t)rr->until));
-        json_object_set_new(doc, "days", days);
-    }
-    if (doc && o->site) {
-        json_object_set_new(doc, "site", cli_json_str(o->site));
-        json_object_set_new(doc, "site_posts", json_integer((json_int_t)rr->site_posts));
-    }
-    return cli_json_print(cli, doc, false);
-}
-
 /* The window's line: "34 posts by 9 people from 3 sites, 11 replies across sites". */
 static void print_window(rsn_cli_t *cli, const char *label, const Raison__ReportFigures *f,
                          const report_opts_t *o)
@@ -177,7 +120,7 @@ int cli_cmd_report(rsn_cli_t *cli, int argc, char **argv)
         return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty report");
     }
     if (cli->json) {
-        rc = print_json(cli, reply->report, &o);
+        rc = cli_json_print(cli, cli_json_report(reply->report, (uint32_t)o.days, o.site), false);
     } else {
         print_text(cli, reply->report, &o);
     }

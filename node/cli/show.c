@@ -19,21 +19,6 @@ static const char *access_text(Raison__Access a)
 
 /* --- groups ------------------------------------------------------------------ */
 
-static json_t *json_group_summary(const Raison__GroupSummary *g)
-{
-    json_t *benefits = json_array();
-    for (size_t i = 0; benefits && i < g->n_benefits; i++) {
-        json_array_append_new(benefits, cli_json_str(g->benefits[i]));
-    }
-    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:I,s:I,s:b}", "group",
-                     cli_json_hex(g->group.data, g->group.len), "name", cli_json_str(g->name),
-                     "purpose", cli_json_str(g->purpose), "benefits", benefits, "missions",
-                     cli_json_missions(g->missions, g->n_missions), "version",
-                     (json_int_t)g->version, "access", access_text(g->access), "members",
-                     (json_int_t)g->members, "posts", (json_int_t)g->posts, "disputed",
-                     (int)g->disputed);
-}
-
 static void print_group_summary(rsn_cli_t *cli, const Raison__GroupSummary *g)
 {
     printf("%s  %s\n", cli_safe(cli, g->name), cli_hex(cli, g->group.data, g->group.len));
@@ -108,7 +93,7 @@ int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
         const Raison__GroupsReply *gr = reply->groups;
         for (size_t i = 0; gr && i < gr->n_groups; i++) {
             if (all) {
-                json_array_append_new(all, json_group_summary(gr->groups[i]));
+                json_array_append_new(all, cli_json_group_summary(gr->groups[i]));
             } else {
                 print_group_summary(cli, gr->groups[i]);
             }
@@ -137,60 +122,6 @@ int cli_cmd_groups(rsn_cli_t *cli, int argc, char **argv)
 }
 
 /* --- group ---------------------------------------------------------------------- */
-
-/* The version of charter ID in HISTORY, 0 when not there. */
-static uint32_t version_of(const Raison__GroupReply *g, ProtobufCBinaryData id)
-{
-    for (size_t i = 0; i < g->n_history; i++) {
-        ProtobufCBinaryData h = g->history[i]->id;
-        if (id.len && h.len == id.len && memcmp(h.data, id.data, id.len) == 0) {
-            return g->history[i]->version;
-        }
-    }
-    return 0;
-}
-
-static json_t *json_group(const Raison__GroupReply *g)
-{
-    json_t *doc = cli_json_charter(g->charter);
-    json_t *history = json_array(), *members = json_array(), *dispute = json_array();
-    if (!doc || !history || !members || !dispute) {
-        json_decref(doc);
-        json_decref(history);
-        json_decref(members);
-        json_decref(dispute);
-        return NULL;
-    }
-    for (size_t i = 0; i < g->n_history; i++) {
-        const Raison__CharterVersion *v = g->history[i];
-        json_array_append_new(history, json_pack("{s:o,s:I,s:o,s:I}", "id",
-                                                 cli_json_hex(v->id.data, v->id.len), "version",
-                                                 (json_int_t)v->version, "author",
-                                                 cli_json_hex(v->author.data, v->author.len),
-                                                 "timestamp", (json_int_t)v->timestamp));
-    }
-    for (size_t i = 0; i < g->n_members; i++) {
-        const Raison__Member *m = g->members[i];
-        json_array_append_new(
-            members,
-            json_pack("{s:o,s:o,s:o,s:b,s:o,s:I}", "key", cli_json_hex(m->key.data, m->key.len),
-                      "name", m->name[0] ? cli_json_str(m->name) : json_null(), "site",
-                      m->site[0] ? cli_json_str(m->site) : json_null(), "owner", (int)m->owner,
-                      "charter", cli_json_hex(m->charter.data, m->charter.len), "charter_version",
-                      (json_int_t)version_of(g, m->charter)));
-    }
-    for (size_t i = 0; i < g->n_dispute; i++) {
-        json_array_append_new(dispute, cli_json_hex(g->dispute[i].data, g->dispute[i].len));
-    }
-    json_object_set_new(doc, "group", cli_json_hex(g->group.data, g->group.len));
-    json_object_set_new(doc, "charter_id", cli_json_hex(g->charter_id.data, g->charter_id.len));
-    json_object_set_new(doc, "charter", cli_json_charter(g->charter));
-    json_object_set_new(doc, "history", history);
-    json_object_set_new(doc, "disputed", json_boolean(g->disputed));
-    json_object_set_new(doc, "dispute", dispute);
-    json_object_set_new(doc, "members", members);
-    return doc;
-}
 
 /* The options of `raison group`: --limit N members a page, --cursor C (a
  * page after the one that printed C), --all (every page). */
@@ -322,17 +253,7 @@ int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
         return rc;
     }
     if (cli->json) {
-        json_t *doc = json_group(g);
-        if (doc) {
-            json_object_set_new(doc, "members_total", json_integer(g->members_total));
-            json_object_set_new(
-                doc, "members_next_cursor",
-                g->members_next_cursor.len
-                    ? cli_json_hex(g->members_next_cursor.data, g->members_next_cursor.len)
-                    : json_null());
-            json_object_set_new(doc, "being_updated", json_boolean(g->being_updated));
-        }
-        rc = cli_json_print(cli, doc, false);
+        rc = cli_json_print(cli, cli_json_group(g), false);
         rsn_reply_free(reply);
         return rc;
     }
@@ -358,7 +279,7 @@ int cli_cmd_group(rsn_cli_t *cli, int argc, char **argv)
     printf("members (%zu):\n", total);
     for (size_t i = 0; i < g->n_members; i++) {
         const Raison__Member *m = g->members[i];
-        uint32_t v = version_of(g, m->charter);
+        uint32_t v = cli_group_version_of(g, m->charter);
         printf("  %s  %s%s", cli_hex(cli, m->key.data, m->key.len),
                m->name[0] ? cli_who(cli, m->name, m->site, m->key) : "",
                m->owner ? " [owner]" : "");
@@ -641,26 +562,7 @@ int cli_cmd_status(rsn_cli_t *cli, int argc, char **argv)
         return cli_fail(cli, RSN_ERR_BAD_REQUEST, "the node sent an empty status");
     }
     if (cli->json) {
-        json_t *doc = json_pack(
-            "{s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "node_key",
-            cli_json_hex(st->node_key.data, st->node_key.len), "site", cli_json_str(st->site),
-            "version", cli_json_str(st->version), "entries", (json_int_t)st->entries, "authors",
-            (json_int_t)st->authors, "groups", (json_int_t)st->groups, "forks",
-            (json_int_t)st->forks, "log_size", (json_int_t)st->log_size, "uptime_ms",
-            (json_int_t)st->uptime_ms, "peers", (json_int_t)st->peers, "peers_connected",
-            (json_int_t)st->peers_connected, "bodies_missing", (json_int_t)st->bodies_missing,
-            "bodies_erased", (json_int_t)st->bodies_erased, "startup_ms",
-            (json_int_t)st->startup_ms, "store_bytes", (json_int_t)st->store_bytes, "socket",
-            cli_json_str(cli->socket_path));
-        if (doc) {
-            json_object_set_new(doc, "audit_verify_running",
-                                json_boolean(st->audit_verify_running));
-            json_object_set_new(doc, "audit_verify_checked",
-                                json_integer((json_int_t)st->audit_verify_checked));
-            json_object_set_new(doc, "groups_updating",
-                                json_integer((json_int_t)st->groups_updating));
-        }
-        rc = cli_json_print(cli, doc, false);
+        rc = cli_json_print(cli, cli_json_status(st, cli->socket_path), false);
     } else {
         printf("node      %s\n", cli_hex(cli, st->node_key.data, st->node_key.len));
         printf("site      %s\n", cli_safe(cli, st->site));

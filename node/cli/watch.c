@@ -35,9 +35,7 @@ static void print_event(rsn_cli_t *cli, const Raison__Event *ev)
 {
     const Raison__EntryInfo *e = ev->entry;
     if (cli->json) {
-        json_t *line = json_pack("{s:o,s:o}", "entry", e ? cli_json_entry(cli, e) : json_null(),
-                                 "post", ev->post ? cli_json_post(ev->post) : json_null());
-        if (cli_json_print(cli, line, true) != 0) {
+        if (cli_json_print(cli, cli_json_event(cli, ev), true) != 0) {
             /* said; one event lost, the watch goes on */
         }
         return;
