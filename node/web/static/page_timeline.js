@@ -166,8 +166,10 @@ export async function timelinePage(main, g, mission) {
   });
   io.observe(more);
 
-  // live: new entries of this group
-  const es = new EventSource('/api/events?g=' + encodeURIComponent(g));
+  // live: every new entry of the node, not only this group's: the node sends
+  // retractions (which name no group) only to a subscription of everything
+  // (docs/api.md, "Subscriptions"); posts of other groups are left out here.
+  const es = new EventSource('/api/events');
   const live = el('p.muted.live#live', { role: 'status' });
   main.insertBefore(live, list);
   es.addEventListener('open', () => { live.textContent = t('live_on'); });
