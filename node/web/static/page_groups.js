@@ -11,22 +11,29 @@ import { session, heading, errorText } from './ui.js';
 
 const PAGE = 20;
 
-// "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across sites"
-export function recentLine(g) {
-  if (g.recent_posts === undefined) return t('posts_total', { n: g.posts || 0 });
-  return t('recent_line', {
-    posts: g.recent_posts, people: g.recent_people, sites: g.recent_sites,
-    days: g.recent_days || 30, cross: g.recent_cross_site_replies,
-  });
+const RECENT_DAYS = 30; // the report's window when `groups` does not say it
+
+// "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across
+// sites": from the summary's recent_* figures when the server gives them,
+// else from the window of the group's report (W).
+export function recentLine(g, w) {
+  if (g.recent_posts !== undefined) {
+    return t('recent_line', {
+      posts: g.recent_posts, people: g.recent_people, sites: g.recent_sites,
+      days: g.recent_days || RECENT_DAYS, cross: g.recent_cross_site_replies,
+    });
+  }
+  if (w) return t('recent_line', { posts: w.posts || 0, people: w.authors || 0, sites: w.sites || 0, days: RECENT_DAYS, cross: w.cross_site_replies || 0 });
+  return t('posts_total', { n: g.posts || 0 });
 }
 
-function card(g, local) {
+function card(g, local, w) {
   const href = '#/group/' + g.group;
   return el('li.group-card', { 'data-group': g.group },
     el('h2', el('a', { href }, g.name), g.access === 'members_only' || g.access === 'members-only' ? el('span.tag', t('members_only')) : null),
     local ? el('p.local', t('active_here')) : null,
     el('p.purpose', g.purpose),
-    el('p.recent', recentLine(g)),
+    el('p.recent', recentLine(g, w)),
     el('h3', t('benefits')),
     el('ul.benefits', (g.benefits || []).map((b) => el('li', b))),
     el('h3', t('missions')),
@@ -34,17 +41,17 @@ function card(g, local) {
     el('p.meta', t('members_n', { n: g.members || 0 }), ' · ', t('version_n', { n: g.version })));
 }
 
-// Which of GROUPS had posts by people of the person's site in the window.
-async function localSet(groups) {
+// The report window of each of GROUPS (group id -> figures): what it
+// delivered lately, and whether people of the person's site took part.
+async function windows(groups) {
   const site = session.profile && session.profile.site;
-  const out = new Set();
-  if (!site) return out;
+  const out = new Map();
   await Promise.all(groups.map(async (g) => {
     try {
-      const r = await api.get('report', { g: g.group, days: g.recent_days || 30, site });
-      if (r && r.window && r.window.site_posts > 0) out.add(g.group);
+      const r = await api.get('report', { g: g.group, days: g.recent_days || RECENT_DAYS, site: site || undefined });
+      if (r && r.window) out.set(g.group, r.window);
     } catch {
-      /* a report that fails leaves the group in its place */
+      /* a report that fails leaves the group in its place, without figures */
     }
   }));
   return out;
@@ -79,10 +86,11 @@ export async function groupsPage(main) {
       const doc = await api.get('groups', { limit: PAGE, cursor, text: filter.value.trim(), order: 'name' });
       if (my !== gen) return;
       const { groups, next } = listOf(doc);
-      const local = await localSet(groups);
+      const win = await windows(groups);
       if (my !== gen) return;
-      const sorted = [...groups].sort((a, b) => (local.has(b.group) ? 1 : 0) - (local.has(a.group) ? 1 : 0));
-      for (const g of sorted) list.appendChild(card(g, local.has(g.group)));
+      const local = (g) => (win.get(g.group) || {}).site_posts > 0;
+      const sorted = [...groups].sort((a, b) => (local(b) ? 1 : 0) - (local(a) ? 1 : 0)); // stable: name order within each
+      for (const g of sorted) list.appendChild(card(g, local(g), win.get(g.group)));
       cursor = next;
       more.hidden = !next;
       status.textContent = list.children.length ? t('groups_shown', { n: list.children.length }) : filter.value ? t('no_match') : t('no_groups');
