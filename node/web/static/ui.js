@@ -21,8 +21,9 @@ export function notice(text, kind = 'info') {
   const close = el('button.close', { type: 'button', 'aria-label': t('close'), text: '×' });
   const n = el('div.notice.' + kind, { role: kind === 'error' ? 'alert' : null }, el('span', text), close);
   close.addEventListener('click', () => n.remove());
+  if (kind !== 'error') for (const old of box.querySelectorAll('.notice.info')) old.remove(); // one message at a time
   box.appendChild(n);
-  if (kind !== 'error') setTimeout(() => n.remove(), 8000);
+  if (kind !== 'error') setTimeout(() => n.remove(), 6000);
   return n;
 }
 
