@@ -482,6 +482,19 @@ try {
     await fresh.ctx.close();
   });
 
+  await step('French from Accept-Language, and switchable', async () => {
+    const ctx = await browser.newContext({ locale: 'fr-FR', viewport: { width: 360, height: 740 } });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => problems.push('fr: page error: ' + e.message));
+    await page.goto(base('paris') + '/');
+    await expectText(page.locator('main h1'), /Bienvenue sur raison/, 'the welcome page in French');
+    await expectText(page.locator('main'), /pourquoi la sauvegarder/, 'why the backup matters, in French');
+    await page.screenshot({ path: `${ART}/phone-welcome-fr.png`, fullPage: true });
+    await page.click('#nav button.lang');
+    await expectText(page.locator('main h1'), /Welcome to raison/, 'switched to English');
+    await ctx.close();
+  });
+
   await step('carol: the main path with the keyboard alone (360 px)', async () => {
     const carol = await person('carol', true);
     const k = carol.page.keyboard;

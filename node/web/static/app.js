@@ -93,7 +93,8 @@ function drawNav() {
     setLang(other);
     document.documentElement.lang = other;
     drawNav();
-    route();
+    // the same page in the other language (the welcome page when no one is in)
+    (session.author ? route() : start()).then(() => document.querySelector('#nav button.lang').focus());
   });
   ul.appendChild(el('li', sw));
   if (session.author) {
