@@ -109,7 +109,7 @@ async function person(name, phone) {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
-    if (/Failed to load resource: the server responded with a status of (401|404|409)/.test(text)) return; // the page asks /api/me before logging in; settle asks /api/entry
+    if (/Failed to load resource: the server responded with a status of (401|403|404|409)/.test(text)) return; // /api/me before login, the operator-only probe, settle asking /api/entry
     if (page.allowNetErrors && /Failed to load resource|ERR_FAILED|ERR_CONNECTION_REFUSED|net::/.test(text)) return;
     problems.push(`${name}: console error: ${text}`);
   });
@@ -270,6 +270,8 @@ try {
     bobKey = r.author;
     bobBackup = r.backup;
     assert.notEqual(aliceKey, bobKey);
+    assert.equal((await api(bob, '/api/status')).status, 403, 'status is for the operator only');
+    assert.equal(await bob.page.locator('#nav a[href="#/node"]').count(), 0, 'no node page in a person\'s menu');
   });
 
   await step('bob: finds the group in the directory by its purpose (federated to lyon)', async () => {
@@ -559,6 +561,12 @@ try {
         await alice.page.goto(base('paris') + '/' + hash);
         await alice.page.waitForSelector('main h1');
         await alice.page.waitForLoadState('networkidle').catch(() => {});
+        if (name === 'node') {
+          await expectText(main(alice), /Peers \(1\)/, 'the operator sees the peers');
+          await expectText(alice.page.locator('li.peer-card'), /lyon connected/, 'lyon\'s link, up');
+          await expectText(main(alice), /0 bodies missing/, 'bodies missing');
+          await expectText(alice.page.locator('li.peer-card'), /size \d+/, 'the last checkpoint witnessed');
+        }
         await shot(alice, `${label}-${name}`);
       }
       // nothing wider than the viewport at 360 px

@@ -93,7 +93,7 @@ const en = {
   pending_waiting: 'An entry you signed ({kind}, seq {seq}, {id}) is waiting to be sent.', pending_retry: 'Send it now', pending_sent: 'Your waiting entry is sent.',
   node_title: 'The site\'s node', node_status: 'Status', bodies_missing: '{n} bodies missing (being fetched from peers)',
   node_peers: 'Peers ({n})', listens_on: 'Listens for peers on {at}', no_peers: 'No peer.',
-  peer: 'Peer', endpoint: 'Endpoint', connected: 'Connected', sent_received: 'Entries sent / received', missing: 'They lack',
+  endpoint: 'Endpoint', connected: 'connected', not_connected: 'not connected', since: 'Since', bodies_fetched: 'Bodies fetched from it', checkpoint_note: 'The checkpoint, as signed', sent_received: 'Entries sent / received', missing: 'They lack',
   checkpoint: 'Last checkpoint witnessed', checkpoint_at: 'size {n}', problems: 'Problems',
 };
 
@@ -183,7 +183,7 @@ const fr = {
   pending_waiting: 'Une entrée que vous avez signée ({kind}, seq {seq}, {id}) attend d\'être envoyée.', pending_retry: 'L\'envoyer maintenant', pending_sent: 'Votre entrée en attente est envoyée.',
   node_title: 'Le nœud du site', node_status: 'État', bodies_missing: '{n} corps manquants (en cours de récupération auprès des pairs)',
   node_peers: 'Pairs ({n})', listens_on: 'Écoute les pairs sur {at}', no_peers: 'Aucun pair.',
-  peer: 'Pair', endpoint: 'Adresse', connected: 'Connecté', sent_received: 'Entrées envoyées / reçues', missing: 'Leur manquent',
+  endpoint: 'Adresse', connected: 'connecté', not_connected: 'déconnecté', since: 'Depuis', bodies_fetched: 'Corps récupérés chez lui', checkpoint_note: 'Le point de contrôle, tel que signé', sent_received: 'Entrées envoyées / reçues', missing: 'Leur manquent',
   checkpoint: 'Dernier point de contrôle témoigné', checkpoint_at: 'taille {n}', problems: 'Problèmes',
 };
 

@@ -21,17 +21,22 @@ export async function nodePage(main) {
   main.appendChild(el('section', { 'aria-labelledby': 'st-h' }, el('h2#st-h', t('node_status')),
     el('p.summary#bodies-missing', t('bodies_missing', { n: st.bodies_missing || 0 })), kv(st, STATUS_FIELDS)));
   const peers = pe.peers || [];
-  const rows = peers.map((p) => el('tr',
-    el('th', { scope: 'row' }, p.site || short(p.key)),
-    el('td', p.endpoint || '—'),
-    el('td', p.connected ? t('yes') : t('no'), p.since ? el('span.muted', ' ' + fmtTime(p.since, lang())) : null),
-    el('td', String(p.entries_sent || 0) + ' / ' + String(p.entries_received || 0)),
-    el('td', String(p.missing || 0)),
-    el('td', p.checkpoint_size ? t('checkpoint_at', { n: p.checkpoint_size }) : '—', p.checkpoint_note ? el('pre.note', p.checkpoint_note) : null),
-    el('td', [p.last_error, p.inconsistency, p.unanswered_consistency].filter(Boolean).join(' · ') || '—')));
+  // one card per peer (a table does not fit a phone)
+  const card = (p) => {
+    const problems = [p.last_error, p.inconsistency, p.unanswered_consistency].filter(Boolean);
+    return el('li.peer-card', { 'data-key': p.key },
+      el('h3', p.site || short(p.key), ' ', el('span.tag', p.connected ? t('connected') : t('not_connected'))),
+      el('dl.kv',
+        el('dt', t('endpoint')), el('dd', p.endpoint || '—'),
+        el('dt', t('since')), el('dd', p.since ? fmtTime(p.since, lang()) : '—'),
+        el('dt', t('sent_received')), el('dd', String(p.entries_sent || 0) + ' / ' + String(p.entries_received || 0)),
+        el('dt', t('missing')), el('dd', String(p.missing || 0)),
+        el('dt', t('bodies_fetched')), el('dd', String(p.bodies_fetched || 0)),
+        el('dt', t('checkpoint')), el('dd', p.checkpoint_size ? t('checkpoint_at', { n: p.checkpoint_size }) : '—'),
+        el('dt', t('problems')), el('dd', problems.length ? problems.join(' · ') : '—')),
+      p.checkpoint_note ? el('details', el('summary', t('checkpoint_note')), el('pre.note', p.checkpoint_note)) : null);
+  };
   main.appendChild(el('section', { 'aria-labelledby': 'pe-h' }, el('h2#pe-h', t('node_peers', { n: peers.length })),
     pe.listen ? el('p', t('listens_on', { at: pe.listen })) : null,
-    peers.length ? el('div.scroll', el('table.peers',
-      el('thead', el('tr', [t('peer'), t('endpoint'), t('connected'), t('sent_received'), t('missing'), t('checkpoint'), t('problems')].map((x) => el('th', { scope: 'col' }, x)))),
-      el('tbody', rows))) : el('p.muted', t('no_peers'))));
+    peers.length ? el('ul.peers', peers.map(card)) : el('p.muted', t('no_peers'))));
 }
