@@ -24,6 +24,9 @@
 
 #define WEB_DEFAULT_LISTEN "127.0.0.1:8080"
 #define WEB_NAME_MAX 128
+/* A node call blocks the server's one thread: it waits at most this, unless
+ * --timeout-ms says otherwise. */
+#define WEB_DEFAULT_TIMEOUT_MS 5000
 
 /* The options of both subcommands (invite ignores the server's). */
 typedef struct {
@@ -157,7 +160,8 @@ static int web_serve(rsn_cli_t *cli, int argc, char **argv)
                             .state_dir = o.state,
                             .static_dir = o.static_dir,
                             .open_enrollment = o.open_enrollment,
-                            .timeout_ms = cli->timeout_ms};
+                            .timeout_ms =
+                                cli->timeout_given ? cli->timeout_ms : WEB_DEFAULT_TIMEOUT_MS};
     snprintf(cfg.host, sizeof cfg.host, "%s", o.host);
     rsn_log_setup("raison web", getenv("RAISON_DEBUG") ? RSN_LOG_DEBUG : RSN_LOG_INFO);
     struct sigaction sa = {0};

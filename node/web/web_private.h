@@ -19,6 +19,7 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "cli/cli.h"
 #include "net/client.h"
@@ -27,7 +28,7 @@
 
 /* --- bounds on what comes from the network (docs/web.md "Limits") ---------- */
 #define WEB_CONNECTIONS_MAX 256       /* open HTTP connections */
-#define WEB_CONNECTIONS_PER_IP 64     /* from one address */
+#define WEB_CONNECTIONS_PER_IP 128    /* from one address: its streams and more */
 #define WEB_CONNECTION_TIMEOUT_S 30   /* an idle connection is closed */
 #define WEB_HEADER_MEMORY (32 * 1024) /* request line and headers, per connection */
 #define WEB_QUERY_ARGS_MAX 12         /* query parameters of one GET */
@@ -87,6 +88,19 @@ typedef struct {
     struct MHD_Response *response; /* or a ready response (static, events) */
     char cookie[256];              /* a Set-Cookie value, or "" */
 } web_call_t;
+
+/* --- addr.c ------------------------------------------------------------- */
+
+/* The socket address of HOST:PORT into SS (*V6 for an IPv6 one). 0 or
+ * RSN_ERR_INVALID_ARG. */
+RSN_NODISCARD int web_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
+                              bool *v6);
+
+/* True when HOSTPORT, a request's Host header, names this server: its
+ * listen address, a loopback name when it listens on loopback, this
+ * machine's name when it listens on every address (a missing port is the
+ * scheme's). */
+bool web_host_ok(const rsn_web_t *w, const char *hostport);
 
 /* --- http.c -------------------------------------------------------------- */
 

@@ -6,6 +6,8 @@
  *   web_tool login SEED ORIGIN CHALLENGE   the login signature (base64) over
  *                                          "raison-web-login-v1" 0 ORIGIN 0
  *                                          CHALLENGE (CHALLENGE in base64)
+ *   web_tool login-many SEED ORIGIN        the same for each challenge read
+ *                                          from stdin, one a line (flushed)
  *   web_tool post-body GROUP MISSION TEXT [CHARTER]
  *                                          a Post body in base64 (GROUP and
  *                                          CHARTER in hex; no charter: empty)
@@ -60,34 +62,54 @@ static void hex_arg(const char *text, uint8_t out[RSN_ID_BYTES])
     }
 }
 
-static int cmd_login(int argc, char **argv)
+/* Prints the login signature of KP for ORIGIN over the base64 CHALLENGE. */
+static int login_sig(const rsn_keypair_t *kp, const char *origin, const char *challenge)
 {
     uint8_t ch[64], sig[RSN_SIG_BYTES];
     size_t ch_len = 0;
-    if (argc != 5 || rsn_base64_decode(ch, sizeof ch, &ch_len, argv[4], strlen(argv[4])) != 0) {
+    if (rsn_base64_decode(ch, sizeof ch, &ch_len, challenge, strlen(challenge)) != 0) {
         return 2;
     }
-    rsn_keypair_t *kp = seeded(argv[2]);
     static const char prefix[] = "raison-web-login-v1";
-    size_t olen = strlen(argv[3]);
+    size_t olen = strlen(origin);
     size_t len = sizeof prefix + olen + 1 + ch_len;
     uint8_t *msg = malloc(len);
     if (!msg) {
         return 2;
     }
     memcpy(msg, prefix, sizeof prefix);
-    memcpy(msg + sizeof prefix, argv[3], olen);
+    memcpy(msg + sizeof prefix, origin, olen);
     msg[sizeof prefix + olen] = 0;
     memcpy(msg + sizeof prefix + olen + 1, ch, ch_len);
     int rc = rsn_keypair_sign(kp, msg, len, sig);
     free(msg);
-    rsn_keypair_destroy(&kp);
     if (rc != 0) {
         return 2;
     }
     print_b64(sig, sizeof sig);
     printf("\n");
+    fflush(stdout);
     return 0;
+}
+
+static int cmd_login(int argc, char **argv)
+{
+    if (argc != 5 && !(argc == 4 && strcmp(argv[1], "login-many") == 0)) {
+        return 2;
+    }
+    rsn_keypair_t *kp = seeded(argv[2]);
+    int rc = 0;
+    if (argc == 5) {
+        rc = login_sig(kp, argv[3], argv[4]);
+    } else {
+        char line[256];
+        while (rc == 0 && fgets(line, sizeof line, stdin)) {
+            line[strcspn(line, "\r\n")] = '\0';
+            rc = login_sig(kp, argv[3], line);
+        }
+    }
+    rsn_keypair_destroy(&kp);
+    return rc;
 }
 
 static int print_message(rsn_arena_t *arena, const ProtobufCMessage *m)
@@ -165,7 +187,7 @@ int main(int argc, char **argv)
         printf("%s\n", rsn_hex_encode(hex, sizeof hex, rsn_keypair_public(kp), RSN_KEY_BYTES));
         rsn_keypair_destroy(&kp);
         rc = 0;
-    } else if (strcmp(argv[1], "login") == 0) {
+    } else if (strcmp(argv[1], "login") == 0 || strcmp(argv[1], "login-many") == 0) {
         rc = cmd_login(argc, argv);
     } else if (strcmp(argv[1], "post-body") == 0 && (argc == 5 || argc == 6)) {
         uint8_t group[RSN_ID_BYTES], charter[RSN_ID_BYTES];

@@ -60,14 +60,16 @@ web_stop() {
 
 # web_req WHO METHOD PATH [BODY [CURL-ARGS...]]: one request with WHO's
 # cookie jar ($T/WHO.jar); a POST carries the JSON type and the server's
-# Origin unless CURL-ARGS say otherwise. Sets WEB_STATUS and WEB_BODY.
+# Origin unless CURL-ARGS give their own. Sets WEB_STATUS and WEB_BODY.
 web_req() {
     local who=$1 method=$2 path=$3 body=${4-}
     shift 4 2>/dev/null || shift $#
     local args=(-s -o "$T/web.body" -w '%{http_code}' -b "$T/$who.jar" -c "$T/$who.jar"
         "${WEB_CURL_OPTS[@]}" -X "$method")
     if [[ $method == POST ]]; then
-        args+=(-H "Content-Type: application/json" -H "Origin: $WEB" --data-binary "$body")
+        [[ "$*" == *"Content-Type:"* ]] || args+=(-H "Content-Type: application/json")
+        [[ "$*" == *"Origin:"* ]] || args+=(-H "Origin: $WEB")
+        args+=(--data-binary "$body")
     fi
     WEB_STATUS=$(curl "${args[@]}" "$@" "$WEB$path") || WEB_STATUS=000
     WEB_BODY=$(cat "$T/web.body" 2>/dev/null || true)
