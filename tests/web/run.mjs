@@ -209,6 +209,7 @@ async function api(p, path) {
 let alice;
 let bob;
 let G;
+let G2;
 const PURPOSE = 'Keep the build fast for every site';
 let exit = 0;
 try {
@@ -384,7 +385,7 @@ try {
     await expectText(h1(alice), /^aardvark$/, 'the second group');
     await expectText(main(alice), /for members only/, 'a members-only group says so');
     await expectText(alice.page.locator('.members-only'), /Alice Martin/, 'and names its owners');
-    const G2 = alice.page.url().match(/#\/group\/([0-9a-f]{64})/)[1];
+    G2 = alice.page.url().match(/#\/group\/([0-9a-f]{64})/)[1];
     await bob.page.goto(base('lyon') + '/#/groups');
     const deadline = Date.now() + WAIT;
     for (;;) {
@@ -401,6 +402,70 @@ try {
     await expectText(card, /Active at your site/, 'marked active here');
     await expectText(card, /3 posts by 2 people from 2 sites in the last 30 days, 1 replies across sites/, 'the window\'s figures');
     await shot(bob, 'phone-groups-two');
+  });
+
+  await step('members-only: alice adds bob, bob joins under the charter, alice removes him', async () => {
+    await alice.page.goto(base('paris') + '/#/group/' + G2);
+    await expectText(h1(alice), /^aardvark$/, 'the members-only group');
+    await alice.page.fill('#add-key', 'not a key');
+    await alice.page.click('#add-member');
+    await expectText(alice.page.locator('form.add'), /64 hexadecimal/, 'a bad key is refused');
+    await alice.page.fill('#add-key', bobKey);
+    await alice.page.click('#add-member');
+    await expectText(alice.page.locator('#notices'), /Added/, 'bob is added');
+    await bob.page.goto(base('lyon') + '/#/group/' + G2);
+    await expectText(main(bob), /for members only/, 'bob is told it is for members only');
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      await bob.page.click('#join');
+      await bob.page.locator('dialog.confirm button.primary').click();
+      try {
+        await bob.page.waitForSelector('#leave', { timeout: 2000 });
+        break;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error('bob could not join the members-only group: ' + (await main(bob).textContent()));
+        await bob.page.reload();
+        await bob.page.waitForSelector('#join');
+      }
+    }
+    // paris sees bob as a member, and removes him
+    const until = Date.now() + WAIT;
+    for (;;) {
+      await alice.page.reload();
+      await alice.page.waitForSelector('#members');
+      if (await alice.page.locator(`#members li[data-key="${bobKey}"]`).count()) break;
+      if (Date.now() > until) throw new Error('paris never showed bob as a member');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await alice.page.locator(`#members li[data-key="${bobKey}"] button`).click();
+    await expectText(alice.page.locator('dialog.confirm'), /Remove Bob Durand/, 'the removal is confirmed');
+    await alice.page.locator('dialog.confirm button.danger').click();
+    await expectText(alice.page.locator('#notices'), /Removed/, 'bob is removed');
+    await alice.page.reload();
+    await alice.page.waitForSelector('#members');
+    assert.equal(await alice.page.locator(`#members li[data-key="${bobKey}"]`).count(), 0, 'bob is no longer a member');
+  });
+
+  await step('alice amends the charter: version 2, its history, bob sees it', async () => {
+    await alice.page.goto(base('paris') + '/#/group/' + G);
+    await alice.page.click('a[href="#/group/' + G + '/amend"]');
+    await expectText(h1(alice), /Amend the charter of platform/, 'the amend form');
+    assert.equal(await alice.page.inputValue('#c-purpose'), PURPOSE, 'the form starts from the current charter');
+    await alice.page.click('#add-benefits');
+    await alice.page.locator('input.benefit').last().fill('A monthly build report');
+    await alice.page.click('#charter-submit');
+    await expectText(main(alice), /Charter, version 2/, 'version 2');
+    await expectText(main(alice), /A monthly build report/, 'the new benefit');
+    await expectText(alice.page.locator('#history'), /version 1[\s\S]*version 2/, 'the history lists both versions');
+    await shot(alice, 'desktop-group-amended');
+    const deadline = Date.now() + WAIT;
+    for (;;) {
+      await bob.page.goto(base('lyon') + '/#/group/' + G);
+      await bob.page.waitForSelector('main .charter');
+      if (/Charter, version 2/.test((await main(bob).textContent()) || '')) break;
+      if (Date.now() > deadline) throw new Error('lyon never showed version 2');
+      await new Promise((r) => setTimeout(r, 300));
+    }
   });
 
   await step('a pending entry survives a failed send, a server restart and a reload: resent, same id', async () => {
