@@ -40,8 +40,8 @@ static int add(json_t *out, const char *type, json_t *fields, const ProtobufCMes
     if (n > sizeof buf)
         return -1;
     protobuf_c_message_pack(m, buf);
-    json_array_append_new(out, json_pack("{s:s,s:o,s:o}", "type", type, "fields", fields, "hex",
-                                         hexj(buf, n)));
+    json_array_append_new(
+        out, json_pack("{s:s,s:o,s:o}", "type", type, "fields", fields, "hex", hexj(buf, n)));
     return 0;
 }
 
@@ -73,12 +73,12 @@ static int charters(json_t *out)
     c.access = RAISON__ACCESS__ACCESS_OPEN;
     c.n_owners = 2;
     c.owners = owners;
-    json_t *f = json_pack(
-        "{s:i,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[s,s],s:{s:s,s:s,s:i},s:i,s:[o,o]}", "version",
-        1, "name", "ops", "purpose", "keep the sites running", "missions", "key", "triage",
-        "goal", m1.goal, "key", "post-mortems", "goal", "", "benefits", benefits[0], benefits[1],
-        "data_policy", "readers", dp.readers, "use", dp.use, "retention_days", 365, "access", 1,
-        "owners", hexj(k1, 32), hexj(k2, 32));
+    json_t *f =
+        json_pack("{s:i,s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:[s,s],s:{s:s,s:s,s:i},s:i,s:[o,o]}",
+                  "version", 1, "name", "ops", "purpose", "keep the sites running", "missions",
+                  "key", "triage", "goal", m1.goal, "key", "post-mortems", "goal", "", "benefits",
+                  benefits[0], benefits[1], "data_policy", "readers", dp.readers, "use", dp.use,
+                  "retention_days", 365, "access", 1, "owners", hexj(k1, 32), hexj(k2, 32));
     if (add(out, "charter", f, &c.base) != 0)
         return -1;
 
@@ -96,9 +96,8 @@ static int charters(json_t *out)
     c.data_policy = &empty;
     f = json_pack("{s:o,s:i,s:o,s:s,s:s,s:[{s:s,s:s}],s:[s],s:{},s:i,s:[o]}", "group",
                   hexj(id1, 32), "version", 2, "supersedes", hexj(id2, 32), "name", "ops",
-                  "purpose", "keep the sites running", "missions", "key", "triage", "goal",
-                  m1.goal, "benefits", benefits[0], "data_policy", "access", 2, "owners",
-                  hexj(k1, 32));
+                  "purpose", "keep the sites running", "missions", "key", "triage", "goal", m1.goal,
+                  "benefits", benefits[0], "data_policy", "access", 2, "owners", hexj(k1, 32));
     return add(out, "charter", f, &c.base);
 }
 
@@ -136,8 +135,8 @@ static int others(json_t *out)
     p.reply_to = (ProtobufCBinaryData){32, id2};
     p.charter = (ProtobufCBinaryData){32, id1};
     if (add(out, "post",
-            json_pack("{s:o,s:s,s:s,s:o,s:o}", "group", hexj(id1, 32), "mission", p.mission,
-                      "text", p.text, "reply_to", hexj(id2, 32), "charter", hexj(id1, 32)),
+            json_pack("{s:o,s:s,s:s,s:o,s:o}", "group", hexj(id1, 32), "mission", p.mission, "text",
+                      p.text, "reply_to", hexj(id2, 32), "charter", hexj(id1, 32)),
             &p.base) != 0)
         return -1;
 
@@ -145,7 +144,8 @@ static int others(json_t *out)
     pr.name = "Alice Martin";
     pr.site = "paris";
     pr.role = "";
-    if (add(out, "profile", json_pack("{s:s,s:s,s:s}", "name", pr.name, "site", "paris", "role", ""),
+    if (add(out, "profile",
+            json_pack("{s:s,s:s,s:s}", "name", pr.name, "site", "paris", "role", ""),
             &pr.base) != 0)
         return -1;
 
@@ -200,9 +200,9 @@ static int entries(json_t *out)
     json_array_append_new(
         out, json_pack("{s:s,s:{s:o,s:i,s:o,s:I,s:i,s:o,s:i},s:o,s:o,s:o,s:o}", "type", "entry",
                        "fields", "author", hexj(pk, 32), "seq", 70000, "prev", hexj(id1, 32),
-                       "timestamp", (json_int_t)e.timestamp, "kind", 3, "body_hash",
-                       hexj(hash, 32), "body_size", 65536, "hex", hexj(buf, n), "id",
-                       hexj(id, 32), "signature", hexj(sig, 64), "seed", hexj(seed, 32)));
+                       "timestamp", (json_int_t)e.timestamp, "kind", 3, "body_hash", hexj(hash, 32),
+                       "body_size", 65536, "hex", hexj(buf, n), "id", hexj(id, 32), "signature",
+                       hexj(sig, 64), "seed", hexj(seed, 32)));
 out:
     rsn_keypair_destroy(&kp);
     return rc;
