@@ -86,8 +86,8 @@ export async function reportPage(main, g) {
     const metric = (key, label) => barChart('chart-' + key, label, ms.map((m) => ({ label: m.key + (m.retired ? ' ' + t('retired') : ''), value: Number(fig(m)[key] || 0) })));
     body.appendChild(el('div.charts',
       metric('posts', t('m_posts')), metric('authors', t('m_people')), metric('sites', t('m_sites')),
-      metric('replies', t('m_replies')), metric('cross_site_replies', t('m_cross'))));
-    if (days && r.days) body.appendChild(activityChart('chart-activity', t('m_activity'), r.days, Number(r.since), Number(r.until)));
+      metric('replies', t('m_replies')), metric('cross_site_replies', t('m_cross')),
+      days && r.days ? activityChart('chart-activity', t('m_activity'), r.days, Number(r.since), Number(r.until)) : null));
     body.appendChild(el('h2', t('mission_goals')));
     body.appendChild(el('dl.missions', ms.map((m) => [el('dt', m.key), el('dd', m.goal || '—', m.last_activity ? el('span.muted', ' · ' + t('last_activity', { when: fmtTime(m.last_activity, lang()) })) : null)])));
   }
