@@ -618,6 +618,46 @@ try {
     await carol.ctx.close();
   });
 
+  await step('a long timeline pages as one scrolls (pages of 2 posts)', async () => {
+    await alice.page.evaluate(() => localStorage.setItem('raison-test-page-size', '2'));
+    const pages = [];
+    const onReq = (r) => {
+      if (r.url().includes('/api/timeline?')) pages.push(new URL(r.url()).searchParams);
+    };
+    alice.page.on('request', onReq);
+    await alice.page.goto(base('paris') + '/#/group/' + G + '/timeline');
+    await alice.page.reload(); // the modules again, with the small page size
+    await alice.page.waitForSelector('#timeline li.post');
+    const all = (await api(alice, '/api/timeline?g=' + G + '&limit=100')).body.posts.length;
+    assert.ok(all >= 5, 'enough posts to page: ' + all);
+    const shown = () => alice.page.locator('#timeline li.post').count();
+    const deadline = Date.now() + WAIT;
+    while ((await shown()) < all) {
+      await alice.page.mouse.wheel(0, 5000); // the "older posts" sentinel comes into view
+      await new Promise((r) => setTimeout(r, 150));
+      if (Date.now() > deadline) throw new Error(`scrolling showed ${await shown()} of ${all} posts`);
+    }
+    assert.equal(await alice.page.locator('#more-posts').isVisible(), false, 'no more pages');
+    alice.page.off('request', onReq);
+    const paged = pages.filter((q) => q.get('limit') === '2');
+    assert.ok(paged.length >= Math.ceil(all / 2), `pages of 2: ${paged.length} requests for ${all} posts`);
+    assert.ok(paged.filter((q) => q.get('cursor')).length >= Math.ceil(all / 2) - 1, 'each later page asks with the cursor');
+    const ids = await alice.page.locator('#timeline li.post').evaluateAll((l) => l.map((e) => e.dataset.id));
+    assert.equal(new Set(ids).size, ids.length, 'no post twice');
+    await alice.page.evaluate(() => localStorage.removeItem('raison-test-page-size'));
+    await alice.page.reload();
+  });
+
+  await step('log out, and back in by signing a challenge (no password)', async () => {
+    await alice.page.goto(base('paris') + '/#/groups');
+    await alice.page.click('#nav button:has-text("Log out")');
+    await expectText(h1(alice), /logged out/, 'logged out');
+    assert.equal((await api(alice, '/api/me')).status, 401, 'no session');
+    await alice.page.click('main button.primary');
+    await expectText(h1(alice), /^Groups$/, 'back in');
+    assert.equal((await api(alice, '/api/me')).body.author, aliceKey, 'the same key');
+  });
+
   await step('screenshots of each page at phone and desktop width', async () => {
     const sizes = [['phone', { width: 360, height: 740 }], ['desktop', { width: 1280, height: 900 }]];
     for (const [label, vp] of sizes) {

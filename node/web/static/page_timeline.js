@@ -11,7 +11,18 @@ import { Kind } from './proto.js';
 import { publish } from './publish.js';
 import { session, heading, errorText, notice, confirmDialog, field, busy, displayName } from './ui.js';
 
-const PAGE = 30;
+// Posts per page; the browser test makes pages small (localStorage
+// 'raison-test-page-size') to page through a short timeline.
+const PAGE = pageSize(30);
+
+function pageSize(dflt) {
+  try {
+    const n = Number(localStorage.getItem('raison-test-page-size'));
+    return n >= 1 && n <= 500 ? n : dflt;
+  } catch {
+    return dflt;
+  }
+}
 const TEXT_MAX = 60000; // under the 64 KiB body, with room for the rest of the Post
 
 function postsOf(doc) {
