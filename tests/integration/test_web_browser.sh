@@ -41,6 +41,9 @@ fed_next_port
 PARIS_WEB=$FED_PORT
 fed_next_port
 LYON_WEB=$FED_PORT
+fed_next_port
+DOWN_WEB=$FED_PORT # a raison web whose node is not running
+mkdir -m 700 "$T/down"
 ART="$RSN_BUILD/web-artifacts"
 rm -rf "$ART"
 mkdir -p "$ART"
@@ -50,7 +53,8 @@ cat >"$T/web.json" <<JSON
   "artifacts": "$ART",
   "sites": {
     "paris": {"socket": "$(node_socket paris)", "port": $PARIS_WEB, "state": "$T/web-paris"},
-    "lyon": {"socket": "$(node_socket lyon)", "port": $LYON_WEB, "state": "$T/web-lyon"}
+    "lyon": {"socket": "$(node_socket lyon)", "port": $LYON_WEB, "state": "$T/web-lyon"},
+    "down": {"socket": "$T/down/raison.sock", "port": $DOWN_WEB, "state": "$T/web-down"}
   }
 }
 JSON

@@ -73,7 +73,7 @@ function startWeb(site) {
 
 async function stopWeb(site) {
   const p = servers[site];
-  if (!p || p.exitCode !== null) return;
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const gone = new Promise((r) => p.once('exit', r));
   p.kill('SIGKILL');
   await gone;
@@ -109,7 +109,9 @@ async function person(name, phone) {
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
-    if (/Failed to load resource: the server responded with a status of (401|403|404|409)/.test(text)) return; // /api/me before login, the operator-only probe, settle asking /api/entry
+    // /api/me before login, the operator-only probe, settle asking /api/entry
+    if (/Failed to load resource: the server responded with a status of (401|403|404|409)/.test(text)) return;
+    if (page.allowNetErrors && /status of 50[23]/.test(text)) return; // the node down, on purpose
     if (page.allowNetErrors && /Failed to load resource|ERR_FAILED|ERR_CONNECTION_REFUSED|net::/.test(text)) return;
     problems.push(`${name}: console error: ${text}`);
   });
@@ -560,6 +562,21 @@ try {
     await page.click('#nav button.lang');
     await expectText(page.locator('main h1'), /Welcome to raison/, 'switched to English');
     await ctx.close();
+  });
+
+  await step('a clear page when the node is not running', async () => {
+    const url = await startWeb('down');
+    const p = await person('down', true);
+    p.page.allowNetErrors = true;
+    await p.page.goto(url);
+    await p.page.click('#create-key');
+    await expectText(h1(p), /backup/i, 'in without the node (login needs only the server)');
+    await p.page.goto(url.replace(/\/invite\/.*$/, '/#/groups'));
+    await expectText(h1(p), /node is not running/, 'the page says the node is down');
+    await expectText(main(p), /Nothing you wrote is lost/, 'and what it means');
+    await shot(p, 'phone-node-down');
+    await p.ctx.close();
+    await stopWeb('down');
   });
 
   await step('carol: the main path with the keyboard alone (360 px)', async () => {

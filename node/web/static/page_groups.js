@@ -95,6 +95,8 @@ export async function groupsPage(main) {
       more.hidden = !next;
       status.textContent = list.children.length ? t('groups_shown', { n: list.children.length }) : filter.value ? t('no_match') : t('no_groups');
     } catch (e) {
+      // the node down at the first page: the router shows the node-down page
+      if (reset && !filter.value && e instanceof api.ApiError && [0, 502, 503].includes(e.status)) throw e;
       status.textContent = errorText(e);
     } finally {
       if (my === gen) loading = false;
