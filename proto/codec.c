@@ -188,3 +188,16 @@ const char *rsn_kind_name(Raison__Kind kind)
     default: return "unspecified";
     }
 }
+
+Raison__Kind rsn_kind_from_name(const char *name)
+{
+    static const Raison__Kind kinds[] = {RAISON__KIND__KIND_CHARTER, RAISON__KIND__KIND_MEMBERSHIP,
+                                         RAISON__KIND__KIND_POST, RAISON__KIND__KIND_PROFILE,
+                                         RAISON__KIND__KIND_RETRACTION};
+    for (size_t i = 0; name && i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strcmp(rsn_kind_name(kinds[i]), name) == 0) {
+            return kinds[i];
+        }
+    }
+    return RAISON__KIND__KIND_UNSPECIFIED;
+}

@@ -82,4 +82,8 @@ bool rsn_mission_key_valid(const char *key);
 /* A short lowercase name for a kind ("charter", "post", ...). */
 const char *rsn_kind_name(Raison__Kind kind);
 
+/* The kind named NAME ("post", as rsn_kind_name says it); KIND_UNSPECIFIED
+ * for any other. */
+Raison__Kind rsn_kind_from_name(const char *name);
+
 #endif

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "common/log.h"
@@ -83,11 +84,19 @@ static int resolve_opts(rsn_cli_t *cli, web_opts_t *o)
     return 0;
 }
 
-/* Prints the invite URL of TOKEN, as text or {"url": ...}. */
+/* Prints the invite URL of TOKEN, as text or {"url": ...}: on every
+ * address (0.0.0.0, ::), the URL names this machine, as the Host check
+ * does. */
 static int print_url(rsn_cli_t *cli, const web_opts_t *o, bool tls, const char *token)
 {
-    char url[RSN_WEB_URL_MAX];
-    rsn_web_invite_url(url, o->host, o->port, tls, token);
+    char url[RSN_WEB_URL_MAX], name[RSN_WEB_HOST_MAX];
+    const char *host = o->host;
+    if ((strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0) &&
+        gethostname(name, sizeof name) == 0) {
+        name[sizeof name - 1] = '\0';
+        host = name;
+    }
+    rsn_web_invite_url(url, host, o->port, tls, token);
     if (cli->json) {
         return cli_json_print(cli, json_pack("{s:s}", "url", url), true);
     }

@@ -64,6 +64,7 @@ static const web_route_t routes[] = {
 typedef struct {
     char *buf;
     size_t len;
+    size_t dropped; /* bytes past RSN_WEB_BODY_MAX, read and dropped */
     bool too_large;
 } web_conn_t;
 
@@ -566,7 +567,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             memcpy(wc->buf + wc->len, upload, *upload_size);
             wc->len += *upload_size;
         } else {
-            wc->too_large = true; /* read and dropped */
+            /* dropped, and answered 413 at its end; a body that goes on and
+             * on is cut (MHD cannot answer before the body is read) */
+            wc->too_large = true;
+            wc->dropped += *upload_size;
+            if (wc->dropped > WEB_BODY_DROP_MAX) {
+                return MHD_NO;
+            }
         }
         *upload_size = 0;
         return MHD_YES;

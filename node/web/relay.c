@@ -61,36 +61,50 @@ static int reply_doc(web_call_t *c, json_t *doc)
     return 0;
 }
 
+/* The document of a reply, NULL when the reply lacks its part. */
+typedef json_t *(*doc_fn)(web_call_t *c, const Raison__ApiReply *r);
+
+/* Makes the call REQ (its answer must be EXPECT) and answers DOC of it. */
+static int relay(web_call_t *c, Raison__ApiRequest *req, Raison__ApiReply__ResultCase expect,
+                 doc_fn doc)
+{
+    Raison__ApiReply *reply = NULL;
+    if (web_node_call(c, req, expect, &reply) != 0) {
+        return -1;
+    }
+    json_t *d = doc(c, reply);
+    rsn_reply_free(reply);
+    return d ? reply_doc(c, d)
+             : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node's answer is incomplete");
+}
+
+static json_t *status_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    return r->status ? cli_json_status(r->status, c->web->cfg.socket_path) : NULL;
+}
+
+static json_t *peers_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->peers ? cli_json_peers(r->peers) : NULL;
+}
+
 int web_api_status(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__StatusRequest s = RAISON__STATUS_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     req.call_case = RAISON__API_REQUEST__CALL_STATUS;
     req.status = &s;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_STATUS, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->status ? reply_doc(c, cli_json_status(reply->status, c->web->cfg.socket_path))
-                           : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty status");
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_STATUS, status_doc);
 }
 
 int web_api_peers(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__PeersRequest p = RAISON__PEERS_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     req.call_case = RAISON__API_REQUEST__CALL_PEERS;
     req.peers = &p;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_PEERS, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->peers ? reply_doc(c, cli_json_peers(reply->peers))
-                          : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty peer list");
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_PEERS, peers_doc);
 }
 
 /* {KEY: ITEMS, "next_cursor": hex or null}: one page of a listing. */
@@ -100,11 +114,22 @@ static json_t *page_doc(const char *key, json_t *items, ProtobufCBinaryData next
                      next.len ? cli_json_hex(next.data, next.len) : json_null());
 }
 
+static json_t *groups_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    const Raison__GroupsReply *gr = r->groups;
+    json_t *items = json_array();
+    (void)c;
+    for (size_t i = 0; items && gr && i < gr->n_groups; i++) {
+        json_array_append_new(items, cli_json_group_summary(gr->groups[i]));
+    }
+    ProtobufCBinaryData none = {0, NULL};
+    return items ? page_doc("groups", items, gr ? gr->next_cursor : none) : NULL;
+}
+
 int web_api_groups(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__GroupsRequest g = RAISON__GROUPS_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     uint64_t limit = 0;
     const char *order = web_query(c, "order");
     if (web_query_uint(c, "limit", WEB_PAGE_LIMIT_MAX, 0, &limit) != 0 ||
@@ -121,25 +146,19 @@ int web_api_groups(web_call_t *c)
                                                   : RAISON__GROUPS_ORDER__GROUPS_BY_ID;
     req.call_case = RAISON__API_REQUEST__CALL_GROUPS;
     req.groups = &g;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_GROUPS, &reply) != 0) {
-        return -1;
-    }
-    const Raison__GroupsReply *gr = reply->groups;
-    json_t *items = json_array();
-    for (size_t i = 0; items && gr && i < gr->n_groups; i++) {
-        json_array_append_new(items, cli_json_group_summary(gr->groups[i]));
-    }
-    ProtobufCBinaryData none = {0, NULL};
-    int rc = reply_doc(c, items ? page_doc("groups", items, gr ? gr->next_cursor : none) : NULL);
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_GROUPS, groups_doc);
+}
+
+static json_t *group_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->group && r->group->charter ? cli_json_group(r->group) : NULL;
 }
 
 int web_api_group(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__GroupRequest g = RAISON__GROUP_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     uint64_t members = 0, history = 0, from = 0;
     const char *ref = NULL;
     if (query_group(c, &ref) != 0 ||
@@ -155,21 +174,25 @@ int web_api_group(web_call_t *c)
     g.history_from = (uint32_t)from;
     req.call_case = RAISON__API_REQUEST__CALL_GROUP;
     req.group = &g;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_GROUP, &reply) != 0) {
-        return -1;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_GROUP, group_doc);
+}
+
+static json_t *timeline_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    const Raison__TimelineReply *tr = r->timeline;
+    json_t *items = json_array();
+    (void)c;
+    for (size_t i = 0; items && tr && i < tr->n_posts; i++) {
+        json_array_append_new(items, cli_json_post(tr->posts[i]));
     }
-    int rc = reply->group && reply->group->charter
-                 ? reply_doc(c, cli_json_group(reply->group))
-                 : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node's answer is incomplete");
-    rsn_reply_free(reply);
-    return rc;
+    ProtobufCBinaryData none = {0, NULL};
+    return items ? page_doc("posts", items, tr ? tr->next_cursor : none) : NULL;
 }
 
 int web_api_timeline(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__TimelineRequest t = RAISON__TIMELINE_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     uint64_t limit = 0;
     const char *ref = NULL, *mission = web_query(c, "mission");
     if (query_group(c, &ref) != 0 ||
@@ -182,25 +205,26 @@ int web_api_timeline(web_call_t *c)
     t.limit = (uint32_t)limit;
     req.call_case = RAISON__API_REQUEST__CALL_TIMELINE;
     req.timeline = &t;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_TIMELINE, &reply) != 0) {
-        return -1;
-    }
-    const Raison__TimelineReply *tr = reply->timeline;
-    json_t *items = json_array();
-    for (size_t i = 0; items && tr && i < tr->n_posts; i++) {
-        json_array_append_new(items, cli_json_post(tr->posts[i]));
-    }
-    ProtobufCBinaryData none = {0, NULL};
-    int rc = reply_doc(c, items ? page_doc("posts", items, tr ? tr->next_cursor : none) : NULL);
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_TIMELINE, timeline_doc);
+}
+
+/* The report's document needs the window and the site asked for (the
+ * call's `ask`). */
+typedef struct {
+    uint32_t days;
+    const char *site;
+} report_ask_t;
+
+static json_t *report_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    const report_ask_t *ask = c->ask;
+    return r->report ? cli_json_report(r->report, ask->days, ask->site) : NULL;
 }
 
 int web_api_report(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__ReportRequest r = RAISON__REPORT_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     uint64_t days = 0, series = 0;
     const char *ref = NULL, *site = web_query(c, "site");
     if (query_group(c, &ref) != 0 || web_query_uint(c, "days", 3660, 0, &days) != 0 ||
@@ -214,97 +238,88 @@ int web_api_report(web_call_t *c)
     r.series = series && days;
     req.call_case = RAISON__API_REQUEST__CALL_REPORT;
     req.report = &r;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_REPORT, &reply) != 0) {
+    report_ask_t ask = {r.days, site};
+    c->ask = &ask;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_REPORT, report_doc);
+}
+
+static json_t *profile_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->profile ? cli_json_profile(r->profile) : NULL;
+}
+
+static json_t *head_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->head ? cli_json_head(r->head) : NULL;
+}
+
+static json_t *entry_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    return r->entry && r->entry->entry ? cli_json_entry(&c->cli, r->entry->entry) : NULL;
+}
+
+/* Makes REQ with FIELD set to the 32 bytes of query parameter PARAM. */
+static int by_id(web_call_t *c, const char *param, Raison__ApiRequest *req,
+                 ProtobufCBinaryData *field, Raison__ApiReply__ResultCase expect, doc_fn doc)
+{
+    uint8_t *id = rsn_arena_alloc(c->arena, RSN_ID_BYTES);
+    if (!id) {
+        return web_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+    }
+    if (query_id(c, param, id) != 0) {
         return -1;
     }
-    int rc = reply->report ? reply_doc(c, cli_json_report(reply->report, r.days, site))
-                           : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty report");
-    rsn_reply_free(reply);
-    return rc;
+    *field = (ProtobufCBinaryData){RSN_ID_BYTES, id};
+    return relay(c, req, expect, doc);
 }
 
 int web_api_profile(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__ProfileRequest p = RAISON__PROFILE_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-    uint8_t author[RSN_KEY_BYTES];
-    if (query_id(c, "author", author) != 0) {
-        return -1;
-    }
-    p.author = (ProtobufCBinaryData){RSN_KEY_BYTES, author};
     req.call_case = RAISON__API_REQUEST__CALL_PROFILE;
     req.profile = &p;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_PROFILE, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->profile ? reply_doc(c, cli_json_profile(reply->profile))
-                            : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty profile");
-    rsn_reply_free(reply);
-    return rc;
+    return by_id(c, "author", &req, &p.author, RAISON__API_REPLY__RESULT_PROFILE, profile_doc);
 }
 
 int web_api_head(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__HeadRequest h = RAISON__HEAD_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-    uint8_t author[RSN_KEY_BYTES];
-    if (query_id(c, "author", author) != 0) {
-        return -1;
-    }
-    h.author = (ProtobufCBinaryData){RSN_KEY_BYTES, author};
     req.call_case = RAISON__API_REQUEST__CALL_HEAD;
     req.head = &h;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_HEAD, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->head ? reply_doc(c, cli_json_head(reply->head))
-                         : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty head");
-    rsn_reply_free(reply);
-    return rc;
+    return by_id(c, "author", &req, &h.author, RAISON__API_REPLY__RESULT_HEAD, head_doc);
 }
 
 int web_api_entry(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__EntryRequest e = RAISON__ENTRY_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
-    uint8_t id[RSN_ID_BYTES];
-    if (query_id(c, "id", id) != 0) {
-        return -1;
-    }
-    e.id = (ProtobufCBinaryData){RSN_ID_BYTES, id};
     req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
     req.entry = &e;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_ENTRY, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->entry && reply->entry->entry
-                 ? reply_doc(c, cli_json_entry(&c->cli, reply->entry->entry))
-                 : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty entry");
-    rsn_reply_free(reply);
-    return rc;
+    return by_id(c, "id", &req, &e.id, RAISON__API_REPLY__RESULT_ENTRY, entry_doc);
 }
 
 /* --- writes ------------------------------------------------------------------ */
 
-static const struct {
-    const char *name;
-    Raison__Kind kind;
-} kinds[] = {
-    {"charter", RAISON__KIND__KIND_CHARTER},
-    {"membership", RAISON__KIND__KIND_MEMBERSHIP},
-    {"post", RAISON__KIND__KIND_POST},
-    {"profile", RAISON__KIND__KIND_PROFILE},
-    {"retraction", RAISON__KIND__KIND_RETRACTION},
-};
+static json_t *draft_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->draft ? cli_json_draft(r->draft) : NULL;
+}
+
+static json_t *publish_doc(web_call_t *c, const Raison__ApiReply *r)
+{
+    (void)c;
+    return r->publish ? cli_json_publish(r->publish) : NULL;
+}
 
 int web_api_draft(web_call_t *c)
 {
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__DraftRequest d = RAISON__DRAFT_REQUEST__INIT;
-    Raison__ApiReply *reply = NULL;
     const char *kind = NULL;
     uint8_t *body = NULL;
     size_t body_len = 0;
@@ -312,10 +327,7 @@ int web_api_draft(web_call_t *c)
         web_field_b64(c, "body", RSN_BODY_MAX, &body, &body_len) != 0) {
         return -1;
     }
-    d.kind = RAISON__KIND__KIND_UNSPECIFIED;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        d.kind = strcmp(kinds[i].name, kind) == 0 ? kinds[i].kind : d.kind;
-    }
+    d.kind = rsn_kind_from_name(kind);
     if (d.kind == RAISON__KIND__KIND_UNSPECIFIED) {
         return web_fail(c, MHD_HTTP_BAD_REQUEST,
                         "field 'kind': charter, membership, post, profile or retraction");
@@ -324,13 +336,7 @@ int web_api_draft(web_call_t *c)
     d.body = (ProtobufCBinaryData){body_len, body};
     req.call_case = RAISON__API_REQUEST__CALL_DRAFT;
     req.draft = &d;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_DRAFT, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->draft ? reply_doc(c, cli_json_draft(reply->draft))
-                          : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty draft");
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_DRAFT, draft_doc);
 }
 
 int web_api_publish(web_call_t *c)
@@ -338,7 +344,6 @@ int web_api_publish(web_call_t *c)
     Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
     Raison__PublishRequest p = RAISON__PUBLISH_REQUEST__INIT;
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
-    Raison__ApiReply *reply = NULL;
     Raison__Entry *header = NULL;
     uint8_t *entry = NULL, *sig = NULL, *body = NULL;
     size_t entry_len = 0, sig_len = 0, body_len = 0;
@@ -366,11 +371,5 @@ int web_api_publish(web_call_t *c)
     p.entry = &se;
     req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
     req.publish = &p;
-    if (web_node_call(c, &req, RAISON__API_REPLY__RESULT_PUBLISH, &reply) != 0) {
-        return -1;
-    }
-    int rc = reply->publish ? reply_doc(c, cli_json_publish(reply->publish))
-                            : web_fail(c, MHD_HTTP_BAD_GATEWAY, "the node sent an empty answer");
-    rsn_reply_free(reply);
-    return rc;
+    return relay(c, &req, RAISON__API_REPLY__RESULT_PUBLISH, publish_doc);
 }

@@ -60,10 +60,21 @@ struct web_sessions {
     fails_t fails[WEB_FAIL_ADDRS];
 };
 
+/* Wall-clock milliseconds: invites and challenges, whose expiry the page
+ * and the state files see. */
 static uint64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Monotonic milliseconds: sessions' idle time and the failure count, which
+ * a change of the clock must not stretch or end. */
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
@@ -335,7 +346,7 @@ static int use_invite(web_call_t *c, web_sessions_t *s, const char *token, bool 
 /* The failures of ADDR in the current minute (a new slot when unseen). */
 static fails_t *fails_of(web_sessions_t *s, const char *addr)
 {
-    uint64_t now = now_ms();
+    uint64_t now = mono_ms();
     fails_t *oldest = &s->fails[0];
     for (size_t i = 0; i < WEB_FAIL_ADDRS; i++) {
         fails_t *f = &s->fails[i];
@@ -409,7 +420,7 @@ static bool take_challenge(web_sessions_t *s, const uint8_t *bytes)
 static int open_session(web_call_t *c, const web_person_t *p)
 {
     web_sessions_t *s = c->web->sessions;
-    uint64_t now = now_ms();
+    uint64_t now = mono_ms();
     size_t kept = 0, lru = 0;
     for (size_t i = 0; i < s->n_sessions; i++) {
         if (now - s->sessions[i].last_used < WEB_SESSION_IDLE_MS) {
@@ -445,7 +456,7 @@ static session_t *session_slot(web_call_t *c)
         rsn_hex_decode(token, sizeof token, &len, v) != 0 || len != sizeof token) {
         return NULL;
     }
-    uint64_t now = now_ms();
+    uint64_t now = mono_ms();
     for (size_t i = 0; i < s->n_sessions; i++) {
         session_t *se = &s->sessions[i];
         if (rsn_equal(se->token, token, sizeof token)) {

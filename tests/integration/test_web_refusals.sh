@@ -77,6 +77,10 @@ head -c 100000 /dev/zero | tr '\0' 'a' >"$T/big.txt"
 web_expect 413 "a declared body over 96 KiB" op POST /api/draft "@$T/big.txt"
 web_expect 413 "a streamed (chunked) body over 96 KiB" op POST /api/draft "@$T/big.txt" \
     -H "Transfer-Encoding: chunked"
+head -c 3000000 /dev/zero >"$T/huge.txt"
+web_req op POST /api/draft "@$T/huge.txt" -H "Transfer-Encoding: chunked"
+assert_ne 200 "$WEB_STATUS" "a chunked body of 3 MB is cut"
+web_ok op GET /api/me # and the server goes on
 web_expect 400 "a body that is not JSON" op POST /api/draft '{"kind":'
 assert_contains "$WEB_BODY" "not JSON" "the reason"
 web_expect 400 "a JSON array body" op POST /api/draft '[1,2]'

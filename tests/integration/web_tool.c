@@ -124,28 +124,14 @@ static int print_message(rsn_arena_t *arena, const ProtobufCMessage *m)
     return 0;
 }
 
-static const struct {
-    const char *name;
-    Raison__Kind kind;
-} kinds[] = {
-    {"charter", RAISON__KIND__KIND_CHARTER},
-    {"membership", RAISON__KIND__KIND_MEMBERSHIP},
-    {"post", RAISON__KIND__KIND_POST},
-    {"profile", RAISON__KIND__KIND_PROFILE},
-    {"retraction", RAISON__KIND__KIND_RETRACTION},
-};
-
 static int cmd_sign(rsn_arena_t *arena, int argc, char **argv)
 {
     if (argc != 8) {
         return 2;
     }
     rsn_keypair_t *kp = seeded(argv[2]);
-    rsn_test_header_t h = {.kind = RAISON__KIND__KIND_UNSPECIFIED};
+    rsn_test_header_t h = {.kind = rsn_kind_from_name(argv[3])};
     uint8_t prev[RSN_ID_BYTES];
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        h.kind = strcmp(kinds[i].name, argv[3]) == 0 ? kinds[i].kind : h.kind;
-    }
     h.seq = strtoull(argv[4], NULL, 10);
     if (strcmp(argv[5], "-") != 0) {
         hex_arg(argv[5], prev);
