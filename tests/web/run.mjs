@@ -635,6 +635,42 @@ try {
     await carol.ctx.close();
   });
 
+  await step('two tabs posting at once take turns on the key (Web Locks): two seqs, no fork', async () => {
+    const url = base('paris') + '/#/group/' + G + '/timeline';
+    const tab2 = await alice.ctx.newPage();
+    tab2.on('pageerror', (e) => problems.push('alice tab 2: page error: ' + e.message));
+    await alice.page.goto(url);
+    await tab2.goto(url);
+    const before = Number((await api(alice, '/api/head?author=' + aliceKey)).body.seq);
+    for (const [p, text] of [[alice.page, 'From the first tab'], [tab2, 'From the second tab']]) {
+      await p.waitForSelector('form.composer select');
+      await p.selectOption('form.composer select', 'tooling');
+      await p.fill('form.composer textarea', text);
+    }
+    // the node answers the first tab's draft at once, but the answer is held
+    // 1.5 s on the way back: the second tab must wait for the key's lock, not
+    // draft (and sign) the same seq meanwhile, which would fork the feed
+    await alice.page.route('**/api/draft', async (route) => {
+      try {
+        const res = await route.fetch();
+        await new Promise((r) => setTimeout(r, 1500));
+        await route.fulfill({ response: res });
+      } catch (e) {
+        problems.push('holding the draft: ' + e.message);
+      }
+    });
+    await alice.page.click('form.composer button.primary');
+    await new Promise((r) => setTimeout(r, 400));
+    await tab2.click('form.composer button.primary');
+    await expectText(alice.page.locator('#timeline'), /From the second tab/, 'the second tab\'s post');
+    await expectText(alice.page.locator('#timeline'), /From the first tab/, 'the first tab\'s post');
+    const head = (await api(alice, '/api/head?author=' + aliceKey)).body;
+    assert.equal(Number(head.seq), before + 2, 'two entries, one seq each');
+    assert.ok(!head.frozen, 'no fork');
+    await alice.page.unroute('**/api/draft');
+    await tab2.close();
+  });
+
   await step('a long timeline pages as one scrolls (pages of 2 posts)', async () => {
     await alice.page.evaluate(() => localStorage.setItem('raison-test-page-size', '2'));
     const pages = [];
