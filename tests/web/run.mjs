@@ -372,7 +372,7 @@ try {
   });
 
   await step('the directory: figures of the last 30 days, the group active at one\'s own site first', async () => {
-    // a second group at paris, first by name, without posts
+    // a second group at paris, without posts
     await alice.page.goto(base('paris') + '/#/new-group');
     await expectText(h1(alice), /Found a group/, 'the charter form');
     await alice.page.fill('#c-name', 'aardvark');
@@ -399,7 +399,7 @@ try {
       await new Promise((r) => setTimeout(r, 300));
     }
     const order = await bob.page.locator('li.group-card').evaluateAll((l) => l.map((e) => e.dataset.group));
-    assert.deepEqual(order, [G, G2], 'platform (active at lyon) before aardvark (first by name)');
+    assert.deepEqual(order, [G, G2], 'platform (active at lyon) before aardvark, whatever their ids');
     const card = bob.page.locator(`li.group-card[data-group="${G}"]`);
     await expectText(card, /Active at your site/, 'marked active here');
     await expectText(card, /3 posts by 2 people from 2 sites in the last 30 days, 1 replies across sites/, 'the window\'s figures');
@@ -671,7 +671,7 @@ try {
     await tab2.close();
   });
 
-  await step('a long timeline pages as one scrolls (pages of 2 posts)', async () => {
+  await step('long lists page: the timeline as one scrolls, members with Show more, the directory as one scrolls', async () => {
     await alice.page.evaluate(() => localStorage.setItem('raison-test-page-size', '2'));
     const pages = [];
     const onReq = (r) => {
@@ -697,6 +697,32 @@ try {
     assert.ok(paged.filter((q) => q.get('cursor')).length >= Math.ceil(all / 2) - 1, 'each later page asks with the cursor');
     const ids = await alice.page.locator('#timeline li.post').evaluateAll((l) => l.map((e) => e.dataset.id));
     assert.equal(new Set(ids).size, ids.length, 'no post twice');
+    // the group page in pages of 2: members and versions come with "Show more"
+    await alice.page.goto(base('paris') + '/#/group/' + G);
+    await alice.page.waitForSelector('#members li');
+    const total = Number((await alice.page.locator('#members-h').textContent()).match(/\((\d+)\)/)[1]);
+    assert.ok(total >= 3, 'members to page through: ' + total);
+    assert.equal(await alice.page.locator('#members li').count(), 2, 'the first page of members');
+    for (let i = 0; i < 20 && (await alice.page.locator('#more-members').isVisible()); i++) {
+      const n = await alice.page.locator('#members li').count();
+      await alice.page.click('#more-members');
+      await alice.page.waitForFunction((k) => document.querySelectorAll('#members li').length > k, n);
+    }
+    assert.equal(await alice.page.locator('#members li').count(), total, 'every member after Show more');
+    const keys = await alice.page.locator('#members li').evaluateAll((l) => l.map((e) => e.dataset.key));
+    assert.equal(new Set(keys).size, total, 'no member twice');
+    // the directory in pages of 1: the second group comes as one scrolls
+    await alice.page.goto(base('paris') + '/#/groups');
+    await alice.page.waitForSelector('li.group-card');
+    await alice.page.evaluate(() => localStorage.setItem('raison-test-page-size', '1'));
+    await alice.page.reload();
+    await alice.page.waitForSelector('li.group-card');
+    const until = Date.now() + WAIT;
+    while ((await alice.page.locator('li.group-card').count()) < 2) {
+      await alice.page.mouse.wheel(0, 5000);
+      await new Promise((r) => setTimeout(r, 150));
+      if (Date.now() > until) throw new Error('the directory did not page');
+    }
     await alice.page.evaluate(() => localStorage.removeItem('raison-test-page-size'));
     await alice.page.reload();
   });

@@ -4,15 +4,15 @@
 // (confirmed, as `raison join` asks), leave, and for owners add and remove.
 // A members-only group says so and names its owners.
 
-import { el, clear, short, unhex, fmtTime } from './util.js';
+import { el, clear, short, unhex, fmtTime, pageSize } from './util.js';
 import { t, lang } from './i18n.js';
 import * as api from './api.js';
 import { Kind, Action } from './proto.js';
 import { publish } from './publish.js';
 import { session, heading, errorText, notice, confirmDialog, field, busy, displayName } from './ui.js';
 
-const MEMBERS_PAGE = 50;
-const HISTORY_PAGE = 20;
+const MEMBERS_PAGE = pageSize(50);
+const HISTORY_PAGE = pageSize(20);
 
 export const isMembersOnly = (access) => access === 'members_only' || access === 'members-only' || access === 2;
 

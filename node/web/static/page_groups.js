@@ -4,12 +4,16 @@
 // first (the report's `site_posts` in the window); a text filter, paged as
 // one scrolls.
 
-import { el, clear } from './util.js';
+import { el, clear, pageSize, inView } from './util.js';
 import { t } from './i18n.js';
 import * as api from './api.js';
 import { session, heading, errorText } from './ui.js';
 
-const PAGE = 20;
+const PAGE = pageSize(20);
+// By group id, not by name: a by-name cursor is 72 bytes (RSN_GROUPS_NAME_CURSOR),
+// and the server's JSON drops cursors over 64 bytes (cli_json_hex), so a
+// by-name directory would stop after its first page. 'name' once it pages.
+const ORDER = 'id';
 
 const RECENT_DAYS = 30; // the report's window when `groups` does not say it
 
@@ -83,7 +87,7 @@ export async function groupsPage(main) {
         cursor = null;
         clear(list);
       }
-      const doc = await api.get('groups', { limit: PAGE, cursor, text: filter.value.trim(), order: 'name' });
+      const doc = await api.get('groups', { limit: PAGE, cursor, text: filter.value.trim(), order: ORDER });
       if (my !== gen) return;
       const { groups, next } = listOf(doc);
       const win = await windows(groups);
@@ -101,6 +105,7 @@ export async function groupsPage(main) {
     } finally {
       if (my === gen) loading = false;
     }
+    if (my === gen && cursor && inView(more)) setTimeout(() => load(false), 0); // the page is not filled yet
   }
   let timer = null;
   filter.addEventListener('input', () => {

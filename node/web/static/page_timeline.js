@@ -4,25 +4,14 @@
 // (the confirmation says what erasure does), new posts arriving without a
 // reload (EventSource on /api/events), and older pages as one scrolls.
 
-import { el, clear, unhex, fmtTime, short } from './util.js';
+import { el, unhex, fmtTime, short, pageSize, inView } from './util.js';
 import { t, lang } from './i18n.js';
 import * as api from './api.js';
 import { Kind } from './proto.js';
 import { publish } from './publish.js';
 import { session, heading, errorText, notice, confirmDialog, field, busy, displayName } from './ui.js';
 
-// Posts per page; the browser test makes pages small (localStorage
-// 'raison-test-page-size') to page through a short timeline.
-const PAGE = pageSize(30);
-
-function pageSize(dflt) {
-  try {
-    const n = Number(localStorage.getItem('raison-test-page-size'));
-    return n >= 1 && n <= 500 ? n : dflt;
-  } catch {
-    return dflt;
-  }
-}
+const PAGE = pageSize(30); // posts per page
 const TEXT_MAX = 60000; // under the 64 KiB body, with room for the rest of the Post
 
 function postsOf(doc) {
@@ -168,6 +157,7 @@ export async function timelinePage(main, g, mission) {
     } finally {
       loading = false;
     }
+    if (cursor && inView(more)) setTimeout(() => load(false).catch(() => {}), 0); // the page is not filled yet
   }
   // the first page: placed oldest first at the top, so the newest ends first
   await load(true);

@@ -96,3 +96,23 @@ export function fmtDay(day, lang) {
 
 // A promise that resolves after ms milliseconds.
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// pageSize(n): N items per page, unless the browser test asked for smaller
+// pages (localStorage 'raison-test-page-size', 1..500) to page through a
+// short list.
+export function pageSize(n) {
+  try {
+    const t = Number(localStorage.getItem('raison-test-page-size'));
+    return t >= 1 && t <= 500 ? t : n;
+  } catch {
+    return n;
+  }
+}
+
+// inView(node): whether NODE is shown and within the viewport (a list's
+// "more" button: when it still is after a page came, the next page comes too).
+export function inView(node) {
+  if (!node || node.hidden || !node.isConnected) return false;
+  const r = node.getBoundingClientRect();
+  return r.bottom >= 0 && r.top <= (window.innerHeight || document.documentElement.clientHeight);
+}
