@@ -12,7 +12,8 @@
  * reader suspends the connection when its queue is empty; a push resumes
  * it. At most WEB_STREAMS_MAX streams (503 beyond); a stream whose queue
  * passes WEB_STREAM_QUEUE_MAX (a reader that does not keep up) is ended,
- * and the page reconnects. All of it runs on the server's one thread. */
+ * and the page reconnects; a logout ends the streams of its session. All of it runs on the server's
+ * one thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ typedef struct {
     bool used;
     web_events_t *ev;
     struct MHD_Connection *conn;
+    uint8_t session[WEB_TOKEN_BYTES]; /* the session it was opened under */
     int sub;
     char *buf;
     size_t len, off;
@@ -270,6 +272,7 @@ int web_api_events(web_call_t *c)
     }
     web_stream_t *s = &ev->streams[slot];
     *s = (web_stream_t){.used = true, .ev = ev, .conn = c->conn, .sub = sub};
+    memcpy(s->session, c->session, sizeof s->session);
     ev->subs[sub].streams++;
     c->response =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, read_stream, s, free_stream);
@@ -346,6 +349,17 @@ void web_events_tick(web_events_t *ev)
         static const char ping[] = ": ping\n\n";
         push_sub(ev, -1, ping, sizeof ping - 1, false);
         ev->next_ping = now + WEB_PING_MS;
+    }
+}
+
+void web_events_end_session(web_events_t *ev, const uint8_t token[WEB_TOKEN_BYTES])
+{
+    for (int i = 0; i < WEB_STREAMS_MAX; i++) {
+        web_stream_t *s = &ev->streams[i];
+        if (s->used && rsn_equal(s->session, token, WEB_TOKEN_BYTES)) {
+            s->closing = true;
+            wake(s);
+        }
     }
 }
 

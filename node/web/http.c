@@ -511,6 +511,7 @@ static enum MHD_Result answer(web_call_t *c)
     }
     enum MHD_Result ok = MHD_queue_response(c->conn, c->status, r);
     MHD_destroy_response(r);
+    rsn_debug("web: %s %s %u", c->method ? c->method : "-", c->path, c->status);
     return ok;
 }
 

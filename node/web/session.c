@@ -473,6 +473,9 @@ static session_t *session_slot(web_call_t *c)
 const web_person_t *web_session_of(web_call_t *c)
 {
     session_t *se = session_slot(c);
+    if (se) {
+        memcpy(c->session, se->token, sizeof c->session);
+    }
     return se ? &se->person : NULL;
 }
 
@@ -546,6 +549,7 @@ int web_api_logout(web_call_t *c)
     web_sessions_t *s = c->web->sessions;
     session_t *se = session_slot(c);
     if (se) {
+        web_events_end_session(c->web->events, se->token);
         *se = s->sessions[--s->n_sessions];
     }
     snprintf(c->cookie, sizeof c->cookie, "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s",

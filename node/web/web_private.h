@@ -27,16 +27,17 @@
 #include "web/web.h"
 
 /* --- bounds on what comes from the network (docs/web.md "Limits") ---------- */
-#define WEB_CONNECTIONS_MAX 256         /* open HTTP connections */
-#define WEB_CONNECTIONS_PER_IP 128      /* from one address: its streams and more */
-#define WEB_CONNECTION_TIMEOUT_S 30     /* an idle connection is closed */
-#define WEB_HEADER_MEMORY (32 * 1024)   /* request line and headers, per connection */
-#define WEB_BODY_DROP_MAX (1024 * 1024) /* bytes of a chunked body past the bound before the cut \
-                                         */
-#define WEB_QUERY_ARGS_MAX 12           /* query parameters of one GET */
-#define WEB_QUERY_VALUE_MAX 256         /* bytes of one query value */
-#define WEB_FIELDS_MAX 8                /* fields of one JSON body */
-#define WEB_SESSIONS_MAX 1024           /* live sessions */
+#define WEB_CONNECTIONS_MAX 256       /* open HTTP connections */
+#define WEB_CONNECTIONS_PER_IP 128    /* from one address: its streams and more */
+#define WEB_CONNECTION_TIMEOUT_S 30   /* an idle connection is closed */
+#define WEB_HEADER_MEMORY (32 * 1024) /* request line and headers, per connection */
+#define WEB_BODY_DROP_MAX                                                                \
+    (1024 * 1024)               /* bytes of a chunked body past the bound before the cut \
+                                 */
+#define WEB_QUERY_ARGS_MAX 12   /* query parameters of one GET */
+#define WEB_QUERY_VALUE_MAX 256 /* bytes of one query value */
+#define WEB_FIELDS_MAX 8        /* fields of one JSON body */
+#define WEB_SESSIONS_MAX 1024   /* live sessions */
 #define WEB_SESSION_IDLE_MS (12ULL * 3600 * 1000)
 #define WEB_CHALLENGES_MAX 1024 /* outstanding login challenges */
 #define WEB_CHALLENGE_MS (2 * 60 * 1000)
@@ -78,13 +79,14 @@ typedef struct {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;
-    char origin[RSN_WEB_URL_MAX]; /* scheme://Host, the server as the page sees it */
-    char addr[64];                /* the client's address, as text */
-    json_t *body;                 /* a POST's JSON object */
-    const web_person_t *person;   /* the session's, or NULL */
-    rsn_arena_t *arena;           /* freed with the call */
-    rsn_cli_t cli;                /* for the JSON builders (arena, messages) */
-    const void *ask;              /* what a handler keeps for its document builder */
+    char origin[RSN_WEB_URL_MAX];     /* scheme://Host, the server as the page sees it */
+    char addr[64];                    /* the client's address, as text */
+    json_t *body;                     /* a POST's JSON object */
+    const web_person_t *person;       /* the session's, or NULL */
+    uint8_t session[WEB_TOKEN_BYTES]; /* that session's token (with PERSON) */
+    rsn_arena_t *arena;               /* freed with the call */
+    rsn_cli_t cli;                    /* for the JSON builders (arena, messages) */
+    const void *ask;                  /* what a handler keeps for its document builder */
     /* the answer */
     unsigned status;
     json_t *reply;                 /* JSON answer */
@@ -171,6 +173,8 @@ void web_events_close_all(web_events_t *self);
 void web_events_destroy(web_events_t **self_p);
 /* Work of the loop: drains the subscription socket, renews, pings. */
 void web_events_tick(web_events_t *self);
+/* Ends the streams opened under the session TOKEN (it logged out). */
+void web_events_end_session(web_events_t *self, const uint8_t token[WEB_TOKEN_BYTES]);
 /* The handler of /api/events: a stream. */
 int web_api_events(web_call_t *c);
 

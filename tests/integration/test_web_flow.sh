@@ -133,16 +133,26 @@ kill "$CURL_PID" 2>/dev/null || true
 web_ok dan GET /api/groups
 web_expect 403 "status for a member" dan GET /api/status
 web_expect 403 "peers for a member" dan GET /api/peers
+curl -s -N -b "$T/dan.jar" "$WEB/api/events?g=$G" >"$T/dan-events.txt" &
+DAN_CURL=$!
+RSN_OTHER_PIDS+=("$DAN_CURL")
+wait_for "dan's stream" grep -q "connected" "$T/dan-events.txt"
 web_ok dan POST /api/logout '{}'
+assert_contains "$(grep "raison_session_$WEB_PORT" "$T/dan.jar" || echo cleared)" "cleared" "logout clears the cookie"
 web_expect 401 "after logout" dan GET /api/me
+wait_exit "$DAN_CURL" "dan's stream after his logout"
 web_stop
 
 # --- TLS: a self-signed certificate, the Secure cookie ---
 openssl req -x509 -newkey ed25519 -nodes -days 1 -subj /CN=127.0.0.1 \
     -keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
 WEB_SCHEME=https WEB_CURL_OPTS=(--cacert "$T/cert.pem")
-web_start wt n1 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --open-enrollment
-assert_match "$WEB_INVITE" "^https://127\.0\.0\.1:$WEB_PORT/invite/" "an https invite"
+web_start wt n1 --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --open-enrollment --json
+assert_match "$(json 'j["url"]' <<<"$WEB_INVITE")" "^https://127\.0\.0\.1:$WEB_PORT/invite/[A-Za-z0-9_-]{43}$" \
+    "with --json the first line is {\"url\"}, an https invite"
+web_expect 421 "a wrong Host under TLS" nobody GET /api/me "" -H "Host: evil.example"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/api/me") != 401 ]] ||
+    fail "the TLS server answered plain HTTP"
 web_login erin 11
 assert_eq true "$(json 'j["enrolled"]' <<<"$WEB_BODY")" "open enrollment enrols any key"
 grep -q "raison_session_$WEB_PORT" "$T/erin.jar" || fail "no session cookie under TLS"

@@ -94,7 +94,8 @@ web_expect() {
     echo "refused as expected: $what: $WEB_STATUS $WEB_BODY" >&2
 }
 
-# web_signed_login SEED CHALLENGE [ORIGIN]: the login body for SEED's key.
+# web_login_body SEED CHALLENGE [ORIGIN [INVITE]]: the login body of SEED's key
+# (ORIGIN: what it signs, default the server's own; INVITE: a token).
 web_login_body() {
     local seed=$1 challenge=$2 origin=${3:-$WEB} invite=${4:-null}
     local sig author
