@@ -21,6 +21,8 @@ PACKAGES=(
     openssl xxd
     # raison web tests
     curl
+    # the browser test of raison web's page (tests/web: playwright-core from npm drives it)
+    chromium fonts-dejavu-core nodejs
 )
 
 missing=()
@@ -30,6 +32,10 @@ for pkg in "${PACKAGES[@]}"; do
         missing+=("$pkg")
     fi
 done
+# npm comes with some builds of nodejs (NodeSource's) and as its own package in Debian's
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(npm)
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
     echo "deps: all ${#PACKAGES[@]} packages installed"
