@@ -31,7 +31,8 @@ case ${1:-} in
 esac
 
 bash "$SOURCE/scripts/deps.sh"
-cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
+cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+    -DRSN_WEB_STATIC_DIR=/usr/share/raison/web >/dev/null
 cmake --build "$BUILD" -j "$JOBS" --target raisond raison raison-client raison-client-static man \
     >"$BUILD/build.log" 2>&1 || { tail -n 30 "$BUILD/build.log" >&2; exit 1; }
 rm -f "$BUILD"/raison_*.deb
