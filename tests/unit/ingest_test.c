@@ -5,7 +5,8 @@
  * frozen feed, the counters and the log, a batch that later stages see
  * before it is committed, and a refused input that changes nothing stored;
  * a stage that fails late (an injected out-of-memory, rsn_ingest_fail_after)
- * leaves nothing behind, and a failed commit fails its own batch only.
+ * leaves nothing behind, and a failed commit fails its own batch only (and
+ * the batches committed without a sync before it, which it was to sync).
  * Entries are relayed ones (support/store_fixture.h): no semantic rule. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -539,6 +540,54 @@ static void test_failed_commit_fails_its_batch_only(void **state)
     assert_int_equal(c.leaves, 1);
 }
 
+/* A publish that must read an entry staged before it (a retraction of it)
+ * commits the batch before it without a sync; the group commit's sync
+ * covers both batches, and when that sync fails, both fail. */
+static void test_unsynced_commit_fails_with_the_sync(void **state)
+{
+    fixture_t *x = *state;
+    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    rsn_ingest_input_t in = input_of(&s1);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    assert_int_equal(rsn_test_author_advance(x->alice, s1.id), 0);
+    uint64_t first = rsn_ingest_batch_number(x->f->ingest);
+    rsn_test_signed_t s2;
+    assert_int_equal(rsn_test_author_sign(x->f->arena, x->alice, 2, RAISON__KIND__KIND_RETRACTION,
+                                          &fx_retraction(x->f, s1.id, false)->base, 1002, &s2),
+                     0);
+    in = input_of(&s2);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    assert_int_equal(x->res.broken_rule, 0); /* it saw s1, committed for it */
+    uint64_t second = rsn_ingest_batch_number(x->f->ingest);
+    assert_true(second > first);
+    assert_true(held(x, s1.id));
+    rsn_ingest_fail_commit(x->f->ingest);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), RSN_ERR_IO);
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, second));
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, first)); /* never synced */
+
+    /* the same again, with the sync: neither fails */
+    rsn_test_signed_t s3 = profile(x, x->bob, 1, "B1");
+    in = input_of(&s3);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    uint64_t third = rsn_ingest_batch_number(x->f->ingest);
+    assert_int_equal(rsn_test_author_advance(x->bob, s3.id), 0);
+    rsn_test_signed_t s4;
+    assert_int_equal(rsn_test_author_sign(x->f->arena, x->bob, 2, RAISON__KIND__KIND_RETRACTION,
+                                          &fx_retraction(x->f, s3.id, false)->base, 1002, &s4),
+                     0);
+    in = input_of(&s4);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    uint64_t fourth = rsn_ingest_batch_number(x->f->ingest);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, third));
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, fourth));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +602,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_stage_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_fails_its_batch_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fork_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsynced_commit_fails_with_the_sync, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
