@@ -130,6 +130,11 @@ RSN_NODISCARD int rsn_dx_add(rsn_dx_t *dx, const uint8_t *key, size_t key_len, i
 rsn_store_t *rsn_dx_store(rsn_dx_t *dx);
 /* The step's arena: reset when the step ends. */
 rsn_arena_t *rsn_dx_arena(rsn_dx_t *dx);
+/* A pointer one deriver (report_state.c) may keep for the rest of the step:
+ * NULL when the step starts; what it points to must live in the step's
+ * arena. A step's entries change no group state (derive.c gives a step of
+ * its own to an entry that does), so what it caches stays true. */
+void **rsn_dx_slot(rsn_dx_t *dx);
 /* Writes what the step has put so far and starts a new step (background
  * work calls it between units). 0 or RSN_ERR_IO. */
 RSN_NODISCARD int rsn_dx_flush(rsn_dx_t *dx);

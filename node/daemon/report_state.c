@@ -506,9 +506,11 @@ static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
     if (!found) {
         return 0; /* a post seen without its body: judged when it comes */
     }
-    rsn_view_ctx_t *x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx));
-    if (x) {
+    /* one context for the step's posts: each group loaded once a step */
+    rsn_view_ctx_t **slot = (rsn_view_ctx_t **)rsn_dx_slot(dx), *x = *slot;
+    if (!x && (x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx))) != NULL) {
         rsn_view_ctx_set_dx(x, dx);
+        *slot = x;
     }
     rc = x ? rs_rejudge(dx, x, de->index) : RSN_ERR_NOMEM;
     if (rc == 0 && has_replies(rsn_dx_store(dx), l->id)) {
