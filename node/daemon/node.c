@@ -51,6 +51,7 @@
 #define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
+#define PEER_TURN_MS 10          /* peer frames begun in one turn of the loop until */
 #define DERIVE_BUDGET 64         /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
 
 typedef struct {
@@ -602,9 +603,14 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         for (size_t i = 0; i < n; i++) {
             handle(self, &batch[i]);
         }
-        /* a bounded share of the turn for peers, so clients are not starved */
+        /* a bounded share of the turn for peers, so clients are not starved:
+         * at most 8 rounds of frames, and none begun after PEER_TURN_MS */
+        int64_t peers_from = now_ms();
         for (int i = 0; i < 8 && rsn_gossip_receive(self->gossip) == RSN_ERR_AGAIN; i++) {
             flush(self);
+            if (now_ms() - peers_from >= PEER_TURN_MS) {
+                break;
+            }
         }
         flush(self);
         rsn_gossip_tick(self->gossip);
