@@ -76,6 +76,7 @@ struct rsn_node {
     bool work;        /* set by the poller's callbacks: requests or frames wait */
     bool key_unused;  /* the node key has signed no checkpoint yet (daemon/node_key.h) */
     bool derive_more; /* the derived state has background work left */
+    bool peers_more;  /* the last turn stopped reading peer frames on time */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -581,7 +582,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
                 reload_fn(self, ctx);
             }
         }
-        int rc = wait_for_work(self, stop, self->derive_more ? 0 : TURN_MS);
+        int rc = wait_for_work(self, stop, self->derive_more || self->peers_more ? 0 : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -606,9 +607,11 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         /* a bounded share of the turn for peers, so clients are not starved:
          * at most 8 rounds of frames, and none begun after PEER_TURN_MS */
         int64_t peers_from = now_ms();
+        self->peers_more = false;
         for (int i = 0; i < 8 && rsn_gossip_receive(self->gossip) == RSN_ERR_AGAIN; i++) {
             flush(self);
             if (now_ms() - peers_from >= PEER_TURN_MS) {
+                self->peers_more = true; /* frames may wait: no sleep next turn */
                 break;
             }
         }
