@@ -540,52 +540,47 @@ static void test_failed_commit_fails_its_batch_only(void **state)
     assert_int_equal(c.leaves, 1);
 }
 
-/* A publish that must read an entry staged before it (a retraction of it)
- * commits the batch before it without a sync; the group commit's sync
- * covers both batches, and when that sync fails, both fail. */
-static void test_unsynced_commit_fails_with_the_sync(void **state)
+/* Publishes A's profile (seq 1) and its retraction (seq 2), which must read
+ * the staged profile: *FIRST and *SECOND the batches they were staged in. */
+static void publish_and_retract(fixture_t *x, rsn_test_author_t *a, uint64_t *first,
+                                uint64_t *second)
 {
-    fixture_t *x = *state;
-    rsn_test_signed_t s1 = profile(x, x->alice, 1, "A1");
+    rsn_test_signed_t s1 = profile(x, a, 1, "P1"), s2;
     rsn_ingest_input_t in = input_of(&s1);
     in.origin = RSN_INGEST_PUBLISH;
     assert_int_equal(stage_input(x, &in), 0);
-    assert_int_equal(rsn_test_author_advance(x->alice, s1.id), 0);
-    uint64_t first = rsn_ingest_batch_number(x->f->ingest);
-    rsn_test_signed_t s2;
-    assert_int_equal(rsn_test_author_sign(x->f->arena, x->alice, 2, RAISON__KIND__KIND_RETRACTION,
+    assert_int_equal(rsn_test_author_advance(a, s1.id), 0);
+    *first = rsn_ingest_batch_number(x->f->ingest);
+    assert_int_equal(rsn_test_author_sign(x->f->arena, a, 2, RAISON__KIND__KIND_RETRACTION,
                                           &fx_retraction(x->f, s1.id, false)->base, 1002, &s2),
                      0);
     in = input_of(&s2);
     in.origin = RSN_INGEST_PUBLISH;
     assert_int_equal(stage_input(x, &in), 0);
     assert_int_equal(x->res.broken_rule, 0); /* it saw s1, committed for it */
-    uint64_t second = rsn_ingest_batch_number(x->f->ingest);
-    assert_true(second > first);
+    *second = rsn_ingest_batch_number(x->f->ingest);
+    assert_true(*second > *first);
     assert_true(held(x, s1.id));
+}
+
+/* A publish that must read an entry staged before it (a retraction of it)
+ * commits the batch before it without a sync; the group commit's sync
+ * covers both batches, and when that sync fails, both fail. */
+static void test_unsynced_commit_fails_with_the_sync(void **state)
+{
+    fixture_t *x = *state;
+    uint64_t first = 0, second = 0;
+    publish_and_retract(x, x->alice, &first, &second);
     rsn_ingest_fail_commit(x->f->ingest);
     assert_int_equal(rsn_ingest_commit(x->f->ingest), RSN_ERR_IO);
     assert_true(rsn_ingest_batch_failed(x->f->ingest, second));
     assert_true(rsn_ingest_batch_failed(x->f->ingest, first)); /* never synced */
 
     /* the same again, with the sync: neither fails */
-    rsn_test_signed_t s3 = profile(x, x->bob, 1, "B1");
-    in = input_of(&s3);
-    in.origin = RSN_INGEST_PUBLISH;
-    assert_int_equal(stage_input(x, &in), 0);
-    uint64_t third = rsn_ingest_batch_number(x->f->ingest);
-    assert_int_equal(rsn_test_author_advance(x->bob, s3.id), 0);
-    rsn_test_signed_t s4;
-    assert_int_equal(rsn_test_author_sign(x->f->arena, x->bob, 2, RAISON__KIND__KIND_RETRACTION,
-                                          &fx_retraction(x->f, s3.id, false)->base, 1002, &s4),
-                     0);
-    in = input_of(&s4);
-    in.origin = RSN_INGEST_PUBLISH;
-    assert_int_equal(stage_input(x, &in), 0);
-    uint64_t fourth = rsn_ingest_batch_number(x->f->ingest);
+    publish_and_retract(x, x->bob, &first, &second);
     assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
-    assert_false(rsn_ingest_batch_failed(x->f->ingest, third));
-    assert_false(rsn_ingest_batch_failed(x->f->ingest, fourth));
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, first));
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, second));
 }
 
 int main(void)
