@@ -18,10 +18,11 @@
  * Why a pass after the commit and not the same WriteBatch: a deriver reads
  * the state its earlier entries made (a post is judged against the group
  * state its charter and memberships derived), which LevelDB cannot read back
- * out of an unwritten batch. Each entry's derived writes go in one batch
- * with the watermark `v` (the log size the derived state covers) and the
- * deletion of the events consumed, so a crash leaves the derived state at a
- * whole entry; the next start redoes what lies past the watermark (at most
+ * out of an unwritten batch. A step's derived writes (up to 64 entries, or
+ * one entry a deriver answers by a scan of its own keys, or one event) go
+ * in one batch with the watermark `v` (the log size the derived state
+ * covers) and the deletion of the events consumed, so a crash leaves the
+ * derived state at a whole step; the next start redoes what lies past the watermark (at most
  * one commit's entries) before the node serves anything. Nothing reads
  * between a commit and its pass (one thread), so no reader sees them apart.
  * docs/design-notes.md "Derived state" says more. */
