@@ -1,6 +1,12 @@
 /* derive.c — the derive pass (derive.h): after each commit, the new log
- * entries and the queued events, shown to every registered deriver, one
- * step (one unsynced batch with the watermark) per entry or event; and the
+ * entries and the queued events, shown to every registered deriver, in
+ * steps (one unsynced batch with the watermark): up to STEP_ENTRIES entries
+ * a step, except that an entry a deriver answers by scanning its own keys
+ * (a charter, a membership, a retraction: group_state.c scans 'e' and 'h')
+ * is a step of its own, since a scan sees only what earlier steps wrote; a
+ * queued event is a step of its own too. The step's puts are kept by key
+ * (a hash table), read back by later entries of the step, and written
+ * once each when the step ends, the last value of a key only. Then the
  * derivers' background work, a budget at a time. */
 #include "daemon/derive.h"
 
@@ -30,6 +36,8 @@ static const rsn_deriver_t *const derivers[] = {
 #define REINDEX_STEP 4         /* entries derived per call while an online reindex runs (~1 ms) */
 #define REINDEX_CLEARING 1     /* the marker's phases ('i') */
 #define REINDEX_DERIVING 2
+#define STEP_ENTRIES 64        /* log entries derived in one step at most */
+#define SLOTS_MIN 64           /* the step's hash table of puts: its first size (a power of two) */
 
 typedef struct {
     uint8_t *key;
@@ -42,9 +50,12 @@ struct rsn_dx {
     rsn_store_t *store;
     rsn_batch_t *batch;
     rsn_arena_t *arena;
-    put_t *puts; /* this step's, for its own reads */
+    put_t *puts; /* this step's, in the order first put, for its own reads */
     size_t n_puts, cap_puts;
-    int failed; /* an allocation failed: the step must not be written */
+    uint32_t *slots; /* index + 1 into puts by the key's hash (0: free), cap_slots of them */
+    size_t cap_slots;
+    void *deriver_slot; /* rsn_dx_slot: one deriver's memory for the rest of the step */
+    int failed;         /* an allocation failed: the step must not be written */
 };
 
 struct rsn_derive {
@@ -95,17 +106,73 @@ static void step_reset(rsn_dx_t *dx)
     rsn_arena_destroy(&dx->arena);
     dx->arena = rsn_arena_new();
     dx->n_puts = 0;
+    dx->deriver_slot = NULL;
+    if (dx->slots) {
+        memset(dx->slots, 0, dx->cap_slots * sizeof *dx->slots);
+    }
     dx->failed = dx->arena ? 0 : RSN_ERR_NOMEM;
+}
+
+static uint64_t key_hash(const uint8_t *key, size_t key_len)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t i = 0; i < key_len; i++) {
+        h = (h ^ key[i]) * 1099511628211ull;
+    }
+    return h;
+}
+
+/* The slot of KEY in the table: its put's, or the free one it would take. */
+static uint32_t *slot_of(rsn_dx_t *dx, const uint8_t *key, size_t key_len)
+{
+    size_t mask = dx->cap_slots - 1;
+    for (size_t i = (size_t)key_hash(key, key_len) & mask;; i = (i + 1) & mask) {
+        uint32_t s = dx->slots[i];
+        if (s == 0) {
+            return &dx->slots[i];
+        }
+        const put_t *p = &dx->puts[s - 1];
+        if (p->key_len == key_len && memcmp(p->key, key, key_len) == 0) {
+            return &dx->slots[i];
+        }
+    }
 }
 
 static put_t *find_put(rsn_dx_t *dx, const uint8_t *key, size_t key_len)
 {
-    for (size_t i = dx->n_puts; i-- > 0;) {
-        if (dx->puts[i].key_len == key_len && memcmp(dx->puts[i].key, key, key_len) == 0) {
-            return &dx->puts[i];
+    if (dx->n_puts == 0) {
+        return NULL;
+    }
+    uint32_t s = *slot_of(dx, key, key_len);
+    return s ? &dx->puts[s - 1] : NULL;
+}
+
+/* Room for one more put: the list and the table (kept at most half full). */
+static int grow(rsn_dx_t *dx)
+{
+    if (dx->n_puts == dx->cap_puts) {
+        size_t cap = dx->cap_puts ? dx->cap_puts * 2 : SLOTS_MIN / 2;
+        put_t *grown = realloc(dx->puts, cap * sizeof *grown);
+        if (!grown) {
+            return RSN_ERR_NOMEM;
+        }
+        dx->puts = grown;
+        dx->cap_puts = cap;
+    }
+    if (2 * (dx->n_puts + 1) > dx->cap_slots) {
+        size_t cap = dx->cap_slots ? dx->cap_slots * 2 : SLOTS_MIN;
+        uint32_t *slots = calloc(cap, sizeof *slots);
+        if (!slots) {
+            return RSN_ERR_NOMEM;
+        }
+        free(dx->slots);
+        dx->slots = slots;
+        dx->cap_slots = cap;
+        for (size_t i = 0; i < dx->n_puts; i++) {
+            *slot_of(dx, dx->puts[i].key, dx->puts[i].key_len) = (uint32_t)(i + 1);
         }
     }
-    return NULL;
+    return 0;
 }
 
 static void remember(rsn_dx_t *dx, const uint8_t *key, size_t key_len, const void *value,
@@ -116,23 +183,21 @@ static void remember(rsn_dx_t *dx, const uint8_t *key, size_t key_len, const voi
     }
     put_t *p = find_put(dx, key, key_len);
     if (!p) {
-        if (dx->n_puts == dx->cap_puts) {
-            size_t cap = dx->cap_puts ? dx->cap_puts * 2 : 16;
-            put_t *grown = realloc(dx->puts, cap * sizeof *grown);
-            if (!grown) {
-                dx->failed = RSN_ERR_NOMEM;
-                return;
-            }
-            dx->puts = grown;
-            dx->cap_puts = cap;
+        if ((dx->failed = grow(dx)) != 0) {
+            return;
         }
         p = &dx->puts[dx->n_puts++];
         p->key = rsn_arena_memdup(dx->arena, key, key_len);
         p->key_len = key_len;
+        if (!p->key) {
+            dx->failed = RSN_ERR_NOMEM;
+            return;
+        }
+        *slot_of(dx, key, key_len) = (uint32_t)dx->n_puts;
     }
     p->value = value ? rsn_arena_memdup(dx->arena, value, len ? len : 1) : NULL;
     p->len = len;
-    if (!p->key || (value && !p->value)) {
+    if (value && !p->value) {
         dx->failed = RSN_ERR_NOMEM;
     }
 }
@@ -182,7 +247,6 @@ int rsn_dx_get_u64(rsn_dx_t *dx, const uint8_t *key, size_t key_len, uint64_t *o
 
 void rsn_dx_put(rsn_dx_t *dx, const uint8_t *key, size_t key_len, const void *value, size_t len)
 {
-    rsn_batch_put(dx->batch, key, key_len, value, len);
     remember(dx, key, key_len, value ? value : "", len);
 }
 
@@ -195,7 +259,6 @@ void rsn_dx_put_u64(rsn_dx_t *dx, const uint8_t *key, size_t key_len, uint64_t v
 
 void rsn_dx_delete(rsn_dx_t *dx, const uint8_t *key, size_t key_len)
 {
-    rsn_batch_delete(dx->batch, key, key_len);
     remember(dx, key, key_len, NULL, 0);
 }
 
@@ -230,9 +293,22 @@ rsn_arena_t *rsn_dx_arena(rsn_dx_t *dx)
     return dx->arena;
 }
 
+void **rsn_dx_slot(rsn_dx_t *dx)
+{
+    return &dx->deriver_slot;
+}
+
 int rsn_dx_flush(rsn_dx_t *dx)
 {
     int rc = dx->failed;
+    for (size_t i = 0; rc == 0 && i < dx->n_puts; i++) {
+        const put_t *p = &dx->puts[i]; /* each key once, its last value */
+        if (p->value) {
+            rsn_batch_put(dx->batch, p->key, p->key_len, p->value, p->len);
+        } else {
+            rsn_batch_delete(dx->batch, p->key, p->key_len);
+        }
+    }
     if (rc == 0 && rsn_batch_count(dx->batch) > 0) {
         /* unsynced: what a crash loses past the watermark is derived again */
         rc = rsn_store_write(dx->store, dx->batch, false);
@@ -299,6 +375,7 @@ void rsn_derive_destroy(rsn_derive_t **self_p)
     rsn_batch_destroy(&self->dx.batch);
     rsn_arena_destroy(&self->dx.arena);
     free(self->dx.puts);
+    free(self->dx.slots);
     free(self);
     *self_p = NULL;
 }
@@ -469,11 +546,37 @@ static int run_events(rsn_derive_t *self)
     return rc;
 }
 
+/* True when a deriver answers entry DE by scanning its own keys, which
+ * show only what earlier steps wrote: DE is a step of its own. */
+static bool needs_own_step(const rsn_derive_entry_t *de)
+{
+    switch (de->l->entry->kind) {
+    case RAISON__KIND__KIND_CHARTER:
+    case RAISON__KIND__KIND_MEMBERSHIP:
+    case RAISON__KIND__KIND_RETRACTION: return de->l->body != NULL;
+    default: return false;
+    }
+}
+
+/* Ends the step of the entries up to (not including) log index UPTO: the
+ * watermark in its batch. */
+static int end_step(rsn_derive_t *self, uint64_t upto)
+{
+    uint8_t k[RSN_KEY_MAX];
+    rsn_dx_put_u64(&self->dx, k, rsn_key_derived(k), upto);
+    int rc = rsn_dx_flush(&self->dx);
+    if (rc == 0) {
+        self->watermark = upto;
+    }
+    return rc;
+}
+
 int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
 {
     rsn_dx_t *dx = &self->dx;
-    uint8_t k[RSN_KEY_MAX];
-    size_t done = 0;
+    size_t done = 0, in_step = 0;
+    uint64_t next = self->watermark; /* the next entry to show */
+    int rc = 0;
     self->log_size = log_size;
     if (self->reindex == REINDEX_CLEARING) {
         return reindex_clear(self); /* nothing is derived before the old state is gone */
@@ -481,28 +584,41 @@ int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
     if (self->reindex && (max == 0 || max > REINDEX_STEP)) {
         max = REINDEX_STEP; /* a bounded share of each commit and turn */
     }
-    while (self->watermark < log_size && (max == 0 || done < max)) {
-        if (!step_allowed(self)) {
+    while (rc == 0 && next < log_size && (max == 0 || done < max)) {
+        if (in_step == 0 && !step_allowed(self)) {
             return RSN_ERR_IO;
         }
         rsn_derive_entry_t de = {.kind = RSN_DERIVE_ENTRY};
-        int rc = load_at(dx, self->watermark, &de);
+        rc = load_at(dx, next, &de);
+        bool alone = rc == 0 && needs_own_step(&de);
+        if (rc == 0 && alone && in_step > 0) {
+            rc = end_step(self, next); /* what came before it, first */
+            in_step = 0;
+            if (rc == 0 && !step_allowed(self)) {
+                return RSN_ERR_IO;
+            }
+            if (rc == 0) {
+                rc = load_at(dx, next, &de); /* the step's arena went */
+            }
+        }
         if (rc == 0) {
             rc = show_entry(dx, &de);
         }
         if (rc == 0) {
-            rsn_dx_put_u64(dx, k, rsn_key_derived(k), self->watermark + 1);
-            rc = rsn_dx_flush(dx);
-        } else {
-            step_reset(dx);
+            next++;
+            done++;
+            in_step++;
+            if (alone || in_step == STEP_ENTRIES || next == log_size || (max != 0 && done == max)) {
+                rc = end_step(self, next);
+                in_step = 0;
+            }
         }
-        if (rc < 0) {
-            rsn_error("derive: entry %llu could not be derived: %s",
-                      (unsigned long long)self->watermark, rsn_strerror(rc));
-            return rc;
-        }
-        self->watermark++;
-        done++;
+    }
+    if (rc < 0) {
+        step_reset(dx);
+        rsn_error("derive: entries from %llu could not be derived: %s",
+                  (unsigned long long)self->watermark, rsn_strerror(rc));
+        return rc;
     }
     return self->watermark < log_size ? 0 : run_events(self);
 }

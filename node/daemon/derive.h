@@ -18,10 +18,11 @@
  * Why a pass after the commit and not the same WriteBatch: a deriver reads
  * the state its earlier entries made (a post is judged against the group
  * state its charter and memberships derived), which LevelDB cannot read back
- * out of an unwritten batch. Each entry's derived writes go in one batch
- * with the watermark `v` (the log size the derived state covers) and the
- * deletion of the events consumed, so a crash leaves the derived state at a
- * whole entry; the next start redoes what lies past the watermark (at most
+ * out of an unwritten batch. A step's derived writes (up to 64 entries, or
+ * one entry a deriver answers by a scan of its own keys, or one event) go
+ * in one batch with the watermark `v` (the log size the derived state
+ * covers) and the deletion of the events consumed, so a crash leaves the
+ * derived state at a whole step; the next start redoes what lies past the watermark (at most
  * one commit's entries) before the node serves anything. Nothing reads
  * between a commit and its pass (one thread), so no reader sees them apart.
  * docs/design-notes.md "Derived state" says more. */
@@ -159,6 +160,11 @@ RSN_NODISCARD int rsn_dx_add(rsn_dx_t *dx, const uint8_t *key, size_t key_len, i
 rsn_store_t *rsn_dx_store(rsn_dx_t *dx);
 /* The step's arena: reset when the step ends. */
 rsn_arena_t *rsn_dx_arena(rsn_dx_t *dx);
+/* A pointer one deriver (report_state.c) may keep for the rest of the step:
+ * NULL when the step starts; what it points to must live in the step's
+ * arena. A step's entries change no group state (derive.c gives a step of
+ * its own to an entry that does), so what it caches stays true. */
+void **rsn_dx_slot(rsn_dx_t *dx);
 /* Writes what the step has put so far and starts a new step (background
  * work calls it between units). 0 or RSN_ERR_IO. */
 RSN_NODISCARD int rsn_dx_flush(rsn_dx_t *dx);

@@ -307,8 +307,9 @@ static int check_semantics(rsn_ingest_t *self, candidate_t *c, int *broken, char
     }
     int rc = rsn_rules_check(self->store, c->arena, c->e, c->decoded, c->id, why, why_size);
     if (rc < 0 && may_depend_on_staged(rc) && self->n_staged > 0) {
-        /* it may name an entry staged but not yet stored */
-        int crc = rsn_ingest_commit(self);
+        /* it may name an entry staged but not yet stored: written (and
+         * derived) without a sync, which the group commit's sync covers */
+        int crc = rsn_ingest_commit_unsynced(self);
         if (crc < 0) {
             return crc;
         }

@@ -592,23 +592,54 @@ static void remember_committed(rsn_ingest_t *self)
     }
 }
 
-int rsn_ingest_commit(rsn_ingest_t *self)
+/* Remembers batch NUMBER as failed. */
+static void note_failed(rsn_ingest_t *self, uint64_t number)
+{
+    self->failed[self->n_failed++ % FAILED_KEPT] = number;
+}
+
+/* The sync of the batches committed without one, when nothing is staged
+ * (an empty synced write); when it fails, they fail. */
+static int sync_unsynced(rsn_ingest_t *self)
+{
+    rsn_batch_t *empty = rsn_batch_new();
+    int rc = empty ? rsn_store_write(self->store, empty, true) : RSN_ERR_NOMEM;
+    rsn_batch_destroy(&empty);
+    if (rc < 0) {
+        rsn_error("ingest: a sync failed; the batches it covered are not acknowledged");
+        for (uint64_t n = self->unsynced_from; n < self->batch_number; n++) {
+            note_failed(self, n);
+        }
+    }
+    self->unsynced = false;
+    self->commit_failed = rc < 0;
+    return rc;
+}
+
+static int commit(rsn_ingest_t *self, bool sync)
 {
     if (rsn_ingest_pending(self) == 0) {
-        return 0;
+        return sync && self->unsynced ? sync_unsynced(self) : 0;
     }
     if (!self->batch_arena) {
         return RSN_ERR_NOMEM;
     }
     stage_counts(self);
     rsn_digest_stage(self->digest, self->batch);
-    int rc = self->fail_commit ? RSN_ERR_IO : rsn_store_write(self->store, self->batch, true);
+    int rc = self->fail_commit ? RSN_ERR_IO : rsn_store_write(self->store, self->batch, sync);
     self->fail_commit = false;
     self->commit_failed = rc < 0; /* this commit's, not the last failure's */
+    if (rc < 0 && sync && self->unsynced) {
+        /* the sync the unsynced batches waited for did not happen */
+        for (uint64_t n = self->unsynced_from; n < self->batch_number; n++) {
+            note_failed(self, n);
+        }
+        self->unsynced = false;
+    }
     if (rc < 0) {
         rsn_error("ingest: a batch of %zu entries could not be written; none is acknowledged",
                   self->n_staged);
-        self->failed[self->n_failed++ % FAILED_KEPT] = self->batch_number;
+        note_failed(self, self->batch_number);
         self->stats.commit_failures++;
         self->pending = self->counts;
         rsn_digest_rollback(self->digest);
@@ -616,6 +647,12 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         self->batch_number++;
         reset_batch(self, false);
         return rc;
+    }
+    if (!sync && !self->unsynced) {
+        self->unsynced = true;
+        self->unsynced_from = self->batch_number;
+    } else if (sync) {
+        self->unsynced = false;
     }
     rsn_digest_commit(self->digest);
     self->frontier = self->pending_frontier;
@@ -633,6 +670,16 @@ int rsn_ingest_commit(rsn_ingest_t *self)
         rsn_error("ingest: derived state not updated: %s (retried)", rsn_strerror(drc));
     }
     return 0;
+}
+
+int rsn_ingest_commit(rsn_ingest_t *self)
+{
+    return commit(self, true);
+}
+
+int rsn_ingest_commit_unsynced(rsn_ingest_t *self)
+{
+    return commit(self, false);
 }
 
 int rsn_ingest_derive(rsn_ingest_t *self, size_t budget, bool *more)

@@ -66,6 +66,8 @@ struct rsn_ingest {
     uint64_t n_failed;            /* how many batches failed, ever */
     unsigned fail_after;          /* tests only: the step of the next stage that fails */
     bool fail_commit;             /* tests only: the next commit fails */
+    bool unsynced;                /* a commit since the last sync was written without one */
+    uint64_t unsynced_from;       /* the number of the first such batch */
     uint64_t clock_ms;            /* tests only: now (0: the wall clock) */
     rsn_counts_t counts;          /* as committed */
     rsn_counts_t pending;         /* as staged */
@@ -162,5 +164,12 @@ RSN_NODISCARD int rsn_ingest_stage_fork(rsn_ingest_t *self, rsn_arena_t *arena,
 /* Stages an entry that passed every check: its puts, its leaf, the counters
  * and the digest. 0, RSN_ERR_NOMEM, RSN_ERR_INTERNAL, RSN_ERR_IO. */
 RSN_NODISCARD int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c);
+
+/* Commits the staged batch WITHOUT a sync: for a check that must read what
+ * is staged (ingest.c), in the middle of a group commit. Nothing staged so
+ * is acknowledged before the next rsn_ingest_commit, which syncs it (LevelDB's
+ * log is written in order: a synced write makes every write before it
+ * durable) or, when that sync fails, fails its batch too. */
+RSN_NODISCARD int rsn_ingest_commit_unsynced(rsn_ingest_t *self);
 
 #endif

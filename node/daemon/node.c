@@ -54,6 +54,7 @@
 #define TURN_MS 200              /* longest wait for work before a turn anyway */
 #define RETENTION_EVERY_MS 60000 /* how often bodies past retention are erased */
 #define RETENTION_BUDGET 10000   /* bodies erased per sweep at most */
+#define PEER_TURN_MS 10          /* peer frames begun in one turn of the loop until */
 #define DERIVE_BUDGET 64         /* derived-state units per turn (a unit, a re-judge, is ~100 us) */
 #define REINDEX_PAUSE_MS 1       /* between two turns of an online reindex */
 #define HELD_WHOLE_MAX 1024      /* held requests kept whole; past it, answered ERROR_BUSY */
@@ -89,6 +90,7 @@ struct rsn_node {
     bool key_unused;     /* the node key has signed no checkpoint yet (daemon/node_key.h) */
     uint64_t key_signed; /* the largest checkpoint recorded in node.key.signed */
     bool derive_more;    /* the derived state has background work left */
+    bool peers_more;     /* the last turn stopped reading peer frames on time */
     rsn_gossip_t *gossip;
     rsn_audit_t *audit;
     char *listen;
@@ -777,9 +779,9 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         /* a reindex's turns leave the core a moment between them (a loop that
          * never sleeps is scheduled after those that do: clients would wait) */
         int rc = wait_for_work(self, stop,
-                               rp.running          ? REINDEX_PAUSE_MS
-                               : self->derive_more ? 0
-                                                   : TURN_MS);
+                               rp.running                             ? REINDEX_PAUSE_MS
+                               : self->derive_more || self->peers_more ? 0
+                                                                       : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -805,9 +807,16 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         for (size_t i = 0; i < n; i++) {
             handle(self, &batch[i]);
         }
-        /* a bounded share of the turn for peers, so clients are not starved */
+        /* a bounded share of the turn for peers, so clients are not starved:
+         * at most 8 rounds of frames, and none begun after PEER_TURN_MS */
+        int64_t peers_from = now_ms();
+        self->peers_more = false;
         for (int i = 0; i < 8 && rsn_gossip_receive(self->gossip) == RSN_ERR_AGAIN; i++) {
             flush(self);
+            if (now_ms() - peers_from >= PEER_TURN_MS) {
+                self->peers_more = true; /* frames may wait: no sleep next turn */
+                break;
+            }
         }
         flush(self);
         rsn_gossip_tick(self->gossip);

@@ -444,25 +444,15 @@ static int apply(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j, int sig
     return rc;
 }
 
-int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
+/* Judges post L (at log INDEX, facts F) again; a changed judgment moves the
+ * counters. */
+static int rejudge_loaded(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index, const rs_facts_t *f,
+                          const rsn_loaded_t *l)
 {
-    rs_facts_t f;
-    bool found = false;
-    int rc = rs_facts_get(dx, index, &f, &found);
-    if (rc || !found || f.kind != RS_POST) {
-        return rc;
-    }
-    uint8_t k[RSN_KEY_MAX], id[RSN_ID_BYTES], *v = NULL, enc[1 + RSN_SITE_HASH_BYTES];
-    rsn_loaded_t *l = NULL;
+    uint8_t k[RSN_KEY_MAX], *v = NULL, enc[1 + RSN_SITE_HASH_BYTES];
     size_t len = 0;
-    rc = rsn_store_get_fixed(rsn_dx_store(dx), k, rsn_key_leaf(k, index), id, sizeof id);
-    if (rc == 0) {
-        rc = rsn_entry_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), id, &l);
-    }
     judgment_t old, now;
-    if (rc == 0) {
-        rc = judge(dx, x, l, &f, &now);
-    }
+    int rc = judge(dx, x, l, f, &now);
     size_t kl = rsn_key_judged(k, index);
     int got = rc == 0 ? rsn_dx_get(dx, k, kl, &v, &len) : rc;
     if (got < 0 && got != RSN_ERR_NOT_FOUND) {
@@ -474,8 +464,25 @@ int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
         return 0;
     }
     rsn_dx_put(dx, k, kl, enc, el);
-    rc = apply(dx, &f, &old, -1);
-    return rc ? rc : apply(dx, &f, &now, +1);
+    rc = apply(dx, f, &old, -1);
+    return rc ? rc : apply(dx, f, &now, +1);
+}
+
+int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
+{
+    rs_facts_t f;
+    bool found = false;
+    int rc = rs_facts_get(dx, index, &f, &found);
+    if (rc || !found || f.kind != RS_POST) {
+        return rc;
+    }
+    uint8_t k[RSN_KEY_MAX], id[RSN_ID_BYTES];
+    rsn_loaded_t *l = NULL;
+    rc = rsn_store_get_fixed(rsn_dx_store(dx), k, rsn_key_leaf(k, index), id, sizeof id);
+    if (rc == 0) {
+        rc = rsn_entry_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), id, &l);
+    }
+    return rc ? rc : rejudge_loaded(dx, x, index, &f, l);
 }
 
 /* --- the deriver ---------------------------------------------------------------------- */
@@ -512,11 +519,14 @@ static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
     if (!found) {
         return 0; /* a post seen without its body: judged when it comes */
     }
-    rsn_view_ctx_t *x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx));
-    if (x) {
+    /* one context for the step's posts: each group loaded once a step */
+    rsn_view_ctx_t **slot = (rsn_view_ctx_t **)rsn_dx_slot(dx), *x = *slot;
+    if (!x && (x = rsn_view_ctx_new(rsn_dx_store(dx), rsn_dx_arena(dx))) != NULL) {
         rsn_view_ctx_set_dx(x, dx);
+        *slot = x;
     }
-    rc = x ? rs_rejudge(dx, x, de->index) : RSN_ERR_NOMEM;
+    /* the entry as the pass loaded it (its header is what judging reads) */
+    rc = !x ? RSN_ERR_NOMEM : f.kind == RS_POST ? rejudge_loaded(dx, x, de->index, &f, l) : 0;
     if (rc == 0 && has_replies(rsn_dx_store(dx), l->id)) {
         /* replies held before this post could not be judged in its group */
         rs_job_t job = {.kind = RS_JOB_REPLIES};

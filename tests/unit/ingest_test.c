@@ -5,7 +5,8 @@
  * frozen feed, the counters and the log, a batch that later stages see
  * before it is committed, and a refused input that changes nothing stored;
  * a stage that fails late (an injected out-of-memory, rsn_ingest_fail_after)
- * leaves nothing behind, and a failed commit fails its own batch only.
+ * leaves nothing behind, and a failed commit fails its own batch only (and
+ * the batches committed without a sync before it, which it was to sync).
  * Entries are relayed ones (support/store_fixture.h): no semantic rule. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -539,6 +540,49 @@ static void test_failed_commit_fails_its_batch_only(void **state)
     assert_int_equal(c.leaves, 1);
 }
 
+/* Publishes A's profile (seq 1) and its retraction (seq 2), which must read
+ * the staged profile: *FIRST and *SECOND the batches they were staged in. */
+static void publish_and_retract(fixture_t *x, rsn_test_author_t *a, uint64_t *first,
+                                uint64_t *second)
+{
+    rsn_test_signed_t s1 = profile(x, a, 1, "P1"), s2;
+    rsn_ingest_input_t in = input_of(&s1);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    assert_int_equal(rsn_test_author_advance(a, s1.id), 0);
+    *first = rsn_ingest_batch_number(x->f->ingest);
+    assert_int_equal(rsn_test_author_sign(x->f->arena, a, 2, RAISON__KIND__KIND_RETRACTION,
+                                          &fx_retraction(x->f, s1.id, false)->base, 1002, &s2),
+                     0);
+    in = input_of(&s2);
+    in.origin = RSN_INGEST_PUBLISH;
+    assert_int_equal(stage_input(x, &in), 0);
+    assert_int_equal(x->res.broken_rule, 0); /* it saw s1, committed for it */
+    *second = rsn_ingest_batch_number(x->f->ingest);
+    assert_true(*second > *first);
+    assert_true(held(x, s1.id));
+}
+
+/* A publish that must read an entry staged before it (a retraction of it)
+ * commits the batch before it without a sync; the group commit's sync
+ * covers both batches, and when that sync fails, both fail. */
+static void test_unsynced_commit_fails_with_the_sync(void **state)
+{
+    fixture_t *x = *state;
+    uint64_t first = 0, second = 0;
+    publish_and_retract(x, x->alice, &first, &second);
+    rsn_ingest_fail_commit(x->f->ingest);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), RSN_ERR_IO);
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, second));
+    assert_true(rsn_ingest_batch_failed(x->f->ingest, first)); /* never synced */
+
+    /* the same again, with the sync: neither fails */
+    publish_and_retract(x, x->bob, &first, &second);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, first));
+    assert_false(rsn_ingest_batch_failed(x->f->ingest, second));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +597,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_stage_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_commit_fails_its_batch_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fork_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsynced_commit_fails_with_the_sync, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
