@@ -36,8 +36,8 @@ static const rsn_deriver_t *const derivers[] = {
 #define REINDEX_STEP 4         /* entries derived per call while an online reindex runs (~1 ms) */
 #define REINDEX_CLEARING 1     /* the marker's phases ('i') */
 #define REINDEX_DERIVING 2
-#define STEP_ENTRIES 64        /* log entries derived in one step at most */
-#define SLOTS_MIN 64           /* the step's hash table of puts: its first size (a power of two) */
+#define STEP_ENTRIES 64 /* log entries derived in one step at most */
+#define SLOTS_MIN 64    /* the step's hash table of puts: its first size (a power of two) */
 
 typedef struct {
     uint8_t *key;

@@ -779,7 +779,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         /* a reindex's turns leave the core a moment between them (a loop that
          * never sleeps is scheduled after those that do: clients would wait) */
         int rc = wait_for_work(self, stop,
-                               rp.running                             ? REINDEX_PAUSE_MS
+                               rp.running                              ? REINDEX_PAUSE_MS
                                : self->derive_more || self->peers_more ? 0
                                                                        : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
