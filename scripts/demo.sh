@@ -13,13 +13,18 @@
 # and are peered in a line: paris – lyon – nantes. The story: alice@paris
 # founds a group with a charter and posts; the post is shown arriving at lyon
 # and nantes; bob@lyon joins and replies; the reply is shown arriving at
-# paris; nantes prints the value report. Then the commands to try the CLI
-# against each site, to add a fourth site, and to stop are printed.
+# paris; nantes prints the value report. Then paris and lyon get their web
+# app (`raison web` beside the node, open enrollment, on 127.0.0.1:8080 and
+# :8081; pid files DIR/SITE.web-pid, logs DIR/SITE-web.log), and the invite
+# URLs, the commands to try the CLI against each site, to add a fourth site,
+# and to stop are printed.
 #
 # Environment:
 #   RAISON_DEMO_DIR    demo folder (default /tmp/raison-demo); keep it short:
 #                      API socket paths must stay under 107 bytes
 #   RAISON_DEMO_PORT   first of the three ports (default 7701: 7701-7703)
+#   RAISON_DEMO_WEB_PORT  port of paris' web app; lyon's is the next one
+#                      (default 8080: http://127.0.0.1:8080 and :8081)
 #   RAISON_BUILD       use the binaries of this existing build folder; skips
 #                      scripts/deps.sh and the build
 #   RAISON_DEMO_WAIT   seconds any wait may take (default 30)
@@ -34,6 +39,8 @@ DEMO=${RAISON_DEMO_DIR:-/tmp/raison-demo}
 PORT=${RAISON_DEMO_PORT:-7701}
 WAIT=${RAISON_DEMO_WAIT:-30}
 SITES=(paris lyon nantes)
+WEB_SITES=(paris lyon) # the sites whose web app (raison web) the demo serves
+WEB_PORT=${RAISON_DEMO_WEB_PORT:-8080}
 declare -A USER_OF=([paris]=alice [lyon]=bob [nantes]=chloe)
 declare -A NAME_OF=([alice]=Alice [bob]=Bob [chloe]=Chloé)
 declare -A ROLE_OF=([alice]="platform engineer" [bob]="build engineer" [chloe]="designer")
@@ -62,6 +69,9 @@ if [[ -f "$DEMO/.port" ]]; then # a demo folder keeps the ports it was made with
         die "the demo in $DEMO uses ports from $(cat "$DEMO/.port"): reset it to change them"
     fi
     PORT=$(cat "$DEMO/.port")
+fi
+if [[ -f "$DEMO/.web-port" ]]; then
+    WEB_PORT=$(cat "$DEMO/.web-port")
 fi
 
 # --- binaries -------------------------------------------------------------------
@@ -126,6 +136,45 @@ pid_alive() {
     state=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1)
     [[ -n "$state" && "$state" != Z ]] || return 1
     echo "$pid"
+}
+
+# web_alive SITE: the pid of SITE's running `raison web`, else nothing.
+web_alive() {
+    local pid f="$DEMO/$1.web-pid"
+    [[ -f "$f" ]] || return 1
+    pid=$(cat "$f" 2>/dev/null) || return 1
+    [[ "$pid" =~ ^[0-9]+$ && "$(cat "/proc/$pid/comm" 2>/dev/null)" == raison ]] || return 1
+    echo "$pid"
+}
+web_port_of() { # web_port_of SITE: paris WEB_PORT, lyon WEB_PORT + 1
+    local i
+    for i in "${!WEB_SITES[@]}"; do
+        [[ "${WEB_SITES[$i]}" != "$1" ]] || echo $((WEB_PORT + i))
+    done
+}
+
+# start_web SITE: SITE's web app, a client of its node; its first stdout
+# line (an invite URL that enrols an operator) kept in DIR/SITE.web-invite
+start_web() {
+    local site=$1 port out="$DEMO/$1.web-out" pidf="$DEMO/$1.web-pid"
+    port=$(web_port_of "$site")
+    : >"$out"
+    echo "---- $(date '+%F %T') demo.sh starts the web app of $site ----" >>"$DEMO/$site-web.log"
+    # shellcheck disable=SC2016 # expanded by that shell
+    setsid bash -c 'echo $$ >"$1"; exec "$2" --socket "$3" web --listen "127.0.0.1:$4" \
+        --state "$5" --open-enrollment' demo-web "$pidf.tmp" "$RAISON" "$(sock_of "$site")" \
+        "$port" "$DEMO/$site-web" </dev/null >"$out" 2>>"$DEMO/$site-web.log" &
+    local deadline=$((SECONDS + WAIT))
+    until [[ -s "$pidf.tmp" ]] && grep -q '^http' "$out"; do
+        if [[ -s "$pidf.tmp" ]] && ! [[ -d /proc/$(cat "$pidf.tmp") ]]; then
+            tail -n 5 "$DEMO/$site-web.log" >&2 || true
+            die "the web app of $site stopped at start (see $DEMO/$site-web.log)"
+        fi
+        ((SECONDS < deadline)) || die "the web app of $site did not start (see $DEMO/$site-web.log)"
+        sleep 0.05
+    done
+    mv "$pidf.tmp" "$pidf"
+    head -n 1 "$out" >"$DEMO/$site.web-invite"
 }
 
 # the names of the demo's nodes: the three sites, then every other DIR/NAME.pid
@@ -261,6 +310,12 @@ cmd_status() {
         fi
     done
     ((any)) || say "  (no nodes)"
+    for name in "${WEB_SITES[@]}"; do
+        if pid=$(web_alive "$name"); then
+            printf '  web app of %-7s pid %-8s http://127.0.0.1:%s\n' "$name" "$pid" \
+                "$(web_port_of "$name")"
+        fi
+    done
     return 0
 }
 
@@ -271,6 +326,15 @@ cmd_stop() {
         return 0
     }
     local -a pids=() names=()
+    for name in "${WEB_SITES[@]}"; do
+        if pid=$(web_alive "$name"); then
+            kill -TERM "$pid" 2>/dev/null || true
+            local n=0
+            while [[ -d /proc/$pid ]] && ((n++ < 100)); do sleep 0.05; done
+            say "stopped the web app of $name (pid $pid)"
+        fi
+        rm -f "$DEMO/$name.web-pid"
+    done
     for name in $(node_names); do
         if pid=$(pid_alive "$DEMO/$name.pid"); then
             kill -TERM "$pid" 2>/dev/null || true
@@ -310,21 +374,45 @@ print_usage() {
     cat <<'MSG'
 usage: scripts/demo.sh [start | status | stop | reset | help]
   start   (default) install, build, start paris, lyon and nantes on loopback,
-          run the story and leave the nodes running
+          run the story, serve the web app of paris and lyon, and leave it
+          all running
   status  show the demo's nodes
   stop    stop them all (the data stays)
   reset   stop them and delete the demo folder
 environment: RAISON_DEMO_DIR (default /tmp/raison-demo), RAISON_DEMO_PORT
-(default 7701), RAISON_BUILD (use this build folder: no deps, no build),
+(default 7701), RAISON_DEMO_WEB_PORT (default 8080: paris, 8081: lyon), RAISON_BUILD (use this build folder: no deps, no build),
 RAISON_DEMO_WAIT (seconds per wait, default 30)
 MSG
 }
 
 declare -A KEY=()
 
+print_web() {
+    local site port R="$SHOW/raison" D="$DEMO"
+    say
+    say "==> The web app of two sites: open these in a browser on this machine"
+    say "    (each person's key is made and kept in their browser; the node never sees it)"
+    say
+    for site in "${WEB_SITES[@]}"; do
+        port=$(web_port_of "$site")
+        if web_alive "$site" >/dev/null; then
+            say "  $site: $(cat "$D/$site.web-invite" 2>/dev/null)"
+            say "         (that invite is for the site's operator; anyone else: http://127.0.0.1:$port/)"
+        else
+            say "  $site: not running (see $D/$site-web.log)"
+        fi
+    done
+    cat <<MSG
+
+  # a one-time invite for a newcomer at paris
+  $R web invite --listen 127.0.0.1:$(web_port_of paris) --state $D/paris-web --name Dana
+MSG
+}
+
 print_guide() {
     local p4=$((PORT + 3)) site user
     local R="$SHOW/raison" D="$DEMO"
+    print_web
     cat <<MSG
 
 ==> The three nodes keep running. Try the CLI against each site (paste any line):
@@ -351,7 +439,7 @@ MSG
   (or: export RAISON_SOCKET=$D/lyon/raison.sock RAISON_IDENTITY=$D/bob.key
    and then simply: $R groups)
 
-Logs: $D/paris.log, $D/lyon.log, $D/nantes.log
+Logs: $D/paris.log, $D/lyon.log, $D/nantes.log; web apps: $D/paris-web.log, $D/lyon-web.log
 Config files (the peers each node trusts): $D/paris.conf, $D/lyon.conf, $D/nantes.conf
 
 MSG
@@ -464,6 +552,9 @@ cmd_start() {
         if ((running == ${#SITES[@]})); then
             say "the demo is already running in $DEMO:"
             [[ -n "${RAISON_BUILD:-}" || ! -f "$DEMO/.build" ]] || set_build "$(cat "$DEMO/.build")"
+            for site in "${WEB_SITES[@]}"; do
+                web_alive "$site" >/dev/null || start_web "$site"
+            done
             cmd_status
             for site in "${SITES[@]}"; do
                 KEY[$site]=$("$RAISOND" keygen --data "$DEMO/$site" 2>/dev/null || echo NODEKEY)
@@ -482,10 +573,18 @@ cmd_start() {
                 "$hint"
         fi
     done
+    for site in "${WEB_SITES[@]}"; do
+        if ! web_alive "$site" >/dev/null &&
+            (exec 3<>"/dev/tcp/127.0.0.1/$(web_port_of "$site")") 2>/dev/null; then
+            die "port $(web_port_of "$site") (the web app of $site) is taken by another program:" \
+                "RAISON_DEMO_WEB_PORT=$((WEB_PORT + 100)) $ME"
+        fi
+    done
     mkdir -p "$DEMO"
     chmod 700 "$DEMO"
     echo "$BUILD" >"$DEMO/.build"
     echo "$PORT" >"$DEMO/.port"
+    echo "$WEB_PORT" >"$DEMO/.web-port"
     for site in "${SITES[@]}"; do
         local sock
         sock=$(sock_of "$site")
@@ -528,6 +627,9 @@ cmd_start() {
     else
         run_story
     fi
+    for site in "${WEB_SITES[@]}"; do
+        web_alive "$site" >/dev/null || start_web "$site"
+    done
     print_guide
 }
 

@@ -17,14 +17,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
 DEMO_SH="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/scripts/demo.sh"
 export RAISON_BUILD="$RSN_BUILD" RAISON_DEMO_DIR="$T/demo" RAISON_DEMO_WAIT=$((RSN_DEADLINE * 2))
 
-# four consecutive free ports (the three sites and the fourth one)
+# six consecutive free ports (the three sites, the fourth one, the two web apps)
 RAISON_DEMO_PORT=$("$PY" - <<'PY'
 import random, socket
 for _ in range(200):
     base = random.randrange(20000, 60000)
     socks = []
     try:
-        for p in range(base, base + 4):
+        for p in range(base, base + 6):
             s = socket.socket()
             s.bind(("127.0.0.1", p))
             socks.append(s)
@@ -37,7 +37,7 @@ for _ in range(200):
     break
 PY
 )
-export RAISON_DEMO_PORT
+export RAISON_DEMO_PORT RAISON_DEMO_WEB_PORT=$((RAISON_DEMO_PORT + 4))
 [[ -n "$RAISON_DEMO_PORT" ]] || fail "no four free consecutive ports found"
 
 # demo_pids: the pids in the demo's pid files
@@ -127,6 +127,20 @@ AGAIN=$(bash "$DEMO_SH")
 assert_contains "$AGAIN" "already running" "a second start says the demo runs"
 assert_eq "$PIDS_BEFORE" "$(demo_pids | sort)" "a second start leaves the same nodes"
 
+# --- the web app of paris and lyon ---------------------------------------------------
+for site in paris lyon; do
+    invite=$(grep -o "$site: http://127.0.0.1:[0-9]*/invite/[A-Za-z0-9_-]*" "$T/demo.out" |
+        head -n 1 | sed "s/^$site: //")
+    [[ -n $invite ]] || fail "the demo printed no invite URL for $site's web app"
+    page=$(curl -s -m 10 -w '\n%{http_code}' "$invite")
+    assert_eq 200 "$(tail -n 1 <<<"$page")" "$site's web app serves its invite page"
+    assert_contains "$page" '/static/app.js' "$site's web app page"
+done
+port=$RAISON_DEMO_WEB_PORT
+assert_eq 401 "$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/me")" \
+    "paris' web app before a login"
+WEB_PIDS="$(cat "$RAISON_DEMO_DIR/paris.web-pid") $(cat "$RAISON_DEMO_DIR/lyon.web-pid")"
+
 # --- a fourth site, with the commands the demo printed ----------------------------
 sed -n '/Add a fourth site/,/^Status:/p' "$T/demo.out" | sed '1d;$d' >"$T/fourth.sh"
 assert_contains "$(cat "$T/fourth.sh")" "keygen" "the demo prints the fourth site's steps"
@@ -155,5 +169,10 @@ for pid in $ALL; do
     fi
 done
 assert_eq "" "$(demo_pids)" "no pid file left after stop"
+for pid in $WEB_PIDS; do
+    if running "$pid"; then
+        fail "raison web pid $pid still runs after demo.sh stop"
+    fi
+done
 assert_contains "$(bash "$DEMO_SH" status)" "stopped" "demo.sh status after stop"
 echo "demo: ok"
