@@ -368,8 +368,7 @@ static int call_leaves(rsn_audit_t *self, rsn_arena_t *arena, const Raison__Leav
         raison__leaf__init(leaf);
         leaf->index = i;
         leaf->id = arena_bytes(arena, id, RSN_ID_BYTES);
-        if (!leaf->id.data ||
-            rsn_signed_load(self->store, arena, leaf->id.data, &leaf->signed_entry) < 0) {
+        if (!leaf->id.data || rsn_signed_load_at(self->store, arena, i, &leaf->signed_entry) < 0) {
             return rsn_why(why, why_size, RSN_ERR_INTERNAL, "a logged entry is unreadable");
         }
         r->leaves[r->n_leaves++] = leaf;

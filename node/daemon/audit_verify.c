@@ -186,10 +186,13 @@ static bool is_zero(const uint8_t id[RSN_ID_BYTES])
 /* True when the feed index 'S' (AUTHOR, SEQ) names ID. */
 static bool feed_names(rsn_store_t *store, const uint8_t *author, uint64_t seq, const uint8_t *id)
 {
-    uint8_t k[RSN_KEY_MAX], held[RSN_ID_BYTES];
+    uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_feed_seq(k, author, seq);
-    return rsn_store_get_fixed(store, k, kl, held, sizeof held) == 0 &&
-           memcmp(held, id, RSN_ID_BYTES) == 0;
+    uint64_t index = 0, held = 0;
+    /* 'S' names the log index 'I' gives ID (not the leaf 'L' holds there:
+     * a rewritten leaf is the log's fault, found by the log's check) */
+    return rsn_store_get_u64(store, k, kl, &held) == 0 &&
+           rsn_tlog_leaf_index(store, id, &index) == 0 && held == index;
 }
 
 /* True when entry ID is held as body missing ('D'), not erased. */
