@@ -3,36 +3,44 @@
  * Every key starts with one tag byte; numbers are big-endian so that byte
  * order is numeric order. docs/store.md describes each. The values:
  *
- *   'E' id(32)                    -> SignedEntry{entry, signature} (no body),
+ *   (format 3: an entry is named inside the store by its 8-byte log index
+ *   wherever a key or value only points at it; 'I' turns an id into it)
+ *   'E' index(8)                  -> SignedEntry{entry, signature} (no body),
  *                                    the exact bytes received
- *   'A' id(32)                    -> ms(8): when this node first received the
- *                                    entry (written with 'E', never rewritten)
- *   'B' id(32)                    -> body bytes (deleted when erased)
+ *   'B' index(8)                  -> body bytes (deleted when erased)
  *   'D' id(32)                    -> peer(32): body missing: the entry is held
  *                                    without its body for no reason known (PEER
  *                                    sent it bare); fetched again
  *   'O' id(32)                    -> by(32): body erased, and the reason held:
  *                                    the erase-retraction, or the group whose
  *                                    retention dropped it
- *   'S' author(32) seq(8)         -> id(32)
+ *   'S' author(32) seq(8)         -> index(8)
  *   'H' author(32)                -> seq(8) id(32): the feed head
  *   'L' index(8)                  -> id(32): transparency log leaves, in order
- *   'I' id(32)                    -> index(8): leaf index of an entry
+ *   'I' id(32)                    -> index(8) ms(8): leaf index of an entry,
+ *                                    and when this node first received it
+ *                                    (written with 'E', never rewritten)
  *   'F' author(32) seq(8)         -> ForkEvidence
  *   'Z' author(32)                -> seq(8): feed frozen from this seq on
  *   'G' group(32)                 -> "" : group founded (charter v1 held)
- *   'C' group(32) id(32)          -> "" : a charter entry naming the group
- *   'M' group(32) ts(8) id(32)    -> "" : a membership entry of the group
- *   'P' group(32) ts(8) id(32)    -> "" : a post of the group (ts = its effective
- *                                    time: the earlier of its timestamp and 'A')
- *   'Q' parent(32) id(32)         -> "" : a reply to PARENT
- *   'R' target(32) id(32)         -> "" : a retraction naming TARGET
+ *   'C' group(32) index(8)        -> "" : a charter entry naming the group
+ *   'M' group(32) ts(8) index(8)  -> "" : a membership entry of the group
+ *   'P' group(32) ts(8) index(8)  -> "" : a post of the group (ts = its effective
+ *                                    time: the earlier of its timestamp and
+ *                                    its received time, in 'I')
+ *   'Q' parent(32) index(8)       -> "" : a reply to PARENT (an id: the parent
+ *                                    may not be held)
+ *   'R' target(32) index(8)       -> "" : a retraction naming TARGET (an id)
  *   'U' author(32)                -> seq(8) id(32): the author's latest profile
  *   'N' name                      -> u64(8): counters ("entries", "authors",
  *                                    "groups", "forks", "leaves")
  *   'T' level(1) index(8)         -> hash(32): the transparency log's complete
  *                                    subtree covering leaves
- *                                    [index * 2^level, (index+1) * 2^level)
+ *                                    [index * 2^level, (index+1) * 2^level),
+ *                                    for level >= RSN_TREE_LEVEL_STORED, and
+ *                                    below it only the (at most one per
+ *                                    level) on the log's right edge; the
+ *                                    others are hashed from 'L' when asked
  *   'K' size(8)                   -> a checkpoint this node signed at SIZE
  *                                    (the signed note, byte for byte)
  *   'W' peer(32)                  -> the latest checkpoint of a peer that was
@@ -75,7 +83,6 @@
 #include <string.h>
 
 #define RSN_TAG_ENTRY 'E'
-#define RSN_TAG_RECEIVED 'A'
 #define RSN_TAG_BODY 'B'
 #define RSN_TAG_BODY_MISSING 'D'
 #define RSN_TAG_BODY_ERASED 'O'
@@ -135,10 +142,20 @@
 #define RSN_KEYLEN_ID_N (1 + 32 + 8)         /* TAG id n */
 #define RSN_KEYLEN_ID_ID (1 + 32 + 32)       /* TAG id id */
 #define RSN_KEYLEN_ID_N_ID (1 + 32 + 8 + 32) /* TAG id n id */
+#define RSN_KEYLEN_ID_N_N (1 + 32 + 8 + 8)   /* TAG id n index: 'M', 'P' */
 #define RSN_KEYLEN_TREE (1 + 1 + 8)          /* 'T' level index */
 /* where the trailing id of a TAG id id and a TAG id n id key starts */
 #define RSN_KEYOFF_ID_ID 33
 #define RSN_KEYOFF_ID_N_ID 41
+/* where the trailing log index of a TAG id index and a TAG id n index key starts */
+#define RSN_KEYOFF_ID_N 33
+#define RSN_KEYOFF_ID_N_N 41
+/* 'I': index(8) then the received time (ms, 8) */
+#define RSN_LEAF_INDEX_VALUE 16
+/* 'T' keys are stored from this level up; a subtree below it is kept only
+ * while it is on the log's right edge (what a start reads), else hashed
+ * from its 'L' leaves (at most 2^(level) - 1 of them) when asked for */
+#define RSN_TREE_LEVEL_STORED 2
 
 static inline void rsn_be64_put(uint8_t out[8], uint64_t v)
 {
@@ -209,22 +226,17 @@ static inline size_t rsn_key_tree(uint8_t *k, unsigned level, uint64_t index)
 
 /* --- the keys, by what they hold ------------------------------------------ */
 
-/* 'E' id: the stored SignedEntry of an entry (header and signature). */
-static inline size_t rsn_key_entry(uint8_t *k, const uint8_t id[32])
+/* 'E' index: the stored SignedEntry of the entry at log INDEX (header and
+ * signature). */
+static inline size_t rsn_key_entry(uint8_t *k, uint64_t index)
 {
-    return rsn_key_1(k, RSN_TAG_ENTRY, id);
+    return rsn_key_n(k, RSN_TAG_ENTRY, index);
 }
 
-/* 'A' id: when this node first received entry ID (ms since the epoch). */
-static inline size_t rsn_key_received(uint8_t *k, const uint8_t id[32])
+/* 'B' index: the body of the entry at log INDEX, while it is held. */
+static inline size_t rsn_key_body(uint8_t *k, uint64_t index)
 {
-    return rsn_key_1(k, RSN_TAG_RECEIVED, id);
-}
-
-/* 'B' id: an entry's body, while it is held. */
-static inline size_t rsn_key_body(uint8_t *k, const uint8_t id[32])
-{
-    return rsn_key_1(k, RSN_TAG_BODY, id);
+    return rsn_key_n(k, RSN_TAG_BODY, index);
 }
 
 /* 'D' id: the entry is held without its body for no reason known. */
@@ -239,7 +251,7 @@ static inline size_t rsn_key_body_erased(uint8_t *k, const uint8_t id[32])
     return rsn_key_1(k, RSN_TAG_BODY_ERASED, id);
 }
 
-/* 'S' author seq: the id at SEQ of AUTHOR's feed. */
+/* 'S' author seq: the log index of the entry at SEQ of AUTHOR's feed. */
 static inline size_t rsn_key_feed_seq(uint8_t *k, const uint8_t author[32], uint64_t seq)
 {
     return rsn_key_1n(k, RSN_TAG_SEQ, author, seq);
@@ -257,7 +269,7 @@ static inline size_t rsn_key_leaf(uint8_t *k, uint64_t index)
     return rsn_key_n(k, RSN_TAG_LEAF, index);
 }
 
-/* 'I' id: the leaf index of an entry. */
+/* 'I' id: the leaf index of an entry and when it was received. */
 static inline size_t rsn_key_leaf_index(uint8_t *k, const uint8_t id[32])
 {
     return rsn_key_1(k, RSN_TAG_LEAF_INDEX, id);
@@ -281,38 +293,47 @@ static inline size_t rsn_key_group(uint8_t *k, const uint8_t group[32])
     return rsn_key_1(k, RSN_TAG_GROUP, group);
 }
 
-/* 'C' group id: a charter entry of GROUP. */
-static inline size_t rsn_key_group_charter(uint8_t *k, const uint8_t group[32],
-                                           const uint8_t id[32])
+/* 'C' group index: the charter entry at log INDEX names GROUP. */
+static inline size_t rsn_key_group_charter(uint8_t *k, const uint8_t group[32], uint64_t index)
 {
-    return rsn_key_2(k, RSN_TAG_CHARTER, group, id);
+    return rsn_key_1n(k, RSN_TAG_CHARTER, group, index);
 }
 
-/* 'M' group ts id: a membership entry of GROUP. */
+/* TAG a(32) n(8) index(8): 49. */
+static inline size_t rsn_key_1nn(uint8_t *k, char tag, const uint8_t a[32], uint64_t n,
+                                 uint64_t index)
+{
+    rsn_key_1n(k, tag, a, n);
+    rsn_be64_put(k + 41, index);
+    return 49;
+}
+
+/* 'M' group ts index: the membership entry at log INDEX, of GROUP. */
 static inline size_t rsn_key_group_membership(uint8_t *k, const uint8_t group[32], uint64_t ts,
-                                              const uint8_t id[32])
+                                              uint64_t index)
 {
-    return rsn_key_1n2(k, RSN_TAG_MEMBERSHIP, group, ts, id);
+    return rsn_key_1nn(k, RSN_TAG_MEMBERSHIP, group, ts, index);
 }
 
-/* 'P' group ts id: a post of GROUP at its effective time TS (the earlier of
- * its timestamp and when this node received it: daemon/clock.h). */
+/* 'P' group ts index: the post at log INDEX, of GROUP, at its effective time
+ * TS (the earlier of its timestamp and when this node received it:
+ * daemon/clock.h). */
 static inline size_t rsn_key_group_post(uint8_t *k, const uint8_t group[32], uint64_t ts,
-                                        const uint8_t id[32])
+                                        uint64_t index)
 {
-    return rsn_key_1n2(k, RSN_TAG_POST, group, ts, id);
+    return rsn_key_1nn(k, RSN_TAG_POST, group, ts, index);
 }
 
-/* 'Q' parent id: a reply to PARENT. */
-static inline size_t rsn_key_reply(uint8_t *k, const uint8_t parent[32], const uint8_t id[32])
+/* 'Q' parent index: the entry at log INDEX is a reply to PARENT (an id). */
+static inline size_t rsn_key_reply(uint8_t *k, const uint8_t parent[32], uint64_t index)
 {
-    return rsn_key_2(k, RSN_TAG_REPLY, parent, id);
+    return rsn_key_1n(k, RSN_TAG_REPLY, parent, index);
 }
 
-/* 'R' target id: a retraction naming TARGET. */
-static inline size_t rsn_key_retraction(uint8_t *k, const uint8_t target[32], const uint8_t id[32])
+/* 'R' target index: the entry at log INDEX is a retraction naming TARGET. */
+static inline size_t rsn_key_retraction(uint8_t *k, const uint8_t target[32], uint64_t index)
 {
-    return rsn_key_2(k, RSN_TAG_RETRACTION, target, id);
+    return rsn_key_1n(k, RSN_TAG_RETRACTION, target, index);
 }
 
 /* 'U' author: the author's latest profile. */

@@ -639,6 +639,11 @@ const uint8_t *rsn_index_id(const rsn_index_t *self)
     return rsn_index_key(self) + self->key_len - 32;
 }
 
+uint64_t rsn_index_n(const rsn_index_t *self)
+{
+    return rsn_be64_get(rsn_index_key(self) + self->key_len - 8);
+}
+
 void rsn_index_close(rsn_index_t *self)
 {
     rsn_iter_destroy(&self->it);

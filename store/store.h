@@ -65,11 +65,13 @@ void rsn_store_compact(rsn_store_t *self);
  * NULL. */
 void rsn_store_destroy(rsn_store_t **self_p);
 
-/* The format of the keys and values raison writes (store/keys.h). 2: the
- * received time of every entry ('A'), 'P' keyed by effective time, 'Y'
- * markers per charter version. A folder of format 1 is refused: there has
- * been no release, so none needs a migration. */
-#define RSN_STORE_FORMAT 2
+/* The format of the keys and values raison writes (store/keys.h). 3: entries
+ * named by their log index inside the store ('E', 'B', 'S' values, 'C M P Q
+ * R' keys), the received time in 'I' ('A' gone), 'T' from level 2. 2 added
+ * the received times, 'P' by effective time, 'Y' markers per charter
+ * version. A folder of format 1 or 2 is refused: there has been no release,
+ * so none needs a migration. */
+#define RSN_STORE_FORMAT 3
 
 /* Checks the format version ('V') of a raison node's database, as the node
  * does at open: a database without one (a new one, or one from before this
@@ -182,6 +184,10 @@ const uint8_t *rsn_index_value(const rsn_index_t *self, size_t *len);
 /* The 32-byte id that ends the current key (for indexes whose keys end with
  * one: KEY_LEN at least the prefix and 32 bytes). */
 const uint8_t *rsn_index_id(const rsn_index_t *self);
+
+/* The 8-byte big-endian number that ends the current key: the log index of
+ * the entry an index key such as 'P' group ts index points at. */
+uint64_t rsn_index_n(const rsn_index_t *self);
 void rsn_index_close(rsn_index_t *self);
 
 /* --- snapshots ---------------------------------------------------------------

@@ -383,8 +383,7 @@ int rsn_audit_leaves_page(rsn_store_t *store, rsn_arena_t *arena, uint64_t from,
         raison__leaf__init(leaf);
         leaf->index = i;
         leaf->id = arena_bytes(arena, id, RSN_ID_BYTES);
-        if (!leaf->id.data ||
-            rsn_signed_load(store, arena, leaf->id.data, &leaf->signed_entry) < 0) {
+        if (!leaf->id.data || rsn_signed_load_at(store, arena, i, &leaf->signed_entry) < 0) {
             return rsn_why(why, why_size, RSN_ERR_INTERNAL, "a logged entry is unreadable");
         }
         r->leaves[r->n_leaves++] = leaf;

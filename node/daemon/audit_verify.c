@@ -49,6 +49,7 @@ typedef struct {
 typedef struct {
     uint8_t id[RSN_ID_BYTES];
     uint64_t index;
+    uint64_t at; /* the log index 'I' gives its id: where its entry was read */
     Raison__SignedEntry *se;
     Raison__Entry *e;
     bool has_body;
@@ -183,13 +184,22 @@ static bool is_zero(const uint8_t id[RSN_ID_BYTES])
     return true;
 }
 
-/* True when the feed index 'S' (AUTHOR, SEQ) names ID. */
+/* True when the feed index 'S' (AUTHOR, SEQ) names the log index AT. */
+static bool feed_names_at(rsn_store_t *store, const uint8_t *author, uint64_t seq, uint64_t at)
+{
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_feed_seq(k, author, seq);
+    uint64_t held = 0;
+    return rsn_store_get_u64(store, k, kl, &held) == 0 && held == at;
+}
+
+/* True when the feed index 'S' (AUTHOR, SEQ) names ID: the log index 'I'
+ * gives ID (not the leaf 'L' holds there: a rewritten leaf is the log's
+ * fault, found by the log's check). */
 static bool feed_names(rsn_store_t *store, const uint8_t *author, uint64_t seq, const uint8_t *id)
 {
-    uint8_t k[RSN_KEY_MAX], held[RSN_ID_BYTES];
-    size_t kl = rsn_key_feed_seq(k, author, seq);
-    return rsn_store_get_fixed(store, k, kl, held, sizeof held) == 0 &&
-           memcmp(held, id, RSN_ID_BYTES) == 0;
+    uint64_t at = 0;
+    return rsn_tlog_leaf_index(store, id, &at) == 0 && feed_names_at(store, author, seq, at);
 }
 
 /* True when entry ID is held as body missing ('D'), not erased. */
@@ -234,7 +244,7 @@ static bool check_leaf(rsn_store_t *store, report_t *rep, rsn_arena_t *scratch, 
         r->erased++;
     }
     /* the feed index, and the chain */
-    if (!feed_names(store, l->e->author.data, l->e->seq, l->id)) {
+    if (!feed_names_at(store, l->e->author.data, l->e->seq, l->at)) {
         r->chain_errors++;
         problem(rep, "chain", l->id, index, "the feed index does not name this entry at seq %llu",
                 (unsigned long long)l->e->seq);
@@ -255,7 +265,10 @@ static int load_leaf(rsn_store_t *store, rsn_arena_t *arena, uint64_t index, lea
         memset(l->id, 0, sizeof l->id);
         return rc;
     }
-    rc = rsn_signed_load(store, arena, l->id, &l->se);
+    rc = rsn_tlog_leaf_index(store, l->id, &l->at);
+    if (rc == 0) {
+        rc = rsn_signed_load_at(store, arena, l->at, &l->se);
+    }
     if (rc < 0) {
         return rc;
     }

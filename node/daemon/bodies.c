@@ -10,6 +10,7 @@
 #include "daemon/group.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 #define DAY_MS 86400000ULL
 
@@ -27,13 +28,13 @@ bool rsn_bodies_erase_requested(rsn_store_t *store, rsn_arena_t *arena,
     uint8_t prefix[RSN_KEY_MAX];
     size_t pl = rsn_key_prefix(prefix, RSN_TAG_RETRACTION, target);
     rsn_index_t ix;
-    if (rsn_index_open(&ix, store, prefix, pl, RSN_KEYLEN_ID_ID) < 0) {
+    if (rsn_index_open(&ix, store, prefix, pl, RSN_KEYLEN_ID_N) < 0) {
         return true;
     }
     bool erase = false;
     for (rsn_index_first(&ix); rsn_index_valid(&ix) && !erase; rsn_index_next(&ix)) {
         rsn_loaded_t *r = NULL;
-        if (rsn_entry_load(store, arena, rsn_index_id(&ix), &r) != 0 || !r->body ||
+        if (rsn_entry_load_at(store, arena, rsn_index_n(&ix), &r) != 0 || !r->body ||
             r->entry->kind != RAISON__KIND__KIND_RETRACTION) {
             continue;
         }
@@ -53,7 +54,12 @@ int rsn_bodies_state(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RS
     uint8_t k[RSN_KEY_MAX];
     *has_by = false;
     *state = RSN_BODY_HELD;
-    if (rsn_store_has(store, k, rsn_key_body(k, id)) == 0) {
+    uint64_t index = 0;
+    int rc = rsn_tlog_leaf_index(store, id, &index);
+    if (rc < 0 && rc != RSN_ERR_NOT_FOUND) {
+        return rc;
+    }
+    if (rc == 0 && rsn_store_has(store, k, rsn_key_body(k, index)) == 0) {
         return 0;
     }
     if (rsn_store_has(store, k, rsn_key_body_missing(k, id)) == 0) {
@@ -61,7 +67,7 @@ int rsn_bodies_state(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RS
         return 0;
     }
     *state = RSN_BODY_ERASED;
-    int rc = rsn_store_get_fixed(store, k, rsn_key_body_erased(k, id), by, RSN_ID_BYTES);
+    rc = rsn_store_get_fixed(store, k, rsn_key_body_erased(k, id), by, RSN_ID_BYTES);
     if (rc == 0) {
         *has_by = true;
         return 0;

@@ -1,5 +1,5 @@
 /* clock.c — an entry's effective time (the earlier of the time its author
- * claims and the time this node first received it, 'A' in store/keys.h),
+ * claims and the time this node first received it, in 'I' of store/keys.h),
  * and the node's wall and retention clocks, for retention, timelines and
  * "last activity" (daemon/clock.h). */
 #include "daemon/clock.h"
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "store/keys.h"
+#include "store/tlog.h"
 
 #define DAY_MS 86400000ULL
 #define OFFSET_DAYS_MAX 36500
@@ -40,9 +40,7 @@ uint64_t rsn_clock_effective(uint64_t claimed_ms, uint64_t received_ms)
 
 int rsn_clock_received(rsn_store_t *store, const uint8_t id[RSN_ID_BYTES], uint64_t *received_ms)
 {
-    uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_received(k, id);
-    return rsn_store_get_u64(store, k, kl, received_ms);
+    return rsn_tlog_lookup(store, id, NULL, received_ms);
 }
 
 uint64_t rsn_clock_entry_time(rsn_store_t *store, const rsn_loaded_t *l)

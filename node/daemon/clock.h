@@ -5,7 +5,7 @@
  * something — retention, the order of a timeline, "last activity" — a node
  * uses the entry's effective time: the earlier of the claimed time and the
  * time this node first received it, which the write path stores with the
- * entry ('A' id, store/keys.h) and nothing rewrites (a duplicate, a relay, a
+ * entry (in 'I' id, store/keys.h) and nothing rewrites (a duplicate, a relay, a
  * body fetched later leave it alone). So a post dated in the future neither
  * escapes retention nor pins itself to the top of a timeline (DESIGN.md
  * "Time"). The 'P' index of a group's posts is keyed by this time.

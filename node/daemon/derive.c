@@ -20,6 +20,7 @@
 #include "daemon/report_state.h"
 #include "proto/codec.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 /* The registered derivers, in the order they see each entry: a later one
  * may read what an earlier one derived from the same entry. */
@@ -420,11 +421,9 @@ void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
 
 bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES])
 {
-    uint8_t k[RSN_KEY_MAX];
     uint64_t index = 0;
     return self->watermark < self->log_size &&
-           rsn_store_get_u64(self->store, k, rsn_key_leaf_index(k, id), &index) == 0 &&
-           index >= self->watermark;
+           rsn_tlog_leaf_index(self->store, id, &index) == 0 && index >= self->watermark;
 }
 
 /* Loads entry ID (at log INDEX) into DE, its body decoded from BODY/LEN
@@ -433,7 +432,7 @@ static int load_entry(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], uint64_t ind
                       const uint8_t *body, size_t len, rsn_derive_entry_t *de)
 {
     rsn_loaded_t *l = NULL;
-    int rc = rsn_entry_load(dx->store, dx->arena, id, &l);
+    int rc = rsn_entry_load_at(dx->store, dx->arena, index, &l); /* L names ID */
     if (rc == RSN_ERR_NOT_FOUND) {
         rsn_error("derive: log leaf %llu names no held entry (a damaged store)",
                   (unsigned long long)index);
@@ -472,9 +471,8 @@ static int load_at(rsn_dx_t *dx, uint64_t index, rsn_derive_entry_t *de)
 static int load_id(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], const uint8_t *body, size_t len,
                    rsn_derive_entry_t *de)
 {
-    uint8_t k[RSN_KEY_MAX];
     uint64_t index = 0;
-    int rc = rsn_store_get_u64(dx->store, k, rsn_key_leaf_index(k, id), &index);
+    int rc = rsn_tlog_leaf_index(dx->store, id, &index);
     return rc < 0 ? rc : load_entry(dx, id, index, body, len, de);
 }
 

@@ -58,7 +58,7 @@ typedef struct {
     rsn_derive_kind_t kind;
     uint64_t index;        /* the entry's log index */
     const rsn_loaded_t *l; /* id, header, decoded body (NULL: none, undecodable) */
-    uint64_t received;     /* when this node first received it ('A') */
+    uint64_t received;     /* when this node first received it (in 'I') */
 } rsn_derive_entry_t;
 
 /* A module that keeps derived state. Every callback returns 0 or an rsn_err

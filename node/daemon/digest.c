@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 struct rsn_digest {
     uint8_t buckets[RSN_BUCKETS][RSN_HASH_BYTES];         /* as committed */
@@ -176,7 +177,11 @@ int rsn_digest_store_head(void *ctx, const uint8_t author[RSN_KEY_BYTES], bool *
     if (*seq == 0) {
         memset(id, 0, RSN_ID_BYTES);
     } else if (*seq != hs) {
-        rc = rsn_store_get_fixed(store, k, rsn_key_feed_seq(k, author, *seq), id, RSN_ID_BYTES);
+        uint64_t index = 0;
+        rc = rsn_store_get_u64(store, k, rsn_key_feed_seq(k, author, *seq), &index);
+        if (rc == 0) {
+            rc = rsn_tlog_leaf(store, index, id);
+        }
         return rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc;
     }
     return 0;

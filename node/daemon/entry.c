@@ -13,15 +13,16 @@
 #include "common/log.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
-int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
-                    Raison__SignedEntry **out)
+int rsn_signed_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index,
+                       Raison__SignedEntry **out)
 {
     uint8_t k[RSN_KEY_MAX];
     void *v = NULL;
     size_t vlen = 0;
     *out = NULL;
-    int rc = rsn_store_get(store, k, rsn_key_entry(k, id), &v, &vlen);
+    int rc = rsn_store_get(store, k, rsn_key_entry(k, index), &v, &vlen);
     if (rc) {
         return rc;
     }
@@ -33,7 +34,7 @@ int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN
         return RSN_ERR_IO;
     }
     v = NULL;
-    rc = rsn_store_get(store, k, rsn_key_body(k, id), &v, &vlen);
+    rc = rsn_store_get(store, k, rsn_key_body(k, index), &v, &vlen);
     se->body.data = NULL;
     se->body.len = 0;
     if (rc == 0) {
@@ -51,26 +52,34 @@ int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN
     return 0;
 }
 
-int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
-                   rsn_loaded_t **out)
+int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
+                    Raison__SignedEntry **out)
 {
+    uint64_t index = 0;
     *out = NULL;
+    int rc = rsn_tlog_leaf_index(store, id, &index);
+    return rc ? rc : rsn_signed_load_at(store, arena, index, out);
+}
+
+/* Decodes the header and body of the stored entry SE (ID, at INDEX) into *OUT. */
+static int loaded_make(rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES], uint64_t index,
+                       Raison__SignedEntry *se, rsn_loaded_t **out)
+{
     rsn_loaded_t *l = rsn_arena_alloc(arena, sizeof *l);
     if (!l) {
         return RSN_ERR_NOMEM;
     }
+    memset(l, 0, sizeof *l);
     memcpy(l->id, id, RSN_ID_BYTES);
-    int rc = rsn_signed_load(store, arena, id, &l->signed_entry);
-    if (rc) {
-        return rc;
-    }
-    rc = rsn_entry_decode(arena, l->signed_entry->entry.data, l->signed_entry->entry.len, &l->entry,
-                          NULL, 0);
+    l->index = index;
+    l->indexed = true;
+    l->signed_entry = se;
+    int rc = rsn_entry_decode(arena, se->entry.data, se->entry.len, &l->entry, NULL, 0);
     if (rc) {
         rsn_error("views: stored entry header does not decode: %s", rsn_strerror(rc));
         return RSN_ERR_IO;
     }
-    const ProtobufCBinaryData *body = &l->signed_entry->body;
+    const ProtobufCBinaryData *body = &se->body;
     l->erased = body->data == NULL;
     if (body->data &&
         rsn_body_decode(arena, l->entry->kind, body->data, body->len, &l->body) != 0) {
@@ -78,6 +87,47 @@ int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_
     }
     *out = l;
     return 0;
+}
+
+int rsn_entry_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
+                   rsn_loaded_t **out)
+{
+    *out = NULL;
+    uint64_t index = 0;
+    Raison__SignedEntry *se = NULL;
+    int rc = rsn_tlog_leaf_index(store, id, &index);
+    if (rc == 0) {
+        rc = rsn_signed_load_at(store, arena, index, &se);
+    }
+    return rc ? rc : loaded_make(arena, id, index, se, out);
+}
+
+int rsn_entry_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index, rsn_loaded_t **out)
+{
+    *out = NULL;
+    uint8_t id[RSN_ID_BYTES];
+    Raison__SignedEntry *se = NULL;
+    int rc = rsn_tlog_leaf(store, index, id);
+    if (rc == 0) {
+        rc = rsn_signed_load_at(store, arena, index, &se);
+    }
+    return rc ? rc : loaded_make(arena, id, index, se, out);
+}
+
+int rsn_entry_try_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index,
+                          rsn_loaded_t **out)
+{
+    int rc = rsn_entry_load_at(store, arena, index, out);
+    return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+}
+
+int rsn_entry_index(rsn_store_t *store, const rsn_loaded_t *l, uint64_t *index)
+{
+    if (l->indexed) {
+        *index = l->index;
+        return 0;
+    }
+    return rsn_tlog_leaf_index(store, l->id, index);
 }
 
 int rsn_entry_try_load(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_ID_BYTES],
@@ -141,12 +191,12 @@ bool rsn_entry_retracted(rsn_store_t *store, rsn_arena_t *arena, const uint8_t i
     size_t plen = rsn_key_prefix(prefix, RSN_TAG_RETRACTION, id);
     rsn_index_t ix;
     bool retracted = false;
-    if (rsn_index_open(&ix, store, prefix, plen, RSN_KEYLEN_ID_ID) != 0) {
+    if (rsn_index_open(&ix, store, prefix, plen, RSN_KEYLEN_ID_N) != 0) {
         return false;
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix) && !retracted; rsn_index_next(&ix)) {
         rsn_loaded_t *r = NULL;
-        if (rsn_entry_load(store, arena, rsn_index_id(&ix), &r) != 0) {
+        if (rsn_entry_load_at(store, arena, rsn_index_n(&ix), &r) != 0) {
             continue;
         }
         if (r->entry->kind != RAISON__KIND__KIND_RETRACTION ||

@@ -25,6 +25,10 @@ typedef struct {
     Raison__Entry *entry;              /* the decoded header */
     void *body;  /* decoded body (Raison__Post*, ...); NULL when erased or undecodable */
     bool erased; /* body no longer held */
+    /* its log index, when loaded from the store (INDEXED): what the store's
+     * keys name it by (store/keys.h); rsn_entry_index reads it */
+    uint64_t index;
+    bool indexed;
 } rsn_loaded_t;
 
 /* Loads entry ID as stored: the exact header and signature, and the body
@@ -32,6 +36,23 @@ typedef struct {
  * 0, RSN_ERR_NOT_FOUND, RSN_ERR_IO or RSN_ERR_NOMEM. */
 RSN_NODISCARD int rsn_signed_load(rsn_store_t *store, rsn_arena_t *arena,
                                   const uint8_t id[RSN_ID_BYTES], Raison__SignedEntry **out);
+
+/* As rsn_signed_load, for the entry at log INDEX ('E' and 'B' index). */
+RSN_NODISCARD int rsn_signed_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index,
+                                     Raison__SignedEntry **out);
+
+/* As rsn_entry_load, for the entry at log INDEX (its id from 'L'): what an
+ * index key ('P', 'Q', 'M', ...) names. */
+RSN_NODISCARD int rsn_entry_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index,
+                                    rsn_loaded_t **out);
+
+/* As rsn_entry_try_load, at log INDEX. */
+RSN_NODISCARD int rsn_entry_try_load_at(rsn_store_t *store, rsn_arena_t *arena, uint64_t index,
+                                        rsn_loaded_t **out);
+
+/* The log index of loaded entry L: the one it was loaded at, else read from
+ * 'I'. 0, RSN_ERR_NOT_FOUND (not in the log), RSN_ERR_IO. */
+RSN_NODISCARD int rsn_entry_index(rsn_store_t *store, const rsn_loaded_t *l, uint64_t *index);
 
 /* Loads entry ID (header, and body when held). 0 and *OUT (from ARENA);
  * RSN_ERR_NOT_FOUND; RSN_ERR_IO. */

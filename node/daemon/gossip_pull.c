@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/entry.h"
 #include "daemon/gossip_internal.h"
 #include "store/keys.h"
 
@@ -481,14 +482,13 @@ static int add_range(rsn_gossip_t *self, rsn_arena_t *arena, const Raison__WantR
          rsn_iter_next(it)) {
         size_t kl = 0, vl = 0;
         const uint8_t *key = rsn_iter_key(it, &kl);
-        const uint8_t *id = rsn_iter_value(it, &vl);
-        if (kl != RSN_KEYLEN_ID_N || vl != RSN_ID_BYTES ||
-            rsn_be64_get(key + RSN_KEYLEN_ID) > r->to_seq) {
+        const uint8_t *index = rsn_iter_value(it, &vl);
+        if (kl != RSN_KEYLEN_ID_N || vl != 8 || rsn_be64_get(key + RSN_KEYLEN_ID) > r->to_seq) {
             break;
         }
-        size_t size = 0;
-        if (gossip_load_signed(self, arena, id, &b->list[b->count], &size) == 0) {
-            b->bytes += size;
+        Raison__SignedEntry **se = &b->list[b->count];
+        if (rsn_signed_load_at(self->store, arena, rsn_be64_get(index), se) == 0) {
+            b->bytes += (*se)->entry.len + (*se)->signature.len + (*se)->body.len + 16;
             b->count++;
         }
     }

@@ -12,6 +12,7 @@
 #include "daemon/group.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
@@ -212,6 +213,12 @@ const char *rsn_group_membership_problem(const rsn_group_t *g, const uint8_t aut
     }
 }
 
+/* qsort: versions by id. */
+static int version_cmp(const void *a, const void *b)
+{
+    return memcmp(((const version_t *)a)->id, ((const version_t *)b)->id, RSN_ID_BYTES);
+}
+
 /* The usable amendments (version 2 and up) naming GROUP: the candidates of
  * the chain, in id order. */
 static int load_amendments(rsn_store_t *store, rsn_arena_t *arena,
@@ -223,22 +230,19 @@ static int load_amendments(rsn_store_t *store, rsn_arena_t *arena,
     *out = NULL;
     *n = 0;
     int rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_CHARTER, group),
-                            RSN_KEYLEN_ID_ID);
+                            RSN_KEYLEN_ID_N);
     if (rc) {
         return rc;
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
-        const uint8_t *id = rsn_index_id(&ix);
-        if (memcmp(id, group, RSN_ID_BYTES) == 0) {
-            continue;
-        }
         rsn_loaded_t *l = NULL;
-        if ((rc = rsn_entry_try_load(store, arena, id, &l)) != 0) {
+        if ((rc = rsn_entry_try_load_at(store, arena, rsn_index_n(&ix), &l)) != 0) {
             goto out;
         }
-        if (!l || !charter_usable(store, arena, l)) {
+        if (!l || memcmp(l->id, group, RSN_ID_BYTES) == 0 || !charter_usable(store, arena, l)) {
             continue;
         }
+        const uint8_t *id = l->id;
         Raison__Charter *c = l->body;
         if (!rsn_views_same_id(&c->group, group) || c->supersedes.len != RSN_ID_BYTES ||
             c->version < 2) {
@@ -255,6 +259,9 @@ static int load_amendments(rsn_store_t *store, rsn_arena_t *arena,
     }
 out:
     rsn_index_close(&ix);
+    if (rc == 0 && *n > 1) {
+        qsort(*out, *n, sizeof **out, version_cmp); /* 'C' is in log order */
+    }
     return rc;
 }
 
@@ -265,13 +272,13 @@ static int load_memberships(rsn_store_t *store, rsn_arena_t *arena, rsn_group_t 
     size_t cap = 0;
     rsn_index_t ix;
     int rc = rsn_index_open(&ix, store, prefix, rsn_key_prefix(prefix, RSN_TAG_MEMBERSHIP, g->id),
-                            RSN_KEYLEN_ID_N_ID);
+                            RSN_KEYLEN_ID_N_N);
     if (rc) {
         return rc;
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
         rsn_loaded_t *l = NULL;
-        if ((rc = rsn_entry_try_load(store, arena, rsn_index_id(&ix), &l)) != 0) {
+        if ((rc = rsn_entry_try_load_at(store, arena, rsn_index_n(&ix), &l)) != 0) {
             goto out;
         }
         if (!l) {

@@ -23,6 +23,7 @@
 #include "daemon/group_state_internal.h"
 #include "daemon/read_helpers.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 #define GS_INLINE_MAX 256 /* members recomputed in the step of a charter that changes the chain */
 #define GS_BACKGROUND_MAX 256 /* records recomputed by one background call at most */
@@ -459,11 +460,9 @@ static int recompute_written(rsn_dx_t *dx, const uint8_t *author, uint64_t index
 static int on_retraction(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 {
     const Raison__Retraction *r = de->l->body;
-    uint8_t k[RSN_KEY_MAX];
     uint64_t index = 0;
     if (r->target.len != RSN_ID_BYTES ||
-        rsn_store_get_u64(rsn_dx_store(dx), k, rsn_key_leaf_index(k, r->target.data), &index) !=
-            0) {
+        rsn_tlog_leaf_index(rsn_dx_store(dx), r->target.data, &index) != 0) {
         return 0; /* not held: when it comes, it comes retracted */
     }
     return recompute_written(dx, de->l->entry->author.data, index);

@@ -125,7 +125,7 @@ static void judge_absence(rsn_ingest_t *self, candidate_t *c, rsn_ingest_result_
     uint8_t k[RSN_KEY_MAX];
     if (!by) {
         res->bad_claim = true;
-    } else if (rsn_store_has(self->store, k, rsn_key_entry(k, by)) == 0) {
+    } else if (rsn_store_has(self->store, k, rsn_key_leaf_index(k, by)) == 0) {
         if (rsn_bodies_reason_valid(self->store, c->arena, c->e, c->id, by, rsn_bodies_now_ms())) {
             c->erased_by = by;
         } else {
@@ -149,6 +149,11 @@ static int settle_duplicate(rsn_ingest_t *self, candidate_t *c, rsn_ingest_resul
     }
     if (rsn_ingest_pending(self) >= RSN_INGEST_BATCH_MAX) {
         return rsn_why(why, why_size, RSN_ERR_BUSY, "too many entries staged; retry");
+    }
+    int rc = rsn_ingest_index_of(self, c->id, &c->index);
+    if (rc < 0) {
+        return rsn_why(why, why_size, rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc,
+                       "the log index of a held entry is unreadable");
     }
     if (!c->has_body) {
         rsn_ingest_stage_erased(self, c, c->erased_by, true);

@@ -237,7 +237,7 @@ RSN_NODISCARD int rsn_ingest_effective_head(rsn_ingest_t *self, const uint8_t au
 uint64_t rsn_ingest_frozen_at(rsn_ingest_t *self, const uint8_t author[32]);
 
 /* Tests only: takes NOW_MS (ms since the epoch) as the time at which the
- * entries staged from now on are received ('A', daemon/clock.h), and as
+ * entries staged from now on are received (in 'I', daemon/clock.h), and as
  * now for their retention; 0 goes back to the wall clock. */
 void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms);
 

@@ -8,7 +8,7 @@
  * right edge are kept as committed and as staged, so that checks see the
  * staged heads (seq 5 and 6 of one author can share a batch) and a failed
  * write drops exactly what it staged. rsn_ingest_commit writes the batch
- * with sync. The time an entry is first received is put beside it ('A',
+ * with sync. The time an entry is first received is put beside it (in 'I',
  * daemon/clock.h). */
 #include "daemon/ingest_batch.h"
 
@@ -111,18 +111,18 @@ static const staged_t *staged_at(const rsn_ingest_t *self, const uint8_t author[
     return NULL;
 }
 
-/* The id held at (AUTHOR, SEQ), staged or stored. */
-static int id_at(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
-                 uint8_t id[RSN_ID_BYTES])
+/* The log index held at (AUTHOR, SEQ), staged or stored. */
+static int index_at(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES], uint64_t seq,
+                    uint64_t *index)
 {
     const staged_t *s = staged_at(self, author, seq);
     if (s) {
-        memcpy(id, s->id, RSN_ID_BYTES);
+        *index = s->index;
         return 0;
     }
     uint8_t k[RSN_KEY_MAX];
     size_t kl = rsn_key_feed_seq(k, author, seq);
-    return rsn_store_get_fixed(self->store, k, kl, id, RSN_ID_BYTES);
+    return rsn_store_get_u64(self->store, k, kl, index);
 }
 
 /* Finds the entry held for (AUTHOR, SEQ): staged or stored. Fills the
@@ -138,13 +138,13 @@ int rsn_ingest_held_at(rsn_ingest_t *self, rsn_arena_t *arena, const uint8_t aut
         held->signature.len = RSN_SIG_BYTES;
         return 0;
     }
-    uint8_t id[RSN_ID_BYTES];
-    int rc = id_at(self, author, seq, id);
+    uint64_t index = 0;
+    int rc = index_at(self, author, seq, &index);
     if (rc < 0) {
         return rc;
     }
     Raison__SignedEntry *se = NULL;
-    rc = rsn_signed_load(self->store, arena, id, &se);
+    rc = rsn_signed_load_at(self->store, arena, index, &se);
     if (rc < 0) {
         return rc == RSN_ERR_NOT_FOUND ? RSN_ERR_IO : rc;
     }
@@ -177,7 +177,14 @@ static int effective_head(rsn_ingest_t *self, const uint8_t author[RSN_KEY_BYTES
         memcpy(id, hid, RSN_ID_BYTES);
         return 0;
     }
-    return id_at(self, author, eff, id);
+    const staged_t *s = staged_at(self, author, eff);
+    if (s) {
+        memcpy(id, s->id, RSN_ID_BYTES);
+        return 0;
+    }
+    uint64_t index = 0;
+    rc = index_at(self, author, eff, &index);
+    return rc ? rc : rsn_tlog_leaf(self->store, index, id);
 }
 
 /* A rsn_digest_head_fn over an ingest (CTX). */
@@ -319,8 +326,18 @@ static void staged_index(rsn_ingest_t *self, size_t at)
 bool rsn_ingest_is_held(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES])
 {
     uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_entry(k, id);
+    size_t kl = rsn_key_leaf_index(k, id);
     return rsn_ingest_is_staged(self, id) || rsn_store_has(self->store, k, kl) == 0;
+}
+
+int rsn_ingest_index_of(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], uint64_t *index)
+{
+    const staged_t *s = staged_find(self, id);
+    if (s) {
+        *index = s->index;
+        return 0;
+    }
+    return rsn_tlog_leaf_index(self->store, id, index);
 }
 
 /* --- fork evidence ------------------------------------------------------------- */
@@ -394,12 +411,11 @@ void rsn_ingest_set_clock(rsn_ingest_t *self, uint64_t now_ms)
     self->clock_ms = now_ms;
 }
 
-/* The entry as received (header and signature, body apart), when this node
- * received it ('A': now), its feed index and head, into BATCH. */
+/* The entry as received (header and signature, body apart) at its log
+ * index, its feed index and head, into BATCH. */
 static int stage_entry(rsn_ingest_t *self, rsn_batch_t *batch, const candidate_t *c)
 {
-    uint8_t at[8];
-    rsn_be64_put(at, c->received);
+    (void)self;
     Raison__SignedEntry se = RAISON__SIGNED_ENTRY__INIT;
     se.entry.data = (uint8_t *)c->entry;
     se.entry.len = c->entry_len;
@@ -412,12 +428,12 @@ static int stage_entry(rsn_ingest_t *self, rsn_batch_t *batch, const candidate_t
         return rc;
     }
     uint8_t k[RSN_KEY_MAX];
-    size_t kl = rsn_key_entry(k, c->id);
+    size_t kl = rsn_key_entry(k, c->index);
     rsn_batch_put(batch, k, kl, packed, packed_len);
-    kl = rsn_key_received(k, c->id);
-    rsn_batch_put(batch, k, kl, at, sizeof at);
+    uint8_t at[8];
+    rsn_be64_put(at, c->index);
     kl = rsn_key_feed_seq(k, c->e->author.data, c->e->seq);
-    rsn_batch_put(batch, k, kl, c->id, RSN_ID_BYTES);
+    rsn_batch_put(batch, k, kl, at, sizeof at);
     uint8_t head[HEAD_BYTES];
     rsn_be64_put(head, c->e->seq);
     memcpy(head + 8, c->id, RSN_ID_BYTES);
@@ -439,6 +455,7 @@ static int remember_staged(rsn_ingest_t *self, const candidate_t *c)
     memcpy(s->id, c->id, RSN_ID_BYTES);
     memcpy(s->author, c->e->author.data, RSN_KEY_BYTES);
     s->seq = c->e->seq;
+    s->index = c->index;
     s->entry = entry;
     s->entry_len = c->entry_len;
     s->signature = signature;
@@ -492,6 +509,7 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
     contribution_t before = {0}, after = {0};
     rsn_merkle_frontier_t frontier = self->pending_frontier;
     c->received = rsn_ingest_now(self);
+    c->index = rsn_merkle_frontier_size(&frontier);
     rsn_batch_clear(self->scratch);
     int rc = c->frozen ? contribution(self, author, &before) : 0;
     if (rc == 0) {
@@ -502,7 +520,7 @@ int rsn_ingest_stage_checked(rsn_ingest_t *self, candidate_t *c)
     }
     if (rc == 0) {
         /* transparency log leaf, in acceptance order */
-        rc = rsn_tlog_append(self->scratch, &frontier, c->id);
+        rc = rsn_tlog_append(self->scratch, &frontier, c->id, c->received);
     }
     if (rc == 0) {
         rc = injected(self);

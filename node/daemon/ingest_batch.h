@@ -18,6 +18,7 @@ typedef struct {
     uint8_t id[RSN_ID_BYTES];
     uint8_t author[RSN_KEY_BYTES];
     uint64_t seq;
+    uint64_t index;       /* its log index: what the store's keys name it by */
     const uint8_t *entry; /* copies in the batch arena, for fork evidence */
     size_t entry_len;
     const uint8_t *signature;
@@ -105,8 +106,11 @@ typedef struct {
     uint8_t head_id[RSN_ID_BYTES];
     uint64_t frozen; /* seq from which the feed is frozen, or 0 */
     /* when this node received it, read once for all that is staged of it
-     * ('A', the 'P' index's effective time), so the two never differ */
+     * ('I', the 'P' index's effective time), so the two never differ */
     uint64_t received;
+    /* its log index: the leaf it is staged as, or (a late body) the one it
+     * is held at; the store names it by this (store/keys.h) */
+    uint64_t index;
 } candidate_t;
 
 /* The head of AUTHOR as staged or stored: seq 0 when none. */
@@ -124,6 +128,11 @@ bool rsn_ingest_is_staged(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTE
 
 /* The staged entry ID, or NULL. */
 staged_t *rsn_ingest_staged(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES]);
+
+/* The log index of entry ID, staged or stored ('I'). 0, RSN_ERR_NOT_FOUND,
+ * RSN_ERR_IO. */
+RSN_NODISCARD int rsn_ingest_index_of(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES],
+                                      uint64_t *index);
 
 /* Now, as this write path receives entries: the wall clock, or the time a
  * test set (rsn_ingest_set_clock). */

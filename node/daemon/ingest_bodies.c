@@ -22,8 +22,9 @@
 
 #define DAY_MS 86400000ULL
 
-/* When this node first received C: the time its 'A' was staged with, for
- * an entry staged now; the stored time ('A') for one held as body missing. */
+/* When this node first received C: the time its 'I' was staged with, for
+ * an entry staged now; the stored time (in 'I') for one held as body
+ * missing. */
 static uint64_t received_of(rsn_ingest_t *self, const candidate_t *c, bool missing)
 {
     uint64_t held = 0;
@@ -96,7 +97,9 @@ rsn_body_state_t rsn_ingest_body_state(rsn_ingest_t *self, const uint8_t id[RSN_
         return t->body;
     }
     uint8_t k[RSN_KEY_MAX];
-    if (rsn_store_has(self->store, k, rsn_key_body(k, id)) == 0) {
+    uint64_t index = 0;
+    if (rsn_ingest_index_of(self, id, &index) == 0 &&
+        rsn_store_has(self->store, k, rsn_key_body(k, index)) == 0) {
         return RSN_BODY_HELD;
     }
     if (rsn_store_has(self->store, k, rsn_key_body_missing(k, id)) == 0) {
@@ -119,7 +122,11 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         rsn_batch_delete(self->batch, k, rsn_key_body_missing(k, id));
         self->pending.missing--;
     } else {
-        rsn_batch_delete(self->batch, k, rsn_key_body(k, id));
+        uint64_t index = 0;
+        bool indexed = rsn_ingest_index_of(self, id, &index) == 0;
+        if (indexed) {
+            rsn_batch_delete(self->batch, k, rsn_key_body(k, index));
+        }
         /* staged in this very batch: the derive pass has not seen the body
          * yet and would find it gone; it is queued for it once */
         const staged_t *s = rsn_ingest_staged(self, id);
@@ -127,8 +134,8 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         size_t held_len = 0;
         if (s && s->body_bytes) {
             rsn_derive_queue_body(self->derive, self->batch, id, s->body_bytes, s->body_len);
-        } else if (rsn_derive_unseen(self->derive, id) &&
-                   rsn_store_get(self->store, k, rsn_key_body(k, id), &held, &held_len) == 0) {
+        } else if (indexed && rsn_derive_unseen(self->derive, id) &&
+                   rsn_store_get(self->store, k, rsn_key_body(k, index), &held, &held_len) == 0) {
             /* a reindex has not reached it yet: the same, from the store */
             rsn_derive_queue_body(self->derive, self->batch, id, held, held_len);
         }
@@ -211,17 +218,17 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t rec
         const Raison__Charter *ch = c->decoded;
         if (ch->version == 1 && ch->group.len == 0) {
             put_marker(self, k, rsn_key_group(k, id));
-            put_marker(self, k, rsn_key_group_charter(k, id, id));
+            put_marker(self, k, rsn_key_group_charter(k, id, c->index));
             self->pending.groups++;
         } else if (ch->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_charter(k, ch->group.data, id));
+            put_marker(self, k, rsn_key_group_charter(k, ch->group.data, c->index));
         }
         break;
     }
     case RAISON__KIND__KIND_MEMBERSHIP: {
         const Raison__Membership *m = c->decoded;
         if (m->group.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_group_membership(k, m->group.data, e->timestamp, id));
+            put_marker(self, k, rsn_key_group_membership(k, m->group.data, e->timestamp, c->index));
         }
         break;
     }
@@ -229,10 +236,10 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t rec
         const Raison__Post *p = c->decoded;
         if (p->group.len == RSN_ID_BYTES) {
             uint64_t ts = rsn_clock_effective(e->timestamp, received);
-            put_marker(self, k, rsn_key_group_post(k, p->group.data, ts, id));
+            put_marker(self, k, rsn_key_group_post(k, p->group.data, ts, c->index));
         }
         if (p->reply_to.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_reply(k, p->reply_to.data, id));
+            put_marker(self, k, rsn_key_reply(k, p->reply_to.data, c->index));
         }
         break;
     }
@@ -247,7 +254,7 @@ static void stage_indexes(rsn_ingest_t *self, const candidate_t *c, uint64_t rec
     case RAISON__KIND__KIND_RETRACTION: {
         const Raison__Retraction *r = c->decoded;
         if (r->target.len == RSN_ID_BYTES) {
-            put_marker(self, k, rsn_key_retraction(k, r->target.data, id));
+            put_marker(self, k, rsn_key_retraction(k, r->target.data, c->index));
             if (r->erase) {
                 apply_erasure(self, c, r);
             }
@@ -280,7 +287,7 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
         rsn_bodies_mark_erased(self->batch, c->id, by);
         self->erased_delta++;
     } else {
-        rsn_batch_put(self->batch, k, rsn_key_body(k, c->id), c->body, c->body_len);
+        rsn_batch_put(self->batch, k, rsn_key_body(k, c->index), c->body, c->body_len);
     }
     if (missing) {
         touch(self, c->id, erased ? RSN_BODY_ERASED : RSN_BODY_HELD);

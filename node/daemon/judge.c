@@ -25,7 +25,11 @@ static bool post_in_group(rsn_view_ctx_t *x, const rsn_group_t *g, const rsn_loa
     }
     uint8_t k[RSN_KEY_MAX];
     rsn_store_t *store = rsn_view_ctx_store(x);
-    size_t klen = rsn_key_group_post(k, rsn_group_id(g), rsn_clock_entry_time(store, l), l->id);
+    uint64_t index = 0;
+    if (rsn_entry_index(store, l, &index) != 0) {
+        return false;
+    }
+    size_t klen = rsn_key_group_post(k, rsn_group_id(g), rsn_clock_entry_time(store, l), index);
     return rsn_store_has(store, k, klen) == 0;
 }
 
@@ -62,23 +66,35 @@ static const char *post_problem(rsn_view_ctx_t *x, const rsn_group_t *g, const r
     return NULL;
 }
 
-int rsn_judge_post(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t id[RSN_ID_BYTES],
-                   rsn_loaded_t **out)
+/* Whether views show loaded entry L (NULL: not held) in group G: into *OUT. */
+static int judge_loaded(rsn_view_ctx_t *x, const rsn_group_t *g, rsn_loaded_t *l,
+                        rsn_loaded_t **out)
 {
     rsn_store_t *store = rsn_view_ctx_store(x);
     rsn_arena_t *arena = rsn_view_ctx_arena(x);
-    rsn_loaded_t *l = NULL;
-    *out = NULL;
-    int rc = rsn_entry_try_load(store, arena, id, &l);
-    if (rc || !l) {
-        return rc;
-    }
-    if (l->entry->kind != RAISON__KIND__KIND_POST || !rsn_entry_shown(store, arena, l) ||
+    if (!l || l->entry->kind != RAISON__KIND__KIND_POST || !rsn_entry_shown(store, arena, l) ||
         post_problem(x, g, l)) {
         return 0;
     }
     *out = l;
     return 0;
+}
+
+int rsn_judge_post(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t id[RSN_ID_BYTES],
+                   rsn_loaded_t **out)
+{
+    rsn_loaded_t *l = NULL;
+    *out = NULL;
+    int rc = rsn_entry_try_load(rsn_view_ctx_store(x), rsn_view_ctx_arena(x), id, &l);
+    return rc ? rc : judge_loaded(x, g, l, out);
+}
+
+int rsn_judge_post_at(rsn_view_ctx_t *x, const rsn_group_t *g, uint64_t index, rsn_loaded_t **out)
+{
+    rsn_loaded_t *l = NULL;
+    *out = NULL;
+    int rc = rsn_entry_try_load_at(rsn_view_ctx_store(x), rsn_view_ctx_arena(x), index, &l);
+    return rc ? rc : judge_loaded(x, g, l, out);
 }
 
 int rsn_judge_count_posts(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t *prefix,
@@ -92,7 +108,7 @@ int rsn_judge_count_posts(rsn_view_ctx_t *x, const rsn_group_t *g, const uint8_t
     }
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
         rsn_loaded_t *l = NULL;
-        if ((rc = rsn_judge_post(x, g, rsn_index_id(&ix), &l)) != 0) {
+        if ((rc = rsn_judge_post_at(x, g, rsn_index_n(&ix), &l)) != 0) {
             break;
         }
         *count += l != NULL;

@@ -31,9 +31,14 @@ RSN_NODISCARD int rsn_view_entry_problem(rsn_view_ctx_t *x, const rsn_loaded_t *
 RSN_NODISCARD int rsn_judge_post(rsn_view_ctx_t *x, const rsn_group_t *g,
                                  const uint8_t id[RSN_ID_BYTES], rsn_loaded_t **out);
 
+/* As rsn_judge_post, for the entry at log INDEX (what an index key names). */
+RSN_NODISCARD int rsn_judge_post_at(rsn_view_ctx_t *x, const rsn_group_t *g, uint64_t index,
+                                    rsn_loaded_t **out);
+
 /* Counts the posts of G that views show among the index keys of KEY_LEN
- * bytes under PREFIX, each ending with a post id ('P' group ts id: the
- * group's posts; 'Q' parent id: the replies to a post). 0 or an error. */
+ * bytes under PREFIX, each ending with a post's log index ('P' group ts
+ * index: the group's posts; 'Q' parent index: the replies to a post). 0 or
+ * an error. */
 RSN_NODISCARD int rsn_judge_count_posts(rsn_view_ctx_t *x, const rsn_group_t *g,
                                         const uint8_t *prefix, size_t prefix_len, size_t key_len,
                                         uint64_t *count);

@@ -26,6 +26,7 @@
 #include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 #define RS_JOB_INLINE 32 /* units of a new job run in the step that queues it */
 #define FLUSH_EVERY \
@@ -62,8 +63,8 @@ static bool job_decode(const uint8_t *v, size_t len, rs_job_t *j, uint8_t *curso
 }
 
 /* The index a job walks: its prefix, the length of its keys, where the
- * entry id is (ID_AT into the key; 0: the value, as in 'S'), and the first
- * key (FIRST, FIRST_LEN; 0: the prefix's first). */
+ * entry's log index is (ID_AT into the key; 0: the value, as in 'S'), and
+ * the first key (FIRST, FIRST_LEN; 0: the prefix's first). */
 typedef struct {
     uint8_t prefix[RSN_KEY_MAX], first[RSN_KEY_MAX];
     size_t plen, key_len, id_at, first_len;
@@ -75,15 +76,15 @@ static void job_walk(const rs_job_t *j, walk_t *w)
     switch (j->kind) {
     case RS_JOB_GROUP:
         w->plen = rsn_key_prefix(w->prefix, RSN_TAG_POST, j->group);
-        w->key_len = RSN_KEYLEN_ID_N_ID;
-        w->id_at = RSN_KEYOFF_ID_N_ID;
+        w->key_len = RSN_KEYLEN_ID_N_N;
+        w->id_at = RSN_KEYOFF_ID_N_N;
         break;
     case RS_JOB_REPLIES:
         w->plen = rsn_key_prefix(w->prefix, RSN_TAG_REPLY, j->who);
-        w->key_len = RSN_KEYLEN_ID_ID;
-        w->id_at = RSN_KEYOFF_ID_ID;
+        w->key_len = RSN_KEYLEN_ID_N;
+        w->id_at = RSN_KEYOFF_ID_N;
         break;
-    default: /* a feed: 'S' who seq -> id */
+    default: /* a feed: 'S' who seq -> index */
         w->plen = rsn_key_prefix(w->prefix, RSN_TAG_SEQ, j->who);
         w->key_len = RSN_KEYLEN_ID_N;
         w->first_len = rsn_key_feed_seq(w->first, j->who, j->kind == RS_JOB_FORK ? j->from : 1);
@@ -173,16 +174,17 @@ static int job_run(rsn_dx_t *dx, const rs_job_t *j, uint8_t *cursor, size_t *cle
         rsn_index_first(&ix);
     }
     for (; rc == 0 && rsn_index_valid(&ix) && *used < budget; rsn_index_next(&ix)) {
-        size_t vl = 0;
-        const uint8_t *id = w.id_at ? rsn_index_key(&ix) + w.id_at : rsn_index_value(&ix, &vl);
-        uint64_t index = 0;
+        size_t vl = 8;
+        const uint8_t *at = w.id_at ? rsn_index_key(&ix) + w.id_at : rsn_index_value(&ix, &vl);
+        uint8_t id[RSN_ID_BYTES];
         (*used)++;
         memcpy(cursor, rsn_index_key(&ix), w.key_len);
         *clen = w.key_len;
-        if (!w.id_at && vl != RSN_ID_BYTES) {
+        if (vl != 8) {
             continue;
         }
-        rc = rs_index_of(dx, id, &index);
+        uint64_t index = rsn_be64_get(at);
+        rc = rsn_tlog_leaf(store, index, id);
         rc = rc == 0 ? job_unit(dx, x, j, index, id) : rc == RSN_ERR_NOT_FOUND ? 0 : rc;
     }
     *finished = rc == 0 && !rsn_index_valid(&ix);

@@ -27,6 +27,7 @@
 #include "daemon/read_helpers.h"
 #include "daemon/report_state_int.h"
 #include "daemon/view_ctx.h"
+#include "store/tlog.h"
 
 #define FACTS_MAX (2 + RSN_ID_BYTES + RSN_KEY_BYTES + 16 + 3 * 32 + 1 + RSN_MISSION_KEY_MAX)
 #define F_PARENT 1
@@ -178,8 +179,7 @@ static bool facts_of(const rsn_derive_entry_t *de, rs_facts_t *f)
 
 int rs_index_of(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], uint64_t *index)
 {
-    uint8_t k[RSN_KEY_MAX];
-    return rsn_store_get_u64(rsn_dx_store(dx), k, rsn_key_leaf_index(k, id), index);
+    return rsn_tlog_leaf_index(rsn_dx_store(dx), id, index);
 }
 
 /* --- judging -------------------------------------------------------------------------- */
@@ -348,12 +348,10 @@ static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint
     uint8_t p[RSN_KEY_MAX], k[RSN_KEY_MAX];
     uint64_t day0 = f->ts / RSN_REPORT_DAY_MS * RSN_REPORT_DAY_MS;
     size_t pl = rsn_key_prefix(p, RSN_TAG_POST, f->group);
-    uint8_t top[RSN_ID_BYTES];
-    memset(top, 0xff, sizeof top);
-    size_t kl = rsn_key_group_post(k, f->group, day0 + RSN_REPORT_DAY_MS - 1, top);
+    size_t kl = rsn_key_group_post(k, f->group, day0 + RSN_REPORT_DAY_MS - 1, UINT64_MAX);
     rsn_index_t ix;
     *last = 0;
-    int rc = rsn_index_open(&ix, rsn_dx_store(dx), p, pl, RSN_KEYLEN_ID_N_ID);
+    int rc = rsn_index_open(&ix, rsn_dx_store(dx), p, pl, RSN_KEYLEN_ID_N_N);
     if (rc) {
         return rc;
     }
@@ -366,8 +364,8 @@ static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint
         size_t len = 0;
         rs_facts_t pf;
         bool found = false;
-        if ((rc = rs_index_of(dx, rsn_index_id(&ix), &index)) != 0 ||
-            (rc = rsn_dx_get(dx, jk, rsn_key_judged(jk, index), &v, &len)) != 0) {
+        index = rsn_index_n(&ix);
+        if ((rc = rsn_dx_get(dx, jk, rsn_key_judged(jk, index), &v, &len)) != 0) {
             rc = rc == RSN_ERR_NOT_FOUND ? 0 : rc;
             continue;
         }
@@ -476,12 +474,8 @@ int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
     if (rc || !found || f.kind != RS_POST) {
         return rc;
     }
-    uint8_t k[RSN_KEY_MAX], id[RSN_ID_BYTES];
     rsn_loaded_t *l = NULL;
-    rc = rsn_store_get_fixed(rsn_dx_store(dx), k, rsn_key_leaf(k, index), id, sizeof id);
-    if (rc == 0) {
-        rc = rsn_entry_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), id, &l);
-    }
+    rc = rsn_entry_load_at(rsn_dx_store(dx), rsn_view_ctx_arena(x), index, &l);
     return rc ? rc : rejudge_loaded(dx, x, index, &f, l);
 }
 

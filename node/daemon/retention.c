@@ -7,7 +7,7 @@
  * yet, or an amendment that lost a dispute), keeps the retention of the
  * version that was current when this node received it: the newest version
  * of the chain that this node held, with every version before it, at the
- * post's received time ('A' in store/keys.h); version 1 when the post came
+ * post's received time (in 'I', store/keys.h); version 1 when the post came
  * first. A post's age is its effective time (daemon/clock.h), the ts of its
  * 'P' key.
  *
@@ -38,9 +38,10 @@
 #include "daemon/entry.h"
 #include "daemon/group.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 #define DAY_MS 86400000ULL
-#define MARKER_BYTES 40 /* the key suffix of the last post swept: ts(8) id(32) */
+#define MARKER_BYTES 16 /* the key suffix of the last post swept: ts(8) index(8) */
 #define DAYS_BYTES 4    /* 'Y' group: the current charter's retention_days */
 
 /* One version of a group's chain, as retention sees it. */
@@ -161,14 +162,20 @@ static size_t version_of(const version_t *v, size_t n, const Raison__Post *p, ui
     return at;
 }
 
-/* The version whose retention post ID (at effective time TS) keeps; S->N
- * when its body is not held (nothing to erase) or cannot be read now. */
-static size_t version_of_held(const sweep_t *s, const uint8_t id[RSN_ID_BYTES], uint64_t ts)
+/* The version whose retention the post at log INDEX (at effective time TS)
+ * keeps, and its id into ID; S->N when its body is not held (nothing to
+ * erase) or cannot be read now. */
+static size_t version_of_held(const sweep_t *s, uint64_t index, uint64_t ts,
+                              uint8_t id[RSN_ID_BYTES])
 {
     uint8_t k[RSN_KEY_MAX];
     void *body = NULL;
     size_t len = 0;
-    if (rsn_store_get(s->store, k, rsn_key_body(k, id), &body, &len) != 0) {
+    if (rsn_store_get(s->store, k, rsn_key_body(k, index), &body, &len) != 0) {
+        return s->n;
+    }
+    if (rsn_tlog_leaf(s->store, index, id) != 0) {
+        rsn_store_free(body);
         return s->n;
     }
     size_t at = s->n;
@@ -199,10 +206,10 @@ static void sweep_version(sweep_t *s, size_t at, uint64_t cutoff, uint8_t last[M
     uint8_t prefix[RSN_KEY_MAX], from[RSN_KEY_MAX];
     size_t pl = rsn_key_prefix(prefix, RSN_TAG_POST, s->group);
     rsn_index_t ix;
-    if (rsn_index_open(&ix, s->store, prefix, pl, RSN_KEYLEN_ID_N_ID) != 0) {
+    if (rsn_index_open(&ix, s->store, prefix, pl, RSN_KEYLEN_ID_N_N) != 0) {
         return;
     }
-    size_t fl = rsn_key_group_post(from, s->group, rsn_be64_get(last), last + 8);
+    size_t fl = rsn_key_group_post(from, s->group, rsn_be64_get(last), rsn_be64_get(last + 8));
     for (rsn_index_seek(&ix, from, fl); rsn_index_valid(&ix) && *s->found < s->budget;
          rsn_index_next(&ix)) {
         const uint8_t *key = rsn_index_key(&ix);
@@ -210,10 +217,12 @@ static void sweep_version(sweep_t *s, size_t at, uint64_t cutoff, uint8_t last[M
         if (ts >= cutoff) {
             break;
         }
-        if (version_of_held(s, rsn_index_id(&ix), ts) == at) {
+        uint8_t id[RSN_ID_BYTES];
+        if (version_of_held(s, rsn_index_n(&ix), ts, id) == at) {
             rsn_retention_step_t step = {.kind = RSN_RETENTION_ERASE};
             memcpy(step.group, s->group, RSN_ID_BYTES);
-            memcpy(step.id, rsn_index_id(&ix), RSN_ID_BYTES);
+            memcpy(step.id, id, RSN_ID_BYTES);
+            step.index = rsn_index_n(&ix);
             if (!emit(s, &step)) {
                 break;
             }
@@ -306,7 +315,7 @@ static void stage_step(rsn_store_t *store, rsn_batch_t *batch, const rsn_retenti
     uint8_t k[RSN_KEY_MAX];
     switch (step->kind) {
     case RSN_RETENTION_ERASE: {
-        size_t kl = rsn_key_body(k, step->id);
+        size_t kl = rsn_key_body(k, step->index);
         if (rsn_store_has(store, k, kl) != 0) {
             return;
         }

@@ -34,7 +34,8 @@ typedef struct {
     uint8_t kind; /* an rsn_retention_kind_t */
     uint8_t group[32];
     uint8_t id[32];   /* ERASE: the post; MARKER: the charter version */
-    uint8_t last[40]; /* MARKER: ts(8) id(32) of the last post passed */
+    uint64_t index;   /* ERASE: the post's log index */
+    uint8_t last[16]; /* MARKER: ts(8) index(8) of the last post passed */
     uint32_t days;    /* DAYS */
 } rsn_retention_step_t;
 

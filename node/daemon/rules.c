@@ -314,9 +314,9 @@ static int check_post(rsn_store_t *store, rsn_arena_t *arena, const Raison__Entr
                memcmp(pp->group.data, p->group.data, RSN_ID_BYTES) == 0;
     } else {
         uint8_t k[RSN_KEY_MAX];
-        uint64_t ts = rsn_clock_entry_time(store, parent);
-        size_t klen = rsn_key_group_post(k, p->group.data, ts, parent->id);
-        same = rsn_store_has(store, k, klen) == 0;
+        uint64_t ts = rsn_clock_entry_time(store, parent), index = 0;
+        same = rsn_entry_index(store, parent, &index) == 0 &&
+               rsn_store_has(store, k, rsn_key_group_post(k, p->group.data, ts, index)) == 0;
     }
     if (!same) {
         return rsn_why(why, why_size, RSN_ERR_INVALID_BODY,

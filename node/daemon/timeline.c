@@ -28,11 +28,16 @@
 #include "daemon/report_state.h"
 #include "daemon/view_ctx.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 
 #define TIMELINE_DEFAULT 50
 #define SCAN_PER_POST 8 /* index keys a page may look at per post asked for (+ SCAN_MIN) */
 #define SCAN_MIN 256
-#define CURSOR_LEN (RSN_KEYLEN_ID_N_ID - RSN_KEYLEN_ID) /* ts(8) id(32) of a 'P' key */
+#define POS_LEN (RSN_KEYLEN_ID_N_N - RSN_KEYLEN_ID) /* ts(8) index(8): a 'P' key after its group \
+                                                     */
+/* the API's cursor: ts(8) id(32) of the last post passed, whatever the
+ * store's layout (the 'P' key names the post by its log index) */
+#define CURSOR_LEN (8 + RSN_ID_BYTES)
 
 /* The replies counted to post ID: the report's counter 'r' (O(log n)). */
 static int count_replies(rsn_view_ctx_t *x, const uint8_t id[RSN_ID_BYTES], uint32_t *count)
@@ -112,20 +117,37 @@ int rsn_view_post(rsn_store_t *store, rsn_arena_t *arena, const uint8_t id[RSN_I
 
 /* Positions IX (over the group's posts, PREFIX) on the newest post older
  * than CURSOR, or on the newest post when there is no cursor. */
-static void seek_page(rsn_index_t *ix, const uint8_t *prefix, size_t plen,
+static void seek_page(rsn_store_t *store, rsn_index_t *ix, const uint8_t *prefix, size_t plen,
                       const ProtobufCBinaryData *cursor)
 {
     if (cursor->len != CURSOR_LEN) {
         rsn_index_last(ix);
         return;
     }
+    uint64_t index = 0; /* a post not held: before every post of that time */
+    if (rsn_tlog_leaf_index(store, cursor->data + 8, &index) != 0) {
+        index = 0;
+    }
     uint8_t k[RSN_KEY_MAX];
     memcpy(k, prefix, plen);
-    memcpy(k + plen, cursor->data, CURSOR_LEN);
-    rsn_index_seek_before(ix, k, plen + CURSOR_LEN);
-    if (rsn_index_valid(ix) && memcmp(rsn_index_key(ix), k, plen + CURSOR_LEN) == 0) {
+    memcpy(k + plen, cursor->data, 8);
+    rsn_be64_put(k + plen + 8, index);
+    rsn_index_seek_before(ix, k, plen + POS_LEN);
+    if (rsn_index_valid(ix) && memcmp(rsn_index_key(ix), k, plen + POS_LEN) == 0) {
         rsn_index_prev(ix);
     }
+}
+
+/* The API cursor of position POS (ts, index) into ARENA. */
+static ProtobufCBinaryData cursor_of(rsn_store_t *store, rsn_arena_t *arena,
+                                     const uint8_t pos[POS_LEN])
+{
+    uint8_t c[CURSOR_LEN];
+    memcpy(c, pos, 8);
+    if (rsn_tlog_leaf(store, rsn_be64_get(pos + 8), c + 8) != 0) {
+        memset(c + 8, 0, RSN_ID_BYTES);
+    }
+    return rsn_views_bytes(arena, c, CURSOR_LEN);
 }
 
 int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
@@ -161,27 +183,27 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
     uint8_t prefix[RSN_KEY_MAX];
     size_t plen = rsn_key_prefix(prefix, RSN_TAG_POST, group);
     rsn_index_t ix;
-    rc = rsn_index_open(&ix, store, prefix, plen, RSN_KEYLEN_ID_N_ID);
+    rc = rsn_index_open(&ix, store, prefix, plen, RSN_KEYLEN_ID_N_N);
     if (rc || !r->group.data) {
         rsn_index_close(&ix);
         return RSN_ERR_NOMEM;
     }
     static const ProtobufCBinaryData no_cursor = {0, NULL};
-    seek_page(&ix, prefix, plen, req ? &req->cursor : &no_cursor);
+    seek_page(store, &ix, prefix, plen, req ? &req->cursor : &no_cursor);
     bool more = false;
-    uint8_t last[CURSOR_LEN], seen[CURSOR_LEN];
+    uint8_t last[POS_LEN] = {0}, seen[POS_LEN] = {0};
     size_t scanned = 0, scan_max = SCAN_MIN + SCAN_PER_POST * limit, bytes = 0;
     for (; rsn_index_valid(&ix); rsn_index_prev(&ix)) {
-        uint8_t tsid[CURSOR_LEN];
-        memcpy(tsid, rsn_index_key(&ix) + RSN_KEYLEN_ID, CURSOR_LEN);
+        uint8_t pos[POS_LEN];
+        memcpy(pos, rsn_index_key(&ix) + RSN_KEYLEN_ID, POS_LEN);
         if (scanned++ == scan_max) {
             more = true; /* a page of what was found; the cursor goes on from the last seen */
-            memcpy(last, seen, CURSOR_LEN);
+            memcpy(last, seen, POS_LEN);
             break;
         }
-        memcpy(seen, tsid, CURSOR_LEN);
+        memcpy(seen, pos, POS_LEN);
         rsn_loaded_t *l = NULL;
-        if ((rc = rsn_judge_post(x, g, rsn_index_id(&ix), &l)) != 0) {
+        if ((rc = rsn_judge_post_at(x, g, rsn_index_n(&ix), &l)) != 0) {
             goto out;
         }
         if (!l) {
@@ -200,10 +222,10 @@ int rsn_view_timeline(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         }
         bytes += strlen(r->posts[r->n_posts]->text);
         r->n_posts++;
-        memcpy(last, tsid, CURSOR_LEN);
+        memcpy(last, pos, POS_LEN);
     }
     if (more) {
-        r->next_cursor = rsn_views_bytes(arena, last, CURSOR_LEN);
+        r->next_cursor = cursor_of(store, arena, last);
         if (!r->next_cursor.data) {
             rc = RSN_ERR_NOMEM;
             goto out;

@@ -300,13 +300,13 @@ static int feed_entry(rsn_store_t *store, rsn_arena_t *arena, const uint8_t auth
                       uint64_t seq, rsn_loaded_t **out)
 {
     uint8_t k[RSN_KEY_MAX];
-    uint8_t id[RSN_ID_BYTES];
+    uint8_t v[8];
     *out = NULL;
-    int rc = rsn_views_get_exact(store, k, rsn_key_feed_seq(k, author, seq), id, sizeof id);
+    int rc = rsn_views_get_exact(store, k, rsn_key_feed_seq(k, author, seq), v, sizeof v);
     if (rc) {
         return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
     }
-    return rsn_entry_try_load(store, arena, id, out);
+    return rsn_entry_try_load_at(store, arena, rsn_be64_get(v), out);
 }
 
 int rsn_view_feed(rsn_store_t *store, rsn_arena_t *arena, const Raison__FeedRequest *req,

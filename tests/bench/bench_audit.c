@@ -223,8 +223,9 @@ out:
 
 /* --- part 2: checkpoints and proofs on a large log ----------------------------------- */
 
-/* Appends LEAVES leaves (ids from a counter) to an empty store, writing the
- * complete subtrees under 'T' in batches; F ends as the frontier. */
+/* Appends LEAVES leaves (ids from a counter) to an empty store as the node
+ * does (store/tlog.h: 'L', 'I' and the stored subtrees under 'T'), in
+ * batches; F ends as the frontier. */
 static int build_tree(rsn_store_t *store, uint64_t leaves, rsn_merkle_frontier_t *f)
 {
     rsn_batch_t *batch = rsn_batch_new();
@@ -234,18 +235,10 @@ static int build_tree(rsn_store_t *store, uint64_t leaves, rsn_merkle_frontier_t
     rsn_merkle_frontier_init(f);
     int rc = 0;
     for (uint64_t i = 0; i < leaves && rc == 0; i++) {
-        uint8_t counter[8], id[32], leaf[32];
+        uint8_t counter[8], id[32];
         rsn_be64_put(counter, i);
         rsn_sha256(id, counter, sizeof counter);
-        rsn_merkle_leaf_hash(leaf, id, sizeof id);
-        rsn_merkle_node_t nodes[RSN_MERKLE_MAX_DEPTH];
-        size_t n_nodes = 0;
-        rc = rsn_merkle_frontier_append(f, leaf, nodes, &n_nodes);
-        for (size_t k = 0; rc == 0 && k < n_nodes; k++) {
-            uint8_t key[RSN_KEY_MAX];
-            size_t kl = rsn_key_tree(key, nodes[k].level, nodes[k].index);
-            rsn_batch_put(batch, key, kl, nodes[k].hash, sizeof nodes[k].hash);
-        }
+        rc = rsn_tlog_append(batch, f, id, 0);
         if (rc == 0 && ((i + 1) % FILL_BATCH == 0 || i + 1 == leaves)) {
             rc = rsn_store_write(store, batch, i + 1 == leaves);
             rsn_batch_clear(batch);

@@ -75,7 +75,8 @@ typedef struct {
     bool catchup_done;
     double catchup_s, catchup_rate, catchup_rate_start;
     uint64_t catchup_entries;
-    uint64_t disk;
+    uint64_t disk;      /* db/ after an open has deleted what no version holds */
+    uint64_t disk_left; /* db/ as the stopped node left it */
     size_t deep_depth, groups_cursors;
 } result_t;
 
@@ -372,7 +373,8 @@ out:
     rsn_client_destroy(&c);
     rsn_test_node_stop(&serve);
     rsn_test_node_stop(&empty);
-    r->disk = scale_store_disk(st);
+    r->disk_left = scale_store_disk(st, false);
+    r->disk = scale_store_disk(st, true);
     return rc;
 }
 
@@ -574,6 +576,9 @@ static void build_table(table_t *t, const result_t *r)
     max_row(t, "VmHWM of the API builder, MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].disk > 0 && r[i].signed_bytes > 0, (double)r[i].disk / (double)r[i].signed_bytes);
     max_row(t, "disk / signed bytes", "<= 1.6x", v, have, "%.2f", 1.6);
+    EACH(r[i].disk_left > 0 && r[i].signed_bytes > 0,
+         (double)r[i].disk_left / (double)r[i].signed_bytes);
+    max_row(t, "disk as the node left it / signed", "", v, have, "%.2f", 0);
 #undef EACH
 }
 
@@ -650,8 +655,8 @@ static json_t *result_json(const result_t *r)
         (json_int_t)r->audit_rules, "note", r->audit_note, "rss_kb", (json_int_t)r->audit_rss_kb,
         "catchup", "done", r->catchup_done, "seconds", r->catchup_s, "rate", r->catchup_rate,
         "rate_from_start", r->catchup_rate_start, "entries", (json_int_t)r->catchup_entries,
-        "disk_bytes", (json_int_t)r->disk, "deep_depth", (json_int_t)r->deep_depth,
-        "groups_cursors", (json_int_t)r->groups_cursors);
+        "disk_bytes", (json_int_t)r->disk, "disk_left_bytes", (json_int_t)r->disk_left,
+        "deep_depth", (json_int_t)r->deep_depth, "groups_cursors", (json_int_t)r->groups_cursors);
 }
 
 static void print_json(const table_t *t, const result_t *r)

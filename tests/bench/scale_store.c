@@ -573,10 +573,15 @@ static int add_blocks(const char *path, const struct stat *sb, int flag, struct 
     return 0;
 }
 
-uint64_t scale_store_disk(const scale_store_t *st)
+uint64_t scale_store_disk(const scale_store_t *st, bool clean)
 {
     char db[RSN_TEST_PATH_MAX + 8];
     snprintf(db, sizeof db, "%s/node/db", st->dir);
+    rsn_store_t *store = NULL;
+    if (clean && rsn_store_open(&store, db) != 0) {
+        return 0;
+    }
+    rsn_store_destroy(&store);
     disk_sum = 0;
     if (nftw(db, add_blocks, 16, FTW_PHYS) != 0) {
         return 0;

@@ -89,8 +89,12 @@ int scale_store_ensure(scale_store_t *st, const char *raisond, size_t total,
 /* Frees what ST holds (not the folder). */
 void scale_store_free(scale_store_t *st);
 
-/* Bytes the data folder's db/ takes on disk (du), or 0. */
-uint64_t scale_store_disk(const scale_store_t *st);
+/* Bytes the data folder's db/ takes on disk (du), or 0. With CLEAN, first
+ * opens and closes the stopped node's store: LevelDB's open deletes the
+ * table files a compaction replaced while a reader still held them (no
+ * longer part of the database: a running node deletes them at its next
+ * compaction or start, docs/store.md "Measured"). */
+uint64_t scale_store_disk(const scale_store_t *st, bool clean);
 
 /* VmRSS and VmHWM of process PID in kB (-1 when unknown). */
 void scale_proc_memory(int pid, long *rss_kb, long *hwm_kb);

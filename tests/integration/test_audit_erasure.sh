@@ -18,6 +18,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 STORE_TOOL="$RSN_BUILD/tests/store_tool"
+# the store names an entry by its log index (format 3): 'I' id -> index(8) received(8)
+idx() { "$STORE_TOOL" "$1" get "49$2" | cut -c1-16; }
 NODES=(a b c)
 
 # feed_field NODE AUTHOR ID FIELD: FIELD of entry ID in AUTHOR's feed at NODE.
@@ -117,13 +119,13 @@ fed_stop_all
 for n in "${NODES[@]}"; do
     db="$T/$n/db"
     for id in "$P" "$OLD"; do
-        "$STORE_TOOL" "$db" get "45$id" >/dev/null || fail "the header of $id is gone at $n"
+        "$STORE_TOOL" "$db" get "45$(idx "$db" "$id")" >/dev/null || fail "the header of $id is gone at $n"
         RC=0
-        "$STORE_TOOL" "$db" get "42$id" >/dev/null 2>&1 || RC=$?
+        "$STORE_TOOL" "$db" get "42$(idx "$db" "$id")" >/dev/null 2>&1 || RC=$?
         assert_eq 1 "$RC" "the body of $id at $n (store_tool get: 1 = absent)"
     done
     for id in "$KEEP" "$FRESH" "$REPLY"; do
-        "$STORE_TOOL" "$db" get "42$id" >/dev/null || fail "the body of $id is gone at $n"
+        "$STORE_TOOL" "$db" get "42$(idx "$db" "$id")" >/dev/null || fail "the body of $id is gone at $n"
     done
     RC=0
     V=$("$RAISOND" verify --data "$T/$n" --json) || RC=$?

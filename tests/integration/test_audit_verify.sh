@@ -103,6 +103,8 @@ assert_eq "$NCP" "$(v 'j["checkpoints"]')" "checkpoints verified (every 'K' key)
 mapfile -t LEAVES < <("$STORE_TOOL" "$(db n)" list 4c | cut -d' ' -f2)
 assert_eq "$N" "${#LEAVES[@]}" "leaves in the store"
 LAST_K=$("$STORE_TOOL" "$(db n)" keys 4b | tail -n1)
+# the store names an entry by its log index (format 3): 'I' id -> index(8) received(8)
+idx() { "$STORE_TOOL" "$(db pristine)" get "49$1" | cut -c1-16; }
 assert_eq "4b$(printf '%016x' "$N")" "$LAST_K" "the latest checkpoint is at size $N"
 
 # tamper NAME: a copy of the stopped honest node's folder, $T/NAME.
@@ -134,20 +136,20 @@ caught() {
 
 # body: one byte of the post's body
 tamper body
-"$STORE_TOOL" "$(db body)" flip "42$P" -1 >/dev/null
+"$STORE_TOOL" "$(db body)" flip "42$(idx "$P")" -1 >/dev/null
 caught body body "j['body_mismatches'] == 1 and j['bad_signatures'] == 0 and
     any(p['kind'] == 'body' and p['id'] == '$P' for p in j['problems'])"
 
 # entry: the post's stored entry replaced by alice's profile entry
 tamper entry
-PROFILE_ENTRY=$("$STORE_TOOL" "$(db entry)" get "45${LEAVES[0]}")
-"$STORE_TOOL" "$(db entry)" put "45$P" "$PROFILE_ENTRY"
+PROFILE_ENTRY=$("$STORE_TOOL" "$(db entry)" get "45$(idx "${LEAVES[0]}")")
+"$STORE_TOOL" "$(db entry)" put "45$(idx "$P")" "$PROFILE_ENTRY"
 caught entry id "j['bad_signatures'] == 1 and j['signatures_ok'] == $((N - 1)) and
     any(p['kind'] == 'id' and p['id'] == '$P' for p in j['problems'])"
 
 # sig: the last byte of the reply's stored entry is its signature's
 tamper sig
-"$STORE_TOOL" "$(db sig)" flip "45$R" -1 >/dev/null
+"$STORE_TOOL" "$(db sig)" flip "45$(idx "$R")" -1 >/dev/null
 caught sig signature "j['bad_signatures'] == 1 and j['signatures_ok'] == $((N - 1)) and
     any(p['kind'] == 'signature' and p['id'] == '$R' for p in j['problems'])"
 

@@ -14,6 +14,9 @@
 
 #include <cmocka.h>
 
+#include "store/keys.h"
+#include "store/tlog.h"
+
 int fx_setup(void **state)
 {
     if (rsn_crypto_init() != 0) {
@@ -107,6 +110,22 @@ void fx_raw_put(fx_t *f, const uint8_t *key, size_t key_len, const void *value, 
     }
     assert_int_equal(rsn_store_write(f->store, b, true), 0);
     rsn_batch_destroy(&b);
+}
+
+uint64_t fx_index_of(fx_t *f, const uint8_t id[RSN_ID_BYTES])
+{
+    uint64_t index = 0;
+    return rsn_tlog_leaf_index(f->store, id, &index) == 0 ? index : UINT64_MAX;
+}
+
+size_t fx_key_entry(fx_t *f, uint8_t *k, const uint8_t id[RSN_ID_BYTES])
+{
+    return rsn_key_entry(k, fx_index_of(f, id));
+}
+
+size_t fx_key_body(fx_t *f, uint8_t *k, const uint8_t id[RSN_ID_BYTES])
+{
+    return rsn_key_body(k, fx_index_of(f, id));
 }
 
 Raison__Charter *fx_charter_keys(fx_t *f, const char *name, Raison__Access access,

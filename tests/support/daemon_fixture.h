@@ -63,6 +63,15 @@ void fx_fork(fx_t *f, fx_author_t *a, uint64_t seq, Raison__Kind kind, const voi
  * would (asserted). */
 void fx_raw_put(fx_t *f, const uint8_t *key, size_t key_len, const void *value, size_t value_len);
 
+/* The log index of entry ID in F's store ('I'); UINT64_MAX when it is not
+ * held, so a key built from it names nothing. */
+uint64_t fx_index_of(fx_t *f, const uint8_t id[RSN_ID_BYTES]);
+
+/* The 'E' and 'B' keys of entry ID (store/keys.h names entries by their log
+ * index: these look it up): the key's length. */
+size_t fx_key_entry(fx_t *f, uint8_t *k, const uint8_t id[RSN_ID_BYTES]);
+size_t fx_key_body(fx_t *f, uint8_t *k, const uint8_t id[RSN_ID_BYTES]);
+
 /* A complete charter v1: MISSIONS is a comma-separated list of keys, each
  * with the goal "the goal of KEY"; the owners are OWNERS' keys. */
 Raison__Charter *fx_charter(fx_t *f, const char *name, Raison__Access access, const char *missions,

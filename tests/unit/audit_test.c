@@ -794,7 +794,7 @@ static void test_verify_body_rewritten(void **state)
 {
     world_t *w = *state;
     uint8_t k[RSN_KEY_MAX];
-    flip_stored(w, k, rsn_key_body(k, w->ids[3]), -1);
+    flip_stored(w, k, fx_key_body(w->f, k, w->ids[3]), -1);
     Raison__AuditVerifyReply *r = verify(w);
     const uint64_t want[13] = {N, N, 0, 0, 1, 0, 0, 0, 0, N, true, 0, false};
     assert_counts(r, want);
@@ -808,8 +808,8 @@ static void test_verify_entry_replaced(void **state)
     /* the post's stored entry replaced by alice's profile entry */
     uint8_t k[RSN_KEY_MAX];
     size_t len = 0;
-    uint8_t *profile = stored(w, k, rsn_key_entry(k, w->ids[0]), &len);
-    fx_raw_put(w->f, k, rsn_key_entry(k, w->ids[3]), profile, len);
+    uint8_t *profile = stored(w, k, fx_key_entry(w->f, k, w->ids[0]), &len);
+    fx_raw_put(w->f, k, fx_key_entry(w->f, k, w->ids[3]), profile, len);
     Raison__AuditVerifyReply *r = verify(w);
     assert_int_equal(r->bad_signatures, 1);
     assert_int_equal(r->signatures_ok, N - 1);
@@ -825,7 +825,7 @@ static void test_verify_signature_flipped(void **state)
     world_t *w = *state;
     /* the last byte of the reply's stored entry is its signature's */
     uint8_t k[RSN_KEY_MAX];
-    flip_stored(w, k, rsn_key_entry(k, w->ids[4]), -1);
+    flip_stored(w, k, fx_key_entry(w->f, k, w->ids[4]), -1);
     Raison__AuditVerifyReply *r = verify(w);
     const uint64_t want[13] = {N, N - 1, 1, 0, 0, 0, 0, 0, 0, N, true, 0, false};
     assert_counts(r, want);

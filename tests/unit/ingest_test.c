@@ -91,7 +91,7 @@ static rsn_ingest_input_t input_of(const rsn_test_signed_t *s)
 static bool held(fixture_t *x, const uint8_t id[RSN_ID_BYTES])
 {
     uint8_t k[RSN_KEY_MAX];
-    return rsn_store_has(x->f->store, k, rsn_key_entry(k, id)) == 0;
+    return rsn_store_has(x->f->store, k, fx_key_entry(x->f, k, id)) == 0;
 }
 
 static void accept(fixture_t *x, rsn_test_author_t *a, const rsn_test_signed_t *s)

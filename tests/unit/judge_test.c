@@ -220,7 +220,7 @@ static void test_judge_post_and_count(void **state)
 
     /* an erased post is judged on its header and the group's index: shown */
     uint8_t k[RSN_KEY_MAX];
-    fx_raw_put(x->f, k, rsn_key_body(k, x->post), NULL, 0);
+    fx_raw_put(x->f, k, fx_key_body(x->f, k, x->post), NULL, 0);
     assert_int_equal(rsn_judge_post(c, ops, x->post, &l), 0);
     assert_non_null(l);
     assert_true(l->erased);
@@ -228,14 +228,14 @@ static void test_judge_post_and_count(void **state)
     uint8_t prefix[RSN_KEY_MAX];
     size_t pl = rsn_key_prefix(prefix, RSN_TAG_POST, x->ops);
     uint64_t n = 99;
-    assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_ID, &n), 0);
+    assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_N, &n), 0);
     assert_int_equal(n, 1); /* of x->post, bad and gone */
     fx_put(x->f, x->bob, RAISON__KIND__KIND_POST, fx_post(x->f, x->ops, "triage", "z", NULL), 1400,
            NULL);
-    assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_ID, &n), 0);
+    assert_int_equal(rsn_judge_count_posts(c, ops, prefix, pl, RSN_KEYLEN_ID_N_N, &n), 0);
     assert_int_equal(n, 2);
     pl = rsn_key_prefix(prefix, RSN_TAG_POST, x->sec);
-    assert_int_equal(rsn_judge_count_posts(c, sec, prefix, pl, RSN_KEYLEN_ID_N_ID, &n), 0);
+    assert_int_equal(rsn_judge_count_posts(c, sec, prefix, pl, RSN_KEYLEN_ID_N_N, &n), 0);
     assert_int_equal(n, 0);
 }
 

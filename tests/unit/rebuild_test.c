@@ -39,6 +39,7 @@
 #include "daemon/view_ctx.h"
 #include "daemon/views.h"
 #include "store/keys.h"
+#include "store/tlog.h"
 #include "support/clock.h"
 #include "support/daemon_fixture.h"
 
@@ -610,11 +611,13 @@ static void check_reference(hist_t *h, size_t gi, uint32_t days, uint64_t until)
     rsn_index_t ix;
     assert_int_equal(rsn_index_open(&ix, h->f->store, prefix,
                                     rsn_key_prefix(prefix, RSN_TAG_POST, h->gid[gi]),
-                                    RSN_KEYLEN_ID_N_ID),
+                                    RSN_KEYLEN_ID_N_N),
                      0);
     for (rsn_index_first(&ix); rsn_index_valid(&ix); rsn_index_next(&ix)) {
         uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID);
-        const item_t *it = item_of(h, rsn_index_id(&ix));
+        uint8_t pid[RSN_ID_BYTES];
+        assert_int_equal(rsn_tlog_leaf(h->f->store, rsn_index_n(&ix), pid), 0);
+        const item_t *it = item_of(h, pid);
         rsn_loaded_t *l = NULL;
         const Raison__Post *p = NULL;
         assert_non_null(it);

@@ -93,7 +93,7 @@ static bool body_held(fixture_t *x, const uint8_t id[RSN_ID_BYTES])
     assert_memory_equal(l->id, id, RSN_ID_BYTES);
     assert_int_equal(l->entry->kind, RAISON__KIND__KIND_POST);
     uint8_t k[RSN_KEY_MAX];
-    return rsn_store_has(x->f->store, k, rsn_key_body(k, id)) == 0 && !l->erased;
+    return rsn_store_has(x->f->store, k, fx_key_body(x->f, k, id)) == 0 && !l->erased;
 }
 
 static void test_sweep(void **state)
@@ -128,7 +128,7 @@ static void test_sweep(void **state)
     assert_true(body_held(x, x->kept));
     /* the charters are no posts: their bodies stay */
     uint8_t k[RSN_KEY_MAX];
-    assert_int_equal(rsn_store_has(x->f->store, k, rsn_key_body(k, x->ops)), 0);
+    assert_int_equal(rsn_store_has(x->f->store, k, fx_key_body(x->f, k, x->ops)), 0);
 }
 
 static void test_nothing_due(void **state)
@@ -274,7 +274,7 @@ static void test_amendment(void **state)
     put_received(f, x->alice, RAISON__KIND__KIND_POST, post_under(f, v1, "late under v2", v2),
                  T0 + DAY / 2, T0 + 3 * DAY, late2);
     uint8_t k[RSN_KEY_MAX];
-    assert_int_equal(rsn_store_has(f->store, k, rsn_key_body(k, late2)), RSN_ERR_NOT_FOUND);
+    assert_int_equal(rsn_store_has(f->store, k, fx_key_body(f, k, late2)), RSN_ERR_NOT_FOUND);
 
     /* thirty days on, the posts written under v1 go too, each at its age */
     assert_int_equal(rsn_retention_sweep(f->store, T0 + 30 * DAY + 6 * HOUR, 100, &erased), 0);
@@ -323,7 +323,7 @@ static void test_find_on_snapshot_then_apply(void **state)
     uint8_t k[RSN_KEY_MAX];
     rsn_batch_t *b = rsn_batch_new();
     assert_non_null(b);
-    rsn_batch_delete(b, k, rsn_key_body(k, x->old1));
+    rsn_batch_delete(b, k, fx_key_body(x->f, k, x->old1));
     rsn_bodies_mark_erased(b, x->old1, x->ops);
     rsn_bodies_count_erased(x->f->store, b, 1);
     assert_int_equal(rsn_store_write(x->f->store, b, true), 0);

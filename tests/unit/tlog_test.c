@@ -48,7 +48,7 @@ static int setup(void **state)
         uint8_t n[8];
         rsn_be64_put(n, i);
         rsn_sha256(f->ids[i], n, sizeof n);
-        if (rsn_tlog_append(batch, &stored, f->ids[i]) != 0) {
+        if (rsn_tlog_append(batch, &stored, f->ids[i], 0) != 0) {
             return -1;
         }
         uint8_t leaf[RSN_HASH_BYTES];
@@ -133,7 +133,7 @@ static void test_frontier_reloads(void **state)
     rsn_batch_t *batch = rsn_batch_new();
     uint8_t id[RSN_ID_BYTES];
     memset(id, 0xab, sizeof id);
-    assert_int_equal(rsn_tlog_append(batch, &log, id), 0);
+    assert_int_equal(rsn_tlog_append(batch, &log, id, 0), 0);
     assert_int_equal(rsn_batch_count(batch), 2 + 2); /* L, I, and 'T' at (0, 13), (1, 6) */
     assert_int_equal(rsn_store_write(f->store, batch, true), 0);
     rsn_batch_destroy(&batch);
