@@ -422,8 +422,8 @@ void rsn_derive_queue_fork(rsn_derive_t *self, rsn_batch_t *batch,
 bool rsn_derive_unseen(rsn_derive_t *self, const uint8_t id[RSN_ID_BYTES])
 {
     uint64_t index = 0;
-    return self->watermark < self->log_size &&
-           rsn_tlog_leaf_index(self->store, id, &index) == 0 && index >= self->watermark;
+    return self->watermark < self->log_size && rsn_tlog_leaf_index(self->store, id, &index) == 0 &&
+           index >= self->watermark;
 }
 
 /* Loads entry ID (at log INDEX) into DE, its body decoded from BODY/LEN

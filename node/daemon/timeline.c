@@ -33,8 +33,9 @@
 #define TIMELINE_DEFAULT 50
 #define SCAN_PER_POST 8 /* index keys a page may look at per post asked for (+ SCAN_MIN) */
 #define SCAN_MIN 256
-#define POS_LEN (RSN_KEYLEN_ID_N_N - RSN_KEYLEN_ID) /* ts(8) index(8): a 'P' key after its group \
-                                                     */
+#define POS_LEN                                                                      \
+    (RSN_KEYLEN_ID_N_N - RSN_KEYLEN_ID) /* ts(8) index(8): a 'P' key after its group \
+                                         */
 /* the API's cursor: ts(8) id(32) of the last post passed, whatever the
  * store's layout (the 'P' key names the post by its log index) */
 #define CURSOR_LEN (8 + RSN_ID_BYTES)

@@ -280,7 +280,10 @@ while True:
     time.sleep(1)
 assert b" 200 " in line, line
 print("streams: bounded at 64, a closed one's place is taken again")
-# challenges: 1024 outstanding, then 429
+# challenges: 1024 outstanding, then 429 (on a new connection: the server
+# closes one left idle while the streams were waited for)
+conn.close()
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 n = 0
 while True:
     s, d, _ = req("POST", "/api/challenge", {}, conn=conn)
