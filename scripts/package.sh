@@ -31,8 +31,7 @@ case ${1:-} in
 esac
 
 bash "$SOURCE/scripts/deps.sh"
-cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
-    -DRSN_WEB_STATIC_DIR=/usr/share/raison/web >/dev/null
+cmake -S "$SOURCE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
 cmake --build "$BUILD" -j "$JOBS" --target raisond raison raison-client raison-client-static man \
     >"$BUILD/build.log" 2>&1 || { tail -n 30 "$BUILD/build.log" >&2; exit 1; }
 rm -f "$BUILD"/raison_*.deb
@@ -52,7 +51,12 @@ if dpkg-query -W raison >/dev/null 2>&1; then
 fi
 W=$(mktemp -d /tmp/rsnpkgXXXXXX)
 node_pid=""
+web_pid=""
 cleanup() {
+    if [[ -n $web_pid ]]; then
+        kill -TERM "$web_pid" 2>/dev/null || true
+        wait "$web_pid" 2>/dev/null || true
+    fi
     if [[ -n $node_pid ]]; then
         kill -TERM "$node_pid" 2>/dev/null || true
         wait "$node_pid" 2>/dev/null || true
@@ -108,4 +112,22 @@ if runuser -u nobody -- env HOME=/tmp raison --socket /run/raison/raison.sock st
     >/dev/null 2>&1; then
     fail "a user outside group raison reached the node"
 fi
+
+# the web app's unit line, as user raison-web (group raison for the socket)
+web_start=$(sed -n 's/^ExecStart=//p' /usr/lib/systemd/system/raison-web.service)
+web_start=${web_start//\$RAISON_WEB_ARGS/--listen 127.0.0.1:18080}
+install -d -m 0700 -o raison-web -g raison-web /var/lib/raison-web
+# shellcheck disable=SC2086 # the unit's line, split as systemd splits it
+runuser -u raison-web -- $web_start >"$W/web.out" 2>"$W/web.log" &
+web_pid=$!
+for ((i = 0; i < 100; i++)); do
+    grep -q '^http' "$W/web.out" 2>/dev/null && break
+    kill -0 "$web_pid" 2>/dev/null || fail "raison web exited: $(cat "$W/web.log")"
+    sleep 0.1
+done
+page=$(curl -s -m 10 "$(head -n 1 "$W/web.out")") || fail "the web app's invite page"
+[[ $page == *"/static/app.js"* ]] || fail "the web app served no page: $page"
+me=$(curl -s -m 10 -o /dev/null -w '%{http_code}' http://127.0.0.1:18080/api/me)
+[[ $me == 401 ]] || fail "the web app's /api/me without a session: $me"
+echo "package: raison web as raison-web (group raison) serves its page: $(head -n 1 "$W/web.out")"
 echo "package: all good"

@@ -102,7 +102,7 @@ static const rsn_cli_command_t commands[] = {
      "  --state DIR          invites and enrolled people (default\n"
      "                       $XDG_STATE_HOME/raison/web-PORT)\n"
      "  --open-enrollment    any new key may enrol (a trusted network, a demo)\n"
-     "  --static DIR         the page's files (default: the source tree's)\n"
+     "  --static DIR         serve the page from DIR (default: the page built in)\n"
      "  the first stdout line is an invite URL ({\"url\"} with --json); logs on stderr\n"
      "  raison web invite [--name N] [--operator]: print a new invite URL\n"},
     {"reindex", cli_cmd_reindex, "[--no-wait] [--progress]",

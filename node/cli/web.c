@@ -19,10 +19,6 @@
 #include "common/log.h"
 #include "web/web.h"
 
-#ifndef RSN_WEB_STATIC_DIR
-#define RSN_WEB_STATIC_DIR "node/web/static"
-#endif
-
 #define WEB_DEFAULT_LISTEN "127.0.0.1:8080"
 #define WEB_NAME_MAX 128
 /* A node call blocks the server's one thread: it waits at most this, unless
@@ -144,7 +140,7 @@ static int web_serve(rsn_cli_t *cli, int argc, char **argv)
                                          {"open-enrollment", no_argument, NULL, OPT_OPEN},
                                          {"static", required_argument, NULL, OPT_STATIC},
                                          {NULL, 0, NULL, 0}};
-    web_opts_t o = {.listen = WEB_DEFAULT_LISTEN, .static_dir = RSN_WEB_STATIC_DIR};
+    web_opts_t o = {.listen = WEB_DEFAULT_LISTEN}; /* no static_dir: the embedded page */
     cli_args_t spec = {.options = opts, .on_option = web_option, .ctx = &o};
     rsn_web_t *web = NULL;
     char token[RSN_WEB_TOKEN_SIZE];
@@ -188,7 +184,8 @@ static int web_serve(rsn_cli_t *cli, int argc, char **argv)
     } else if ((rc = print_url(cli, &o, o.tls_cert != NULL, token)) == 0) {
         rsn_info("serving %s://%s:%u for the node at %s (state %s, page %s)%s",
                  o.tls_cert ? "https" : "http", o.host, o.port, cli->socket_path, o.state,
-                 o.static_dir, o.open_enrollment ? ", open enrollment" : "");
+                 o.static_dir ? o.static_dir : "embedded",
+                 o.open_enrollment ? ", open enrollment" : "");
         rc = rsn_web_run(web, &stop_requested);
         rsn_info("stopping");
     }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "web/assets.h"
 #include "web/web_private.h"
 
 #define CSP                                                                           \
@@ -367,6 +368,20 @@ static int serve_file(web_call_t *c, const char *name)
     const char *type = type_of(name);
     if (!safe_name(name) || !type) {
         return web_fail(c, MHD_HTTP_NOT_FOUND, "no such file");
+    }
+    if (!c->web->cfg.static_dir) { /* the page embedded at build time */
+        const rsn_web_asset_t *a = rsn_web_asset(name);
+        if (!a) {
+            return web_fail(c, MHD_HTTP_NOT_FOUND, "no such file");
+        }
+        c->response =
+            MHD_create_response_from_buffer(a->len, (void *)a->data, MHD_RESPMEM_PERSISTENT);
+        if (!c->response) {
+            return web_fail(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+        }
+        MHD_add_response_header(c->response, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+        c->status = MHD_HTTP_OK;
+        return 0;
     }
     char path[1024];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", c->web->cfg.static_dir, name) >= sizeof path) {

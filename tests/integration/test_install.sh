@@ -9,8 +9,8 @@
 # Issue 12: nothing installed. What is installed must not need raison's
 # source tree: the headers include no "../common/" and no path of the tree.
 set -euo pipefail
-# shellcheck source=../support/lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../support/lib.sh"
+# shellcheck source=../support/fedlib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/fedlib.sh"
 
 P=$T/prefix
 cmake --install "$RSN_BUILD" --prefix "$P" >"$T/install.log"
@@ -56,6 +56,20 @@ assert_eq "entries 0 node_key $key" "$out" "the status a pkg-config-built progra
     fail "status_client did not link statically"
 out=$("$T/elsewhere/status_static" "$(node_socket site)")
 assert_contains "$out" "node_key $key" "the status through the static library"
+
+# the installed `raison web` serves the page built into it, byte for byte
+fed_next_port
+"$P/bin/raison" --socket "$(node_socket site)" web --listen "127.0.0.1:$FED_PORT" --state "$T/web" \
+    >"$T/web.out" 2>"$T/web.log" &
+RSN_OTHER_PIDS+=($!)
+wait_for "the installed raison web prints its invite" grep -q '^http' "$T/web.out"
+base=$(head -n 1 "$T/web.out" | sed 's|/invite/.*||')
+for f in index.html app.js app.css proto.js; do
+    curl -s -m 10 "$base/static/$f" >"$T/got.$f"
+    cmp -s "$T/got.$f" "$RSN_SOURCE/node/web/static/$f" ||
+        fail "the installed raison web serves another $f than node/web/static/$f"
+done
+assert_contains "$(cat "$T/web.log")" "page embedded" "where the installed raison web's page is"
 
 # the man pages render without a warning
 for page in share/man/man1/raison.1 share/man/man8/raisond.8; do
