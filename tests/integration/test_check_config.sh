@@ -2,7 +2,8 @@
 # test_check_config.sh — `raisond --check-config` says what a start would do
 # and what would stop it, starting nothing; `socket_group` opens the API
 # socket (0660) to a group, so that an operator's account and the web server
-# reach the node by group membership while the data folder stays the node's.
+# reach the node by group membership while the data folder stays the node's;
+# the node speaks systemd's notify protocol (Type=notify).
 #
 # Issue 12: there was no way to check a config file before a restart, and the
 # socket was 0600 to the node's user only (a service account's socket was
@@ -102,4 +103,39 @@ if [[ $(id -u) -eq 0 ]] && id nobody >/dev/null 2>&1 && getent group nogroup >/d
         >/dev/null 2>&1 || rc=$?
     assert_ne 0 "$rc" "status for a user outside the group"
 fi
-echo "check-config and the group socket: all good"
+
+# systemd's notify protocol (Type=notify): READY=1 once the socket answers,
+# RELOADING=1 then READY=1 around a SIGHUP, STOPPING=1 on a stop; read from a
+# datagram socket standing in for systemd's NOTIFY_SOCKET
+"$PY" - "$T/notify.sock" >"$T/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+seen = []
+while "STOPPING=1" not in seen:
+    for line in s.recv(4096).decode().split("\n"):
+        if line:
+            seen.append(line)
+            print(line, flush=True)
+PY
+listener=$!
+RSN_OTHER_PIDS+=("$listener")
+wait_for "the notify listener" test -S "$T/notify.sock"
+mkdir -m 700 "$T/notified"
+printf '[node]\nsite = lyon\n' >"$T/notified.conf"
+NOTIFY_SOCKET=$T/notify.sock "$RAISOND" --data "$T/notified" --config "$T/notified.conf" \
+    >>"$T/notified.log" 2>&1 &
+npid=$!
+wait_for "READY=1 from the node" grep -q '^READY=1' "$T/notify.out"
+"$RAISON" --socket "$T/notified/raison.sock" status >/dev/null ||
+    fail "the node said READY=1 before its socket answered"
+kill -HUP "$npid"
+wait_for "RELOADING=1 then READY=1 after SIGHUP" \
+    bash -c "grep -A1 '^RELOADING=1' '$T/notify.out' | grep -q '^READY=1'"
+kill -TERM "$npid"
+wait_exit "$npid" "the notified node after SIGTERM"
+wait_for "STOPPING=1 on a stop" grep -q '^STOPPING=1' "$T/notify.out"
+assert_eq "READY=1 STATUS=serving RELOADING=1 READY=1 STOPPING=1" "$(tr '\n' ' ' <"$T/notify.out" | sed 's/ $//')" \
+    "what the node told systemd"
+echo "check-config, the group socket and sd_notify: all good"
