@@ -23,4 +23,9 @@
 /* bytes of one request body to `raison web`: a body in base64 and slack */
 #define RSN_WEB_BODY_MAX (96 * 1024)
 
+/* Bytes of any page cursor of the API, at most (a groups cursor in name
+ * order is 72): what JSON renderings and the web server's query strings
+ * carry, in hex. */
+#define RSN_CURSOR_MAX 128
+
 #endif

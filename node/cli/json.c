@@ -9,14 +9,15 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "common/limits.h"
 
 json_t *cli_json_hex(const uint8_t *bytes, size_t len)
 {
     if (len == 0) {
         return json_null();
     }
-    char buf[2 * 64 + 1];
-    if (len > 64) {
+    char buf[2 * RSN_CURSOR_MAX + 1]; /* ids, keys, hashes, signatures and cursors */
+    if (len > RSN_CURSOR_MAX) {
         return json_null();
     }
     return json_string(rsn_hex_encode(buf, sizeof buf, bytes, len));

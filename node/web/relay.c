@@ -12,6 +12,7 @@
  * signed by the session's own key. */
 #include <string.h>
 
+#include "common/limits.h"
 #include "web/web_private.h"
 
 /* A query parameter of hex bytes (a cursor) into the arena; absent: none. */
@@ -133,7 +134,7 @@ int web_api_groups(web_call_t *c)
     uint64_t limit = 0;
     const char *order = web_query(c, "order");
     if (web_query_uint(c, "limit", WEB_PAGE_LIMIT_MAX, 0, &limit) != 0 ||
-        query_hex(c, "cursor", 64, &g.cursor) != 0) {
+        query_hex(c, "cursor", RSN_CURSOR_MAX, &g.cursor) != 0) {
         return -1;
     }
     if (order && strcmp(order, "name") != 0 && strcmp(order, "id") != 0) {
@@ -165,7 +166,7 @@ int web_api_group(web_call_t *c)
         web_query_uint(c, "members_limit", WEB_PAGE_LIMIT_MAX, 0, &members) != 0 ||
         web_query_uint(c, "history_limit", WEB_PAGE_LIMIT_MAX, 0, &history) != 0 ||
         web_query_uint(c, "history_from", UINT32_MAX, 0, &from) != 0 ||
-        query_hex(c, "members_cursor", 64, &g.members_cursor) != 0) {
+        query_hex(c, "members_cursor", RSN_CURSOR_MAX, &g.members_cursor) != 0) {
         return -1;
     }
     g.group = (char *)ref;
@@ -197,7 +198,7 @@ int web_api_timeline(web_call_t *c)
     const char *ref = NULL, *mission = web_query(c, "mission");
     if (query_group(c, &ref) != 0 ||
         web_query_uint(c, "limit", WEB_PAGE_LIMIT_MAX, 0, &limit) != 0 ||
-        query_hex(c, "cursor", 64, &t.cursor) != 0) {
+        query_hex(c, "cursor", RSN_CURSOR_MAX, &t.cursor) != 0) {
         return -1;
     }
     t.group = (char *)ref;

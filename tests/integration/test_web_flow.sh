@@ -162,5 +162,15 @@ assert_match "$TLS_HEADERS" "^Set-Cookie: raison_session_$WEB_PORT=[0-9a-f]{64};
     "the cookie is Secure under TLS"
 web_ok erin GET "/api/group?g=$G"
 same_json "$(as alice --json group "$G")" "$WEB_BODY" "group over TLS"
+# the directory in name order, page by page: its cursor (72 bytes) goes out
+# and comes back whole
+as alice charter new --name aardvark --purpose "First by name" --mission a=b --benefit c \
+    --data-policy d >/dev/null
+web_ok erin GET "/api/groups?limit=1&order=name"
+assert_eq aardvark "$(json 'j["groups"][0]["name"]' <<<"$WEB_BODY")" "the first group by name"
+cursor=$(json 'j["next_cursor"]' <<<"$WEB_BODY")
+assert_match "$cursor" '^[0-9a-f]{144}$' "the cursor of a page in name order"
+web_ok erin GET "/api/groups?limit=1&order=name&cursor=$cursor"
+assert_eq ops "$(json 'j["groups"][0]["name"]' <<<"$WEB_BODY")" "the next group by name"
 web_stop
 echo "test_web_flow: ok"

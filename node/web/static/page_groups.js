@@ -10,10 +10,9 @@ import * as api from './api.js';
 import { session, heading, errorText } from './ui.js';
 
 const PAGE = pageSize(20);
-// By group id, not by name: a by-name cursor is 72 bytes (RSN_GROUPS_NAME_CURSOR),
-// and the server's JSON drops cursors over 64 bytes (cli_json_hex), so a
-// by-name directory would stop after its first page. 'name' once it pages.
-const ORDER = 'id';
+// In name order, page by page (a by-name cursor is 72 bytes: the server
+// passes cursors up to RSN_CURSOR_MAX, 128).
+const ORDER = 'name';
 
 const RECENT_DAYS = 30; // the report's window when `groups` does not say it
 
