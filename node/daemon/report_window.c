@@ -112,7 +112,9 @@ int rs_window_edge(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES], const char *
     size_t i = 0, n = len / REC_BYTES, out = 0;
     for (; i < n && be32_get(v + i * REC_BYTES) < chunk; i++) {
     }
-    memcpy(nv, v, i * REC_BYTES);
+    if (i > 0) { /* v is NULL when the key is new: no memcpy from NULL, even of 0 bytes */
+        memcpy(nv, v, i * REC_BYTES);
+    }
     out = i * REC_BYTES;
     if (i < n && be32_get(v + i * REC_BYTES) == chunk) {
         bits = rsn_be64_get(v + i * REC_BYTES + 4);
@@ -124,7 +126,9 @@ int rs_window_edge(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES], const char *
         rsn_be64_put(nv + out + 4, bits);
         out += REC_BYTES;
     }
-    memcpy(nv + out, v + i * REC_BYTES, (n - i) * REC_BYTES);
+    if (n > i) {
+        memcpy(nv + out, v + i * REC_BYTES, (n - i) * REC_BYTES);
+    }
     out += (n - i) * REC_BYTES;
     if (out) {
         rsn_dx_put(dx, k, kl, nv, out);

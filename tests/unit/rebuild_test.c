@@ -305,7 +305,8 @@ static void damage(hist_t *h)
         assert_non_null(it);
         rsn_iter_first(it);
         const uint8_t *k = rsn_iter_valid(it) ? rsn_iter_key(it, &kl) : NULL;
-        if (k && kl <= sizeof key && memcmp(k, junk, kl) != 0) {
+        bool is_junk = k && kl == sizeof junk && memcmp(k, junk, kl) == 0;
+        if (k && kl <= sizeof key && !is_junk) {
             memcpy(key, k, kl);
         } else {
             kl = 0;
