@@ -59,6 +59,20 @@ typedef struct {
  * Small batches run on the calling thread. */
 void rsn_entry_verify_many(const rsn_verify_item_t *items, size_t n, int *results, int threads);
 
+/* The same check begun on THREADS threads (0: one per core) while the caller
+ * goes on: ITEMS, what they point to and RESULTS stay the caller's, untouched
+ * by it, until rsn_entry_verify_join. *JOB is NULL when nothing was begun
+ * (no memory, or no thread could start): the join then checks on the
+ * calling thread. */
+typedef struct rsn_verify_job rsn_verify_job_t;
+void rsn_entry_verify_start(const rsn_verify_item_t *items, size_t n, int *results, int threads,
+                            rsn_verify_job_t **job);
+
+/* Waits for *JOB (begun with ITEMS, N and RESULTS) and frees it; with a NULL
+ * *JOB it checks the items here. Every RESULTS[i] is set on return. */
+void rsn_entry_verify_join(rsn_verify_job_t **job, const rsn_verify_item_t *items, size_t n,
+                           int *results);
+
 /* Cores available to this process (1 to 8). */
 int rsn_cpu_count(void);
 

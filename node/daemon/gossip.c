@@ -82,6 +82,10 @@ void rsn_gossip_destroy(rsn_gossip_t **self_p)
         return;
     }
     rsn_gossip_t *self = *self_p;
+    if (self->ahead.job) {
+        rsn_ingest_preverify_finish(self->ingest, &self->ahead.job, RSN_AHEAD_PEERS);
+    }
+    free(self->ahead.frame); /* never staged: asked again by the next round */
     gossip_waiting_free_all(self);
     free(self->waiting);
     for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
@@ -140,11 +144,70 @@ out:
     rsn_arena_destroy(&arena);
 }
 
+/* Begins checking the signatures of FRAME's entries when it is an
+ * EntryBatch of two or more; NULL otherwise. */
+static rsn_preverify_t *start_ahead(rsn_gossip_t *self, const uint8_t *frame, size_t len)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    Raison__FedFrame *f = NULL;
+    rsn_preverify_t *job = NULL;
+    if (!arena || rsn_fed_frame_decode(arena, frame, len, &f) < 0 ||
+        f->msg_case != RAISON__FED_FRAME__MSG_ENTRIES || f->entries->n_entries < 2 ||
+        f->entries->n_entries > RSN_GOSSIP_BATCH) {
+        goto out; /* handled as it comes (and refused there, if it must be) */
+    }
+    const Raison__EntryBatch *b = f->entries;
+    rsn_ingest_input_t *in = rsn_arena_alloc(arena, b->n_entries * sizeof *in);
+    if (!in) {
+        goto out;
+    }
+    for (size_t i = 0; i < b->n_entries; i++) {
+        const Raison__SignedEntry *se = b->entries[i];
+        in[i] = (rsn_ingest_input_t){.entry = se->entry.data,
+                                     .entry_len = se->entry.len,
+                                     .signature = se->signature.data,
+                                     .signature_len = se->signature.len};
+    }
+    job = rsn_ingest_preverify_start(self->ingest, in, b->n_entries);
+out:
+    rsn_arena_destroy(&arena);
+    return job;
+}
+
+/* Handles the frame taken ahead: its check ends, then it is handled as if
+ * it had just come. */
+static void handle_ahead(rsn_gossip_t *self)
+{
+    uint8_t *frame = self->ahead.frame;
+    self->ahead.frame = NULL;
+    bool checked = self->ahead.job != NULL;
+    if (checked) {
+        rsn_ingest_preverify_finish(self->ingest, &self->ahead.job, RSN_AHEAD_PEERS);
+    }
+    peer_t *p = gossip_peer(self, self->ahead.key, true);
+    if (p) {
+        self->verified_ahead = checked;
+        gossip_handle_frame(self, p, frame, self->ahead.len);
+        self->verified_ahead = false;
+    }
+    free(frame);
+}
+
+bool rsn_gossip_ahead(const rsn_gossip_t *self)
+{
+    return self->ahead.frame != NULL;
+}
+
 int rsn_gossip_receive(rsn_gossip_t *self)
 {
     for (int i = 0; i < RECEIVE_BUDGET; i++) {
-        if (rsn_ingest_pending(self->ingest) > RSN_INGEST_BATCH_MAX - RSN_GOSSIP_BATCH - 8) {
-            return RSN_ERR_AGAIN;
+        bool full = rsn_ingest_pending(self->ingest) > RSN_INGEST_BATCH_MAX - RSN_GOSSIP_BATCH - 8;
+        if (self->ahead.frame) {
+            if (full) {
+                return RSN_ERR_AGAIN; /* committed first; its check goes on meanwhile */
+            }
+            handle_ahead(self);
+            continue;
         }
         uint8_t key[RSN_KEY_BYTES];
         uint8_t *frame = NULL;
@@ -152,6 +215,16 @@ int rsn_gossip_receive(rsn_gossip_t *self)
         int rc = rsn_fed_recv(self->fed, key, &frame, &len);
         if (rc < 0) {
             return 0; /* none waiting (RSN_ERR_AGAIN), or the transport failed */
+        }
+        /* a frame of entries waits for the next call, checked meanwhile, so
+         * that the caller's commit of what is staged and the check overlap */
+        rsn_preverify_t *job = start_ahead(self, frame, len);
+        if (job || full) {
+            memcpy(self->ahead.key, key, RSN_KEY_BYTES);
+            self->ahead.frame = frame;
+            self->ahead.len = len;
+            self->ahead.job = job;
+            return RSN_ERR_AGAIN;
         }
         peer_t *p = gossip_peer(self, key, true);
         if (p) {

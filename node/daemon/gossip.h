@@ -57,8 +57,15 @@ void rsn_gossip_destroy(rsn_gossip_t **self_p);
 
 /* Takes frames from peers and handles them, staging entries. Stops early
  * (returning RSN_ERR_AGAIN) when the ingest batch is nearly full, so the
- * caller commits and calls again; 0 when no frame is waiting. */
+ * caller commits and calls again; 0 when no frame is waiting. A frame of
+ * entries is taken ahead: its signatures are checked on other threads while
+ * the caller commits, and it is handled first by the next call
+ * (rsn_gossip_ahead says one waits: call again without waiting for the
+ * socket). */
 RSN_NODISCARD int rsn_gossip_receive(rsn_gossip_t *self);
+
+/* True when a frame taken ahead waits for the next rsn_gossip_receive. */
+bool rsn_gossip_ahead(const rsn_gossip_t *self);
 
 /* After a commit: pushes the committed entries (IDS) and any new fork
  * evidence to the peers that did not send them, and asks peers for what

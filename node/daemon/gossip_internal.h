@@ -152,6 +152,15 @@ struct rsn_gossip {
     uint8_t bodies_cursor[RSN_ID_BYTES];    /* the chunk being asked starts after this id */
     uint8_t bodies_chunk_end[RSN_ID_BYTES]; /* the last id of the chunk asked last */
     rsn_witness_counts_t witnessed;         /* gossip_witness.c's results, for the metrics */
+    /* a frame taken ahead (rsn_gossip_receive): its sender, its bytes, and
+     * the check of its entries' signatures begun (NULL: none begun) */
+    struct {
+        uint8_t key[RSN_KEY_BYTES];
+        uint8_t *frame;
+        size_t len;
+        rsn_preverify_t *job;
+    } ahead;
+    bool verified_ahead; /* the entries being handled were checked ahead */
 };
 
 /* --- gossip_peers.c ------------------------------------------------------- */

@@ -706,7 +706,7 @@ void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *
     if (gossip_read_absent(self, p, b, in) < 0) {
         goto out;
     }
-    if (b->n_entries > 1) {
+    if (b->n_entries > 1 && !self->verified_ahead) {
         rsn_ingest_preverify(self->ingest, in, b->n_entries);
     }
     for (size_t i = 0; i < b->n_entries && self->peers[pi].used; i++) {

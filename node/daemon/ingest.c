@@ -29,13 +29,12 @@ static size_t verified_slot(const uint8_t id[RSN_ID_BYTES])
     return ((size_t)id[0] | (size_t)id[1] << 8) & (VERIFIED_SLOTS - 1);
 }
 
-/* True when (ID, SIGNATURE) was verified by the last rsn_ingest_preverify. */
-static bool verified_has(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES],
-                         const uint8_t signature[RSN_SIG_BYTES])
+static bool set_has(const verified_set_t *set, const uint8_t id[RSN_ID_BYTES],
+                    const uint8_t signature[RSN_SIG_BYTES])
 {
     for (size_t i = verified_slot(id), probes = 0; probes < VERIFIED_SLOTS;
          i = (i + 1) & (VERIFIED_SLOTS - 1), probes++) {
-        const verified_t *v = &self->verified[i];
+        const verified_t *v = &set->slots[i];
         if (!v->used) {
             return false;
         }
@@ -47,21 +46,37 @@ static bool verified_has(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES
     return false;
 }
 
-static void verified_add(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES],
+/* True when (ID, SIGNATURE) was verified ahead, for peers or for clients. */
+static bool verified_has(const rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES],
                          const uint8_t signature[RSN_SIG_BYTES])
 {
-    if (self->n_verified >= VERIFIED_SLOTS / 2) {
+    return set_has(&self->verified[VERIFIED_PEERS], id, signature) ||
+           set_has(&self->verified[VERIFIED_AHEAD], id, signature);
+}
+
+static void set_clear(verified_set_t *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        set->slots[set->used[i]].used = false;
+    }
+    set->n = 0;
+}
+
+static void set_add(verified_set_t *set, const uint8_t id[RSN_ID_BYTES],
+                    const uint8_t signature[RSN_SIG_BYTES])
+{
+    if (set->n >= VERIFIED_SLOTS / 2) {
         return;
     }
     size_t i = verified_slot(id);
-    while (self->verified[i].used) {
+    while (set->slots[i].used) {
         i = (i + 1) & (VERIFIED_SLOTS - 1);
     }
-    verified_t *v = &self->verified[i];
+    verified_t *v = &set->slots[i];
     v->used = true;
     memcpy(v->id, id, RSN_ID_BYTES);
     memcpy(v->signature, signature, RSN_SIG_BYTES);
-    self->verified_used[self->n_verified++] = (uint16_t)i;
+    set->used[set->n++] = (uint16_t)i;
 }
 
 /* --- fork evidence from peers ---------------------------------------------- */
@@ -215,8 +230,9 @@ static int check_signature_and_body(rsn_ingest_t *self, const candidate_t *c, si
         return rsn_why(why, why_size, RSN_ERR_BAD_ENTRY, "signature is %zu bytes, not 64",
                        signature_len);
     }
-    if (!verified_has(self, c->id, c->signature) &&
-        rsn_entry_verify(c->e->author.data, c->entry, c->entry_len, c->signature) != 0) {
+    if (verified_has(self, c->id, c->signature)) {
+        self->stats.verified_ahead++;
+    } else if (rsn_entry_verify(c->e->author.data, c->entry, c->entry_len, c->signature) != 0) {
         return rsn_why(why, why_size, RSN_ERR_BAD_SIGNATURE,
                        "signature does not verify under the entry's author");
     }
@@ -411,48 +427,114 @@ int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t *in, rsn_inges
     return rc;
 }
 
-void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n)
+/* A batch's signatures being checked (rsn_ingest_preverify_start). */
+struct rsn_preverify {
+    rsn_arena_t *arena; /* the decoded entries the items point into */
+    rsn_verify_item_t *items;
+    int *results;
+    uint8_t (*ids)[RSN_ID_BYTES];
+    size_t count;
+    rsn_verify_job_t *job;
+};
+
+static void preverify_free(rsn_preverify_t **job_p)
 {
-    for (size_t i = 0; i < self->n_verified; i++) {
-        self->verified[self->verified_used[i]].used = false;
+    rsn_preverify_t *job = *job_p;
+    if (!job) {
+        return;
     }
-    self->n_verified = 0;
+    free(job->items);
+    free(job->results);
+    free(job->ids);
+    rsn_arena_destroy(&job->arena);
+    free(job);
+    *job_p = NULL;
+}
+
+/* The items of IN worth checking: those that decode and are not held. */
+static rsn_preverify_t *preverify_prepare(rsn_ingest_t *self, const rsn_ingest_input_t *in,
+                                          size_t n)
+{
     if (n > RSN_INGEST_BATCH_MAX) {
         n = RSN_INGEST_BATCH_MAX;
     }
-    rsn_arena_t *arena = rsn_arena_new();
-    rsn_verify_item_t *items = calloc(n ? n : 1, sizeof *items);
-    int *results = calloc(n ? n : 1, sizeof *results);
-    uint8_t(*ids)[RSN_ID_BYTES] = calloc(n ? n : 1, RSN_ID_BYTES);
-    size_t count = 0;
-    if (!arena || !items || !results || !ids) {
-        goto out;
+    rsn_preverify_t *job = calloc(1, sizeof *job);
+    if (!job) {
+        return NULL;
+    }
+    job->arena = rsn_arena_new();
+    job->items = calloc(n ? n : 1, sizeof *job->items);
+    job->results = calloc(n ? n : 1, sizeof *job->results);
+    job->ids = calloc(n ? n : 1, RSN_ID_BYTES);
+    if (!job->arena || !job->items || !job->results || !job->ids) {
+        preverify_free(&job);
+        return NULL;
     }
     for (size_t i = 0; i < n; i++) {
         Raison__Entry *e = NULL;
         if (in[i].signature_len != RSN_SIG_BYTES ||
-            rsn_entry_decode(arena, in[i].entry, in[i].entry_len, &e, NULL, 0) < 0) {
+            rsn_entry_decode(job->arena, in[i].entry, in[i].entry_len, &e, NULL, 0) < 0) {
             continue;
         }
-        rsn_entry_id(ids[count], in[i].entry, in[i].entry_len);
-        if (rsn_ingest_is_held(self, ids[count])) {
+        rsn_entry_id(job->ids[job->count], in[i].entry, in[i].entry_len);
+        if (rsn_ingest_is_held(self, job->ids[job->count])) {
             continue; /* a duplicate is never verified */
         }
-        items[count].author = e->author.data;
-        items[count].entry = in[i].entry;
-        items[count].len = in[i].entry_len;
-        items[count].signature = in[i].signature;
-        count++;
-    }
-    rsn_entry_verify_many(items, count, results, 0);
-    for (size_t i = 0; i < count; i++) {
-        if (results[i] == 0) {
-            verified_add(self, ids[i], items[i].signature);
+        /* copied: the job may outlive what IN points into (node.c) */
+        rsn_verify_item_t *it = &job->items[job->count];
+        it->author = e->author.data;
+        it->entry = rsn_arena_memdup(job->arena, in[i].entry, in[i].entry_len);
+        it->len = in[i].entry_len;
+        it->signature = rsn_arena_memdup(job->arena, in[i].signature, RSN_SIG_BYTES);
+        if (it->entry && it->signature) {
+            job->count++;
         }
     }
-out:
-    free(items);
-    free(results);
-    free(ids);
-    rsn_arena_destroy(&arena);
+    return job;
+}
+
+static void preverify_keep(verified_set_t *set, const rsn_preverify_t *job)
+{
+    set_clear(set);
+    for (size_t i = 0; i < job->count; i++) {
+        if (job->results[i] == 0) {
+            set_add(set, job->ids[i], job->items[i].signature);
+        }
+    }
+}
+
+void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n)
+{
+    rsn_preverify_t *job = preverify_prepare(self, in, n);
+    if (!job) {
+        set_clear(&self->verified[VERIFIED_PEERS]);
+        return;
+    }
+    rsn_entry_verify_many(job->items, job->count, job->results, 0);
+    preverify_keep(&self->verified[VERIFIED_PEERS], job);
+    preverify_free(&job);
+}
+
+rsn_preverify_t *rsn_ingest_preverify_start(rsn_ingest_t *self, const rsn_ingest_input_t *in,
+                                            size_t n)
+{
+    rsn_preverify_t *job = preverify_prepare(self, in, n);
+    if (job) {
+        rsn_entry_verify_start(job->items, job->count, job->results, 0, &job->job);
+    }
+    return job;
+}
+
+void rsn_ingest_preverify_finish(rsn_ingest_t *self, rsn_preverify_t **job_p, rsn_ahead_for_t side)
+{
+    rsn_preverify_t *job = *job_p;
+    verified_set_t *set =
+        &self->verified[side == RSN_AHEAD_PEERS ? VERIFIED_PEERS : VERIFIED_AHEAD];
+    if (!job) {
+        set_clear(set);
+        return;
+    }
+    rsn_entry_verify_join(&job->job, job->items, job->count, job->results);
+    preverify_keep(set, job);
+    preverify_free(job_p);
 }

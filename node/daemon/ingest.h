@@ -110,6 +110,19 @@ RSN_NODISCARD int rsn_ingest_stage(rsn_ingest_t *self, const rsn_ingest_input_t 
  * (entry id and signature together) is remembered until the next call. */
 void rsn_ingest_preverify(rsn_ingest_t *self, const rsn_ingest_input_t *in, size_t n);
 
+/* The same check begun on other threads while the caller goes on (the loop
+ * commits the batch before meanwhile: node.c, gossip.c): the job keeps its
+ * own copy of what it checks. rsn_ingest_preverify_finish waits for the
+ * check and remembers what verified until its next call FOR the same side:
+ * a client's batch (RSN_AHEAD_CLIENTS) and a peer's (RSN_AHEAD_PEERS, which
+ * rsn_ingest_preverify also refills) do not drop each other's. NULL when out
+ * of memory: the finish then only forgets, and staging verifies each entry. */
+typedef struct rsn_preverify rsn_preverify_t;
+typedef enum { RSN_AHEAD_PEERS, RSN_AHEAD_CLIENTS } rsn_ahead_for_t;
+rsn_preverify_t *rsn_ingest_preverify_start(rsn_ingest_t *self, const rsn_ingest_input_t *in,
+                                            size_t n);
+void rsn_ingest_preverify_finish(rsn_ingest_t *self, rsn_preverify_t **job, rsn_ahead_for_t side);
+
 /* The head of AUTHOR's feed as staged or stored (*SEQ 0 and ID zeroed when
  * it has none): what the next entry must follow (a draft's seq and
  * prev, daemon/draft.h). 0 or RSN_ERR_IO. */
@@ -195,7 +208,8 @@ void rsn_ingest_counts(const rsn_ingest_t *self, rsn_counts_t *out);
 /* What the write path did since the start (the metrics, daemon/metrics.h):
  * entries staged new, duplicates and refusals by origin (index 0 relayed, 1
  * publish), stages put off because the batch was full, commits, failed
- * commits and the entries the commits wrote. */
+ * commits, the entries the commits wrote, and the entries staged whose
+ * signature had been checked ahead (rsn_ingest_preverify and _start). */
 typedef struct {
     uint64_t accepted[2];
     uint64_t duplicates[2];
@@ -204,6 +218,7 @@ typedef struct {
     uint64_t commits;
     uint64_t commit_failures;
     uint64_t committed;
+    uint64_t verified_ahead;
 } rsn_ingest_stats_t;
 
 void rsn_ingest_stats(const rsn_ingest_t *self, rsn_ingest_stats_t *out);

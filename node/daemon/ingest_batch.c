@@ -233,11 +233,14 @@ int rsn_ingest_new(rsn_ingest_t **out, rsn_store_t *store)
     self->batch = rsn_batch_new();
     self->scratch = rsn_batch_new();
     self->batch_arena = rsn_arena_new();
-    self->verified = calloc(VERIFIED_SLOTS, sizeof(verified_t));
+    for (int v = 0; v < VERIFIED_SETS; v++) {
+        self->verified[v].slots = calloc(VERIFIED_SLOTS, sizeof(verified_t));
+    }
     self->digest = rsn_digest_new();
     memset(self->staged_slots, 0xff, sizeof self->staged_slots);
     int rc = RSN_ERR_NOMEM;
-    if (self->batch && self->scratch && self->batch_arena && self->verified && self->digest) {
+    if (self->batch && self->scratch && self->batch_arena && self->verified[VERIFIED_PEERS].slots &&
+        self->verified[VERIFIED_AHEAD].slots && self->digest) {
         rc = rsn_forks_new(&self->forks, store);
     }
     if (rc == 0) {
@@ -278,7 +281,9 @@ void rsn_ingest_destroy(rsn_ingest_t **self_p)
     rsn_forks_destroy(&self->forks);
     rsn_derive_destroy(&self->derive);
     free(self->committed);
-    free(self->verified);
+    for (int v = 0; v < VERIFIED_SETS; v++) {
+        free(self->verified[v].slots);
+    }
     free(self);
     *self_p = NULL;
 }

@@ -49,11 +49,18 @@ typedef struct {
     uint8_t signature[RSN_SIG_BYTES];
 } verified_t;
 
+/* Signatures verified ahead of their staging, a set for each side
+ * (rsn_ahead_for_t), so that neither drops the other's. */
+enum { VERIFIED_PEERS = RSN_AHEAD_PEERS, VERIFIED_AHEAD = RSN_AHEAD_CLIENTS, VERIFIED_SETS };
+typedef struct {
+    verified_t *slots; /* open addressing by the id's first bytes */
+    uint16_t used[VERIFIED_SLOTS];
+    size_t n;
+} verified_set_t;
+
 struct rsn_ingest {
     rsn_store_t *store;
-    verified_t *verified; /* open addressing by the id's first bytes */
-    uint16_t verified_used[VERIFIED_SLOTS];
-    size_t n_verified;
+    verified_set_t verified[VERIFIED_SETS];
     rsn_batch_t *batch;
     rsn_batch_t *scratch;     /* one entry's fallible puts, merged into batch on success */
     rsn_arena_t *batch_arena; /* lives as long as the staged batch */

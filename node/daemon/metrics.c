@@ -177,6 +177,8 @@ static void render_ingest(rsn_mtext_t *t, const rsn_metrics_t *self,
            s.commit_failures);
     single(t, "raison_ingest_committed_entries_total", "counter",
            "Entries written by the group commits.", s.committed);
+    single(t, "raison_ingest_verified_ahead_total", "counter",
+           "Entries staged whose signature was checked ahead, on other threads.", s.verified_ahead);
     rsn_mtext_family(t, "raison_ingest_commit_duration_seconds", "histogram",
                      "Duration of one group commit, its fsync included.");
     rsn_mtext_histogram(t, "raison_ingest_commit_duration_seconds", NULL, 0, &self->commits,

@@ -7,7 +7,11 @@
  * then are the queued replies sent. So a publish is acknowledged only once
  * durable, many publishes share one fsync (group commit), a read after a
  * publish sees it, and every client gets its replies in the order of its
- * requests. Subscribers are sent an event per committed entry. The loop
+ * requests. The signatures of a drained batch's publishes are checked on
+ * other threads while the batch drained the turn before is staged and
+ * committed (so verifying and writing overlap on two cores), and the new
+ * batch is handled the next turn, which then comes without waiting.
+ * Subscribers are sent an event per committed entry. The loop
  * itself is net/poller: the API server and the federation transport register
  * their sockets with it, and the retention sweep is one of its timers; a turn
  * runs when a socket has work, or every TURN_MS. Each API call is answered
@@ -96,6 +100,8 @@ struct rsn_node {
     char *listen;
     queued_t queue[DRAIN_MAX];
     size_t n_queue;
+    rsn_api_msg_t *ahead[DRAIN_MAX]; /* drained and verified, handled next turn */
+    size_t n_ahead;
     rsn_subscriptions_t *subscriptions;
     rsn_background_t *background; /* audit verify and the sweep, on worker threads */
     rsn_api_ctx_t calls;          /* what the API's handlers borrow */
@@ -488,6 +494,9 @@ void rsn_node_destroy(rsn_node_t **self_p)
         rsn_api_msg_destroy(&self->held[i].msg);
     }
     free(self->held);
+    for (size_t i = 0; i < self->n_ahead; i++) {
+        rsn_api_msg_destroy(&self->ahead[i]); /* never acknowledged: nothing lost */
+    }
     rsn_background_destroy(&self->background); /* joins its threads first */
     rsn_subscriptions_destroy(&self->subscriptions);
     rsn_gossip_destroy(&self->gossip);
@@ -703,12 +712,13 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
     rsn_arena_destroy(&arena);
 }
 
-/* Verifies the signatures of the publishes among BATCH on every core, so
- * that handling them one by one costs no verification. */
-static void preverify(rsn_node_t *self, rsn_api_msg_t **batch, size_t n)
+/* Begins checking the signatures of the publishes among BATCH on other
+ * threads, so that handling them one by one costs no verification; NULL when
+ * fewer than two publishes are there to check. */
+static rsn_preverify_t *preverify_start(rsn_node_t *self, rsn_api_msg_t **batch, size_t n)
 {
     if (n < 2) {
-        return;
+        return NULL;
     }
     rsn_arena_t *arena = rsn_arena_new();
     rsn_ingest_input_t *in = arena ? rsn_arena_alloc(arena, n * sizeof *in) : NULL;
@@ -720,17 +730,30 @@ static void preverify(rsn_node_t *self, rsn_api_msg_t **batch, size_t n)
         if (rsn_request_decode(arena, payload, len, &req) == 0 &&
             req->call_case == RAISON__API_REQUEST__CALL_PUBLISH && req->publish->entry) {
             const Raison__SignedEntry *se = req->publish->entry;
-            in[count].entry = se->entry.data;
+            in[count].entry = se->entry.data; /* the job copies what it checks */
             in[count].entry_len = se->entry.len;
             in[count].signature = se->signature.data;
             in[count].signature_len = se->signature.len;
             count++;
         }
     }
-    if (count > 1) {
-        rsn_ingest_preverify(self->ingest, in, count);
-    }
+    rsn_preverify_t *job = count > 1 ? rsn_ingest_preverify_start(self->ingest, in, count) : NULL;
     rsn_arena_destroy(&arena);
+    return job;
+}
+
+/* Handles the batch kept from the turn before, in its order, and commits. */
+static void handle_ahead(rsn_node_t *self)
+{
+    if (self->n_ahead == 0) {
+        return;
+    }
+    size_t n = self->n_ahead;
+    self->n_ahead = 0;
+    for (size_t i = 0; i < n; i++) {
+        handle(self, &self->ahead[i]);
+    }
+    flush(self);
 }
 
 int rsn_node_set_peers(rsn_node_t *self, const rsn_fed_peer_conf_t *peers, size_t n)
@@ -779,9 +802,11 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         /* a reindex's turns leave the core a moment between them (a loop that
          * never sleeps is scheduled after those that do: clients would wait) */
         int rc = wait_for_work(self, stop,
-                               rp.running                              ? REINDEX_PAUSE_MS
-                               : self->derive_more || self->peers_more ? 0
-                                                                       : TURN_MS);
+                               rp.running ? REINDEX_PAUSE_MS
+                               : self->derive_more || self->peers_more || self->n_ahead > 0 ||
+                                       rsn_gossip_ahead(self->gossip)
+                                   ? 0
+                                   : TURN_MS);
         if (rc < 0 && rc != RSN_ERR_INTERRUPTED && rc != RSN_ERR_TIMEOUT) {
             rsn_error("wait failed: %s", rsn_strerror(rc));
             return rc;
@@ -803,9 +828,17 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
             }
             n++;
         }
-        preverify(self, batch, n);
-        for (size_t i = 0; i < n; i++) {
-            handle(self, &batch[i]);
+        /* this batch's signatures are checked while the last one is written */
+        rsn_preverify_t *job = preverify_start(self, batch, n);
+        handle_ahead(self);
+        if (job) {
+            rsn_ingest_preverify_finish(self->ingest, &job, RSN_AHEAD_CLIENTS);
+            memcpy(self->ahead, batch, n * sizeof *batch);
+            self->n_ahead = n;
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                handle(self, &batch[i]);
+            }
         }
         /* a bounded share of the turn for peers, so clients are not starved:
          * at most 8 rounds of frames, and none begun after PEER_TURN_MS */
@@ -835,6 +868,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         }
         rsn_metrics_loop_turn(self->metrics, now_seconds() - turn_started);
     }
+    handle_ahead(self);
     flush(self);
     rsn_info("stopping: %llu requests served, %llu refused", (unsigned long long)self->requests,
              (unsigned long long)self->refused);

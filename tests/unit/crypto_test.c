@@ -185,6 +185,53 @@ static void test_equal_random(void **state)
     assert_true(rsn_equal(a, b, 31));
 }
 
+/* rsn_entry_verify_start and _join: every result set as rsn_entry_verify
+ * gives it, bad signatures where they were put, for batch sizes from none
+ * to many threads' worth; the caller works between start and join. */
+static void test_entry_verify_start_join(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    rsn_keypair_t *kp = rsn_keypair_generate();
+    assert_non_null(kp);
+    static uint8_t entries[N][64];
+    static uint8_t sigs[N][RSN_SIG_BYTES];
+    rsn_verify_item_t items[N];
+    for (size_t i = 0; i < N; i++) {
+        rsn_random(entries[i], sizeof entries[i]);
+        assert_int_equal(rsn_keypair_sign_entry(kp, entries[i], sizeof entries[i], sigs[i]), 0);
+        if (i % 7 == 3) {
+            sigs[i][i % RSN_SIG_BYTES] ^= 0x04;
+        }
+        items[i] =
+            (rsn_verify_item_t){rsn_keypair_public(kp), entries[i], sizeof entries[i], sigs[i]};
+    }
+    const size_t sizes[] = {0, 1, 7, 8, 17, N};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int results[N];
+        memset(results, 0x55, sizeof results);
+        rsn_verify_job_t *job = NULL;
+        rsn_entry_verify_start(items, sizes[s], results, 0, &job);
+        assert_true(sizes[s] > 0 || job == NULL);
+        uint8_t busy[32];
+        rsn_sha256(busy, entries[0], sizeof entries[0]); /* the caller goes on */
+        rsn_entry_verify_join(&job, items, sizes[s], results);
+        assert_null(job);
+        for (size_t i = 0; i < sizes[s]; i++) {
+            assert_int_equal(results[i], i % 7 == 3 ? RSN_ERR_BAD_SIGNATURE : 0);
+        }
+        assert_int_equal(results[sizes[s] < N ? sizes[s] : N - 1], sizes[s] < N ? 0x55555555 : 0);
+    }
+    /* a NULL job (none begun) is checked at the join, on this thread */
+    int results[3] = {7, 7, 7};
+    rsn_verify_job_t *none = NULL;
+    rsn_entry_verify_join(&none, items + 2, 3, results);
+    assert_int_equal(results[0], 0);
+    assert_int_equal(results[1], RSN_ERR_BAD_SIGNATURE);
+    assert_int_equal(results[2], 0);
+    rsn_keypair_destroy(&kp);
+}
+
 static void test_entry_sign_verify(void **state)
 {
     rsn_keypair_t *kp = rsn_keypair_generate();
@@ -402,11 +449,12 @@ static void test_c2sp_note_vector(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_known),      cmocka_unit_test(test_hex),
-        cmocka_unit_test(test_key_from_hex),      cmocka_unit_test(test_base64_rfc4648),
-        cmocka_unit_test(test_base64_rejects),    cmocka_unit_test(test_equal_random),
-        cmocka_unit_test(test_entry_sign_verify), cmocka_unit_test(test_entry_prefix_bytes),
-        cmocka_unit_test(test_entry_size_limit),  cmocka_unit_test(test_c2sp_note_vector),
+        cmocka_unit_test(test_sha256_known),       cmocka_unit_test(test_hex),
+        cmocka_unit_test(test_key_from_hex),       cmocka_unit_test(test_base64_rfc4648),
+        cmocka_unit_test(test_base64_rejects),     cmocka_unit_test(test_equal_random),
+        cmocka_unit_test(test_entry_sign_verify),  cmocka_unit_test(test_entry_verify_start_join),
+        cmocka_unit_test(test_entry_prefix_bytes), cmocka_unit_test(test_entry_size_limit),
+        cmocka_unit_test(test_c2sp_note_vector),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -583,6 +583,85 @@ static void test_unsynced_commit_fails_with_the_sync(void **state)
     assert_false(rsn_ingest_batch_failed(x->f->ingest, second));
 }
 
+/* Signatures checked ahead (rsn_ingest_preverify_start and _finish, as the
+ * loop does while it commits): the job keeps its own copy (the input is
+ * scribbled over and freed before the finish); a bad signature among them is
+ * still refused when staged; a peer batch checked meanwhile
+ * (rsn_ingest_preverify) drops nothing of the clients' set. */
+static void test_verified_ahead(void **state)
+{
+    fixture_t *x = *state;
+    enum { N = 4 };
+    rsn_test_signed_t s[N];
+    for (uint64_t i = 0; i < N; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "Alice %u", (unsigned)i);
+        s[i] = profile(x, x->alice, i + 1, name);
+        assert_int_equal(rsn_test_author_advance(x->alice, s[i].id), 0);
+    }
+    uint8_t bad[RSN_SIG_BYTES];
+    memcpy(bad, s[2].sig, sizeof bad);
+    bad[0] ^= 0x80;
+    /* the input in memory of its own, gone before the finish */
+    uint8_t *copy[N];
+    rsn_ingest_input_t in[N];
+    for (size_t i = 0; i < N; i++) {
+        copy[i] = malloc(s[i].entry_len + RSN_SIG_BYTES);
+        assert_non_null(copy[i]);
+        memcpy(copy[i], s[i].entry, s[i].entry_len);
+        memcpy(copy[i] + s[i].entry_len, i == 2 ? bad : s[i].sig, RSN_SIG_BYTES);
+        in[i] = input_of(&s[i]);
+        in[i].entry = copy[i];
+        in[i].signature = copy[i] + s[i].entry_len;
+    }
+    rsn_preverify_t *job = rsn_ingest_preverify_start(x->f->ingest, in, N);
+    assert_non_null(job);
+    for (size_t i = 0; i < N; i++) {
+        memset(copy[i], 0xa5, s[i].entry_len + RSN_SIG_BYTES);
+        free(copy[i]);
+    }
+    rsn_ingest_preverify_finish(x->f->ingest, &job, RSN_AHEAD_CLIENTS);
+    assert_null(job);
+
+    /* a peer's batch checked in between */
+    rsn_test_signed_t b1 = profile(x, x->bob, 1, "Bob");
+    assert_int_equal(rsn_test_author_advance(x->bob, b1.id), 0);
+    rsn_test_signed_t b2 = profile(x, x->bob, 2, "Bob B.");
+    rsn_ingest_input_t peers[2] = {input_of(&b1), input_of(&b2)};
+    rsn_ingest_preverify(x->f->ingest, peers, 2);
+
+    rsn_ingest_stats_t st;
+    rsn_ingest_stats(x->f->ingest, &st);
+    uint64_t ahead = st.verified_ahead;
+    for (size_t i = 0; i < 2; i++) {
+        rsn_ingest_input_t one = input_of(&s[i]);
+        assert_int_equal(stage_input(x, &one), 0);
+    }
+    rsn_ingest_input_t third = input_of(&s[2]);
+    third.signature = bad;
+    assert_int_equal(stage_input(x, &third), RSN_ERR_BAD_SIGNATURE);
+    assert_string_equal(x->why, "signature does not verify under the entry's author");
+    third = input_of(&s[2]);
+    assert_int_equal(stage_input(x, &third), 0);
+    rsn_ingest_input_t fourth = input_of(&s[3]);
+    assert_int_equal(stage_input(x, &fourth), 0);
+    assert_int_equal(stage_input(x, &peers[0]), 0);
+    assert_int_equal(stage_input(x, &peers[1]), 0);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    for (size_t i = 0; i < N; i++) {
+        assert_true(held(x, s[i].id));
+    }
+    /* three of alice's (the third's sound signature was not among those
+     * checked) and bob's two were staged without a check of their own */
+    rsn_ingest_stats(x->f->ingest, &st);
+    assert_int_equal(st.verified_ahead - ahead, 5);
+    assert_true(held(x, b2.id));
+
+    /* a finish without a job forgets the clients' set: all is checked again */
+    rsn_preverify_t *none = NULL;
+    rsn_ingest_preverify_finish(x->f->ingest, &none, RSN_AHEAD_CLIENTS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -598,6 +677,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_commit_fails_its_batch_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fork_leaves_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsynced_commit_fails_with_the_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verified_ahead, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
