@@ -42,6 +42,8 @@ typedef struct {
 #define RSN_STORE_COMPRESSION_DEFAULT true
 #define RSN_STORE_FILE_BYTES \
     (16u * 1024 * 1024) /* a table file (LevelDB: 2 MiB): fewer files to keep open */
+#define RSN_STORE_BLOCK_BYTES \
+    (16u * 1024) /* a table block (LevelDB: 4 KiB): less disk (docs/store.md) */
 
 /* The defaults above into *OUT. */
 void rsn_store_options_default(rsn_store_options_t *out);
