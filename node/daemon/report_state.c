@@ -123,6 +123,23 @@ int rs_facts_get(rsn_dx_t *dx, uint64_t index, rs_facts_t *f, bool *found)
     return rc;
 }
 
+int rsn_report_group_of(rsn_store_t *store, uint64_t index, uint8_t group[RSN_ID_BYTES])
+{
+    uint8_t k[RSN_KEY_MAX];
+    void *v = NULL;
+    size_t len = 0;
+    int rc = rsn_store_get(store, k, rsn_key_facts(k, index), &v, &len);
+    rs_facts_t f;
+    if (rc == 0 && facts_decode(v, len, &f) != 0) {
+        rc = RSN_ERR_IO;
+    }
+    if (rc == 0) {
+        memcpy(group, f.group, RSN_ID_BYTES);
+    }
+    rsn_store_free(v);
+    return rc;
+}
+
 static void copy_id(uint8_t out[32], const ProtobufCBinaryData *b, bool *has)
 {
     *has = b->len == 32;

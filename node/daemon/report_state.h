@@ -80,6 +80,12 @@ RSN_NODISCARD int rsn_report_site_posts(rsn_store_t *store, const uint8_t group[
 RSN_NODISCARD int rsn_report_replies(rsn_store_t *store, const uint8_t id[RSN_ID_BYTES],
                                      uint64_t *out);
 
+/* The group of the entry at log INDEX as its facts at first sight say
+ * (kept when its body is erased): 0, RSN_ERR_NOT_FOUND (no facts: not a
+ * post, membership or charter, or seen without its body), RSN_ERR_IO. */
+RSN_NODISCARD int rsn_report_group_of(rsn_store_t *store, uint64_t index,
+                                      uint8_t group[RSN_ID_BYTES]);
+
 /* True when re-judge jobs that concern GROUP (or a feed) are pending. */
 bool rsn_report_being_updated(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES]);
 

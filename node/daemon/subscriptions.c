@@ -2,7 +2,8 @@
  *
  * A fixed table of RSN_SUBSCRIBERS_MAX slots, each the envelope of the
  * client's request (a copy, to reply to later), its request id, the group it
- * follows (or all), and when it expires. Events are built once per entry in
+ * follows (or all), and when it expires. A retraction is sent to those of
+ * its target's group. Events are built once per entry in
  * an arena and sent to every matching slot; a send that fails ends that
  * subscription (expiry 0), and expired slots are freed after each round. */
 #include "daemon/subscriptions.h"
@@ -16,6 +17,7 @@
 #include "crypto/crypto.h"
 #include "daemon/entry.h"
 #include "daemon/group.h"
+#include "daemon/report_state.h"
 #include "daemon/timeline.h"
 #include "daemon/views.h"
 
@@ -114,22 +116,40 @@ int rsn_subscriptions_handle(rsn_subscriptions_t *self, rsn_store_t *store, rsn_
     return 0;
 }
 
-static bool sub_matches(const subscriber_t *s, const rsn_loaded_t *e)
+/* The group entry E is about: its own, or for a retraction its target's
+ * (from the target's facts when its body is erased). False when none. */
+static bool event_group(rsn_store_t *store, rsn_arena_t *arena, const rsn_loaded_t *e,
+                        uint8_t group[RSN_ID_BYTES])
 {
-    if (s->all) {
-        return true;
+    if (e->entry->kind != RAISON__KIND__KIND_RETRACTION) {
+        return rsn_entry_group(e, group) == 0;
     }
-    uint8_t group[RSN_ID_BYTES];
-    return rsn_entry_group(e, group) == 0 && memcmp(group, s->group, RSN_ID_BYTES) == 0;
+    const Raison__Retraction *r = e->body;
+    rsn_loaded_t *t = NULL;
+    uint64_t index = 0;
+    if (!r || r->target.len != RSN_ID_BYTES ||
+        rsn_entry_load(store, arena, r->target.data, &t) != 0) {
+        return false;
+    }
+    return rsn_entry_group(t, group) == 0 || (rsn_entry_index(store, t, &index) == 0 &&
+                                              rsn_report_group_of(store, index, group) == 0);
 }
 
-/* Sends the event EV (about entry E) to every live subscription it matches. */
-static void send_event(rsn_subscriptions_t *self, rsn_api_server_t *api, rsn_arena_t *arena,
-                       const rsn_loaded_t *e, Raison__Event *ev)
+static bool sub_matches(const subscriber_t *s, bool has_group, const uint8_t group[RSN_ID_BYTES])
+{
+    return s->all || (has_group && memcmp(group, s->group, RSN_ID_BYTES) == 0);
+}
+
+/* Sends the event EV (about entry E) to every live subscription it matches:
+ * those to all entries, and those to the group E is about. */
+static void send_event(rsn_subscriptions_t *self, rsn_store_t *store, rsn_api_server_t *api,
+                       rsn_arena_t *arena, const rsn_loaded_t *e, Raison__Event *ev)
 {
     int64_t now = now_ms();
+    uint8_t group[RSN_ID_BYTES];
+    bool has_group = event_group(store, arena, e, group);
     for (size_t s = 0; s < self->n_subs; s++) {
-        if (self->subs[s].expires_ms <= now || !sub_matches(&self->subs[s], e)) {
+        if (self->subs[s].expires_ms <= now || !sub_matches(&self->subs[s], has_group, group)) {
             continue; /* cancelled, expired, or another group */
         }
         Raison__ApiReply reply = RAISON__API_REPLY__INIT;
@@ -179,7 +199,7 @@ void rsn_subscriptions_notify(rsn_subscriptions_t *self, rsn_store_t *store, rsn
                 rsn_view_post(store, arena, ids[i], &ev->post) < 0) {
                 ev->post = NULL;
             }
-            send_event(self, api, arena, e, ev);
+            send_event(self, store, api, arena, e, ev);
         }
         rsn_arena_destroy(&arena);
     }

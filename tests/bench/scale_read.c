@@ -13,6 +13,7 @@
 
 #define WARM_KEYS 4       /* keys a warm probe goes round */
 #define TIMELINE_LIMIT 20 /* as `raison timeline G --limit 20` */
+#define GROUPS_LIMIT 10   /* a groups page: SMALL holds 10 groups (tests/bench/README.md) */
 #define PREFIX_HEX 12     /* hex digits of a group named by prefix */
 #define DEEP_PAGE_MIN 20
 #define DEEP_PAGE_MAX 500
@@ -120,6 +121,7 @@ static void fill(call_t *c, const scale_keys_t *k, scale_probe_t p, size_t i)
         if (p == P_GROUPS_LATER) {
             c->groups.cursor = bytes(k->groups_cursor[i], k->groups_cursor_len[i]);
         }
+        c->groups.limit = GROUPS_LIMIT;
         c->req.call_case = RAISON__API_REQUEST__CALL_GROUPS;
         c->req.groups = &c->groups;
         c->wanted = RAISON__API_REPLY__RESULT_GROUPS;

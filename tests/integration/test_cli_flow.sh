@@ -224,6 +224,35 @@ assert_match "$(json 'j["post"]["text"]' <<<"$EVENT")" "^ping [0-9]+$" \
     "watch reports the post's text"
 assert_eq "$L" "$(json 'j["post"]["group"]' <<<"$EVENT")" "watch reports the post's group"
 
+# --- watch of a group: a retraction (its body erased too) of one of its posts reaches it
+TARGETS=()
+for i in 1 2 3 4 5 6 7 8; do
+    TARGETS+=("$(as alice --json post "$L" --mission hello "to retract $i" | json 'j["id"]')")
+    published
+done
+as bob --json watch "$L" --count 1 >"$T/watch2.out" 2>"$T/watch2.err" &
+WATCH=$!
+RSN_OTHER_PIDS+=("$WATCH")
+# retract them one by one until the live subscription reports one
+RETRACTED=()
+for target in "${TARGETS[@]}"; do
+    RETRACTED+=("$(as alice --json retract "$target" --erase | json 'j["id"]')")
+    published
+    for _ in $(seq 20); do
+        [[ -s "$T/watch2.out" ]] && break
+        sleep 0.05
+    done
+    [[ -s "$T/watch2.out" ]] && break
+done
+[[ -s "$T/watch2.out" ]] || fail "watch of $L reported none of ${#RETRACTED[@]} retractions"
+wait_exit "$WATCH" "watch --count 1 (a retraction)"
+assert_eq 0 "$RSN_RC" "exit status of watch --count 1 (a retraction)"
+EVENT=$(cat "$T/watch2.out")
+assert_eq retraction "$(json 'j["entry"]["kind"]' <<<"$EVENT")" \
+    "a group's watch reports the retraction of its post"
+assert_contains " ${RETRACTED[*]} " " $(json 'j["entry"]["id"]' <<<"$EVENT") " \
+    "the retraction reported is one alice made"
+
 # --- status, before and after a restart ------------------------------------------------
 STATUS=$(rsn --json status)
 assert_eq "$EXPECTED_ENTRIES" "$(json 'j["entries"]' <<<"$STATUS")" "status entries"

@@ -167,10 +167,10 @@ export async function timelinePage(main, g, mission) {
   });
   io.observe(more);
 
-  // live: every new entry of the node, not only this group's: the node sends
-  // retractions (which name no group) only to a subscription of everything
-  // (docs/api.md, "Subscriptions"); posts of other groups are left out here.
-  const es = new EventSource('/api/events');
+  // live: this group's new entries, and the retractions of its posts (the
+  // node sends a retraction to the subscriptions of its target's group:
+  // docs/api.md, "Subscriptions")
+  const es = new EventSource('/api/events?g=' + encodeURIComponent(g));
   const live = el('p.muted.live#live', { role: 'status' });
   main.insertBefore(live, list);
   es.addEventListener('open', () => { live.textContent = t('live_on'); });
