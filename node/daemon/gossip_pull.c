@@ -677,20 +677,17 @@ static void out_of_order(rsn_gossip_t *self, int pi, rsn_arena_t *arena,
     }
 }
 
-void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b)
+int gossip_entries_begin(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b,
+                         rsn_arena_t *arena, rsn_ingest_input_t **out)
 {
-    int pi = gossip_peer_slot(self, p);
+    *out = NULL;
     if (b->n_entries > RSN_GOSSIP_BATCH) {
         gossip_strike(self, p, "entry batch over the limit");
-        return;
-    }
-    rsn_arena_t *arena = rsn_arena_new();
-    if (!arena) {
-        return;
+        return RSN_ERR_TOO_LARGE;
     }
     rsn_ingest_input_t *in = rsn_arena_alloc(arena, (b->n_entries + 1) * sizeof *in);
     if (!in) {
-        goto out;
+        return RSN_ERR_NOMEM;
     }
     memset(in, 0, (b->n_entries + 1) * sizeof *in);
     for (size_t i = 0; i < b->n_entries; i++) {
@@ -703,23 +700,48 @@ void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *
                                      .body_len = se->body.len,
                                      .has_body = se->body.len > 0};
     }
-    if (gossip_read_absent(self, p, b, in) < 0) {
-        goto out;
+    int rc = gossip_read_absent(self, p, b, in);
+    if (rc < 0) {
+        return rc;
     }
     if (b->n_entries > 1 && !self->verified_ahead) {
         rsn_ingest_preverify(self->ingest, in, b->n_entries);
     }
-    for (size_t i = 0; i < b->n_entries && self->peers[pi].used; i++) {
+    *out = in;
+    return 0;
+}
+
+size_t gossip_entries_stage(rsn_gossip_t *self, int pi, rsn_arena_t *arena,
+                            const Raison__EntryBatch *b, const rsn_ingest_input_t *in, size_t from,
+                            size_t to)
+{
+    size_t i = from;
+    for (; i < to && i < b->n_entries && self->peers[pi].used; i++) {
         rsn_ingest_result_t res;
         int rc = gossip_stage_from_peer(self, pi, &in[i], &res, true);
         if (rc == RSN_ERR_BAD_SEQ || rc == RSN_ERR_BAD_PREV) {
             out_of_order(self, pi, arena, b->entries[i], rc);
         }
     }
+    return self->peers[pi].used ? i : b->n_entries;
+}
+
+void gossip_entries_end(peer_t *p, const Raison__EntryBatch *b)
+{
     if (!b->push) {
         gossip_want_answered(p, b->n_entries == 0);
     }
-out:
+}
+
+void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b)
+{
+    int pi = gossip_peer_slot(self, p);
+    rsn_arena_t *arena = rsn_arena_new();
+    rsn_ingest_input_t *in = NULL;
+    if (arena && gossip_entries_begin(self, p, b, arena, &in) == 0) {
+        (void)gossip_entries_stage(self, pi, arena, b, in, 0, b->n_entries);
+        gossip_entries_end(p, b);
+    }
     rsn_arena_destroy(&arena);
 }
 
