@@ -32,17 +32,6 @@
 
 #define WANT_TIMEOUT_MS 5000 /* an unanswered Want is dropped after */
 #define RECEIVE_BUDGET 64    /* frames handled per call */
-#define STAGE_SLICE 64       /* entries of a large frame staged per call */
-
-/* Lets the frame being staged in slices go (rsn_gossip_receive). */
-static void staging_end(rsn_gossip_t *self)
-{
-    rsn_arena_destroy(&self->staging.arena);
-    free(self->staging.frame);
-    self->staging.frame = NULL;
-    self->staging.b = NULL;
-    self->staging.in = NULL;
-}
 
 /* Heads per page this node serves: RSN_GOSSIP_HEADS_PAGE, or RAISON_HEADS_PAGE
  * from the environment (a test knob, 1 to RSN_GOSSIP_HEADS_PAGE). */
@@ -97,7 +86,6 @@ void rsn_gossip_destroy(rsn_gossip_t **self_p)
         rsn_ingest_preverify_finish(self->ingest, &self->ahead.job, RSN_AHEAD_PEERS);
     }
     free(self->ahead.frame); /* never staged: asked again by the next round */
-    staging_end(self);
     gossip_waiting_free_all(self);
     free(self->waiting);
     for (int i = 0; i < RSN_FED_MAX_PEERS; i++) {
@@ -186,134 +174,63 @@ out:
     return job;
 }
 
-/* Stages the next slice of the frame being staged; at its end, answers the
- * peer's Want and lets the frame go. A peer gone meanwhile (its slot maybe
- * another's now) drops the rest. */
-static void stage_slice(rsn_gossip_t *self)
-{
-    const Raison__EntryBatch *b = self->staging.b;
-    int pi = self->staging.pi;
-    if (!self->peers[pi].used ||
-        memcmp(self->peers[pi].key, self->staging.key, RSN_KEY_BYTES) != 0) {
-        staging_end(self);
-        return;
-    }
-    size_t to = self->staging.next + STAGE_SLICE;
-    self->staging.next = gossip_entries_stage(self, pi, self->staging.arena, b, self->staging.in,
-                                              self->staging.next, to);
-    if (self->staging.next >= b->n_entries) {
-        if (self->peers[pi].used) {
-            gossip_entries_end(&self->peers[pi], b);
-        }
-        staging_end(self);
-    }
-}
-
-/* Takes up the frame taken ahead: its check ends; a frame of entries is
- * then staged in slices (stage_slice), any other handled as it came. */
-static void take_ahead(rsn_gossip_t *self)
+/* Handles the frame taken ahead: its check ends, then it is handled as if
+ * it had just come. */
+static void handle_ahead(rsn_gossip_t *self)
 {
     uint8_t *frame = self->ahead.frame;
-    size_t len = self->ahead.len;
     self->ahead.frame = NULL;
     bool checked = self->ahead.job != NULL;
     if (checked) {
         rsn_ingest_preverify_finish(self->ingest, &self->ahead.job, RSN_AHEAD_PEERS);
     }
     peer_t *p = gossip_peer(self, self->ahead.key, true);
-    rsn_arena_t *arena = p ? rsn_arena_new() : NULL;
-    Raison__FedFrame *f = NULL;
-    if (arena && checked && rsn_fed_frame_decode(arena, frame, len, &f) == 0 &&
-        f->msg_case == RAISON__FED_FRAME__MSG_ENTRIES) {
-        p->linked = true;
-        self->verified_ahead = true;
-        rsn_ingest_input_t *in = NULL;
-        if (gossip_entries_begin(self, p, f->entries, arena, &in) == 0) {
-            self->staging.arena = arena;
-            self->staging.b = f->entries;
-            self->staging.in = in;
-            self->staging.next = 0;
-            self->staging.pi = gossip_peer_slot(self, p);
-            memcpy(self->staging.key, p->key, RSN_KEY_BYTES);
-            arena = NULL; /* the frame's bytes stay: the decoded frame points into them */
-            self->staging.frame = frame;
-            frame = NULL;
-        }
+    if (p) {
+        self->verified_ahead = checked;
+        gossip_handle_frame(self, p, frame, self->ahead.len);
         self->verified_ahead = false;
-    } else if (p) {
-        gossip_handle_frame(self, p, frame, len);
     }
-    rsn_arena_destroy(&arena);
     free(frame);
 }
 
 bool rsn_gossip_ahead(const rsn_gossip_t *self)
 {
-    return self->ahead.frame != NULL || self->staging.arena != NULL;
-}
-
-/* Takes the next frame from the transport and, when it is a frame of
- * entries, begins checking it (or, when WAIT, holds it: a frame is staged in
- * slices and the next must not pass it): the frame then waits for the next
- * call. 0: one was handled or taken ahead, RSN_ERR_AGAIN: taken ahead (the
- * caller commits meanwhile), < 0 otherwise: none waits. */
-static int take_next(rsn_gossip_t *self, bool wait)
-{
-    uint8_t key[RSN_KEY_BYTES];
-    uint8_t *frame = NULL;
-    size_t len = 0;
-    int rc = rsn_fed_recv(self->fed, key, &frame, &len);
-    if (rc < 0) {
-        return RSN_ERR_NOT_FOUND; /* none waiting (RSN_ERR_AGAIN), or the transport failed */
-    }
-    /* a frame of entries waits for the next call, checked meanwhile, so that
-     * the caller's commit of what is staged and the check overlap */
-    rsn_preverify_t *job = start_ahead(self, frame, len);
-    if (job || wait) {
-        memcpy(self->ahead.key, key, RSN_KEY_BYTES);
-        self->ahead.frame = frame;
-        self->ahead.len = len;
-        self->ahead.job = job;
-        return RSN_ERR_AGAIN;
-    }
-    peer_t *p = gossip_peer(self, key, true);
-    if (p) {
-        gossip_handle_frame(self, p, frame, len);
-    }
-    free(frame);
-    return 0;
+    return self->ahead.frame != NULL;
 }
 
 int rsn_gossip_receive(rsn_gossip_t *self)
 {
     for (int i = 0; i < RECEIVE_BUDGET; i++) {
         bool full = rsn_ingest_pending(self->ingest) > RSN_INGEST_BATCH_MAX - RSN_GOSSIP_BATCH - 8;
-        if (self->staging.arena) {
-            /* one slice a call: the caller commits it, and its loop serves
-             * clients between slices; the next frame is checked meanwhile */
-            if (full) {
-                return RSN_ERR_AGAIN;
-            }
-            stage_slice(self);
-            if (!self->ahead.frame) {
-                (void)take_next(self, true);
-            }
-            return RSN_ERR_AGAIN;
-        }
         if (self->ahead.frame) {
             if (full) {
                 return RSN_ERR_AGAIN; /* committed first; its check goes on meanwhile */
             }
-            take_ahead(self);
+            handle_ahead(self);
             continue;
         }
-        int rc = take_next(self, full);
-        if (rc == RSN_ERR_AGAIN) {
+        uint8_t key[RSN_KEY_BYTES];
+        uint8_t *frame = NULL;
+        size_t len = 0;
+        int rc = rsn_fed_recv(self->fed, key, &frame, &len);
+        if (rc < 0) {
+            return 0; /* none waiting (RSN_ERR_AGAIN), or the transport failed */
+        }
+        /* a frame of entries waits for the next call, checked meanwhile, so
+         * that the caller's commit of what is staged and the check overlap */
+        rsn_preverify_t *job = start_ahead(self, frame, len);
+        if (job || full) {
+            memcpy(self->ahead.key, key, RSN_KEY_BYTES);
+            self->ahead.frame = frame;
+            self->ahead.len = len;
+            self->ahead.job = job;
             return RSN_ERR_AGAIN;
         }
-        if (rc < 0) {
-            return 0;
+        peer_t *p = gossip_peer(self, key, true);
+        if (p) {
+            gossip_handle_frame(self, p, frame, len);
         }
+        free(frame);
     }
     return RSN_ERR_AGAIN;
 }

@@ -160,17 +160,6 @@ struct rsn_gossip {
         size_t len;
         rsn_preverify_t *job;
     } ahead;
-    /* the frame of entries being staged in slices (its check done): its
-     * arena holds the decoded frame and the inputs; NULL arena: none */
-    struct {
-        rsn_arena_t *arena;
-        uint8_t *frame; /* the bytes the decoded frame points into */
-        const Raison__EntryBatch *b;
-        rsn_ingest_input_t *in;
-        size_t next;
-        int pi;
-        uint8_t key[RSN_KEY_BYTES]; /* of the peer in slot pi that sent it */
-    } staging;
     bool verified_ahead; /* the entries being handled were checked ahead */
 };
 
@@ -279,20 +268,6 @@ int gossip_heads_page(rsn_gossip_t *self, rsn_arena_t *arena, const uint8_t *buc
 void gossip_on_heads(rsn_gossip_t *self, peer_t *p, const Raison__Heads *h);
 void gossip_on_want(rsn_gossip_t *self, peer_t *p, const Raison__Want *w);
 void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b);
-
-/* gossip_on_entries in three steps, so that gossip.c stages a large frame in
- * slices across turns of the loop. Begin checks B from P (struck when over
- * the limit), reads what it says is absent, checks its signatures unless
- * they were checked ahead (verified_ahead), and gives the inputs (*OUT, from
- * ARENA): 0, or < 0 when B is to be dropped. Stage stages entries FROM..TO
- * of them and returns where it stopped (B's count when P is gone); end
- * answers P's Want. */
-int gossip_entries_begin(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b,
-                         rsn_arena_t *arena, rsn_ingest_input_t **out);
-size_t gossip_entries_stage(rsn_gossip_t *self, int pi, rsn_arena_t *arena,
-                            const Raison__EntryBatch *b, const rsn_ingest_input_t *in, size_t from,
-                            size_t to);
-void gossip_entries_end(peer_t *p, const Raison__EntryBatch *b);
 
 /* Stages buffered entries whose predecessor is now held (and expires the
  * ones that waited too long). */

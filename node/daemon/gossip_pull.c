@@ -677,17 +677,20 @@ static void out_of_order(rsn_gossip_t *self, int pi, rsn_arena_t *arena,
     }
 }
 
-int gossip_entries_begin(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b,
-                         rsn_arena_t *arena, rsn_ingest_input_t **out)
+void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b)
 {
-    *out = NULL;
+    int pi = gossip_peer_slot(self, p);
     if (b->n_entries > RSN_GOSSIP_BATCH) {
         gossip_strike(self, p, "entry batch over the limit");
-        return RSN_ERR_TOO_LARGE;
+        return;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return;
     }
     rsn_ingest_input_t *in = rsn_arena_alloc(arena, (b->n_entries + 1) * sizeof *in);
     if (!in) {
-        return RSN_ERR_NOMEM;
+        goto out;
     }
     memset(in, 0, (b->n_entries + 1) * sizeof *in);
     for (size_t i = 0; i < b->n_entries; i++) {
@@ -700,48 +703,23 @@ int gossip_entries_begin(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch
                                      .body_len = se->body.len,
                                      .has_body = se->body.len > 0};
     }
-    int rc = gossip_read_absent(self, p, b, in);
-    if (rc < 0) {
-        return rc;
+    if (gossip_read_absent(self, p, b, in) < 0) {
+        goto out;
     }
     if (b->n_entries > 1 && !self->verified_ahead) {
         rsn_ingest_preverify(self->ingest, in, b->n_entries);
     }
-    *out = in;
-    return 0;
-}
-
-size_t gossip_entries_stage(rsn_gossip_t *self, int pi, rsn_arena_t *arena,
-                            const Raison__EntryBatch *b, const rsn_ingest_input_t *in, size_t from,
-                            size_t to)
-{
-    size_t i = from;
-    for (; i < to && i < b->n_entries && self->peers[pi].used; i++) {
+    for (size_t i = 0; i < b->n_entries && self->peers[pi].used; i++) {
         rsn_ingest_result_t res;
         int rc = gossip_stage_from_peer(self, pi, &in[i], &res, true);
         if (rc == RSN_ERR_BAD_SEQ || rc == RSN_ERR_BAD_PREV) {
             out_of_order(self, pi, arena, b->entries[i], rc);
         }
     }
-    return self->peers[pi].used ? i : b->n_entries;
-}
-
-void gossip_entries_end(peer_t *p, const Raison__EntryBatch *b)
-{
     if (!b->push) {
         gossip_want_answered(p, b->n_entries == 0);
     }
-}
-
-void gossip_on_entries(rsn_gossip_t *self, peer_t *p, const Raison__EntryBatch *b)
-{
-    int pi = gossip_peer_slot(self, p);
-    rsn_arena_t *arena = rsn_arena_new();
-    rsn_ingest_input_t *in = NULL;
-    if (arena && gossip_entries_begin(self, p, b, arena, &in) == 0) {
-        (void)gossip_entries_stage(self, pi, arena, b, in, 0, b->n_entries);
-        gossip_entries_end(p, b);
-    }
+out:
     rsn_arena_destroy(&arena);
 }
 
