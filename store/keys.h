@@ -59,7 +59,8 @@
  *   'c' group mlen mission        -> a mission's counters ("" = the group)
  *   'd' group mlen mission day(4) -> one day's counters
  *   'a' / 's' group mlen mission author / site(16) -> posts counted
- *   't' group mlen mission day(4) 'a' author | 's' site(16) -> posts that day
+ *   't' group mlen mission day(4) 's' site(16) -> posts that day by that site
+ *                                    (no author keys: report_state.c author_day_edge)
  *   'r' id                        -> u64(8): replies counted to ID
  *   'j' n                         -> a queued re-judge job
  *   'u' group                     -> u64(8): jobs pending ('u' alone: the next
@@ -124,7 +125,7 @@
 #define RSN_TAG_RDAY 'd'         /* group mission day: one day's counters */
 #define RSN_TAG_RAUTHOR 'a'      /* group mission author: posts counted */
 #define RSN_TAG_RSITE 's'        /* group mission site: posts counted */
-#define RSN_TAG_RDAYKEY 't'      /* group mission day a|s author|site: posts that day */
+#define RSN_TAG_RDAYKEY 't'      /* group mission day s site: posts that day by that site */
 #define RSN_TAG_REPLIES 'r'      /* id: replies counted */
 #define RSN_TAG_JOB 'j'          /* n: a queued re-judge job */
 #define RSN_TAG_JOBS_PENDING 'u' /* group: jobs pending; alone: the next job number */
@@ -530,9 +531,11 @@ static inline size_t rsn_key_report_site(uint8_t *k, const uint8_t group[32], co
     return n + RSN_SITE_HASH_BYTES;
 }
 
-/* 't' group mission day(4) WHAT('a' or 's') who: the posts counted that day
- * by one author (WHAT 'a', WHO 32 bytes) or one site (WHAT 's', WHO
- * RSN_SITE_HASH_BYTES). */
+/* 't' group mission day(4) WHAT who: the posts counted that day by one site
+ * (WHAT 's', WHO RSN_SITE_HASH_BYTES). WHAT 'a' (an author, WHO 32 bytes)
+ * builds the key of format 3's stores before 2026-12-02, which kept one per
+ * author and day too; nothing writes or reads those now (a reindex deletes
+ * them with the rest of 't'). */
 static inline size_t rsn_key_report_day_who(uint8_t *k, const uint8_t group[32],
                                             const char *mission, uint32_t day, char what,
                                             const uint8_t *who)

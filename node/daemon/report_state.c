@@ -1,6 +1,6 @@
 /* report_state.c — the report's derived state (report_state.h): an entry's
  * facts at first sight ('f'), a post's judgment ('p'), and the counters the
- * judgments move ('c' 'd' 'a' 's' 't' 'r').
+ * judgments move ('c' 'd' 'a' 's' 't' 'w' 'x' 'r').
  *
  * A post is judged as the timeline and the old linear report judged it
  * (judge.c): shown (not hidden by a fork, not retracted), its group known,
@@ -10,9 +10,11 @@
  * mission. A counted post moves, for its mission and for the whole group
  * (mission ""), the posts, the replies, the cross-site replies (its site
  * and its parent's author's site both known and different), and through
- * the per-author and per-site counts 'a' 's' (and per day 't') the
- * distinct authors and sites; per day too ('d', with the day's last
- * activity), and its parent's reply count 'r'. Every change of a judgment
+ * the per-author and per-site counts 'a' 's' the distinct authors and
+ * sites; per day too ('d', with the day's last activity: a site's posts of
+ * a day counted in 't', an author's first and last post of a day found from
+ * its days 'w' and a scan of the day, author_day_edge), and its parent's
+ * reply count 'r'. Every change of a judgment
  * is -1 of the old one and +1 of the new one, so any order of the same
  * entries ends in the same counters. The jobs of what looks back are
  * report_jobs.c's. */
@@ -330,8 +332,11 @@ static int rec_get(rsn_dx_t *dx, const uint8_t *k, size_t kl, uint64_t *r, size_
 static void rec_put(rsn_dx_t *dx, const uint8_t *k, size_t kl, const uint64_t *r, size_t n)
 {
     uint8_t v[8 * D_FIELDS];
-    if (r[0] == 0) {
-        rsn_dx_delete(dx, k, kl); /* no post counted: nothing else is */
+    if (r[0] == 0 && r[1] == 0 && r[2] == 0 && r[3] == 0 && r[4] == 0) {
+        /* no post counted, and so nothing else: a re-judge that takes a post
+         * out and puts it back (apply) passes through posts 0 with its
+         * author still counted, and keeps the record */
+        rsn_dx_delete(dx, k, kl);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -358,9 +363,13 @@ static void rec_add(uint64_t *r, int64_t d0, int64_t d1, int64_t d2, int64_t d3,
     r[4] += (uint64_t)d4;
 }
 
-/* The last activity of MISSION of F's group on DAY after a post left it:
- * the latest counted post of that day ('P' scan over one day), 0: none. */
-static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint64_t *last)
+/* The latest post counted in MISSION ("": any) of F's group on F's day, by
+ * AUTHOR (NULL: anyone), the post at log index SKIP left out: its time into
+ * *LAST, 0 when none ('P' scan over one day, judgments and facts through
+ * DX). What a post that leaves the counters needs: the day's last activity
+ * after it, and whether its author still has another post that day. */
+static int day_find(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, const uint8_t *author,
+                    uint64_t skip, uint64_t *last)
 {
     uint8_t p[RSN_KEY_MAX], k[RSN_KEY_MAX];
     uint64_t day0 = f->ts / RSN_REPORT_DAY_MS * RSN_REPORT_DAY_MS;
@@ -382,6 +391,9 @@ static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint
         rs_facts_t pf;
         bool found = false;
         index = rsn_index_n(&ix);
+        if (author && index == skip) {
+            continue; /* the post leaving, whatever its new judgment */
+        }
         if ((rc = rsn_dx_get(dx, jk, rsn_key_judged(jk, index), &v, &len)) != 0) {
             rc = rc == RSN_ERR_NOT_FOUND ? 0 : rc;
             continue;
@@ -389,7 +401,8 @@ static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint
         if (len < 1 || !(v[0] & J_COUNTED) || (rc = rs_facts_get(dx, index, &pf, &found)) != 0) {
             continue;
         }
-        if (found && (!*mission || strcmp(pf.mission, mission) == 0)) {
+        if (found && (!*mission || strcmp(pf.mission, mission) == 0) &&
+            (!author || memcmp(pf.author, author, RSN_KEY_BYTES) == 0)) {
             *last = ts;
             break;
         }
@@ -398,17 +411,45 @@ static int day_last(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint
     return rc;
 }
 
-/* Moves the counters of MISSION ("" too) by SIGN for counted post F (J). */
-static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j,
-                         const char *mission, int sign)
+/* The edge of F's author's posts counted in MISSION on F's day as post F
+ * (at log INDEX) comes in (SIGN +1) or leaves (-1): +1 its first of the day,
+ * -1 its last, else 0. Kept without a count per author and day: the
+ * author's days ('w') say whether it had one, and a post leaving scans its
+ * day for another (day_find; the post itself left out, also when its new
+ * judgment counts it); SIGN 0: it leaves to come back at once (apply's
+ * BACK), no edge. A post leaves the counters only on a retraction or a
+ * re-judge. */
+static int author_day_edge(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, const char *mission,
+                           uint32_t day, int sign, int64_t *edge)
+{
+    *edge = 0;
+    if (sign == 0) {
+        return 0; /* it comes back at once: its author keeps the day */
+    }
+    if (sign > 0) {
+        bool had = false;
+        int rc = rs_window_has_day(dx, f->group, mission, 'a', f->author, day, &had);
+        *edge = rc == 0 && !had ? 1 : 0;
+        return rc;
+    }
+    uint64_t other = 0;
+    int rc = day_find(dx, f, mission, f->author, index, &other);
+    *edge = rc == 0 && other == 0 ? -1 : 0;
+    return rc;
+}
+
+/* Moves the counters of MISSION ("" too) by SIGN for counted post F (J), at
+ * log INDEX; BACK: it leaves (SIGN -1) to come back at once, counted again
+ * (a re-judge that changes its site or cross-site mark). */
+static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, const judgment_t *j,
+                         const char *mission, int sign, bool back)
 {
     uint8_t k[RSN_KEY_MAX];
     uint32_t day = (uint32_t)(f->ts / RSN_REPORT_DAY_MS);
     int64_t da = 0, ds = 0, dda = 0, dds = 0;
     int rc = count_edge(dx, k, rsn_key_report_author(k, f->group, mission, f->author), sign, &da);
     if (rc == 0) {
-        rc = count_edge(dx, k, rsn_key_report_day_who(k, f->group, mission, day, 'a', f->author),
-                        sign, &dda);
+        rc = author_day_edge(dx, f, index, mission, day, back ? 0 : sign, &dda);
     }
     if (rc == 0 && j->has_site) {
         rc = count_edge(dx, k, rsn_key_report_site(k, f->group, mission, j->site), sign, &ds);
@@ -436,22 +477,23 @@ static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j,
         if (sign > 0 && f->ts > c[5]) {
             c[5] = f->ts;
         } else if (sign < 0 && c[0] > 0 && f->ts >= c[5]) {
-            rc = day_last(dx, f, mission, &c[5]);
+            rc = day_find(dx, f, mission, NULL, 0, &c[5]);
         }
         rec_put(dx, k, kl, c, D_FIELDS);
     }
     return rc;
 }
 
-static int apply(rsn_dx_t *dx, const rs_facts_t *f, const judgment_t *j, int sign)
+static int apply(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, const judgment_t *j, int sign,
+                 bool back)
 {
     if (!j->counted) {
         return 0;
     }
     uint8_t k[RSN_KEY_MAX];
-    int rc = apply_mission(dx, f, j, f->mission, sign);
+    int rc = apply_mission(dx, f, index, j, f->mission, sign, back);
     if (rc == 0) {
-        rc = apply_mission(dx, f, j, "", sign);
+        rc = apply_mission(dx, f, index, j, "", sign, back);
     }
     if (rc == 0 && f->has_parent) {
         rc = rsn_dx_add(dx, k, rsn_key_reply_count(k, f->parent), sign);
@@ -479,8 +521,8 @@ static int rejudge_loaded(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index, const
         return 0;
     }
     rsn_dx_put(dx, k, kl, enc, el);
-    rc = apply(dx, f, &old, -1);
-    return rc ? rc : apply(dx, f, &now, +1);
+    rc = apply(dx, f, index, &old, -1, now.counted);
+    return rc ? rc : apply(dx, f, index, &now, +1, false);
 }
 
 int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
@@ -743,6 +785,47 @@ static int day_keys(rsn_store_t *store, const uint8_t *day_key, size_t dkl, char
     return rc;
 }
 
+/* Adds to SET the authors of the posts counted in MISSION ("": any) of
+ * GROUP on DAY: a scan of that day's posts ('P'), their judgments and facts
+ * (there is no count per author and day: author_day_edge). */
+static int day_authors(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], const char *mission,
+                       uint32_t day, keyset_t *set)
+{
+    uint8_t p[RSN_KEY_MAX], k[RSN_KEY_MAX];
+    uint64_t day0 = (uint64_t)day * RSN_REPORT_DAY_MS;
+    size_t pl = rsn_key_prefix(p, RSN_TAG_POST, group);
+    size_t kl = rsn_key_group_post(k, group, day0, 0);
+    rsn_index_t ix;
+    int rc = rsn_index_open(&ix, store, p, pl, RSN_KEYLEN_ID_N_N);
+    if (rc) {
+        return rc;
+    }
+    for (rsn_index_seek(&ix, k, kl); rc == 0 && rsn_index_valid(&ix); rsn_index_next(&ix)) {
+        uint64_t ts = rsn_be64_get(rsn_index_key(&ix) + RSN_KEYLEN_ID);
+        if (ts >= day0 + RSN_REPORT_DAY_MS) {
+            break;
+        }
+        uint64_t index = rsn_index_n(&ix);
+        uint8_t jk[RSN_KEY_MAX], fk[RSN_KEY_MAX], j = 0;
+        void *v = NULL, *jv = NULL;
+        size_t len = 0, jl = 0;
+        rs_facts_t f;
+        if (rsn_store_get(store, jk, rsn_key_judged(jk, index), &jv, &jl) == 0 && jl >= 1) {
+            j = ((uint8_t *)jv)[0];
+        }
+        rsn_store_free(jv);
+        if (!(j & J_COUNTED) || rsn_store_get(store, fk, rsn_key_facts(fk, index), &v, &len) != 0) {
+            continue;
+        }
+        if (facts_decode(v, len, &f) == 0 && (!*mission || strcmp(f.mission, mission) == 0)) {
+            rc = keyset_add(set, f.author);
+        }
+        rsn_store_free(v);
+    }
+    rsn_index_close(&ix);
+    return rc;
+}
+
 int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t group[RSN_ID_BYTES],
                       const char *mission, uint32_t first, uint32_t last,
                       const uint8_t site[RSN_SITE_HASH_BYTES], rsn_rcount_t *out, rsn_rday_t **days,
@@ -795,7 +878,7 @@ int rsn_report_window(rsn_store_t *store, rsn_arena_t *arena, const uint8_t grou
         out->last = r[5] > out->last ? r[5] : out->last;
         out->site_posts += sp;
         if (rc == 0 && !exact) {
-            rc = day_keys(store, k, dkl, 'a', &authors);
+            rc = day_authors(store, group, mission, day, &authors);
         }
         if (rc == 0 && !exact) {
             rc = day_keys(store, k, dkl, 's', &sites);

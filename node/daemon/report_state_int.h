@@ -42,17 +42,24 @@ RSN_NODISCARD int rs_index_of(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], uint
 RSN_NODISCARD int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index);
 
 /* report_window.c: the edge EDGE (+1: WHO's first post of DAY counted, -1:
- * its last one un-counted) of a 't' count of MISSION of GROUP, WHAT 'a' (an
+ * its last one un-counted) of WHO's posts in MISSION of GROUP, WHAT 'a' (an
  * author, WHO 32 bytes) or 's' (a site hash): moves WHO's days ('w') and,
  * when its latest day changes, the days' latest counts ('x'). */
 RSN_NODISCARD int rs_window_edge(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES],
                                  const char *mission, char what, const uint8_t *who, uint32_t day,
                                  int64_t edge);
 
+/* report_window.c: whether WHO (WHAT 'a' an author, 's' a site hash) has a
+ * post counted in MISSION of GROUP on DAY, from its days ('w', through DX):
+ * 0 and *HAS, or RSN_ERR_IO. */
+RSN_NODISCARD int rs_window_has_day(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES],
+                                    const char *mission, char what, const uint8_t *who,
+                                    uint32_t day, bool *has);
+
 /* report_window.c: the distinct authors and sites of MISSION of GROUP over
  * the days FIRST..LAST from 'x' (O(days)), *EXACT true; *EXACT false when
  * posts count after LAST, where the sum is not the window's (the caller
- * unions the 't' keys instead). 0 or RSN_ERR_NOMEM. */
+ * unions the days' authors and sites instead). 0 or RSN_ERR_NOMEM. */
 RSN_NODISCARD int rs_window_distinct(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES],
                                      const char *mission, uint32_t first, uint32_t last,
                                      uint64_t *authors, uint64_t *sites, bool *exact);

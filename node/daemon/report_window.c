@@ -1,25 +1,27 @@
 /* report_window.c — what makes a window's distinct authors and sites cheap
  * (report_state_int.h): for each author and each site of a group's mission,
- * the days on which it has posts counted ('w', one value: the 't' keys of
- * that author or site, as bitmaps of 64 days), and per day how many authors
- * and sites have that day as their latest ('x').
+ * the days on which it has posts counted ('w', one value, as bitmaps of 64
+ * days), and per day how many authors and sites have that day as their
+ * latest ('x').
  *
  * The report's windows and the groups listing's last 30 days end today, and
  * no post counts after today (a post's day is its effective time, never
  * later than when this node received it). Over such a window, FIRST to the
  * latest day, an author has posts exactly when its latest day is FIRST or
  * later, so the window's distinct authors are the sum of 'x' over its days:
- * O(days) reads, where the union of the days' 't' keys is O(author-days).
+ * O(days) reads, where a union of the days' authors is O(author-days).
  * A window with posts after its end (a report `until` in the past) is not
- * of that shape: the caller unions the 't' keys as before.
+ * of that shape: the caller unions the days' authors and sites.
  *
- * Kept on the edges of the 't' counts (an author's or a site's first post
- * of a day counted, its last one of that day un-counted), so a retraction
+ * Kept on the edges of an author's or a site's posts of a day (its first
+ * post of a day counted, its last one of that day un-counted: the site's
+ * from its 't' count, the author's from 'w' and a scan of the day's posts,
+ * report_state.c author_day_edge), so a retraction
  * or a re-judge moves them exactly: removing an author's latest day finds
  * the next latest in the same value, by point reads only (a derive step's
  * scans do not see its own writes, and these change within one step).
- * Every figure is a function of the set of 't' keys, so a rebuild gives the
- * same bytes. A value holds one 12-byte record per 64-day stretch with
+ * Every figure is a function of the posts counted and their days, so a
+ * rebuild gives the same bytes. A value holds one 12-byte record per 64-day stretch with
  * posts: at most a few kilobytes, since no day lies after today. */
 #include <string.h>
 
@@ -141,6 +143,30 @@ int rs_window_edge(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES], const char *
     }
     rc = had ? latest_add(dx, group, mission, before, what, -1) : 0;
     return rc == 0 && has ? latest_add(dx, group, mission, after, what, +1) : rc;
+}
+
+int rs_window_has_day(rsn_dx_t *dx, const uint8_t group[RSN_ID_BYTES], const char *mission,
+                      char what, const uint8_t *who, uint32_t day, bool *has)
+{
+    uint8_t k[RSN_KEY_MAX], *v = NULL;
+    size_t kl = rsn_key_report_days_of(k, group, mission, what, who), len = 0;
+    *has = false;
+    int rc = rsn_dx_get(dx, k, kl, &v, &len);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        return 0;
+    }
+    if (rc == 0 && len % REC_BYTES != 0) {
+        rsn_error("report state: a 'w' value of %zu bytes", len);
+        rc = RSN_ERR_IO;
+    }
+    uint32_t chunk = day / CHUNK_DAYS;
+    for (size_t i = 0; rc == 0 && i < len / REC_BYTES; i++) {
+        if (be32_get(v + i * REC_BYTES) == chunk) {
+            *has = (rsn_be64_get(v + i * REC_BYTES + 4) >> (day % CHUNK_DAYS)) & 1;
+            break;
+        }
+    }
+    return rc;
 }
 
 int rs_window_distinct(rsn_store_t *store, const uint8_t group[RSN_ID_BYTES], const char *mission,
