@@ -411,16 +411,58 @@ static int day_find(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, cons
     return rc;
 }
 
+/* Whether AUTHOR (F's) has a post counted in MISSION ("": any) of F's group
+ * on DAY other than the one at log index SKIP, by a walk of the author's
+ * feed ('S', then each entry's facts and judgment through DX): day_find's
+ * question when the author's feed is shorter than the group's day. */
+static int feed_find(rsn_dx_t *dx, const rs_facts_t *f, const char *mission, uint32_t day,
+                     uint64_t skip, bool *found)
+{
+    uint8_t p[RSN_KEY_MAX];
+    size_t pl = rsn_key_prefix(p, RSN_TAG_SEQ, f->author);
+    rsn_iter_t *it = rsn_iter_new(rsn_dx_store(dx), p, pl);
+    int rc = it ? 0 : RSN_ERR_NOMEM;
+    *found = false;
+    for (rsn_iter_first(it); rc == 0 && !*found && rsn_iter_valid(it); rsn_iter_next(it)) {
+        size_t vl = 0;
+        const uint8_t *v = rsn_iter_value(it, &vl);
+        if (vl != 8) {
+            continue;
+        }
+        uint64_t index = rsn_be64_get(v);
+        rs_facts_t pf;
+        bool has = false;
+        if (index == skip || (rc = rs_facts_get(dx, index, &pf, &has)) != 0 || !has ||
+            pf.kind != RS_POST || pf.ts / RSN_REPORT_DAY_MS != day ||
+            memcmp(pf.group, f->group, RSN_ID_BYTES) != 0 ||
+            (*mission && strcmp(pf.mission, mission) != 0)) {
+            continue;
+        }
+        uint8_t jk[RSN_KEY_MAX], *jv = NULL;
+        size_t jl = 0;
+        int got = rsn_dx_get(dx, jk, rsn_key_judged(jk, index), &jv, &jl);
+        if (got != 0 && got != RSN_ERR_NOT_FOUND) {
+            rc = got;
+        }
+        *found = got == 0 && jl >= 1 && (jv[0] & J_COUNTED);
+    }
+    rsn_iter_destroy(&it);
+    return rc;
+}
+
 /* The edge of F's author's posts counted in MISSION on F's day as post F
  * (at log INDEX) comes in (SIGN +1) or leaves (-1): +1 its first of the day,
  * -1 its last, else 0. Kept without a count per author and day: the
- * author's days ('w') say whether it had one, and a post leaving scans its
- * day for another (day_find; the post itself left out, also when its new
- * judgment counts it); SIGN 0: it leaves to come back at once (apply's
- * BACK), no edge. A post leaves the counters only on a retraction or a
- * re-judge. */
+ * author's days ('w') say whether it had one. A post leaving is the
+ * author's last of the day when it was the author's last in MISSION at all
+ * (AUTHOR_EDGE -1, its 'a' count's edge), else when a search for another
+ * finds none: along the author's feed (feed_find) or the group's day
+ * (day_find), whichever is shorter (the feed's head seq, the day's posts
+ * counted), the post itself left out also when its new judgment counts it.
+ * SIGN 0: it leaves to come back at once (apply's BACK), no edge. A post
+ * leaves the counters only on a retraction or a re-judge. */
 static int author_day_edge(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, const char *mission,
-                           uint32_t day, int sign, int64_t *edge)
+                           uint32_t day, int sign, int64_t author_edge, int64_t *edge)
 {
     *edge = 0;
     if (sign == 0) {
@@ -432,9 +474,29 @@ static int author_day_edge(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, co
         *edge = rc == 0 && !had ? 1 : 0;
         return rc;
     }
-    uint64_t other = 0;
-    int rc = day_find(dx, f, mission, f->author, index, &other);
-    *edge = rc == 0 && other == 0 ? -1 : 0;
+    if (author_edge < 0) {
+        *edge = -1; /* no post of the author counts in MISSION any more */
+        return 0;
+    }
+    uint8_t k[RSN_KEY_MAX], *hv = NULL;
+    size_t hl = 0;
+    uint64_t day_posts[D_FIELDS], feed = UINT64_MAX;
+    int rc = rec_get(dx, k, rsn_key_report_day(k, f->group, "", day), day_posts, D_FIELDS);
+    if (rc == 0 && rsn_dx_get(dx, k, rsn_key_feed_head(k, f->author), &hv, &hl) == 0 && hl >= 8) {
+        feed = rsn_be64_get(hv);
+    }
+    if (rc) {
+        return rc;
+    }
+    bool other = false;
+    if (feed <= day_posts[0]) {
+        rc = feed_find(dx, f, mission, day, index, &other);
+    } else {
+        uint64_t last = 0;
+        rc = day_find(dx, f, mission, f->author, index, &last);
+        other = last != 0;
+    }
+    *edge = rc == 0 && !other ? -1 : 0;
     return rc;
 }
 
@@ -449,7 +511,7 @@ static int apply_mission(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, cons
     int64_t da = 0, ds = 0, dda = 0, dds = 0;
     int rc = count_edge(dx, k, rsn_key_report_author(k, f->group, mission, f->author), sign, &da);
     if (rc == 0) {
-        rc = author_day_edge(dx, f, index, mission, day, back ? 0 : sign, &dda);
+        rc = author_day_edge(dx, f, index, mission, day, back ? 0 : sign, da, &dda);
     }
     if (rc == 0 && j->has_site) {
         rc = count_edge(dx, k, rsn_key_report_site(k, f->group, mission, j->site), sign, &ds);
