@@ -12,6 +12,12 @@
 #include "daemon/derive.h"
 #include "daemon/view_ctx.h"
 
+#define J_COUNTED 1 /* 'p' flags: the post counts, */
+#define J_CROSS 2   /* replies across sites, */
+#define J_SITE 4    /* and its author's site follows */
+#define C_FIELDS 5  /* 'c': posts authors sites replies cross */
+#define D_FIELDS 6  /* 'd': the same and the day's last activity */
+
 /* What an entry's facts are about. */
 enum { RS_POST = 1, RS_MEMBERSHIP = 2, RS_CHARTER = 3 };
 
@@ -28,6 +34,9 @@ typedef struct {
     uint8_t member[RSN_KEY_BYTES]; /* a membership's member */
     char mission[RSN_MISSION_KEY_MAX + 1];
 } rs_facts_t;
+
+/* Decodes an 'f' value (V, LEN bytes) into *F: 0 or RSN_ERR_IO. */
+RSN_NODISCARD int rs_facts_decode(const uint8_t *v, size_t len, rs_facts_t *f);
 
 /* The facts of the entry at log INDEX: 0 (*FOUND says whether it has any)
  * or RSN_ERR_IO. */
