@@ -82,4 +82,61 @@ void rsn_api_msg_destroy(rsn_api_msg_t **msg_p);
 RSN_NODISCARD int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to,
                                       const uint8_t *reply, size_t len);
 
+/* Sends EVENT (LEN bytes) to the client of TO, as rsn_api_server_send, but
+ * as a message that answers no request (a subscription's event): with a
+ * front, it does not count as the reply its client waits for. */
+RSN_NODISCARD int rsn_api_server_push(rsn_api_server_t *self, const rsn_api_msg_t *to,
+                                      const uint8_t *event, size_t len);
+
+/* --- the front ---------------------------------------------------------------
+ *
+ * With a front, the ROUTER is served by a thread of the server's own, so
+ * that a client's read is answered while the loop is busy writing (a peer's
+ * catch-up, a large batch of publishes). For each request the thread asks
+ * ANSWER(ANSWER_CTX, STATE, payload): the front function answers what it can
+ * from STATE, the latest state the loop published (rsn_api_server_publish),
+ * and passes the rest on to the loop, which receives them as before
+ * (rsn_api_server_recv) and replies as before (its replies go through the
+ * thread). The order of a client's replies is kept: while a request of a
+ * client is with the loop, that client's next requests go to the loop too,
+ * behind it. A state is handed over in order with the replies sent before
+ * and after it, so a reply the loop sent after publishing a state is
+ * delivered after that state serves reads. The front function must not
+ * touch the loop's objects, only STATE and what is its own; NOTE (loop side,
+ * inside rsn_api_server_recv) is told what the front answered (bytes the
+ * front function wrote, at most RSN_API_NOTE_MAX), and UNDELIVERED (loop
+ * side) of a push that could not be queued to its client (gone or not
+ * reading), with the client's envelope. */
+
+#define RSN_API_NOTE_MAX 64
+
+/* Front thread: 1 when it answered (*REPLY malloc'd, *REPLY_LEN bytes; the
+ * server frees it; *NOTE_LEN bytes of NOTE for the loop), 0 to pass the
+ * request to the loop. STATE may be NULL (nothing published yet). */
+typedef int (*rsn_api_answer_fn)(void *ctx, void *state, const uint8_t *payload, size_t len,
+                                 uint8_t **reply, size_t *reply_len, uint8_t *note,
+                                 size_t *note_len);
+
+typedef struct {
+    rsn_api_answer_fn answer;        /* front thread */
+    void *answer_ctx;                /* what it reads besides STATE: immutable */
+    void (*state_free)(void *state); /* front thread, or the destroy */
+    void (*note)(void *ctx, const uint8_t *note, size_t len); /* loop side; NULL: none */
+    void (*undelivered)(void *ctx, const rsn_api_msg_t *to);  /* loop side; NULL: none */
+    void *loop_ctx;                                           /* for NOTE and UNDELIVERED */
+} rsn_api_front_t;
+
+/* Starts the front thread of SELF, which must not be attached yet. Then
+ * rsn_api_server_wait, _recv, _send, _push and _attach work on the thread's
+ * channel; _send and _push say RSN_ERR_UNAVAILABLE only when that channel is
+ * full (a push the client does not take is told to UNDELIVERED). 0,
+ * RSN_ERR_INVALID_ARG (attached, or a front runs), RSN_ERR_IO (logged). */
+RSN_NODISCARD int rsn_api_server_start_front(rsn_api_server_t *self, const rsn_api_front_t *front);
+
+/* Hands STATE to the front thread, which answers from it from now on and
+ * frees the one before (FRONT's state_free). Takes STATE, also on failure
+ * (freed). 0, RSN_ERR_INVALID_ARG (no front), RSN_ERR_UNAVAILABLE (the
+ * channel is full: the last state stays). */
+RSN_NODISCARD int rsn_api_server_publish(rsn_api_server_t *self, void *state);
+
 #endif

@@ -24,6 +24,8 @@ struct rsn_store {
     leveldb_writeoptions_t *write_async;
     leveldb_writeoptions_t *write_sync;
     const leveldb_snapshot_t *snapshot; /* a read-only view (rsn_store_snapshot_new) */
+    bool fill_cache;                    /* a snapshot's reads fill the block cache */
+    uint64_t writes;                    /* batches written (rsn_store_writes) */
 };
 
 struct rsn_batch {
@@ -260,6 +262,7 @@ int rsn_store_write(rsn_store_t *self, rsn_batch_t *batch, bool sync)
     if (err) {
         return io_error("write", err);
     }
+    self->writes++;
     return 0;
 }
 
@@ -367,7 +370,7 @@ rsn_iter_t *rsn_iter_new(rsn_store_t *store, const void *prefix, size_t prefix_l
     }
     if (store->snapshot) {
         leveldb_readoptions_set_snapshot(read, store->snapshot);
-        leveldb_readoptions_set_fill_cache(read, 0);
+        leveldb_readoptions_set_fill_cache(read, store->fill_cache);
     }
     self->it = leveldb_create_iterator(store->db, read);
     leveldb_readoptions_destroy(read);
@@ -654,7 +657,7 @@ void rsn_index_close(rsn_index_t *self)
 
 /* --- snapshots ----------------------------------------------------------------- */
 
-int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out)
+static int snapshot_new(rsn_store_t *store, bool fill_cache, rsn_store_t **out)
 {
     *out = NULL;
     if (store->snapshot) {
@@ -672,10 +675,26 @@ int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out)
     self->db = store->db;
     self->snapshot = leveldb_create_snapshot(store->db);
     leveldb_readoptions_set_snapshot(self->read, self->snapshot);
-    /* a scan of the whole store should not push the loop's working set out */
-    leveldb_readoptions_set_fill_cache(self->read, 0);
+    leveldb_readoptions_set_fill_cache(self->read, fill_cache);
+    self->fill_cache = fill_cache;
     *out = self;
     return 0;
+}
+
+int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out)
+{
+    /* a scan of the whole store should not push the loop's working set out */
+    return snapshot_new(store, false, out);
+}
+
+int rsn_store_view_new(rsn_store_t *store, rsn_store_t **out)
+{
+    return snapshot_new(store, true, out);
+}
+
+uint64_t rsn_store_writes(const rsn_store_t *self)
+{
+    return self->writes;
 }
 
 bool rsn_store_is_snapshot(const rsn_store_t *self)

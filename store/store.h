@@ -208,6 +208,15 @@ void rsn_index_close(rsn_index_t *self);
  * STORE is itself a snapshot. */
 RSN_NODISCARD int rsn_store_snapshot_new(rsn_store_t *store, rsn_store_t **out);
 
+/* A snapshot of STORE taken now, as rsn_store_snapshot_new, whose reads fill
+ * the block cache: what the API's front thread answers clients' reads from
+ * (net/api_server.h), where the same keys are read again and again. */
+RSN_NODISCARD int rsn_store_view_new(rsn_store_t *store, rsn_store_t **out);
+
+/* How many batches were written to STORE since it was opened (rsn_store_write
+ * calls that succeeded): a view is taken again only when this moved. */
+uint64_t rsn_store_writes(const rsn_store_t *self);
+
 /* True when SELF is a snapshot (rsn_store_snapshot_new). */
 bool rsn_store_is_snapshot(const rsn_store_t *self);
 

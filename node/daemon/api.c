@@ -12,6 +12,7 @@
 #include "daemon/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@
 #include "store/keys.h"
 
 #define WHY_MAX 512
+#define STORE_BYTES_EVERY_MS 1000 /* a state's store_bytes is this fresh */
 
 /* One call being answered: what every handler receives. */
 typedef struct {
@@ -102,13 +104,28 @@ static int resolve_ref(rsn_store_t *store, rsn_arena_t *arena, const char *ref, 
     return rsn_group_resolve(store, arena, ref, group, why, why_size);
 }
 
+/* What the loop's modules say, or on the front thread what it published. */
+static void reindex_progress(const call_t *c, rsn_reindex_progress_t *out)
+{
+    if (c->ctx->state) {
+        *out = c->ctx->state->reindex;
+    } else {
+        rsn_ingest_reindex_progress(c->ctx->ingest, out);
+    }
+}
+
+static bool derive_behind(const call_t *c)
+{
+    return c->ctx->state ? c->ctx->state->derive_behind : rsn_ingest_derive_behind(c->ctx->ingest);
+}
+
 /* A group reference of call C: as resolve_ref; during an online reindex a
  * group not derived again yet is ERROR_BUSY, not unknown. */
 static int resolve(call_t *c, const char *ref, uint8_t group[32])
 {
     int rc = resolve_ref(c->ctx->store, c->arena, ref, group, c->why, sizeof c->why);
     rsn_reindex_progress_t rp;
-    rsn_ingest_reindex_progress(c->ctx->ingest, &rp);
+    reindex_progress(c, &rp);
     if (rc == RSN_ERR_UNKNOWN_GROUP && rp.running) {
         return rsn_why(c->why, sizeof c->why, RSN_ERR_BUSY,
                        "the node is rebuilding its derived state (reindex: %llu entries of the log "
@@ -133,8 +150,13 @@ static int call_status(call_t *c)
         return RSN_ERR_NOMEM;
     }
     raison__status_reply__init(s);
+    const rsn_api_state_t *st = x->state;
     rsn_counts_t counts;
-    rsn_ingest_counts(x->ingest, &counts);
+    if (st) {
+        counts = st->counts;
+    } else {
+        rsn_ingest_counts(x->ingest, &counts);
+    }
     s->node_key.data = rsn_arena_memdup(c->arena, x->node_key, RSN_KEY_BYTES);
     s->node_key.len = RSN_KEY_BYTES;
     s->site = (char *)x->site;
@@ -145,20 +167,27 @@ static int call_status(call_t *c)
     s->log_size = counts.leaves;
     s->bodies_missing = counts.missing;
     s->bodies_erased = counts.erased;
-    s->groups_updating = rsn_report_groups_updating(x->store);
+    s->groups_updating = st ? st->groups_updating : rsn_report_groups_updating(x->store);
     s->version = (char *)RSN_VERSION;
     s->uptime_ms = (uint64_t)(now_ms() - x->started_ms);
-    s->startup_ms = (uint64_t)x->startup_ms;
-    s->store_bytes = rsn_store_approximate_bytes(x->store);
-    rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
-    if (x->background) {
+    s->startup_ms = (uint64_t)(st ? st->startup_ms : x->startup_ms);
+    s->store_bytes = st ? st->store_bytes : rsn_store_approximate_bytes(x->store);
+    if (st) {
+        s->peers = st->peers;
+        s->peers_connected = st->peers_connected;
+        s->audit_verify_running = st->verify_running;
+        s->audit_verify_checked = st->verify_checked;
+    } else {
+        rsn_gossip_counts(x->gossip, &s->peers, &s->peers_connected);
+    }
+    if (!st && x->background) {
         rsn_verify_progress_t p;
         rsn_background_verify_progress(x->background, &p);
         s->audit_verify_running = p.running;
         s->audit_verify_checked = p.running ? p.checked : 0;
     }
     rsn_reindex_progress_t rp;
-    rsn_ingest_reindex_progress(x->ingest, &rp);
+    reindex_progress(c, &rp);
     s->reindex_running = rp.running;
     s->reindex_derived = rp.running ? rp.derived : 0;
     s->reindex_clearing = rp.clearing;
@@ -383,7 +412,7 @@ static int call_groups(call_t *c)
         return bad(c->why, sizeof c->why, "groups cursor is not one this node gave");
     }
     int rc = rsn_view_groups(c->ctx->store, c->arena, c->req->groups, &c->reply->groups);
-    if (rc == 0 && rsn_ingest_derive_behind(c->ctx->ingest)) {
+    if (rc == 0 && derive_behind(c)) {
         /* the derived state lags the log (a reindex): said of each group */
         for (size_t i = 0; i < c->reply->groups->n_groups; i++) {
             c->reply->groups->groups[i]->being_updated = true;
@@ -413,7 +442,7 @@ static int call_group(call_t *c)
     }
     if (rc == 0) {
         /* the derived state lags the log: what is derived, said so */
-        c->reply->group->being_updated |= rsn_ingest_derive_behind(c->ctx->ingest);
+        c->reply->group->being_updated |= derive_behind(c);
         c->reply->result_case = RAISON__API_REPLY__RESULT_GROUP;
     }
     return rc;
@@ -443,7 +472,7 @@ static int call_report(call_t *c)
     }
     rc = rsn_view_report_window(c->ctx->store, c->arena, group, c->req->report, &c->reply->report);
     if (rc == 0) {
-        c->reply->report->being_updated |= rsn_ingest_derive_behind(c->ctx->ingest);
+        c->reply->report->being_updated |= derive_behind(c);
         c->reply->result_case = RAISON__API_REPLY__RESULT_REPORT;
     }
     return rc;
@@ -489,37 +518,39 @@ static int call_reindex(call_t *c)
     return 0;
 }
 
-/* Every API call: its request case, its handler, and whether it is a write
+/* Every API call: its request case, its handler, whether it is a write
  * staged into the batch (answered after the commit) rather than answered at
- * once, after what was published before it. */
+ * once, after what was published before it, and whether it only reads the
+ * store and what status reports (answered on the front thread, api.h). */
 typedef struct {
     Raison__ApiRequest__CallCase call;
     handler_fn handler;
     bool staged;
+    bool front;
 } call_row_t;
 
 static const call_row_t CALLS[] = {
-    {RAISON__API_REQUEST__CALL_STATUS, call_status, false},
-    {RAISON__API_REQUEST__CALL_HEAD, call_head, false},
-    {RAISON__API_REQUEST__CALL_DRAFT, call_draft, false},
-    {RAISON__API_REQUEST__CALL_PUBLISH, call_publish, true},
-    {RAISON__API_REQUEST__CALL_ENTRY, call_entry, false},
-    {RAISON__API_REQUEST__CALL_TIMELINE, call_timeline, false},
-    {RAISON__API_REQUEST__CALL_GROUPS, call_groups, false},
-    {RAISON__API_REQUEST__CALL_GROUP, call_group, false},
-    {RAISON__API_REQUEST__CALL_FEED, call_feed, false},
-    {RAISON__API_REQUEST__CALL_REPORT, call_report, false},
-    {RAISON__API_REQUEST__CALL_SUBSCRIBE, call_subscribe, false},
-    {RAISON__API_REQUEST__CALL_PROFILE, call_profile, false},
-    {RAISON__API_REQUEST__CALL_PEERS, call_peers, false},
-    {RAISON__API_REQUEST__CALL_AUDIT_KEY, call_audit, false},
-    {RAISON__API_REQUEST__CALL_CHECKPOINT, call_checkpoint, false},
-    {RAISON__API_REQUEST__CALL_PROVE, call_audit, false},
-    {RAISON__API_REQUEST__CALL_INCLUDE, call_audit, false},
-    {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit_verify, false},
-    {RAISON__API_REQUEST__CALL_LEAVES, call_leaves, false},
-    {RAISON__API_REQUEST__CALL_FORKS, call_audit, false},
-    {RAISON__API_REQUEST__CALL_REINDEX, call_reindex, false},
+    {RAISON__API_REQUEST__CALL_STATUS, call_status, false, true},
+    {RAISON__API_REQUEST__CALL_HEAD, call_head, false, true},
+    {RAISON__API_REQUEST__CALL_DRAFT, call_draft, false, false},
+    {RAISON__API_REQUEST__CALL_PUBLISH, call_publish, true, false},
+    {RAISON__API_REQUEST__CALL_ENTRY, call_entry, false, true},
+    {RAISON__API_REQUEST__CALL_TIMELINE, call_timeline, false, true},
+    {RAISON__API_REQUEST__CALL_GROUPS, call_groups, false, true},
+    {RAISON__API_REQUEST__CALL_GROUP, call_group, false, true},
+    {RAISON__API_REQUEST__CALL_FEED, call_feed, false, true},
+    {RAISON__API_REQUEST__CALL_REPORT, call_report, false, true},
+    {RAISON__API_REQUEST__CALL_SUBSCRIBE, call_subscribe, false, false},
+    {RAISON__API_REQUEST__CALL_PROFILE, call_profile, false, true},
+    {RAISON__API_REQUEST__CALL_PEERS, call_peers, false, false},
+    {RAISON__API_REQUEST__CALL_AUDIT_KEY, call_audit, false, false},
+    {RAISON__API_REQUEST__CALL_CHECKPOINT, call_checkpoint, false, false},
+    {RAISON__API_REQUEST__CALL_PROVE, call_audit, false, false},
+    {RAISON__API_REQUEST__CALL_INCLUDE, call_audit, false, false},
+    {RAISON__API_REQUEST__CALL_AUDIT_VERIFY, call_audit_verify, false, false},
+    {RAISON__API_REQUEST__CALL_LEAVES, call_leaves, false, false},
+    {RAISON__API_REQUEST__CALL_FORKS, call_audit, false, false},
+    {RAISON__API_REQUEST__CALL_REINDEX, call_reindex, false, false},
 };
 
 /* The table's row for CALL, or NULL. */
@@ -560,4 +591,151 @@ int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *ms
     }
     *durable = rc == 0 && c.durable;
     return rc;
+}
+
+/* --- the front --------------------------------------------------------------- */
+
+/* The figures of a state (all but the view and the store's size). */
+static void fill_state(const rsn_api_ctx_t *ctx, rsn_api_state_t *st)
+{
+    st->groups_updating = rsn_report_groups_updating(ctx->store);
+    rsn_ingest_counts(ctx->ingest, &st->counts);
+    rsn_ingest_reindex_progress(ctx->ingest, &st->reindex);
+    st->derive_behind = rsn_ingest_derive_behind(ctx->ingest);
+    st->peers = st->peers_connected = 0;
+    if (ctx->gossip) {
+        rsn_gossip_counts(ctx->gossip, &st->peers, &st->peers_connected);
+    }
+    st->verify_running = false;
+    st->verify_checked = 0;
+    if (ctx->background) {
+        rsn_verify_progress_t p;
+        rsn_background_verify_progress(ctx->background, &p);
+        st->verify_running = p.running;
+        st->verify_checked = p.running ? p.checked : 0;
+    }
+    st->startup_ms = ctx->startup_ms;
+}
+
+bool rsn_api_state_same(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last)
+{
+    if (!last || rsn_store_writes(ctx->store) != last->writes) {
+        return false;
+    }
+    rsn_api_state_t now = {0};
+    fill_state(ctx, &now);
+    return memcmp(&now.counts, &last->counts, sizeof now.counts) == 0 &&
+           now.reindex.running == last->reindex.running &&
+           now.reindex.clearing == last->reindex.clearing &&
+           now.reindex.derived == last->reindex.derived &&
+           now.derive_behind == last->derive_behind && now.peers == last->peers &&
+           now.peers_connected == last->peers_connected &&
+           now.verify_running == last->verify_running &&
+           now.verify_checked == last->verify_checked && now.startup_ms == last->startup_ms &&
+           now.groups_updating == last->groups_updating;
+}
+
+int rsn_api_state_new(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last, rsn_api_state_t **out)
+{
+    *out = NULL;
+    rsn_api_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        return RSN_ERR_NOMEM;
+    }
+    st->writes = rsn_store_writes(ctx->store);
+    int rc = rsn_store_view_new(ctx->store, &st->view);
+    if (rc < 0) {
+        free(st);
+        return rc;
+    }
+    fill_state(ctx, st);
+    /* the store's size is asked of LevelDB at most once a second */
+    int64_t now = now_ms();
+    if (last && now - last->bytes_ms < STORE_BYTES_EVERY_MS) {
+        st->store_bytes = last->store_bytes;
+        st->bytes_ms = last->bytes_ms;
+    } else {
+        st->store_bytes = rsn_store_approximate_bytes(ctx->store);
+        st->bytes_ms = now;
+    }
+    *out = st;
+    return 0;
+}
+
+void rsn_api_state_free(void *state)
+{
+    rsn_api_state_t *st = state;
+    if (st) {
+        rsn_store_destroy(&st->view);
+        free(st);
+    }
+}
+
+/* What a note holds: the call, its result, its latency. */
+typedef struct {
+    int32_t call;
+    int32_t rc;
+    double seconds;
+} note_t;
+
+int rsn_api_note_read(const uint8_t *note, size_t len, int *call, int *rc, double *seconds)
+{
+    note_t n;
+    if (len != sizeof n) {
+        return RSN_ERR_BAD_REQUEST;
+    }
+    memcpy(&n, note, sizeof n);
+    *call = n.call;
+    *rc = n.rc;
+    *seconds = n.seconds;
+    return 0;
+}
+
+int rsn_api_front_answer(void *ctx, void *state, const uint8_t *payload, size_t len,
+                         uint8_t **reply_out, size_t *reply_len, uint8_t *note, size_t *note_len)
+{
+    const rsn_api_ctx_t *fixed = ctx;
+    rsn_api_state_t *st = state;
+    *note_len = 0;
+    rsn_arena_t *arena = rsn_arena_new();
+    if (!arena) {
+        return 0;
+    }
+    Raison__ApiRequest *req = NULL;
+    const call_row_t *row = NULL;
+    if (rsn_request_decode(arena, payload, len, &req) < 0 ||
+        (row = find_call(req->call_case)) == NULL || !row->front) {
+        rsn_arena_destroy(&arena); /* the loop answers it (and counts a refusal) */
+        return 0;
+    }
+    rsn_api_ctx_t x = *fixed;
+    x.store = st->view;
+    x.state = st;
+    x.ingest = NULL;
+    x.gossip = NULL;
+    x.background = NULL;
+    x.subscriptions = NULL;
+    x.audit = NULL;
+    x.metrics = NULL;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    reply.request_id = req->request_id;
+    call_t c = {.ctx = &x, .arena = arena, .req = req, .reply = &reply};
+    double started = now_seconds();
+    int rc = row->handler(&c);
+    if (rc < 0) {
+        rsn_api_error(arena, &reply, rc, c.why);
+    }
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    int answered = 0;
+    if (rsn_pack(arena, &reply.base, &bytes, &n) == 0 && (*reply_out = malloc(n ? n : 1))) {
+        memcpy(*reply_out, bytes, n);
+        *reply_len = n;
+        answered = 1;
+        note_t nt = {.call = (int32_t)req->call_case, .rc = rc, .seconds = now_seconds() - started};
+        memcpy(note, &nt, sizeof nt);
+        *note_len = sizeof nt;
+    }
+    rsn_arena_destroy(&arena);
+    return answered;
 }

@@ -30,6 +30,7 @@
 
 struct rsn_background;
 struct rsn_metrics;
+struct rsn_api_state;
 
 /* What the handlers read and change: the node's modules, borrowed. */
 typedef struct {
@@ -48,7 +49,62 @@ typedef struct {
     int64_t startup_ms; /* how long the start took (open to serving) */
     /* counts each call and its latency (daemon/metrics.h); NULL: none */
     struct rsn_metrics *metrics;
+    /* on the front thread: what the loop published, which the handlers read
+     * instead of the loop's modules (then ingest, gossip, background are
+     * NULL and store is the state's view); NULL in the loop */
+    const struct rsn_api_state *state;
 } rsn_api_ctx_t;
+
+/* --- the front: reads answered beside the loop (net/api_server.h) -----------
+ *
+ * The calls that only read (status, head, entry, timeline, groups, group,
+ * feed, report, profile) are answered on the API server's front thread from
+ * the latest state the loop published: a view of the store (a snapshot,
+ * rsn_store_view_new) taken after a commit and its derive pass, with the
+ * figures status reports. So a read is answered while the loop stages and
+ * commits a peer's frame; what it sees is the store as of the last commit,
+ * as a read answered in the loop between two commits sees it. */
+typedef struct rsn_api_state {
+    rsn_store_t *view; /* owned */
+    uint64_t writes;   /* rsn_store_writes of the store when the view was taken */
+    rsn_counts_t counts;
+    rsn_reindex_progress_t reindex;
+    bool derive_behind;
+    uint32_t peers, peers_connected;
+    bool verify_running;
+    uint64_t verify_checked;
+    int64_t startup_ms;
+    uint64_t groups_updating;
+    uint64_t store_bytes; /* as LevelDB guessed it at BYTES_MS (monotonic) */
+    int64_t bytes_ms;
+} rsn_api_state_t;
+
+/* A state of CTX's modules now, with a view of the store taken now, into
+ * *OUT; the store's size is LAST's (may be NULL) when LAST asked LevelDB for
+ * it less than a second ago. So the front reads nothing of LevelDB for a
+ * status. 0, RSN_ERR_NOMEM. Loop side. */
+RSN_NODISCARD int rsn_api_state_new(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last,
+                                    rsn_api_state_t **out);
+
+/* True when a state taken now would say nothing LAST does not (the store
+ * not written, the figures the same): no need to publish one. LAST's view is
+ * not read (NULL in the loop's copy). */
+bool rsn_api_state_same(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last);
+
+/* Frees a state (its view too); accepts NULL. Either thread. */
+void rsn_api_state_free(void *state);
+
+/* The front function (rsn_api_answer_fn): CTX is a const rsn_api_ctx_t of
+ * what never changes (node key, site, listen, started_ms), STATE an
+ * rsn_api_state_t. Answers the calls above, in full, as rsn_api_call does;
+ * passes every other (and anything it cannot decode) to the loop. NOTE gets
+ * the call, its result and its latency, for rsn_api_note_read. */
+int rsn_api_front_answer(void *ctx, void *state, const uint8_t *payload, size_t len,
+                         uint8_t **reply, size_t *reply_len, uint8_t *note, size_t *note_len);
+
+/* Reads a note of rsn_api_front_answer: 0, or RSN_ERR_BAD_REQUEST (not one). */
+RSN_NODISCARD int rsn_api_note_read(const uint8_t *note, size_t len, int *call, int *rc,
+                                    double *seconds);
 
 /* True when CALL (a Raison__ApiRequest__CallCase) is a write staged into the
  * batch, whose reply must wait for the commit. */

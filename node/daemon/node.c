@@ -1,22 +1,31 @@
 /* node.c — the node's lifecycle and event loop.
  *
- * One thread serves everything. Each turn of the loop drains up to
- * DRAIN_MAX requests from the API socket. Publishes are staged into one
- * batch (rsn_ingest) and their replies queued; the batch is committed with
- * sync when the drain ends, or before any other call is answered, and only
- * then are the queued replies sent. So a publish is acknowledged only once
+ * One thread, the loop, writes the store and answers every call that writes
+ * or needs the node's moving parts (publish, draft, subscribe, peers, audit,
+ * reindex). The reads (status, head, entry, timeline, groups, group, feed,
+ * report, profile) are answered beside it, on the API server's front thread
+ * (net/api_server.h), from the state the loop publishes after each commit:
+ * a view of the store and the figures of status (daemon/api.h). So a read
+ * does not wait while the loop stages and commits a peer's frame.
+ *
+ * Each turn of the loop drains up to DRAIN_MAX requests from the API
+ * server. Publishes are staged into one batch (rsn_ingest) and their replies
+ * queued; the batch is committed with sync when the drain ends, or before
+ * any other call is answered, then a new state is published, and only then
+ * are the queued replies sent. So a publish is acknowledged only once
  * durable, many publishes share one fsync (group commit), a read after a
  * publish sees it, and every client gets its replies in the order of its
- * requests. The signatures of a drained batch's publishes are checked on
- * other threads while the batch drained the turn before is staged and
- * committed (so verifying and writing overlap on two cores), and the new
- * batch is handled the next turn, which then comes without waiting.
- * Subscribers are sent an event per committed entry. The loop
- * itself is net/poller: the API server and the federation transport register
- * their sockets with it, and the retention sweep is one of its timers; a turn
- * runs when a socket has work, or every TURN_MS. Each API call is answered
- * by daemon/api.c's dispatch table. What takes long (audit verify, finding
- * the bodies past retention) runs on worker threads over store snapshots
+ * requests (the front sends a client's reads to the loop while one of its
+ * requests is there). The signatures of a drained batch's publishes are
+ * checked on other threads while the batch drained the turn before is
+ * staged and committed (so verifying and writing overlap on two cores), and
+ * the new batch is handled the next turn, which then comes without waiting.
+ * Subscribers are sent an event per committed entry. The loop itself is
+ * net/poller: the API server and the federation transport register their
+ * sockets with it, and the retention sweep is one of its timers; a turn runs
+ * when a socket has work, or every TURN_MS. Each API call is answered by
+ * daemon/api.c's dispatch table. What takes long (audit verify, finding the
+ * bodies past retention) runs on worker threads over store snapshots
  * (daemon/background.h), whose messages wake the loop through the poller;
  * the loop alone writes the store. */
 #include "daemon/node.h"
@@ -105,7 +114,10 @@ struct rsn_node {
     rsn_subscriptions_t *subscriptions;
     rsn_background_t *background; /* audit verify and the sweep, on worker threads */
     rsn_api_ctx_t calls;          /* what the API's handlers borrow */
-    held_t *held;                 /* requests held behind an export page, in arrival order */
+    rsn_api_ctx_t front_calls;    /* what never changes, for the front thread's handlers */
+    rsn_api_state_t published;    /* the figures of the last state published (no view) */
+    bool any_published;
+    held_t *held; /* requests held behind an export page, in arrival order */
     size_t n_held, cap_held, n_held_whole;
     int64_t started_ms;
     uint64_t requests;
@@ -282,6 +294,46 @@ uint16_t rsn_node_metrics_port(const rsn_node_t *self)
     return self->http ? rsn_http_metrics_port(self->http) : 0;
 }
 
+/* Hands the front thread a state of now (daemon/api.h), unless it says
+ * nothing the last one did not. */
+static void publish_state(rsn_node_t *self)
+{
+    if (self->any_published && rsn_api_state_same(&self->calls, &self->published)) {
+        return;
+    }
+    rsn_api_state_t *st = NULL;
+    if (rsn_api_state_new(&self->calls, self->any_published ? &self->published : NULL, &st) < 0) {
+        rsn_warn("api: out of memory taking a view for the reads; the last one serves");
+        return;
+    }
+    rsn_api_state_t figures = *st;
+    figures.view = NULL;
+    if (rsn_api_server_publish(self->api, st) == 0) {
+        self->published = figures;
+        self->any_published = true;
+    }
+}
+
+/* A read the front thread answered: counted as the loop's are. */
+static void on_front_note(void *ctx, const uint8_t *note, size_t len)
+{
+    rsn_node_t *self = ctx;
+    int call = 0, rc = 0;
+    double seconds = 0;
+    if (rsn_api_note_read(note, len, &call, &rc, &seconds) == 0) {
+        self->requests++;
+        self->refused += rc < 0;
+        rsn_metrics_api_call(self->metrics, call, rc, seconds);
+    }
+}
+
+/* An event its client did not take: that client's subscriptions end. */
+static void on_undelivered(void *ctx, const rsn_api_msg_t *to)
+{
+    rsn_node_t *self = ctx;
+    rsn_subscriptions_end_client(self->subscriptions, to);
+}
+
 /* The retention timer: starts a sweep of a bounded number of bodies past
  * retention on a worker thread; the loop erases what it finds as it comes
  * (daemon/background.h). */
@@ -386,10 +438,6 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     if (rc < 0) {
         goto out;
     }
-    rc = rsn_api_server_attach(self->api, self->poller, on_work, self);
-    if (rc < 0) {
-        goto out;
-    }
     /* federation: the node key's Curve25519 form is its CURVE key */
     uint8_t *curve_secret = rsn_secure_alloc(32);
     if (!curve_secret) {
@@ -407,6 +455,27 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
         goto out;
     }
     self->listen = strdup(cfg->listen ? cfg->listen : "");
+    if (!self->listen) {
+        rc = RSN_ERR_NOMEM;
+        goto out;
+    }
+    /* reads are answered on the API server's own thread (daemon/api.h) */
+    self->front_calls = (rsn_api_ctx_t){.node_key = rsn_keypair_public(self->key),
+                                        .site = self->site,
+                                        .listen = self->listen,
+                                        .started_ms = self->started_ms};
+    rc = rsn_api_server_start_front(self->api, &(rsn_api_front_t){.answer = rsn_api_front_answer,
+                                                                  .answer_ctx = &self->front_calls,
+                                                                  .state_free = rsn_api_state_free,
+                                                                  .note = on_front_note,
+                                                                  .undelivered = on_undelivered,
+                                                                  .loop_ctx = self});
+    if (rc == 0) {
+        rc = rsn_api_server_attach(self->api, self->poller, on_work, self);
+    }
+    if (rc < 0) {
+        goto out;
+    }
     rc = rsn_fed_set_peers(self->fed, cfg->peers, cfg->n_peers);
     if (rc < 0) {
         rsn_error("invalid peer list");
@@ -465,6 +534,7 @@ int rsn_node_open(rsn_node_t **out, const rsn_node_config_t *cfg)
     rsn_counts_t c;
     rsn_ingest_counts(self->ingest, &c);
     self->calls.startup_ms = now_ms() - self->started_ms;
+    publish_state(self);
     rsn_info("serving ipc://%s (site '%s'; %llu entries, %llu authors, %llu groups); "
              "started in %lld ms",
              self->socket_path, self->site, (unsigned long long)c.entries,
@@ -569,6 +639,7 @@ static void flush(rsn_node_t *self)
     if (writes) {
         rsn_metrics_commit(self->metrics, now_seconds() - started);
     }
+    publish_state(self); /* before the acks: a read after one sees its entry */
     for (size_t i = 0; i < self->n_queue; i++) {
         queued_t *q = &self->queue[i];
         if (q->is_publish_ack && rsn_ingest_batch_failed(self->ingest, q->batch)) {
@@ -866,6 +937,7 @@ int rsn_node_run(rsn_node_t *self, volatile sig_atomic_t *stop, volatile sig_ato
         if (rsn_ingest_derive(self->ingest, DERIVE_BUDGET, &self->derive_more) < 0) {
             self->derive_more = false; /* logged; tried again next turn */
         }
+        publish_state(self); /* what the turn changed besides commits */
         rsn_metrics_loop_turn(self->metrics, now_seconds() - turn_started);
     }
     handle_ahead(self);

@@ -159,8 +159,17 @@ static void send_event(rsn_subscriptions_t *self, rsn_store_t *store, rsn_api_se
         uint8_t *bytes = NULL;
         size_t len = 0;
         if (rsn_pack(arena, &reply.base, &bytes, &len) == 0 &&
-            rsn_api_server_send(api, self->subs[s].to, bytes, len) < 0) {
+            rsn_api_server_push(api, self->subs[s].to, bytes, len) < 0) {
             /* gone or not reading: the subscription ends */
+            self->subs[s].expires_ms = 0;
+        }
+    }
+}
+
+void rsn_subscriptions_end_client(rsn_subscriptions_t *self, const rsn_api_msg_t *to)
+{
+    for (size_t s = 0; s < self->n_subs; s++) {
+        if (rsn_api_msg_same_client(self->subs[s].to, to)) {
             self->subs[s].expires_ms = 0;
         }
     }

@@ -41,4 +41,8 @@ RSN_NODISCARD int rsn_subscriptions_handle(rsn_subscriptions_t *self, rsn_store_
 void rsn_subscriptions_notify(rsn_subscriptions_t *self, rsn_store_t *store, rsn_api_server_t *api,
                               const uint8_t (*ids)[32], size_t count);
 
+/* Ends every subscription of the client of TO (an event to it could not be
+ * queued: gone, or not reading); they are dropped at the next notify. */
+void rsn_subscriptions_end_client(rsn_subscriptions_t *self, const rsn_api_msg_t *to);
+
 #endif

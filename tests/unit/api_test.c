@@ -125,11 +125,138 @@ static void test_every_call_has_a_handler(void **state)
     assert_int_equal(calls, 21); /* status .. forks, draft, reindex: the table's rows */
 }
 
+/* REQ packed into a malloc'd buffer (*LEN bytes). */
+static uint8_t *packed(const Raison__ApiRequest *req, size_t *len)
+{
+    *len = raison__api_request__get_packed_size(req);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    assert_non_null(buf);
+    raison__api_request__pack(req, buf);
+    return buf;
+}
+
+/* The front's answer to REQ on ST: the reply (free with free_unpacked), or
+ * NULL when the front passed it to the loop. */
+static Raison__ApiReply *front_call(const rsn_api_ctx_t *fixed, rsn_api_state_t *st,
+                                    const Raison__ApiRequest *req, int *call, int *rc)
+{
+    size_t len = 0;
+    uint8_t *payload = packed(req, &len);
+    uint8_t *out = NULL, note[RSN_API_NOTE_MAX];
+    size_t out_len = 0, note_len = 0;
+    int answered =
+        rsn_api_front_answer((void *)fixed, st, payload, len, &out, &out_len, note, &note_len);
+    free(payload);
+    if (!answered) {
+        assert_int_equal(note_len, 0);
+        return NULL;
+    }
+    double seconds = -1;
+    assert_int_equal(rsn_api_note_read(note, note_len, call, rc, &seconds), 0);
+    assert_true(seconds >= 0);
+    Raison__ApiReply *reply = raison__api_reply__unpack(NULL, out_len, out);
+    free(out);
+    assert_non_null(reply);
+    return reply;
+}
+
+/* The front answers the reads from a state: the store as it was when the
+ * state was taken, with the figures of then; it passes anything else (a
+ * publish, a draft, what does not decode) to the loop. */
+static void test_front_answer(void **state)
+{
+    fixture_t *x = *state;
+    rsn_api_ctx_t fixed = {.node_key = x->ctx.node_key, .site = "front", .listen = ""};
+    rsn_api_state_t *before = NULL, *after = NULL;
+    assert_int_equal(rsn_api_state_new(&x->ctx, NULL, &before), 0);
+    assert_true(rsn_api_state_same(&x->ctx, before));
+
+    /* an entry committed after the first state was taken */
+    rsn_test_author_t *ada = NULL;
+    assert_int_equal(rsn_test_author_new(&ada, 3), 0);
+    Raison__Profile profile = RAISON__PROFILE__INIT;
+    profile.name = "Ada";
+    profile.site = "paris";
+    rsn_test_signed_t s;
+    assert_int_equal(rsn_test_author_sign(x->f->arena, ada, 1, RAISON__KIND__KIND_PROFILE,
+                                          &profile.base, 1000, &s),
+                     0);
+    rsn_ingest_result_t res;
+    assert_int_equal(rsn_test_store_stage(x->f, &s, &res, NULL, 0), 0);
+    assert_int_equal(rsn_ingest_commit(x->f->ingest), 0);
+    assert_false(rsn_api_state_same(&x->ctx, before));
+    assert_int_equal(rsn_api_state_new(&x->ctx, before, &after), 0);
+
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__StatusRequest status = RAISON__STATUS_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_STATUS;
+    req.status = &status;
+    req.request_id = 41;
+    int call = 0, rc = 1;
+    Raison__ApiReply *r = front_call(&fixed, before, &req, &call, &rc);
+    assert_non_null(r);
+    assert_int_equal(r->request_id, 41);
+    assert_int_equal(r->result_case, RAISON__API_REPLY__RESULT_STATUS);
+    assert_int_equal(r->status->entries, 0);
+    assert_string_equal(r->status->site, "front");
+    assert_int_equal(call, RAISON__API_REQUEST__CALL_STATUS);
+    assert_int_equal(rc, 0);
+    raison__api_reply__free_unpacked(r, NULL);
+    r = front_call(&fixed, after, &req, &call, &rc);
+    assert_int_equal(r->status->entries, 1);
+    assert_int_equal(r->status->authors, 1);
+    raison__api_reply__free_unpacked(r, NULL);
+
+    /* the entry: not in the first view, in the second */
+    Raison__EntryRequest entry = RAISON__ENTRY_REQUEST__INIT;
+    entry.id.data = s.id;
+    entry.id.len = RSN_ID_BYTES;
+    req = (Raison__ApiRequest)RAISON__API_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_ENTRY;
+    req.entry = &entry;
+    r = front_call(&fixed, before, &req, &call, &rc);
+    assert_int_equal(r->result_case, RAISON__API_REPLY__RESULT_ERROR);
+    assert_int_equal(r->error->code, RAISON__ERROR_CODE__ERROR_NOT_FOUND);
+    assert_int_equal(rc, RSN_ERR_NOT_FOUND);
+    raison__api_reply__free_unpacked(r, NULL);
+    r = front_call(&fixed, after, &req, &call, &rc);
+    assert_int_equal(r->result_case, RAISON__API_REPLY__RESULT_ENTRY);
+    assert_memory_equal(r->entry->entry->id.data, s.id, RSN_ID_BYTES);
+    raison__api_reply__free_unpacked(r, NULL);
+
+    /* a publish, a draft, a subscribe and garbage go to the loop */
+    Raison__PublishRequest publish = RAISON__PUBLISH_REQUEST__INIT;
+    req = (Raison__ApiRequest)RAISON__API_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_PUBLISH;
+    req.publish = &publish;
+    assert_null(front_call(&fixed, after, &req, &call, &rc));
+    Raison__DraftRequest draft = RAISON__DRAFT_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_DRAFT;
+    req.draft = &draft;
+    assert_null(front_call(&fixed, after, &req, &call, &rc));
+    Raison__SubscribeRequest sub = RAISON__SUBSCRIBE_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_SUBSCRIBE;
+    req.subscribe = &sub;
+    assert_null(front_call(&fixed, after, &req, &call, &rc));
+    uint8_t *out = NULL, note[RSN_API_NOTE_MAX];
+    size_t out_len = 0, note_len = 0;
+    assert_int_equal(rsn_api_front_answer(&fixed, after, (const uint8_t *)"\xff\xff", 2, &out,
+                                          &out_len, note, &note_len),
+                     0);
+    assert_int_equal(rsn_api_note_read(note, 3, &call, &rc, &(double){0}), RSN_ERR_BAD_REQUEST);
+
+    rsn_api_state_free(before);
+    rsn_api_state_free(after);
+    rsn_api_state_free(NULL);
+    rsn_test_author_destroy(&ada);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_no_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_every_call_has_a_handler, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front_answer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,7 @@ typedef struct {
     char path[128];
     rsn_api_server_t *server;
     rsn_client_t *client;
+    bool front; /* the server has a front (setup_front) */
 } fixture_t;
 
 static int setup(void **state)
@@ -45,6 +46,93 @@ static int setup(void **state)
     assert_int_equal(rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsnnet"), 0);
     snprintf(f->path, sizeof f->path, "%s/api.sock", f->dir);
     assert_int_equal(rsn_api_server_bind(&f->server, f->path), 0);
+    assert_int_equal(rsn_client_connect(&f->client, f->path, WAIT_MS), 0);
+    *state = f;
+    return 0;
+}
+
+/* --- the front (net/api_server.h) ------------------------------------------- */
+
+/* What the test's front and loop callbacks saw. */
+typedef struct {
+    int notes;
+    int undelivered;
+    int freed;
+} front_seen_t;
+
+static front_seen_t seen;
+
+/* The test's front: a status is answered from STATE (a uint64_t, the
+ * entries), site "front"; anything else goes to the loop. */
+static int front_answer(void *ctx, void *state, const uint8_t *payload, size_t len,
+                        uint8_t **reply_out, size_t *reply_len, uint8_t *note, size_t *note_len)
+{
+    (void)ctx;
+    Raison__ApiRequest *req = raison__api_request__unpack(NULL, len, payload);
+    if (!req || req->call_case != RAISON__API_REQUEST__CALL_STATUS) {
+        raison__api_request__free_unpacked(req, NULL);
+        return 0;
+    }
+    Raison__StatusReply status = RAISON__STATUS_REPLY__INIT;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    status.site = "front";
+    status.entries = *(uint64_t *)state;
+    reply.request_id = req->request_id;
+    reply.result_case = RAISON__API_REPLY__RESULT_STATUS;
+    reply.status = &status;
+    *reply_len = raison__api_reply__get_packed_size(&reply);
+    *reply_out = malloc(*reply_len);
+    raison__api_reply__pack(&reply, *reply_out);
+    raison__api_request__free_unpacked(req, NULL);
+    memcpy(note, "seen", 4);
+    *note_len = 4;
+    return 1;
+}
+
+static void state_free(void *state)
+{
+    seen.freed++;
+    free(state);
+}
+
+static void on_note(void *ctx, const uint8_t *note, size_t len)
+{
+    (void)ctx;
+    assert_int_equal(len, 4);
+    assert_memory_equal(note, "seen", 4);
+    seen.notes++;
+}
+
+static void on_undelivered(void *ctx, const rsn_api_msg_t *to)
+{
+    (void)ctx;
+    (void)to;
+    seen.undelivered++;
+}
+
+static void *state_of(uint64_t entries)
+{
+    uint64_t *s = malloc(sizeof *s);
+    assert_non_null(s);
+    *s = entries;
+    return s;
+}
+
+static int setup_front(void **state)
+{
+    memset(&seen, 0, sizeof seen);
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    assert_int_equal(rsn_test_tmpdir_make(f->dir, sizeof f->dir, "rsnnet"), 0);
+    snprintf(f->path, sizeof f->path, "%s/api.sock", f->dir);
+    assert_int_equal(rsn_api_server_bind(&f->server, f->path), 0);
+    rsn_api_front_t front = {.answer = front_answer,
+                             .state_free = state_free,
+                             .note = on_note,
+                             .undelivered = on_undelivered};
+    assert_int_equal(rsn_api_server_start_front(f->server, &front), 0);
+    assert_int_equal(rsn_api_server_start_front(f->server, &front), RSN_ERR_INVALID_ARG);
+    f->front = true;
     assert_int_equal(rsn_client_connect(&f->client, f->path, WAIT_MS), 0);
     *state = f;
     return 0;
@@ -82,8 +170,8 @@ static Raison__ApiRequest *request_of(const rsn_api_msg_t *msg)
 
 /* Answers TO with a StatusReply for REQUEST_ID whose entries count is
  * ENTRIES and whose site is "paris". Returns what rsn_api_server_send said. */
-static int reply_status(rsn_api_server_t *server, const rsn_api_msg_t *to, uint64_t request_id,
-                        uint64_t entries)
+static int send_status(rsn_api_server_t *server, const rsn_api_msg_t *to, uint64_t request_id,
+                       uint64_t entries, bool push)
 {
     Raison__StatusReply status = RAISON__STATUS_REPLY__INIT;
     Raison__ApiReply reply = RAISON__API_REPLY__INIT;
@@ -96,7 +184,14 @@ static int reply_status(rsn_api_server_t *server, const rsn_api_msg_t *to, uint6
     reply.status = &status;
     size_t len = raison__api_reply__pack(&reply, buf);
     assert_true(len < sizeof buf);
-    return rsn_api_server_send(server, to, buf, len);
+    return push ? rsn_api_server_push(server, to, buf, len)
+                : rsn_api_server_send(server, to, buf, len);
+}
+
+static int reply_status(rsn_api_server_t *server, const rsn_api_msg_t *to, uint64_t request_id,
+                        uint64_t entries)
+{
+    return send_status(server, to, request_id, entries, false);
 }
 
 static void status_request(Raison__ApiRequest *req, Raison__StatusRequest *status)
@@ -107,6 +202,135 @@ static void status_request(Raison__ApiRequest *req, Raison__StatusRequest *statu
     *status = status_init;
     req->call_case = RAISON__API_REQUEST__CALL_STATUS;
     req->status = status;
+}
+
+/* Sends a request of CALL (status or head) and returns its id. */
+static uint64_t send_call(rsn_client_t *client, Raison__ApiRequest__CallCase call)
+{
+    Raison__ApiRequest req = RAISON__API_REQUEST__INIT;
+    Raison__StatusRequest status = RAISON__STATUS_REQUEST__INIT;
+    Raison__HeadRequest head = RAISON__HEAD_REQUEST__INIT;
+    req.call_case = call;
+    if (call == RAISON__API_REQUEST__CALL_STATUS) {
+        req.status = &status;
+    } else {
+        req.head = &head;
+    }
+    uint64_t id = 0;
+    assert_int_equal(rsn_client_send(client, &req, &id), 0);
+    return id;
+}
+
+/* Receives the next reply: it must be to ID, a status from SITE with ENTRIES. */
+static void expect_status(rsn_client_t *client, uint64_t id, const char *site, uint64_t entries)
+{
+    Raison__ApiReply *reply = NULL;
+    assert_int_equal(rsn_client_recv(client, &reply), 0);
+    assert_int_equal(reply->request_id, id);
+    assert_int_equal(reply->result_case, RAISON__API_REPLY__RESULT_STATUS);
+    assert_string_equal(reply->status->site, site);
+    assert_int_equal(reply->status->entries, entries);
+    raison__api_reply__free_unpacked(reply, NULL);
+}
+
+/* The loop's next request must be to ID. */
+static rsn_api_msg_t *expect_request(rsn_api_server_t *server, uint64_t id)
+{
+    rsn_api_msg_t *msg = NULL;
+    for (int i = 0; i < 50 && !msg; i++) {
+        /* a wait also wakes for a note, which recv hands on, then AGAIN */
+        assert_int_equal(rsn_api_server_wait(server, WAIT_MS), 0);
+        int rc = rsn_api_server_recv(server, &msg);
+        assert_true(rc == 0 || rc == RSN_ERR_AGAIN);
+    }
+    assert_non_null(msg);
+    Raison__ApiRequest *got = request_of(msg);
+    assert_int_equal(got->request_id, id);
+    raison__api_request__free_unpacked(got, NULL);
+    return msg;
+}
+
+/* The front answers reads from the published state, passes the rest to the
+ * loop, keeps each client's order, and hands states over in order with the
+ * loop's replies. */
+static void test_front(void **state)
+{
+    fixture_t *f = *state;
+    /* nothing published yet: the loop answers */
+    uint64_t a = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    rsn_api_msg_t *msg = expect_request(f->server, a);
+    assert_int_equal(reply_status(f->server, msg, a, 1), 0);
+    rsn_api_msg_destroy(&msg);
+    expect_status(f->client, a, "paris", 1);
+
+    /* a state: the front answers, and the loop is told (a note) */
+    assert_int_equal(rsn_api_server_publish(f->server, state_of(7)), 0);
+    uint64_t b = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    expect_status(f->client, b, "front", 7);
+    for (int i = 0; i < 50 && seen.notes == 0; i++) {
+        if (rsn_api_server_wait(f->server, 100) != 0) {
+            continue;
+        }
+        assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_AGAIN);
+    }
+    assert_int_equal(seen.notes, 1);
+
+    /* a read behind a request at the loop goes to the loop too, in order */
+    uint64_t c = send_call(f->client, RAISON__API_REQUEST__CALL_HEAD);
+    uint64_t d = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    rsn_api_msg_t *mc = expect_request(f->server, c);
+    rsn_api_msg_t *md = expect_request(f->server, d);
+    assert_int_equal(reply_status(f->server, mc, c, 2), 0);
+    assert_int_equal(reply_status(f->server, md, d, 3), 0);
+    rsn_api_msg_destroy(&mc);
+    rsn_api_msg_destroy(&md);
+    expect_status(f->client, c, "paris", 2);
+    expect_status(f->client, d, "paris", 3);
+    /* both answered: the front answers again */
+    uint64_t e = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    expect_status(f->client, e, "front", 7);
+
+    /* a state published before a reply serves the reads sent after it */
+    uint64_t g = send_call(f->client, RAISON__API_REQUEST__CALL_HEAD);
+    rsn_api_msg_t *mg = expect_request(f->server, g);
+    assert_int_equal(rsn_api_server_publish(f->server, state_of(9)), 0);
+    assert_int_equal(reply_status(f->server, mg, g, 4), 0);
+    expect_status(f->client, g, "paris", 4);
+    uint64_t h = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    expect_status(f->client, h, "front", 9);
+    assert_true(seen.freed >= 1); /* the state before was freed */
+
+    rsn_api_msg_destroy(&mg);
+
+    /* a push answers no request: a read after it still waits behind G2 */
+    uint64_t g2 = send_call(f->client, RAISON__API_REQUEST__CALL_HEAD);
+    rsn_api_msg_t *mg2 = expect_request(f->server, g2);
+    assert_int_equal(send_status(f->server, mg2, g2, 50, true), 0);
+    expect_status(f->client, g2, "paris", 50);
+    uint64_t i = send_call(f->client, RAISON__API_REQUEST__CALL_STATUS);
+    rsn_api_msg_t *mi = expect_request(f->server, i);
+    assert_int_equal(reply_status(f->server, mg2, g2, 5), 0);
+    assert_int_equal(reply_status(f->server, mi, i, 6), 0);
+    expect_status(f->client, g2, "paris", 5);
+    expect_status(f->client, i, "paris", 6);
+    rsn_api_msg_destroy(&mg2);
+    rsn_api_msg_destroy(&mi);
+
+    /* a push its client does not take is told to the loop */
+    rsn_client_t *other = NULL;
+    assert_int_equal(rsn_client_connect(&other, f->path, WAIT_MS), 0);
+    uint64_t j = send_call(other, RAISON__API_REQUEST__CALL_HEAD);
+    rsn_api_msg_t *mj = expect_request(f->server, j);
+    rsn_client_destroy(&other);
+    for (int k = 0; k < 200 && seen.undelivered == 0; k++) {
+        assert_int_equal(send_status(f->server, mj, j, 1, true), 0);
+        int ready = rsn_api_server_wait(f->server, 10);
+        assert_true(ready == 0 || ready == RSN_ERR_TIMEOUT);
+        rsn_api_msg_t *none = NULL;
+        assert_int_equal(rsn_api_server_recv(f->server, &none), RSN_ERR_AGAIN);
+    }
+    assert_int_equal(seen.undelivered, 1);
+    rsn_api_msg_destroy(&mj);
 }
 
 static void test_round_trip(void **state)
@@ -418,10 +642,12 @@ static void test_envelope(void **state)
     assert_int_equal(len, 4);
     assert_memory_equal(payload, "fits", 4);
 
-    rsn_api_msg_t *msg = NULL;
-    assert_int_equal(rsn_api_server_wait(f->server, WAIT_MS), 0);
-    assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_BAD_REQUEST);
-    assert_null(msg);
+    if (!f->front) { /* a front drops it itself: the loop never sees it */
+        rsn_api_msg_t *msg = NULL;
+        assert_int_equal(rsn_api_server_wait(f->server, WAIT_MS), 0);
+        assert_int_equal(rsn_api_server_recv(f->server, &msg), RSN_ERR_BAD_REQUEST);
+        assert_null(msg);
+    }
 
     rsn_api_msg_t *bare = next_request(f->server);
     payload = rsn_api_msg_payload(bare, &len);
@@ -649,6 +875,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_envelope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front, setup_front, teardown),
+        /* through a front: what the loop is sent and sends is the same */
+        cmocka_unit_test_setup_teardown(test_round_trip, setup_front, teardown),
+        cmocka_unit_test_setup_teardown(test_request_ids, setup_front, teardown),
+        cmocka_unit_test_setup_teardown(test_pipelining, setup_front, teardown),
+        cmocka_unit_test_setup_teardown(test_call, setup_front, teardown),
+        cmocka_unit_test_setup_teardown(test_envelope, setup_front, teardown),
         cmocka_unit_test_setup_teardown(test_socket_file, setup, teardown),
         cmocka_unit_test(test_connect_errors),
         cmocka_unit_test(test_path_limit),
