@@ -597,6 +597,16 @@ static void pending_done(rsn_api_server_t *self, const rsn_api_msg_t *msg)
     }
 }
 
+/* True when a message to the loop can be queued now (the thread is the
+ * channel's only writer at its end: then the next send succeeds). */
+static bool channel_has_room(rsn_api_server_t *self)
+{
+    int events = 0;
+    size_t size = sizeof events;
+    return zmq_getsockopt(self->front_end, ZMQ_EVENTS, &events, &size) == 0 &&
+           (events & ZMQ_POLLOUT);
+}
+
 /* A request from the ROUTER: answered here, or passed to the loop. */
 static void front_request(rsn_api_server_t *self, rsn_api_msg_t *msg)
 {
@@ -697,6 +707,12 @@ static void *front_main(void *arg)
     zmq_pollitem_t items[2] = {{.socket = self->front_end, .events = ZMQ_POLLIN},
                                {.socket = self->socket, .events = ZMQ_POLLIN}};
     for (;;) {
+        /* while the loop has API_HWM requests unread, the ROUTER is not read:
+         * its clients' queues fill and ZeroMQ holds them back, as without a
+         * front, rather than the thread dropping what it cannot pass on */
+        bool room = channel_has_room(self);
+        items[0].events = room ? ZMQ_POLLIN : ZMQ_POLLIN | ZMQ_POLLOUT;
+        items[1].events = room ? ZMQ_POLLIN : 0;
         if (zmq_poll(items, 2, -1) < 0) {
             if (errno == EINTR) {
                 continue;
@@ -716,7 +732,7 @@ static void *front_main(void *arg)
                 break;
             }
         }
-        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN); i++) {
+        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN) && channel_has_room(self); i++) {
             rsn_api_msg_t *msg = NULL;
             int rc = recv_msg(self->socket, &msg);
             if (rc == RSN_ERR_AGAIN) {

@@ -776,6 +776,9 @@ static void handle(rsn_node_t *self, rsn_api_msg_t **msg)
         flush(self);
     }
     rc = req ? rsn_api_call(&self->calls, arena, *msg, req, &reply, &durable) : rc;
+    /* what the call changed (a reindex or a verification started, a
+     * checkpoint signed) is in the reads its client sends after the reply */
+    publish_state(self);
     if (!(req && rc == 0 && reply.result_case == RAISON__API_REPLY__RESULT__NOT_SET)) {
         send_now(self, arena, *msg, &reply); /* unset: answered later (audit verify) */
     }

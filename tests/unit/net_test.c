@@ -333,6 +333,41 @@ static void test_front(void **state)
     rsn_api_msg_destroy(&mj);
 }
 
+/* A front whose loop does not read holds its clients back (ZeroMQ's queues)
+ * rather than dropping what it cannot pass on: every request arrives. */
+static void test_front_backpressure(void **state)
+{
+    fixture_t *f = *state;
+    char endpoint[160];
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", f->path);
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    int zero = 0;
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof zero), 0);
+    assert_int_equal(zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof zero), 0);
+    assert_int_equal(zmq_connect(sock, endpoint), 0);
+    enum { SENT = 50000 }; /* past the channel's and the ROUTER's queues */
+    for (int i = 0; i < SENT; i++) {
+        assert_int_equal(zmq_send(sock, "", 0, ZMQ_SNDMORE), 0);
+        assert_int_equal(zmq_send(sock, "x", 1, 0), 1); /* no ApiRequest: the loop's */
+    }
+    usleep(300 * 1000); /* the front meets a full channel */
+    int got = 0;
+    for (int idle = 0; idle < 20 && got < SENT;) {
+        rsn_api_msg_t *msg = NULL;
+        if (rsn_api_server_recv(f->server, &msg) == 0) {
+            got++;
+            rsn_api_msg_destroy(&msg);
+            idle = 0;
+        } else if (rsn_api_server_wait(f->server, 100) != 0) {
+            idle++;
+        }
+    }
+    assert_int_equal(got, SENT);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+}
+
 static void test_round_trip(void **state)
 {
     fixture_t *f = *state;
@@ -876,6 +911,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_front, setup_front, teardown),
+        cmocka_unit_test_setup_teardown(test_front_backpressure, setup_front, teardown),
         /* through a front: what the loop is sent and sends is the same */
         cmocka_unit_test_setup_teardown(test_round_trip, setup_front, teardown),
         cmocka_unit_test_setup_teardown(test_request_ids, setup_front, teardown),
