@@ -23,7 +23,7 @@ static json_t *json_witness_owed(json_t *o, const Raison__PeerInfo *p)
 static json_t *json_peer(const Raison__PeerInfo *p)
 {
     return json_pack(
-        "{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "key",
+        "{s:o,s:o,s:o,s:b,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I}", "key",
         cli_json_hex(p->key.data, p->key.len), "endpoint", cli_json_str(p->endpoint), "site",
         cli_json_str(p->site), "connected", (int)p->connected, "since", (json_int_t)p->since,
         "entries_sent", (json_int_t)p->entries_sent, "entries_received",
@@ -33,7 +33,7 @@ static json_t *json_peer(const Raison__PeerInfo *p)
         (json_int_t)p->banned_until, "checkpoint_size", (json_int_t)p->checkpoint_size,
         "checkpoint_note", cli_json_str(p->checkpoint_note), "inconsistency",
         cli_json_str(p->inconsistency), "bare_received", (json_int_t)p->bare_received,
-        "bodies_fetched", (json_int_t)p->bodies_fetched);
+        "bodies_fetched", (json_int_t)p->bodies_fetched, "lacking", (json_int_t)p->lacking);
 }
 
 json_t *cli_json_peers(const Raison__PeersReply *pr)

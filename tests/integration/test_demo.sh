@@ -113,7 +113,7 @@ assert_eq '[true,true]' "$(json '[p["connected"] for p in j["peers"]]' <<<"$PEER
     "both of lyon's links are up"
 assert_eq 0 "$(json 'sum(p["dropped"] for p in j["peers"])' <<<"$PEERS")" "nothing dropped"
 assert_hex64 "$(json 'j["peers"][0]["key"]' <<<"$PEERS")" "a full peer key in peers --json"
-assert_eq '["banned_until","bare_received","bodies_fetched","bytes_received","bytes_sent","checkpoint_note","checkpoint_size","connected","dropped","endpoint","entries_received","entries_sent","inconsistency","key","last_error","missing","pending_checkpoint_size","since","site","unanswered_consistency"]' \
+assert_eq '["banned_until","bare_received","bodies_fetched","bytes_received","bytes_sent","checkpoint_note","checkpoint_size","connected","dropped","endpoint","entries_received","entries_sent","inconsistency","key","lacking","last_error","missing","pending_checkpoint_size","since","site","unanswered_consistency"]' \
     "$(json 'sorted(j["peers"][0].keys())' <<<"$PEERS")" "the fields of a peer in peers --json"
 PEERS_TEXT=$("$RAISON" --socket "$(sock paris)" peers)
 assert_match "$PEERS_TEXT" "lyon +tcp://127.0.0.1:$((RAISON_DEMO_PORT + 1)) +up for" \

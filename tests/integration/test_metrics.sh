@@ -113,11 +113,11 @@ assert_eq 0 "$(m b 'raison_ingest_entries_total{origin="publish",result="accepte
 peer_expect() {
     peers_json "$1" | json "[p for p in j['peers'] if p['key'] == '${FED_KEY[$2]}'][0]$3"
 }
-# settled NAME PEER: NAME's raison peers shows nothing PEER lacks, and its
-# page no lag behind PEER (raison peers --json has no `lacking`: test_demo
-# fixes its fields; the text shows a line while there is a lag)
+# settled NAME PEER: NAME's raison peers shows nothing PEER lacks and no
+# lag behind PEER, and its page no lag either
 settled() {
     [[ $(peer_expect "$1" "$2" "['missing']") == 0 ]] || return 1
+    [[ $(peer_expect "$1" "$2" "['lacking']") == 0 ]] || return 1
     scrape "$1"
     [[ $(m "$1" "raison_peer_lacking_entries{peer=\"${FED_KEY[$2]}\",site=\"$2\"}") == 0 ]]
 }

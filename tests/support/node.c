@@ -148,6 +148,12 @@ static bool answers(const rsn_test_node_t *n)
 
 int rsn_test_node_connect(rsn_test_node_t *n, rsn_client_t **out, double timeout_s)
 {
+    return rsn_test_node_connect_every(n, out, timeout_s, 20);
+}
+
+int rsn_test_node_connect_every(rsn_test_node_t *n, rsn_client_t **out, double timeout_s,
+                                int poll_ms)
+{
     double deadline = rsn_test_now() + timeout_s;
     *out = NULL;
     for (;;) {
@@ -177,7 +183,7 @@ int rsn_test_node_connect(rsn_test_node_t *n, rsn_client_t **out, double timeout
             rsn_test_node_tail(n);
             return RSN_ERR_TIMEOUT;
         }
-        rsn_test_sleep_ms(20);
+        rsn_test_sleep_ms(poll_ms);
     }
 }
 

@@ -56,6 +56,11 @@ RSN_NODISCARD int rsn_test_node_start(rsn_test_node_t *n, const char *raisond);
  * lines are printed in both cases). */
 RSN_NODISCARD int rsn_test_node_connect(rsn_test_node_t *n, rsn_client_t **out, double timeout_s);
 
+/* The same, trying every POLL_MS (rsn_test_node_connect: 20): a benchmark
+ * that times a start polls finer than the start takes. */
+RSN_NODISCARD int rsn_test_node_connect_every(rsn_test_node_t *n, rsn_client_t **out,
+                                              double timeout_s, int poll_ms);
+
 /* Stops N's raisond (SIGTERM, then SIGKILL after 10 s) and frees its peer
  * list; accepts a node never started. */
 void rsn_test_node_stop(rsn_test_node_t *n);
