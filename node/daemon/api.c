@@ -294,6 +294,19 @@ static int call_subscribe(call_t *c)
 
 static int call_peers(call_t *c)
 {
+    const rsn_api_state_t *st = c->ctx->state;
+    if (st) {
+        /* the reply the loop built when it published the state */
+        Raison__ApiReply *r = NULL;
+        if (!st->peers_reply ||
+            rsn_reply_decode(c->arena, st->peers_reply, st->peers_len, &r) < 0 ||
+            r->result_case != RAISON__API_REPLY__RESULT_PEERS) {
+            return RSN_ERR_INTERNAL;
+        }
+        c->reply->result_case = RAISON__API_REPLY__RESULT_PEERS;
+        c->reply->peers = r->peers;
+        return 0;
+    }
     Raison__PeersReply *pr = NULL;
     int rc = rsn_gossip_peers(c->ctx->gossip, c->arena, &pr);
     if (rc < 0) {
@@ -542,7 +555,7 @@ static const call_row_t CALLS[] = {
     {RAISON__API_REQUEST__CALL_REPORT, call_report, false, true},
     {RAISON__API_REQUEST__CALL_SUBSCRIBE, call_subscribe, false, false},
     {RAISON__API_REQUEST__CALL_PROFILE, call_profile, false, true},
-    {RAISON__API_REQUEST__CALL_PEERS, call_peers, false, false},
+    {RAISON__API_REQUEST__CALL_PEERS, call_peers, false, true},
     {RAISON__API_REQUEST__CALL_AUDIT_KEY, call_audit, false, false},
     {RAISON__API_REQUEST__CALL_CHECKPOINT, call_checkpoint, false, false},
     {RAISON__API_REQUEST__CALL_PROVE, call_audit, false, false},
@@ -595,6 +608,38 @@ int rsn_api_call(rsn_api_ctx_t *ctx, rsn_arena_t *arena, const rsn_api_msg_t *ms
 
 /* --- the front --------------------------------------------------------------- */
 
+/* The peers call's reply now, packed into *BYTES (malloc'd) and *LEN, and
+ * its digest: 0, RSN_ERR_NOMEM. */
+static int peers_now(const rsn_api_ctx_t *ctx, uint8_t **bytes, size_t *len, uint8_t digest[32])
+{
+    *bytes = NULL;
+    *len = 0;
+    memset(digest, 0, 32);
+    if (!ctx->gossip) {
+        return 0;
+    }
+    rsn_arena_t *arena = rsn_arena_new();
+    Raison__PeersReply *pr = NULL;
+    Raison__ApiReply reply = RAISON__API_REPLY__INIT;
+    uint8_t *packed = NULL;
+    int rc = arena ? rsn_gossip_peers(ctx->gossip, arena, &pr) : RSN_ERR_NOMEM;
+    if (rc == 0) {
+        pr->listen = (char *)ctx->listen;
+        reply.result_case = RAISON__API_REPLY__RESULT_PEERS;
+        reply.peers = pr;
+        rc = rsn_pack(arena, &reply.base, &packed, len);
+    }
+    if (rc == 0 && (*bytes = malloc(*len ? *len : 1)) == NULL) {
+        rc = RSN_ERR_NOMEM;
+    }
+    if (rc == 0) {
+        memcpy(*bytes, packed, *len);
+        rsn_sha256(digest, *bytes, *len);
+    }
+    rsn_arena_destroy(&arena);
+    return rc;
+}
+
 /* The figures of a state (all but the view and the store's size). */
 static void fill_state(const rsn_api_ctx_t *ctx, rsn_api_state_t *st)
 {
@@ -624,7 +669,12 @@ bool rsn_api_state_same(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last)
     }
     rsn_api_state_t now = {0};
     fill_state(ctx, &now);
-    return memcmp(&now.counts, &last->counts, sizeof now.counts) == 0 &&
+    if (peers_now(ctx, &now.peers_reply, &now.peers_len, now.peers_digest) < 0) {
+        return false;
+    }
+    free(now.peers_reply);
+    return memcmp(now.peers_digest, last->peers_digest, sizeof now.peers_digest) == 0 &&
+           memcmp(&now.counts, &last->counts, sizeof now.counts) == 0 &&
            now.reindex.running == last->reindex.running &&
            now.reindex.clearing == last->reindex.clearing &&
            now.reindex.derived == last->reindex.derived &&
@@ -649,6 +699,10 @@ int rsn_api_state_new(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last, rsn
         return rc;
     }
     fill_state(ctx, st);
+    if ((rc = peers_now(ctx, &st->peers_reply, &st->peers_len, st->peers_digest)) < 0) {
+        rsn_api_state_free(st);
+        return rc;
+    }
     /* the store's size is asked of LevelDB at most once a second */
     int64_t now = now_ms();
     if (last && now - last->bytes_ms < STORE_BYTES_EVERY_MS) {
@@ -667,6 +721,7 @@ void rsn_api_state_free(void *state)
     rsn_api_state_t *st = state;
     if (st) {
         rsn_store_destroy(&st->view);
+        free(st->peers_reply);
         free(st);
     }
 }

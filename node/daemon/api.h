@@ -58,12 +58,13 @@ typedef struct {
 /* --- the front: reads answered beside the loop (net/api_server.h) -----------
  *
  * The calls that only read (status, head, entry, timeline, groups, group,
- * feed, report, profile) are answered on the API server's front thread from
+ * feed, report, profile, peers) are answered on the API server's front thread from
  * the latest state the loop published: a view of the store (a snapshot,
  * rsn_store_view_new) taken after a commit and its derive pass, with the
- * figures status reports. So a read is answered while the loop stages and
- * commits a peer's frame; what it sees is the store as of the last commit,
- * as a read answered in the loop between two commits sees it. */
+ * figures status reports, and the peers call's reply. So a read is answered
+ * while the loop stages and commits a peer's frame; what it sees is the
+ * store as of the last commit, as a read answered in the loop between two
+ * commits sees it. */
 typedef struct rsn_api_state {
     rsn_store_t *view; /* owned */
     uint64_t writes;   /* rsn_store_writes of the store when the view was taken */
@@ -77,6 +78,11 @@ typedef struct rsn_api_state {
     uint64_t groups_updating;
     uint64_t store_bytes; /* as LevelDB guessed it at BYTES_MS (monotonic) */
     int64_t bytes_ms;
+    /* the peers call's reply (a packed ApiReply, malloc'd, owned; NULL in the
+     * loop's copy) and its digest, which says whether it changed */
+    uint8_t *peers_reply;
+    size_t peers_len;
+    uint8_t peers_digest[32];
 } rsn_api_state_t;
 
 /* A state of CTX's modules now, with a view of the store taken now, into

@@ -1,11 +1,12 @@
 /* node.c — the node's lifecycle and event loop.
  *
  * One thread, the loop, writes the store and answers every call that writes
- * or needs the node's moving parts (publish, draft, subscribe, peers, audit,
+ * or needs the node's moving parts (publish, draft, subscribe, audit,
  * reindex). The reads (status, head, entry, timeline, groups, group, feed,
- * report, profile) are answered beside it, on the API server's front thread
- * (net/api_server.h), from the state the loop publishes after each commit:
- * a view of the store and the figures of status (daemon/api.h). So a read
+ * report, profile, peers) are answered beside it, on the API server's front
+ * thread (net/api_server.h), from the state the loop publishes after each
+ * commit: a view of the store, the figures of status and the peers reply
+ * (daemon/api.h). So a read
  * does not wait while the loop stages and commits a peer's frame.
  *
  * Each turn of the loop drains up to DRAIN_MAX requests from the API
@@ -308,6 +309,7 @@ static void publish_state(rsn_node_t *self)
     }
     rsn_api_state_t figures = *st;
     figures.view = NULL;
+    figures.peers_reply = NULL; /* the state's: its digest is kept */
     if (rsn_api_server_publish(self->api, st) == 0) {
         self->published = figures;
         self->any_published = true;

@@ -66,6 +66,7 @@ typedef struct {
     scale_lat_t cold[P_COUNT], warm[P_COUNT];
     double start_first_s, start_s;
     long rss_start, hwm_start, rss_reads, hwm_reads, rss_catchup, hwm_catchup;
+    long anon_reads, anon_catchup; /* RssAnon: without the mapped tables */
     scale_lat_t idle, audit, catchup_status;
     bool audit_done, audit_ok;
     char audit_note[96]; /* why it was stopped */
@@ -253,6 +254,7 @@ static void measure_catchup(const opts_t *o, rsn_test_node_t *serve, rsn_test_no
     r->catchup_done = x.done;
     r->catchup_entries = x.last;
     scale_proc_memory(empty->pid, &r->rss_catchup, &r->hwm_catchup);
+    r->anon_catchup = scale_proc_anon(empty->pid);
     if (x.done) {
         double from = x.t_link > 0 && x.t_link < x.t_done ? x.t_link : x.t_start;
         r->catchup_s = x.t_done - x.t_start;
@@ -361,6 +363,7 @@ static int measure(const opts_t *o, scale_store_t *st, const char *tag, result_t
         goto out;
     }
     scale_proc_memory(serve.pid, &r->rss_reads, &r->hwm_reads);
+    r->anon_reads = scale_proc_anon(serve.pid);
     size_t count = 0;
     (void)scale_status_sample(c, always_count, &count, SAMPLE_MS, 60, &r->idle);
     fprintf(stderr, "bench_scale: %s: audit verify\n", tag);
@@ -571,8 +574,12 @@ static void build_table(table_t *t, const result_t *r)
     max_row(t, "VmRSS after a restart, MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].rss_reads > 0, r[i].hwm_reads / MB);
     max_row(t, "VmHWM after the reads, MB", "< 150 MB", v, have, "%.1f", 150);
+    EACH(r[i].anon_reads > 0, r[i].anon_reads / MB);
+    max_row(t, "RssAnon after the reads (no mapped tables), MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].hwm_catchup > 0, r[i].hwm_catchup / MB);
     max_row(t, "VmHWM of a node after its ingest, MB", "< 150 MB", v, have, "%.1f", 150);
+    EACH(r[i].anon_catchup > 0, r[i].anon_catchup / MB);
+    max_row(t, "RssAnon of a node after its ingest, MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].build.builder_hwm_kb > 0, r[i].build.builder_hwm_kb / MB);
     max_row(t, "VmHWM of the API builder, MB", "< 150 MB", v, have, "%.1f", 150);
     EACH(r[i].disk > 0 && r[i].signed_bytes > 0, (double)r[i].disk / (double)r[i].signed_bytes);
@@ -636,7 +643,8 @@ static json_t *result_json(const result_t *r)
     }
     return json_pack(
         "{s:b,s:I,s:I,s:f,s:{s:b,s:s,s:f,s:I,s:I,s:f,s:f,s:I,s:I,s:I},s:I,s:f,s:f,s:o,s:o,s:{s:I,"
-        "s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:{s:b,s:b,s:f,s:I,s:I,s:s,s:I},s:{s:b,s:f,s:f,s:f,s:I},"
+        "s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o,s:o,s:{s:b,s:b,s:f,s:I,s:I,s:s,s:I},s:{s:b,s:f,s:f,s:"
+        "f,s:I},"
         "s:I,s:I,"
         "s:I}",
         "ran", r->ran, "total", (json_int_t)r->total, "entries", (json_int_t)r->entries,
@@ -648,7 +656,8 @@ static json_t *result_json(const result_t *r)
         "signed_bytes", (json_int_t)r->signed_bytes, "start_first_s", r->start_first_s, "start_s",
         r->start_s, "cold", cold, "warm", warm, "memory_kb", "rss_restart",
         (json_int_t)r->rss_start, "hwm_restart", (json_int_t)r->hwm_start, "rss_reads",
-        (json_int_t)r->rss_reads, "hwm_reads", (json_int_t)r->hwm_reads, "rss_catchup",
+        (json_int_t)r->rss_reads, "hwm_reads", (json_int_t)r->hwm_reads, "anon_reads",
+        (json_int_t)r->anon_reads, "anon_catchup", (json_int_t)r->anon_catchup, "rss_catchup",
         (json_int_t)r->rss_catchup, "hwm_catchup", (json_int_t)r->hwm_catchup, "status_idle",
         lat_json(&r->idle), "status_audit", lat_json(&r->audit), "status_catchup",
         lat_json(&r->catchup_status), "audit", "done", r->audit_done, "integrity_ok", r->audit_ok,

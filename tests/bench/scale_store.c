@@ -589,6 +589,24 @@ uint64_t scale_store_disk(const scale_store_t *st, bool clean)
     return disk_sum;
 }
 
+long scale_proc_anon(int pid)
+{
+    char path[64], line[256];
+    long kb = -1;
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "RssAnon:", 8) == 0) {
+            kb = strtol(line + 8, NULL, 10);
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
 void scale_proc_memory(int pid, long *rss_kb, long *hwm_kb)
 {
     char path[64], line[256];

@@ -99,4 +99,9 @@ uint64_t scale_store_disk(const scale_store_t *st, bool clean);
 /* VmRSS and VmHWM of process PID in kB (-1 when unknown). */
 void scale_proc_memory(int pid, long *rss_kb, long *hwm_kb);
 
+/* RssAnon of process PID in kB (-1 when unknown): its own memory, without
+ * the pages of the files it maps (LevelDB maps its tables: those pages are
+ * the page cache's, and count in VmRSS while mapped). */
+long scale_proc_anon(int pid);
+
 #endif

@@ -224,6 +224,20 @@ static void test_front_answer(void **state)
     assert_memory_equal(r->entry->entry->id.data, s.id, RSN_ID_BYTES);
     raison__api_reply__free_unpacked(r, NULL);
 
+    /* peers: the reply the loop built for the state */
+    Raison__PeersRequest peers = RAISON__PEERS_REQUEST__INIT;
+    req = (Raison__ApiRequest)RAISON__API_REQUEST__INIT;
+    req.call_case = RAISON__API_REQUEST__CALL_PEERS;
+    req.peers = &peers;
+    req.request_id = 43;
+    r = front_call(&fixed, after, &req, &call, &rc);
+    assert_int_equal(r->request_id, 43);
+    assert_int_equal(r->result_case, RAISON__API_REPLY__RESULT_PEERS);
+    assert_int_equal(r->peers->n_peers, 0);
+    assert_string_equal(r->peers->listen, "");
+    assert_int_equal(call, RAISON__API_REQUEST__CALL_PEERS);
+    raison__api_reply__free_unpacked(r, NULL);
+
     /* a publish, a draft, a subscribe and garbage go to the loop */
     Raison__PublishRequest publish = RAISON__PUBLISH_REQUEST__INIT;
     req = (Raison__ApiRequest)RAISON__API_REQUEST__INIT;
