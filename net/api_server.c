@@ -16,18 +16,8 @@
  * folder, a link or a live socket is refused and left alone. The socket is
  * created under umask 077, so it is never, even briefly, open to others.
  *
- * With a front (rsn_api_server_start_front), the ROUTER belongs to a thread
- * of its own, "raisond-api", linked to the loop by a PAIR pair over inproc
- * in the server's context. Every message on that channel starts with a
- * one-byte tag frame: the thread sends the loop requests (F) and notes (N,
- * what it answered itself) and the pushes its clients did not take (X); the
- * loop sends replies (R), pushes (P), states (S, a pointer whose ownership
- * moves with the message) and stop (Q). The thread keeps, per client, how
- * many of its requests are at the loop (by routing id), and answers a
- * client's request itself only when none is: so replies keep each client's
- * order. States and replies share the channel, so their order is kept too.
- * The thread touches nothing but its sockets, its table and the states. */
-#define _GNU_SOURCE /* pthread_setname_np */
+ * A front (a thread that owns the ROUTER and answers reads beside the loop)
+ * is in net/api_front.c. */
 #include "net/api_server.h"
 
 #include <errno.h>
@@ -40,69 +30,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <pthread.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 #include <zmq.h>
 
 #include "common/log.h"
+#include "net/api_server_int.h"
 #include "net/zsock.h"
-
-/* Messages queued per client, each way, before a client counts as slow. */
-#define API_HWM 10000
-
-/* A client with requests at the loop, as the front thread counts them. */
-typedef struct {
-    uint8_t id[255]; /* its routing id */
-    uint8_t id_len;
-    uint32_t n;
-} pending_t;
-
-struct rsn_api_server {
-    void *context;
-    void *socket; /* the ROUTER; with a front, its thread's alone */
-    void *loop;   /* what the loop reads and writes: the ROUTER, or its end of the channel */
-    char *path;
-    int lock_fd;          /* PATH.lock, flock-ed for the server's life */
-    rsn_poller_t *poller; /* attached to, or NULL */
-    int watch;            /* its poller id */
-    rsn_ready_fn ready;
-    void *ready_ctx;
-    /* the front (rsn_api_server_start_front) */
-    bool threaded;
-    rsn_api_front_t front;
-    void *front_end; /* the thread's end of the channel */
-    pthread_t thread;
-    /* the front thread's own */
-    void *state;        /* the latest published */
-    pending_t *pending; /* clients with requests at the loop */
-    size_t n_pending, cap_pending;
-    uint64_t untracked; /* requests at the loop of clients the table had no room for */
-};
-
-/* Clients whose requests at the loop the front thread follows; past it the
- * front answers nothing itself until the loop answered them all. */
-#define FRONT_PENDING_MAX 4096
-#define FRONT_NICE 5 /* the front thread's nice below the process's, where allowed */
-/* The first frame of a message on the front's channel. */
-#define TAG_REQUEST 'F' /* thread -> loop: a request (envelope, payload) */
-#define TAG_NOTE 'N'    /* thread -> loop: what the front answered */
-#define TAG_LOST 'X'    /* thread -> loop: a push not delivered (envelope) */
-#define TAG_REPLY 'R'   /* loop -> thread: the reply to a request */
-#define TAG_PUSH 'P'    /* loop -> thread: a message that answers no request */
-#define TAG_STATE 'S'   /* loop -> thread: a state (a pointer) */
-#define TAG_QUIT 'Q'    /* loop -> thread: stop */
-
-/* A request: its envelope frames, then its payload (empty in an envelope
- * copy, or when the message had no frame after the routing id). */
-struct rsn_api_msg {
-    zmq_msg_t envelope[RSN_API_MAX_ENVELOPE];
-    size_t envelope_count;
-    zmq_msg_t payload;
-};
 
 /* Takes PATH.lock (flock, kept open in *LOCK_FD): RSN_ERR_LOCKED when another
  * process holds it, RSN_ERR_IO when it cannot be made. */
@@ -244,8 +177,6 @@ int rsn_api_server_share(rsn_api_server_t *self, unsigned gid)
     return 0;
 }
 
-static void stop_front(rsn_api_server_t *self);
-
 void rsn_api_server_destroy(rsn_api_server_t **self_p)
 {
     if (self_p == NULL || *self_p == NULL) {
@@ -254,7 +185,7 @@ void rsn_api_server_destroy(rsn_api_server_t **self_p)
     rsn_api_server_t *self = *self_p;
     rsn_api_server_detach(self);
     if (self->threaded) {
-        stop_front(self);
+        rsn_api_front_stop(self);
     }
     zmq_close(self->socket);
     zmq_ctx_term(self->context);
@@ -325,9 +256,7 @@ static rsn_api_msg_t *msg_new(void)
     return msg;
 }
 
-/* Reads one message from SOCKET (the ROUTER, or the rest of a channel
- * message after its tag) as rsn_api_server_recv says. */
-static int recv_msg(void *socket, rsn_api_msg_t **msg_p)
+int rsn_api_recv_msg(void *socket, rsn_api_msg_t **msg_p)
 {
     int rc = 0;
     rsn_api_msg_t *msg = NULL;
@@ -455,9 +384,7 @@ void rsn_api_msg_destroy(rsn_api_msg_t **msg_p)
     *msg_p = NULL;
 }
 
-/* Sends one frame without blocking; RSN_ERR_UNAVAILABLE when the client is
- * gone (EHOSTUNREACH) or its queue is full (EAGAIN). */
-static int send_frame(void *socket, const void *data, size_t len, int flags)
+int rsn_api_send_frame(void *socket, const void *data, size_t len, int flags)
 {
     if (zmq_send(socket, data, len, flags | ZMQ_DONTWAIT) >= 0) {
         return 0;
@@ -468,384 +395,41 @@ static int send_frame(void *socket, const void *data, size_t len, int flags)
     return RSN_ERR_UNAVAILABLE;
 }
 
-/* Sends TO's envelope then DATA on SOCKET, after a one-byte TAG frame
- * unless TAG is 0. */
-static int send_to(void *socket, char tag, const rsn_api_msg_t *to, const uint8_t *data, size_t len)
+int rsn_api_send_to(void *socket, char tag, const rsn_api_msg_t *to, const uint8_t *data,
+                    size_t len)
 {
     if (to->envelope_count == 0) {
         return RSN_ERR_INVALID_ARG;
     }
-    if (tag && send_frame(socket, &tag, 1, ZMQ_SNDMORE) != 0) {
+    if (tag && rsn_api_send_frame(socket, &tag, 1, ZMQ_SNDMORE) != 0) {
         return RSN_ERR_UNAVAILABLE;
     }
     for (size_t i = 0; i < to->envelope_count; i++) {
         zmq_msg_t *frame = (zmq_msg_t *)&to->envelope[i];
-        int rc = send_frame(socket, zmq_msg_data(frame), zmq_msg_size(frame), ZMQ_SNDMORE);
+        int rc = rsn_api_send_frame(socket, zmq_msg_data(frame), zmq_msg_size(frame), ZMQ_SNDMORE);
         if (rc != 0) {
             /* Only the first frame can fail: ROUTER (and PAIR) take the
              * rest of a message once its first frame is accepted. */
             return rc;
         }
     }
-    return send_frame(socket, len > 0 ? (const void *)data : "", len, 0);
+    return rsn_api_send_frame(socket, len > 0 ? (const void *)data : "", len, 0);
 }
 
 int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to, const uint8_t *reply,
                         size_t len)
 {
-    return send_to(self->loop, self->threaded ? TAG_REPLY : 0, to, reply, len);
+    return rsn_api_send_to(self->loop, self->threaded ? TAG_REPLY : 0, to, reply, len);
 }
 
 int rsn_api_server_push(rsn_api_server_t *self, const rsn_api_msg_t *to, const uint8_t *event,
                         size_t len)
 {
-    return send_to(self->loop, self->threaded ? TAG_PUSH : 0, to, event, len);
+    return rsn_api_send_to(self->loop, self->threaded ? TAG_PUSH : 0, to, event, len);
 }
-
-/* --- the front -------------------------------------------------------------- */
 
 int rsn_api_server_recv(rsn_api_server_t *self, rsn_api_msg_t **msg_p)
 {
     *msg_p = NULL;
-    if (!self->threaded) {
-        return recv_msg(self->socket, msg_p);
-    }
-    for (;;) {
-        /* the channel's messages: a request, or a note to hand on first */
-        char tag = 0;
-        if (zmq_recv(self->loop, &tag, 1, ZMQ_DONTWAIT) < 0) {
-            return errno == EAGAIN  ? RSN_ERR_AGAIN
-                   : errno == EINTR ? RSN_ERR_INTERRUPTED
-                                    : RSN_ERR_INTERNAL;
-        }
-        if (tag == TAG_REQUEST) {
-            return recv_msg(self->loop, msg_p);
-        }
-        rsn_api_msg_t *m = NULL;
-        if (recv_msg(self->loop, &m) != 0) {
-            continue;
-        }
-        if (tag == TAG_NOTE && self->front.note) {
-            /* a note is one frame: recv_msg took it as the envelope */
-            zmq_msg_t *f = &m->envelope[0];
-            self->front.note(self->front.loop_ctx, zmq_msg_data(f), zmq_msg_size(f));
-        } else if (tag == TAG_LOST && self->front.undelivered) {
-            self->front.undelivered(self->front.loop_ctx, m);
-        }
-        rsn_api_msg_destroy(&m);
-    }
-}
-
-/* The pending entry of the client of MSG, or NULL. */
-static pending_t *pending_find(rsn_api_server_t *self, const rsn_api_msg_t *msg)
-{
-    if (msg->envelope_count == 0) {
-        return NULL;
-    }
-    zmq_msg_t *id = (zmq_msg_t *)&msg->envelope[0];
-    size_t len = zmq_msg_size(id);
-    for (size_t i = 0; i < self->n_pending; i++) {
-        pending_t *p = &self->pending[i];
-        if (p->id_len == len && memcmp(p->id, zmq_msg_data(id), len) == 0) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* Counts a request of MSG's client passed to the loop. */
-static void pending_add(rsn_api_server_t *self, const rsn_api_msg_t *msg)
-{
-    pending_t *p = pending_find(self, msg);
-    if (p) {
-        p->n++;
-        return;
-    }
-    size_t len = msg->envelope_count ? zmq_msg_size((zmq_msg_t *)&msg->envelope[0]) : 0;
-    if (len == 0 || len > sizeof p->id || self->n_pending == FRONT_PENDING_MAX) {
-        self->untracked++;
-        return;
-    }
-    if (self->n_pending == self->cap_pending) {
-        size_t cap = self->cap_pending ? self->cap_pending * 2 : 16;
-        pending_t *grown = realloc(self->pending, cap * sizeof *grown);
-        if (!grown) {
-            self->untracked++;
-            return;
-        }
-        self->pending = grown;
-        self->cap_pending = cap;
-    }
-    p = &self->pending[self->n_pending++];
-    p->id_len = (uint8_t)len;
-    memcpy(p->id, zmq_msg_data((zmq_msg_t *)&msg->envelope[0]), len);
-    p->n = 1;
-}
-
-/* Counts the loop's reply to a request of MSG's client. */
-static void pending_done(rsn_api_server_t *self, const rsn_api_msg_t *msg)
-{
-    pending_t *p = pending_find(self, msg);
-    if (!p) {
-        if (self->untracked > 0) {
-            self->untracked--;
-        }
-        return;
-    }
-    if (--p->n == 0) {
-        *p = self->pending[--self->n_pending];
-    }
-}
-
-/* True when a message to the loop can be queued now (the thread is the
- * channel's only writer at its end: then the next send succeeds). */
-static bool channel_has_room(rsn_api_server_t *self)
-{
-    int events = 0;
-    size_t size = sizeof events;
-    return zmq_getsockopt(self->front_end, ZMQ_EVENTS, &events, &size) == 0 &&
-           (events & ZMQ_POLLOUT);
-}
-
-/* A request from the ROUTER: answered here, or passed to the loop. */
-static void front_request(rsn_api_server_t *self, rsn_api_msg_t *msg)
-{
-    if (self->state && self->untracked == 0 && !pending_find(self, msg)) {
-        size_t len = 0;
-        const uint8_t *payload = rsn_api_msg_payload(msg, &len);
-        uint8_t *reply = NULL, note[RSN_API_NOTE_MAX];
-        size_t reply_len = 0, note_len = 0;
-        if (self->front.answer(self->front.answer_ctx, self->state, payload, len, &reply,
-                               &reply_len, note, &note_len) == 1) {
-            if (send_to(self->socket, 0, msg, reply, reply_len) != 0) {
-                rsn_debug("api: a client left before its reply");
-            }
-            free(reply);
-            if (note_len > 0 && note_len <= RSN_API_NOTE_MAX) {
-                char tag = TAG_NOTE;
-                if (send_frame(self->front_end, &tag, 1, ZMQ_SNDMORE) == 0) {
-                    (void)send_frame(self->front_end, note, note_len, 0);
-                }
-            }
-            return;
-        }
-    }
-    zmq_msg_t *payload = &msg->payload;
-    if (send_to(self->front_end, TAG_REQUEST, msg, zmq_msg_data(payload), zmq_msg_size(payload)) !=
-        0) {
-        rsn_warn("api: the loop has %d requests unread; one is dropped", API_HWM);
-        return;
-    }
-    pending_add(self, msg);
-}
-
-/* A message from the loop; false when it says stop. */
-static bool front_from_loop(rsn_api_server_t *self)
-{
-    char tag = 0;
-    if (zmq_recv(self->front_end, &tag, 1, ZMQ_DONTWAIT) < 0) {
-        return true;
-    }
-    if (tag == TAG_QUIT) {
-        return false;
-    }
-    if (tag == TAG_STATE) {
-        void *state = NULL;
-        if (zmq_recv(self->front_end, &state, sizeof state, 0) == (int)sizeof state) {
-            if (self->state) {
-                self->front.state_free(self->state);
-            }
-            self->state = state;
-        }
-        return true;
-    }
-    rsn_api_msg_t *m = NULL;
-    if (recv_msg(self->front_end, &m) != 0) {
-        return true;
-    }
-    zmq_msg_t *payload = &m->payload;
-    if (send_to(self->socket, 0, m, zmq_msg_data(payload), zmq_msg_size(payload)) != 0) {
-        if (tag == TAG_PUSH) {
-            /* not taken: the loop ends what pushes to that client */
-            (void)send_to(self->front_end, TAG_LOST, m, NULL, 0);
-        } else {
-            rsn_debug("api: a client left before its reply");
-        }
-    }
-    if (tag == TAG_REPLY) {
-        pending_done(self, m);
-    }
-    rsn_api_msg_destroy(&m);
-    return true;
-}
-
-/* A read should not wait for bulk work (the loop's writes, a peer's
- * signatures on every core): the front thread asks to be FRONT_NICE nicer
- * levels ahead of the rest of the process. Linux grants it to a process
- * with CAP_SYS_NICE or an RLIMIT_NICE that allows it (systemd's LimitNICE=,
- * packaging/raisond.service); otherwise the thread keeps the process's. */
-static void front_priority(void)
-{
-    errno = 0;
-    int nice = getpriority(PRIO_PROCESS, 0); /* this thread's, on Linux */
-    if (errno != 0 || nice - FRONT_NICE < -20) {
-        return;
-    }
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice - FRONT_NICE) == 0) {
-        rsn_debug("api: the front thread runs at nice %d", nice - FRONT_NICE);
-    } else {
-        rsn_debug("api: the front thread stays at nice %d (%s)", nice, strerror(errno));
-    }
-}
-
-/* The front thread: the ROUTER and the loop's messages, until told to stop. */
-static void *front_main(void *arg)
-{
-    rsn_api_server_t *self = arg;
-    pthread_setname_np(pthread_self(), "raisond-api"); /* as top -H and gdb show it */
-    front_priority();
-    zmq_pollitem_t items[2] = {{.socket = self->front_end, .events = ZMQ_POLLIN},
-                               {.socket = self->socket, .events = ZMQ_POLLIN}};
-    for (;;) {
-        /* while the loop has API_HWM requests unread, the ROUTER is not read:
-         * its clients' queues fill and ZeroMQ holds them back, as without a
-         * front, rather than the thread dropping what it cannot pass on */
-        bool room = channel_has_room(self);
-        items[0].events = room ? ZMQ_POLLIN : ZMQ_POLLIN | ZMQ_POLLOUT;
-        items[1].events = room ? ZMQ_POLLIN : 0;
-        if (zmq_poll(items, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            rsn_error("api front: waiting failed: %s", zmq_strerror(errno));
-            break;
-        }
-        /* the loop's messages first: a state, and the replies sent after it */
-        for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); i++) {
-            int events = 0;
-            size_t size = sizeof events;
-            if (!front_from_loop(self)) {
-                goto out;
-            }
-            if (zmq_getsockopt(self->front_end, ZMQ_EVENTS, &events, &size) != 0 ||
-                !(events & ZMQ_POLLIN)) {
-                break;
-            }
-        }
-        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN) && channel_has_room(self); i++) {
-            rsn_api_msg_t *msg = NULL;
-            int rc = recv_msg(self->socket, &msg);
-            if (rc == RSN_ERR_AGAIN) {
-                break;
-            }
-            if (rc == 0) {
-                front_request(self, msg);
-                rsn_api_msg_destroy(&msg);
-            }
-        }
-    }
-out:
-    if (self->state) {
-        self->front.state_free(self->state);
-        self->state = NULL;
-    }
-    return NULL;
-}
-
-int rsn_api_server_start_front(rsn_api_server_t *self, const rsn_api_front_t *front)
-{
-    if (self->poller || self->threaded || !front->answer || !front->state_free) {
-        return RSN_ERR_INVALID_ARG;
-    }
-    char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "inproc://rsn-api-front-%p", (void *)self);
-    void *loop = NULL, *end = NULL;
-    if (rsn_zsock_new(self->context, ZMQ_PAIR, -1, 0, API_HWM, "the API loop's channel", &loop) !=
-            0 ||
-        rsn_zsock_new(self->context, ZMQ_PAIR, -1, 0, API_HWM, "the API front's channel", &end) !=
-            0 ||
-        zmq_bind(loop, endpoint) != 0 || zmq_connect(end, endpoint) != 0) {
-        rsn_error("api: cannot link the front thread: %s", zmq_strerror(errno));
-        goto fail;
-    }
-    self->front = *front;
-    self->front_end = end;
-    self->loop = loop;
-    /* the thread blocks every signal: they are the main thread's */
-    sigset_t all, was;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &was);
-    int err = pthread_create(&self->thread, NULL, front_main, self);
-    pthread_sigmask(SIG_SETMASK, &was, NULL);
-    if (err != 0) {
-        rsn_error("api: cannot start the front thread: %s", strerror(err));
-        self->loop = self->socket;
-        self->front_end = NULL;
-        goto fail;
-    }
-    self->threaded = true;
-    return 0;
-fail:
-    if (loop) {
-        zmq_close(loop);
-    }
-    if (end) {
-        zmq_close(end);
-    }
-    return RSN_ERR_IO;
-}
-
-int rsn_api_server_publish(rsn_api_server_t *self, void *state)
-{
-    if (!self->threaded) {
-        return RSN_ERR_INVALID_ARG;
-    }
-    char tag = TAG_STATE;
-    if (send_frame(self->loop, &tag, 1, ZMQ_SNDMORE) != 0) {
-        self->front.state_free(state);
-        return RSN_ERR_UNAVAILABLE;
-    }
-    if (zmq_send(self->loop, &state, sizeof state, 0) != (int)sizeof state) {
-        self->front.state_free(state); /* cannot happen once the first frame went */
-        return RSN_ERR_UNAVAILABLE;
-    }
-    return 0;
-}
-
-/* Stops and joins the front thread; frees the states it did not take. */
-static void stop_front(rsn_api_server_t *self)
-{
-    char tag = TAG_QUIT;
-    if (zmq_send(self->loop, &tag, 1, 0) != 1) {
-        rsn_error("api: cannot stop the front thread: %s", zmq_strerror(errno));
-    }
-    pthread_join(self->thread, NULL);
-    /* what the thread did not read: states to free */
-    for (;;) {
-        char t = 0;
-        if (zmq_recv(self->front_end, &t, 1, ZMQ_DONTWAIT) < 0) {
-            break;
-        }
-        int more = 0;
-        size_t size = sizeof more;
-        void *state = NULL;
-        if (t == TAG_STATE &&
-            zmq_recv(self->front_end, &state, sizeof state, 0) == (int)sizeof state) {
-            self->front.state_free(state);
-            continue;
-        }
-        while (zmq_getsockopt(self->front_end, ZMQ_RCVMORE, &more, &size) == 0 && more) {
-            zmq_msg_t f;
-            zmq_msg_init(&f);
-            (void)zmq_msg_recv(&f, self->front_end, 0);
-            zmq_msg_close(&f);
-        }
-    }
-    zmq_close(self->front_end);
-    zmq_close(self->loop);
-    self->front_end = NULL;
-    self->loop = self->socket;
-    free(self->pending);
-    self->pending = NULL;
-    self->threaded = false;
+    return self->threaded ? rsn_api_front_recv(self, msg_p) : rsn_api_recv_msg(self->socket, msg_p);
 }
