@@ -61,7 +61,6 @@ int rsn_api_front_recv(rsn_api_server_t *self, rsn_api_msg_t **msg_p)
     }
 }
 
-
 /* The pending entry of the client of MSG, or NULL. */
 static pending_t *pending_find(rsn_api_server_t *self, const rsn_api_msg_t *msg)
 {
@@ -157,8 +156,8 @@ static void front_request(rsn_api_server_t *self, rsn_api_msg_t *msg)
         }
     }
     zmq_msg_t *payload = &msg->payload;
-    if (rsn_api_send_to(self->front_end, TAG_REQUEST, msg, zmq_msg_data(payload), zmq_msg_size(payload)) !=
-        0) {
+    if (rsn_api_send_to(self->front_end, TAG_REQUEST, msg, zmq_msg_data(payload),
+                        zmq_msg_size(payload)) != 0) {
         rsn_warn("api: the loop has %d requests unread; one is dropped", API_HWM);
         return;
     }
