@@ -574,8 +574,8 @@ void rsn_node_destroy(rsn_node_t **self_p)
     rsn_gossip_destroy(&self->gossip);
     rsn_audit_destroy(&self->audit);
     rsn_fed_destroy(&self->fed);
+    rsn_api_server_destroy(&self->api); /* joins the front: it read the site and key too */
     free(self->listen);
-    rsn_api_server_destroy(&self->api);
     rsn_poller_destroy(&self->poller); /* after what registered with it */
     rsn_ingest_destroy(&self->ingest);
     rsn_store_destroy(&self->store);
