@@ -51,9 +51,16 @@ int rsn_api_front_recv(rsn_api_server_t *self, rsn_api_msg_t **msg_p)
             continue;
         }
         if (tag == TAG_NOTE && self->front.note) {
-            /* a note is one frame: recv_msg took it as the envelope */
+            /* one frame (recv_msg took it as the envelope) of records: a
+             * length byte, then that many bytes of a note */
             zmq_msg_t *f = &m->envelope[0];
-            self->front.note(self->front.loop_ctx, zmq_msg_data(f), zmq_msg_size(f));
+            const uint8_t *p = zmq_msg_data(f);
+            size_t left = zmq_msg_size(f);
+            while (left > 0 && (size_t)p[0] + 1 <= left) {
+                self->front.note(self->front.loop_ctx, p + 1, p[0]);
+                left -= (size_t)p[0] + 1;
+                p += (size_t)p[0] + 1;
+            }
         } else if (tag == TAG_LOST && self->front.undelivered) {
             self->front.undelivered(self->front.loop_ctx, m);
         }
@@ -132,6 +139,20 @@ static bool channel_has_room(rsn_api_server_t *self)
            (events & ZMQ_POLLOUT);
 }
 
+/* Sends the notes kept so far as one message (dropped when the channel has
+ * no room: the metrics then undercount, nothing else depends on them). */
+static void notes_flush(rsn_api_server_t *self)
+{
+    if (self->notes_len == 0) {
+        return;
+    }
+    char tag = TAG_NOTE;
+    if (rsn_api_send_frame(self->front_end, &tag, 1, ZMQ_SNDMORE) == 0) {
+        (void)rsn_api_send_frame(self->front_end, self->notes, self->notes_len, 0);
+    }
+    self->notes_len = 0;
+}
+
 /* A request from the ROUTER: answered here, or passed to the loop. */
 static void front_request(rsn_api_server_t *self, rsn_api_msg_t *msg)
 {
@@ -147,10 +168,12 @@ static void front_request(rsn_api_server_t *self, rsn_api_msg_t *msg)
             }
             free(reply);
             if (note_len > 0 && note_len <= RSN_API_NOTE_MAX) {
-                char tag = TAG_NOTE;
-                if (rsn_api_send_frame(self->front_end, &tag, 1, ZMQ_SNDMORE) == 0) {
-                    (void)rsn_api_send_frame(self->front_end, note, note_len, 0);
+                if (self->notes_len + 1 + note_len > sizeof self->notes) {
+                    notes_flush(self);
                 }
+                self->notes[self->notes_len++] = (uint8_t)note_len;
+                memcpy(self->notes + self->notes_len, note, note_len);
+                self->notes_len += note_len;
             }
             return;
         }
@@ -175,6 +198,7 @@ static bool front_from_loop(rsn_api_server_t *self)
         return false;
     }
     if (tag == TAG_STATE) {
+        /* NULL: no state to answer from, everything goes to the loop */
         void *state = NULL;
         if (zmq_recv(self->front_end, &state, sizeof state, 0) == (int)sizeof state) {
             if (self->state) {
@@ -239,11 +263,14 @@ static void *front_main(void *arg)
         items[0].events = room ? ZMQ_POLLIN : ZMQ_POLLIN | ZMQ_POLLOUT;
         items[1].events = room ? ZMQ_POLLIN : 0;
         if (zmq_poll(items, 2, -1) < 0) {
-            if (errno == EINTR) {
-                continue;
+            if (errno == ETERM) {
+                break;
             }
-            rsn_error("api front: waiting failed: %s", zmq_strerror(errno));
-            break;
+            if (errno != EINTR) {
+                /* the API must not go silent: logged, and polled again */
+                rsn_error("api front: waiting failed: %s", zmq_strerror(errno));
+            }
+            continue;
         }
         /* the loop's messages first: a state, and the replies sent after it */
         for (int i = 0; i < 256 && (items[0].revents & ZMQ_POLLIN); i++) {
@@ -268,6 +295,7 @@ static void *front_main(void *arg)
                 rsn_api_msg_destroy(&msg);
             }
         }
+        notes_flush(self); /* one message per turn at most */
     }
 out:
     if (self->state) {
@@ -326,12 +354,20 @@ int rsn_api_server_publish(rsn_api_server_t *self, void *state)
         return RSN_ERR_INVALID_ARG;
     }
     char tag = TAG_STATE;
-    if (rsn_api_send_frame(self->loop, &tag, 1, ZMQ_SNDMORE) != 0) {
-        self->front.state_free(state);
-        return RSN_ERR_UNAVAILABLE;
+    /* waits for room, as replies do: the acks after it must find it there */
+    while (zmq_send(self->loop, &tag, 1, ZMQ_SNDMORE) < 0) {
+        if (errno != EINTR) {
+            rsn_warn("api: the front's channel failed: %s", zmq_strerror(errno));
+            if (state) {
+                self->front.state_free(state);
+            }
+            return RSN_ERR_UNAVAILABLE;
+        }
     }
     if (zmq_send(self->loop, &state, sizeof state, 0) != (int)sizeof state) {
-        self->front.state_free(state); /* cannot happen once the first frame went */
+        if (state) {
+            self->front.state_free(state); /* cannot happen once the first frame went */
+        }
         return RSN_ERR_UNAVAILABLE;
     }
     return 0;

@@ -179,3 +179,24 @@ int rsn_api_send_to(void *socket, char tag, const rsn_api_msg_t *to, const uint8
     }
     return rsn_api_send_frame(socket, len > 0 ? (const void *)data : "", len, 0);
 }
+
+int rsn_api_send_channel(void *socket, char tag, const rsn_api_msg_t *to, const uint8_t *data,
+                         size_t len)
+{
+    if (to->envelope_count == 0) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    /* the first frame waits for room; a multipart message's later frames
+     * are taken at once */
+    while (zmq_send(socket, &tag, 1, ZMQ_SNDMORE) < 0) {
+        if (errno != EINTR) {
+            rsn_warn("api: the front's channel failed: %s", zmq_strerror(errno));
+            return RSN_ERR_UNAVAILABLE;
+        }
+    }
+    for (size_t i = 0; i < to->envelope_count; i++) {
+        zmq_msg_t *frame = (zmq_msg_t *)&to->envelope[i];
+        (void)rsn_api_send_frame(socket, zmq_msg_data(frame), zmq_msg_size(frame), ZMQ_SNDMORE);
+    }
+    return rsn_api_send_frame(socket, len > 0 ? (const void *)data : "", len, 0);
+}

@@ -250,13 +250,21 @@ int rsn_api_server_wait(rsn_api_server_t *self, int timeout_ms)
 int rsn_api_server_send(rsn_api_server_t *self, const rsn_api_msg_t *to, const uint8_t *reply,
                         size_t len)
 {
-    return rsn_api_send_to(self->loop, self->threaded ? TAG_REPLY : 0, to, reply, len);
+    if (self->threaded) {
+        /* the channel is shared by every client: a reply waits for room
+         * (the front always reads it) rather than being lost */
+        return rsn_api_send_channel(self->loop, TAG_REPLY, to, reply, len);
+    }
+    return rsn_api_send_to(self->socket, 0, to, reply, len);
 }
 
 int rsn_api_server_push(rsn_api_server_t *self, const rsn_api_msg_t *to, const uint8_t *event,
                         size_t len)
 {
-    return rsn_api_send_to(self->loop, self->threaded ? TAG_PUSH : 0, to, event, len);
+    if (self->threaded) {
+        return rsn_api_send_channel(self->loop, TAG_PUSH, to, event, len);
+    }
+    return rsn_api_send_to(self->socket, 0, to, event, len);
 }
 
 int rsn_api_server_recv(rsn_api_server_t *self, rsn_api_msg_t **msg_p)

@@ -128,15 +128,18 @@ typedef struct {
 
 /* Starts the front thread of SELF, which must not be attached yet. Then
  * rsn_api_server_wait, _recv, _send, _push and _attach work on the thread's
- * channel; _send and _push say RSN_ERR_UNAVAILABLE only when that channel is
- * full (a push the client does not take is told to UNDELIVERED). 0,
+ * channel; _send and _push wait while that channel is full (the thread
+ * drains it), and a push the client does not take is told to UNDELIVERED. 0,
  * RSN_ERR_INVALID_ARG (attached, or a front runs), RSN_ERR_IO (logged). */
 RSN_NODISCARD int rsn_api_server_start_front(rsn_api_server_t *self, const rsn_api_front_t *front);
 
 /* Hands STATE to the front thread, which answers from it from now on and
- * frees the one before (FRONT's state_free). Takes STATE, also on failure
- * (freed). 0, RSN_ERR_INVALID_ARG (no front), RSN_ERR_UNAVAILABLE (the
- * channel is full: the last state stays). */
+ * frees the one before (FRONT's state_free); STATE NULL: the thread answers
+ * nothing itself until the next state (what the loop sends when it could
+ * not take one). Waits for room on the channel, as replies do, so the
+ * replies sent after it find it there. Takes STATE, also on failure
+ * (freed). 0, RSN_ERR_INVALID_ARG (no front: STATE is not taken),
+ * RSN_ERR_UNAVAILABLE (the channel failed; logged). */
 RSN_NODISCARD int rsn_api_server_publish(rsn_api_server_t *self, void *state);
 
 #endif

@@ -13,8 +13,13 @@
 #include "net/api_server.h"
 
 /* Messages queued per client, each way, before a client counts as slow; the
- * front's channel holds as many each way. */
+ * front's channel is made with the same high-water mark on both ends (over
+ * inproc libzmq adds the two: about 20,000 messages each way). */
 #define API_HWM 10000
+
+/* Notes the front keeps before it sends them as one message: at most once
+ * per turn of its poll, so notes never fill the channel the requests need. */
+#define RSN_API_NOTES_BUF (64 * (1 + RSN_API_NOTE_MAX))
 
 /* A client with requests at the loop, as the front thread counts them. */
 typedef struct {
@@ -43,6 +48,8 @@ struct rsn_api_server {
     pending_t *pending; /* clients with requests at the loop */
     size_t n_pending, cap_pending;
     uint64_t untracked; /* requests at the loop of clients the table had no room for */
+    uint8_t notes[RSN_API_NOTES_BUF]; /* notes not yet sent: (length byte, note)... */
+    size_t notes_len;
 };
 
 /* A request: its envelope frames, then its payload (empty in an envelope
@@ -74,6 +81,13 @@ int rsn_api_send_frame(void *socket, const void *data, size_t len, int flags);
  * unless TAG is 0. */
 int rsn_api_send_to(void *socket, char tag, const rsn_api_msg_t *to, const uint8_t *data,
                     size_t len);
+
+/* The loop's send on the front's channel: as rsn_api_send_to with TAG, but
+ * waiting for room (the front thread always reads its end), so a reply is
+ * never lost to another client's burst. 0, or RSN_ERR_UNAVAILABLE when the
+ * channel failed (logged). */
+int rsn_api_send_channel(void *socket, char tag, const rsn_api_msg_t *to, const uint8_t *data,
+                         size_t len);
 
 /* The front's side of rsn_api_server_recv (api_front.c). */
 int rsn_api_front_recv(rsn_api_server_t *self, rsn_api_msg_t **msg_p);

@@ -640,10 +640,15 @@ static int peers_now(const rsn_api_ctx_t *ctx, uint8_t **bytes, size_t *len, uin
     return rc;
 }
 
-/* The figures of a state (all but the view and the store's size). */
-static void fill_state(const rsn_api_ctx_t *ctx, rsn_api_state_t *st)
+/* The figures of a state (all but the view and the store's size); the
+ * groups being updated are LAST's (may be NULL) when the store was not
+ * written since (a scan of the pending jobs saved). */
+static void fill_state(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last, rsn_api_state_t *st)
 {
-    st->groups_updating = rsn_report_groups_updating(ctx->store);
+    st->writes = rsn_store_writes(ctx->store);
+    st->groups_updating = last && last->writes == st->writes
+                              ? last->groups_updating
+                              : rsn_report_groups_updating(ctx->store);
     rsn_ingest_counts(ctx->ingest, &st->counts);
     rsn_ingest_reindex_progress(ctx->ingest, &st->reindex);
     st->derive_behind = rsn_ingest_derive_behind(ctx->ingest);
@@ -668,7 +673,7 @@ bool rsn_api_state_same(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last)
         return false;
     }
     rsn_api_state_t now = {0};
-    fill_state(ctx, &now);
+    fill_state(ctx, last, &now);
     if (peers_now(ctx, &now.peers_reply, &now.peers_len, now.peers_digest) < 0) {
         return false;
     }
@@ -692,13 +697,12 @@ int rsn_api_state_new(const rsn_api_ctx_t *ctx, const rsn_api_state_t *last, rsn
     if (!st) {
         return RSN_ERR_NOMEM;
     }
-    st->writes = rsn_store_writes(ctx->store);
     int rc = rsn_store_view_new(ctx->store, &st->view);
     if (rc < 0) {
         free(st);
         return rc;
     }
-    fill_state(ctx, st);
+    fill_state(ctx, last, st);
     if ((rc = peers_now(ctx, &st->peers_reply, &st->peers_len, st->peers_digest)) < 0) {
         rsn_api_state_free(st);
         return rc;

@@ -304,7 +304,13 @@ static void publish_state(rsn_node_t *self)
     }
     rsn_api_state_t *st = NULL;
     if (rsn_api_state_new(&self->calls, self->any_published ? &self->published : NULL, &st) < 0) {
-        rsn_warn("api: out of memory taking a view for the reads; the last one serves");
+        /* the front must not answer from an older state than the acks that
+         * follow: it passes every read to the loop until a state is taken */
+        rsn_warn("api: out of memory taking a view for the reads; the loop answers them");
+        if (rsn_api_server_publish(self->api, NULL) < 0) {
+            rsn_error("api: the front thread could not be told to pass the reads on");
+        }
+        self->any_published = false;
         return;
     }
     rsn_api_state_t figures = *st;
