@@ -34,6 +34,7 @@
 #include "daemon/digest.h"
 #include "daemon/ingest.h"
 #include "daemon/node.h"
+#include "daemon/node_key.h"
 #include "store/store.h"
 
 #define EXIT_KEY_HISTORY 3 /* a node key beside a lost store: --new-key */

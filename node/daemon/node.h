@@ -63,15 +63,4 @@ uint16_t rsn_node_metrics_port(const rsn_node_t *self);
 /* Closes everything; accepts NULL; sets *SELF_P to NULL. */
 void rsn_node_destroy(rsn_node_t **self_p);
 
-/* Creates DIR (and missing parents) with mode 0700. 0, RSN_ERR_IO, or
- * RSN_ERR_PERMISSION for an existing DIR that another user owns or that others
- * may enter (mode & 077), as ssh refuses such a key file (logged). */
-RSN_NODISCARD int rsn_node_make_dir(const char *dir);
-
-/* Loads DIR/node.key, creating it first when absent (then marked as a key
- * that has signed nothing: daemon/node_key.h). *CREATED tells which.
- * 0 and *OUT (a rsn_keypair_t*), or the errors of rsn_keypair_load/save. */
-struct rsn_keypair;
-RSN_NODISCARD int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created);
-
 #endif

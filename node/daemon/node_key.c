@@ -9,7 +9,9 @@
  * unless the operator asks for a new key (--new-key). So is a database older
  * than the largest checkpoint the key signed (DIR/node.key.signed, kept
  * beside the key as the node signs): a copy restored from a backup, whose
- * next checkpoint would be smaller than one its peers witnessed. */
+ * next checkpoint would be smaller than one its peers witnessed. The data
+ * folder that holds the key (made 0700, refused when another user owns it
+ * or others may enter it) and the key file itself are made here too. */
 #include "daemon/node_key.h"
 
 #include <errno.h>
@@ -18,12 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "crypto/crypto.h"
-#include "daemon/node.h"
 #include "store/keys.h"
 
 #define PATH_SIZE 4096
@@ -77,6 +79,80 @@ int rsn_node_key_mark_unused(const char *dir)
         rsn_error("cannot write %s", path);
     }
     return rc;
+}
+
+int rsn_node_make_dir(const char *dir)
+{
+    char path[4096];
+    if (strlen(dir) >= sizeof path) {
+        return RSN_ERR_INVALID_ARG;
+    }
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+                rsn_error("cannot create folder %s: %s", path, strerror(errno));
+                return RSN_ERR_IO;
+            }
+            *p = '/';
+        }
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+        rsn_error("cannot create folder %s: %s", path, strerror(errno));
+        return RSN_ERR_IO;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        rsn_error("%s is not a folder", path);
+        return RSN_ERR_IO;
+    }
+    /* it holds the node key and the API socket: as ssh refuses a key file
+     * others can read, refuse a folder others can enter or own */
+    if (st.st_uid != geteuid()) {
+        rsn_error("data folder %s belongs to another user (uid %u, this is uid %u): refusing "
+                  "to use it",
+                  path, (unsigned)st.st_uid, (unsigned)geteuid());
+        return RSN_ERR_PERMISSION;
+    }
+    if ((st.st_mode & 077) != 0) {
+        rsn_error("data folder %s is open to others (mode %04o): refusing to use it; "
+                  "run chmod 700 %s",
+                  path, (unsigned)(st.st_mode & 07777), path);
+        return RSN_ERR_PERMISSION;
+    }
+    return 0;
+}
+
+int rsn_node_key(const char *dir, struct rsn_keypair **out, bool *created)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/node.key", dir);
+    *created = false;
+    int rc = rsn_keypair_load(out, path, NULL);
+    if (rc != RSN_ERR_NOT_FOUND) {
+        if (rc < 0) {
+            rsn_error("node key %s: %s", path, rsn_strerror(rc));
+        }
+        return rc;
+    }
+    rsn_keypair_t *kp = rsn_keypair_generate();
+    if (!kp) {
+        return RSN_ERR_NOMEM;
+    }
+    rc = rsn_keypair_save(kp, path, NULL);
+    if (rc < 0) {
+        rsn_error("cannot write node key %s: %s", path, rsn_strerror(rc));
+        rsn_keypair_destroy(&kp);
+        return rc;
+    }
+    if ((rc = rsn_node_key_mark_unused(dir)) < 0) {
+        rsn_keypair_destroy(&kp);
+        return rc;
+    }
+    *created = true;
+    *out = kp;
+    return 0;
 }
 
 void rsn_node_key_used(const char *dir)

@@ -16,6 +16,16 @@
 #include "crypto/keypair.h"
 #include "store/store.h"
 
+/* Creates DIR (and missing parents) with mode 0700. 0, RSN_ERR_IO, or
+ * RSN_ERR_PERMISSION for an existing DIR that another user owns or that others
+ * may enter (mode & 077), as ssh refuses such a key file (logged). */
+RSN_NODISCARD int rsn_node_make_dir(const char *dir);
+
+/* Loads DIR/node.key, creating it first when absent (then marked as a key
+ * that has signed nothing: daemon/node_key.h). *CREATED tells which.
+ * 0 and *OUT (a rsn_keypair_t*), or the errors of rsn_keypair_load/save. */
+RSN_NODISCARD int rsn_node_key(const char *dir, rsn_keypair_t **out, bool *created);
+
 /* Loads the node key of data folder DIR for its open STORE, or makes one:
  * used as it is when STORE holds a history (a checkpoint signed, a log
  * leaf) or the key has signed nothing yet (made when absent). A key that has
