@@ -653,7 +653,22 @@ int rsn_derive_background(rsn_derive_t *self, size_t budget, bool *more)
     return 0;
 }
 
-/* Deletes every key under the one-byte PREFIX, RESET_CHUNK per batch. */
+/* True when queued event V (LEN bytes) outlives a reindex: a body that
+ * arrived erased, or was erased before the pass read it, whose bytes the
+ * event is the only copy of ('B' holds none), so that the entry's facts
+ * are still seen once; every other event is what deriving the log again
+ * sees anyway. */
+static bool event_kept(rsn_store_t *store, const uint8_t *v, size_t len)
+{
+    uint8_t k[RSN_KEY_MAX];
+    uint64_t index = 0;
+    return len > 1 + RSN_ID_BYTES && v[0] == EVENT_BODY &&
+           rsn_tlog_leaf_index(store, v + 1, &index) == 0 &&
+           rsn_store_has(store, k, rsn_key_body(k, index)) == RSN_ERR_NOT_FOUND;
+}
+
+/* Deletes every key under the one-byte PREFIX, RESET_CHUNK per batch (of
+ * the queued events, those event_kept leaves). */
 static int delete_tag(rsn_store_t *store, char tag)
 {
     uint8_t p[RSN_KEY_MAX];
@@ -662,8 +677,12 @@ static int delete_tag(rsn_store_t *store, char tag)
     rsn_iter_t *it = rsn_iter_new(store, p, pl);
     int rc = batch && it ? 0 : RSN_ERR_NOMEM;
     for (rsn_iter_first(it); rc == 0 && rsn_iter_valid(it); rsn_iter_next(it)) {
-        size_t kl = 0;
+        size_t kl = 0, vl = 0;
         const uint8_t *key = rsn_iter_key(it, &kl);
+        const uint8_t *v = rsn_iter_value(it, &vl);
+        if (tag == RSN_TAG_DERIVE_QUEUE && event_kept(store, v, vl)) {
+            continue;
+        }
         rsn_batch_delete(batch, key, kl);
         if (rsn_batch_count(batch) >= RESET_CHUNK) {
             rc = rsn_store_write(store, batch, false);
@@ -781,7 +800,11 @@ static int clear_some(rsn_derive_t *self, rsn_batch_t *batch, char tag, size_t *
             *end = true; /* events queued since the start are kept */
             break;
         }
-        rsn_batch_delete(batch, key, kl);
+        size_t vl = 0;
+        const uint8_t *v = rsn_iter_value(it, &vl);
+        if (tag != RSN_TAG_DERIVE_QUEUE || !event_kept(self->store, v, vl)) {
+            rsn_batch_delete(batch, key, kl);
+        }
         memcpy(self->clear_key, key, kl);
         self->clear_key_len = kl;
         (*done)++;

@@ -66,12 +66,23 @@ static int ctx_write(rsn_dx_t *dx, ctx_t *c)
         return 0;
     }
     size_t len = 0;
-    uint8_t k[RSN_KEY_MAX], *v = rsn_gs_group_encode(rsn_dx_arena(dx), &c->gs, &len);
+    uint8_t k[RSN_KEY_MAX];
+    size_t kl = rsn_key_gs_group(k, c->id);
+    c->dirty = false;
+    const rsn_gs_group_t *g = &c->gs;
+    if (!g->founded && !g->updating && g->n_joined == 0 && g->n_spanned == 0 &&
+        g->n_subjects == 0 && g->n_chain == 0 && g->n_dispute == 0) {
+        /* nothing left (a charter that went, its members gone with it):
+         * no key, as a rebuild, which never writes one, leaves it */
+        rsn_dx_delete(dx, k, kl);
+        return 0;
+    }
+    uint8_t *v = rsn_gs_group_encode(rsn_dx_arena(dx), g, &len);
     if (!v) {
+        c->dirty = true;
         return RSN_ERR_NOMEM;
     }
-    rsn_dx_put(dx, k, rsn_key_gs_group(k, c->id), v, len);
-    c->dirty = false;
+    rsn_dx_put(dx, k, kl, v, len);
     return 0;
 }
 

@@ -29,6 +29,7 @@ typedef struct {
      * otherwise never see them (daemon/derive.h) */
     const uint8_t *body_bytes;
     size_t body_len;
+    bool queued; /* its body, arrived later in the batch, is queued with its bytes */
 } staged_t;
 
 /* A stored entry whose body state the staged batch changes (a missing body
@@ -36,6 +37,13 @@ typedef struct {
 typedef struct {
     uint8_t id[RSN_ID_BYTES];
     rsn_body_state_t body;
+    /* a missing body restored in this batch: queued for the derive pass
+     * with its bytes (QUEUED), or, when a reindex has not reached the entry
+     * (its first sight reads 'B'), its bytes kept here (batch arena) for an
+     * erasure later in the batch to queue */
+    bool queued;
+    const uint8_t *bytes;
+    size_t len;
 } touched_t;
 
 #define VERIFIED_SLOTS 4096           /* power of two, twice RSN_INGEST_BATCH_MAX */

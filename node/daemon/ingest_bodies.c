@@ -79,6 +79,7 @@ static void touch(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_body_s
     touched_t *t = touched_find(self, id);
     if (!t && self->n_touched < RSN_INGEST_BATCH_MAX) {
         t = &self->touched[self->n_touched++];
+        memset(t, 0, sizeof *t);
         memcpy(t->id, id, RSN_ID_BYTES);
     }
     if (t) {
@@ -108,6 +109,30 @@ rsn_body_state_t rsn_ingest_body_state(rsn_ingest_t *self, const uint8_t id[RSN_
     return RSN_BODY_ERASED;
 }
 
+/* A missing body C restored (kept in 'B'): queued for the derive pass with
+ * its bytes, since an erase-retraction later in this batch would take 'B'
+ * before the pass reads it; unless a reindex has not reached the entry
+ * (its first sight reads 'B': the bytes wait in the batch's record for
+ * such an erasure). */
+static void late_body(rsn_ingest_t *self, const candidate_t *c)
+{
+    staged_t *s = rsn_ingest_staged(self, c->id);
+    touched_t *t = s ? NULL : touched_find(self, c->id);
+    if (!rsn_derive_unseen(self->derive, c->id)) {
+        rsn_derive_queue_body(self->derive, self->batch, c->id, c->body, c->body_len);
+        if (s) {
+            s->queued = true;
+        } else if (t) {
+            t->queued = true;
+        }
+        return;
+    }
+    if (t) {
+        t->bytes = rsn_arena_memdup(self->batch_arena, c->body, c->body_len ? c->body_len : 1);
+        t->len = t->bytes ? c->body_len : 0;
+    }
+}
+
 /* --- erasing ------------------------------------------------------------------------ */
 
 /* Drops the body of held entry ID (in state WAS) for reason BY. */
@@ -127,13 +152,20 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         if (indexed) {
             rsn_batch_delete(self->batch, k, rsn_key_body(k, index));
         }
-        /* staged in this very batch: the derive pass has not seen the body
-         * yet and would find it gone; it is queued for it once */
+        /* the derive pass has not seen this body yet when it was staged in
+         * this very batch, or a reindex has not reached the entry: it would
+         * find it gone, so it is queued for it once, with its bytes (a body
+         * restored in this batch was queued with them already) */
         const staged_t *s = rsn_ingest_staged(self, id);
+        const touched_t *t = s ? NULL : touched_find(self, id);
         void *held = NULL;
         size_t held_len = 0;
-        if (s && s->body_bytes) {
+        if ((s && s->queued) || (t && t->queued)) {
+            /* queued with its bytes when it arrived */
+        } else if (s && s->body_bytes) {
             rsn_derive_queue_body(self->derive, self->batch, id, s->body_bytes, s->body_len);
+        } else if (t && t->bytes) {
+            rsn_derive_queue_body(self->derive, self->batch, id, t->bytes, t->len);
         } else if (indexed && rsn_derive_unseen(self->derive, id) &&
                    rsn_store_get(self->store, k, rsn_key_body(k, index), &held, &held_len) == 0) {
             /* a reindex has not reached it yet: the same, from the store */
@@ -292,11 +324,12 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
     if (missing) {
         touch(self, c->id, erased ? RSN_BODY_ERASED : RSN_BODY_HELD);
     }
-    if (missing || erased) {
-        /* the derive pass sees this body once: from 'B', or from the event
-         * when it is not kept (daemon/derive.h) */
-        rsn_derive_queue_body(self->derive, self->batch, c->id, erased ? c->body : NULL,
-                              erased ? c->body_len : 0);
+    if (erased) {
+        /* the derive pass sees this body once: from the event, since it is
+         * not kept (daemon/derive.h) */
+        rsn_derive_queue_body(self->derive, self->batch, c->id, c->body, c->body_len);
+    } else if (missing) {
+        late_body(self, c);
     }
     if (c->decoded) {
         stage_indexes(self, c, received);

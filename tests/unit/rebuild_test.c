@@ -43,7 +43,7 @@
 #include "support/clock.h"
 #include "support/daemon_fixture.h"
 
-#define SEEDS 30
+#define SEEDS 200
 #define AUTHORS 6
 #define GROUPS 3
 #define ITEMS_MAX 400
@@ -778,12 +778,75 @@ static void test_online_reindex(void **state)
     assert_true(online_turns_running > 2 * SEEDS);
 }
 
+/* A body restored and erased in one batch, before the derive pass read it
+ * from 'B': the parent P arrives bare, then (in ONE_BATCH: in the batch of
+ * P itself) its body and the erase-retraction of it; a reply to P, counted
+ * only when P's facts (its group) were seen, follows. Before the fix the
+ * pass found 'B' gone and never saw P's facts: the reply went uncounted,
+ * where a fresh judgment (which reads P's 'P' key) counts it. */
+static void erased_with_its_body(bool one_batch)
+{
+    hist_t *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    current_seed = one_batch ? 2 : 1;
+    h->rng.s = 7;
+    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
+    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
+    for (size_t a = 0; a < AUTHORS; a++) {
+        h->a[a] = fx_author_new((uint8_t)(a + 1));
+    }
+    charters(h);
+    for (size_t i = 0; i < h->n; i++) {
+        stage(h, &h->items[i], true);
+    }
+    commit(h);
+    item_t *parent =
+        add(h, 1, RAISON__KIND__KIND_POST, fx_post(h->f, h->gid[0], "triage", "the parent", NULL));
+    parent->post = true;
+    h->posts[h->n_posts++] = (size_t)(parent - h->items);
+    item_t *erase =
+        add(h, 1, RAISON__KIND__KIND_RETRACTION, fx_retraction(h->f, parent->s.id, true));
+    erase->erase = true;
+    item_t *reply = add(h, 2, RAISON__KIND__KIND_POST,
+                        fx_post(h->f, h->gid[0], "triage", "the reply", parent->s.id));
+    reply->post = true;
+    h->posts[h->n_posts++] = (size_t)(reply - h->items);
+    stage(h, parent, false);
+    if (!one_batch) {
+        commit(h);
+    }
+    stage(h, parent, true);
+    stage(h, erase, true);
+    commit(h);
+    stage(h, reply, true);
+    commit(h);
+    drain(h);
+    uint64_t replies = 0;
+    assert_int_equal(rsn_report_replies(h->f->store, parent->s.id, &replies), 0);
+    assert_int_equal(replies, 1);
+    check_references(h, 0);
+    for (size_t a = 0; a < AUTHORS; a++) {
+        fx_author_free(h->a[a]);
+    }
+    rsn_test_store_destroy(&h->f);
+    free(h);
+}
+
+static void test_erased_with_its_body(void **state)
+{
+    (void)state;
+    assert_int_equal(rsn_crypto_init(), 0);
+    erased_with_its_body(false);
+    erased_with_its_body(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rebuild),
         cmocka_unit_test(test_rebuild_after_crashes),
         cmocka_unit_test(test_online_reindex),
+        cmocka_unit_test(test_erased_with_its_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
