@@ -56,6 +56,7 @@ struct rsn_dx {
     uint32_t *slots; /* index + 1 into puts by the key's hash (0: free), cap_slots of them */
     size_t cap_slots;
     void *deriver_slot; /* rsn_dx_slot: one deriver's memory for the rest of the step */
+    uint64_t horizon;   /* rsn_dx_horizon */
     int failed;         /* an allocation failed: the step must not be written */
 };
 
@@ -299,6 +300,11 @@ void **rsn_dx_slot(rsn_dx_t *dx)
     return &dx->deriver_slot;
 }
 
+uint64_t rsn_dx_horizon(const rsn_dx_t *dx)
+{
+    return dx->horizon;
+}
+
 int rsn_dx_flush(rsn_dx_t *dx)
 {
     int rc = dx->failed;
@@ -507,6 +513,7 @@ static int run_event(rsn_derive_t *self, const uint8_t *k, size_t kl, const uint
 {
     rsn_dx_t *dx = &self->dx;
     int rc = 0;
+    dx->horizon = self->watermark;
     if (len >= 1 + RSN_ID_BYTES && v[0] == EVENT_BODY) {
         rsn_derive_entry_t de = {.kind = RSN_DERIVE_LATE_BODY};
         rc = load_id(dx, v + 1, v + 1 + RSN_ID_BYTES, len - 1 - RSN_ID_BYTES, &de);
@@ -600,6 +607,7 @@ int rsn_derive_run(rsn_derive_t *self, uint64_t log_size, size_t max)
             }
         }
         if (rc == 0) {
+            dx->horizon = next + 1; /* the entries before it were shown, it is being shown */
             rc = show_entry(dx, &de);
         }
         if (rc == 0) {
@@ -633,6 +641,7 @@ int rsn_derive_background(rsn_derive_t *self, size_t budget, bool *more)
             continue;
         }
         size_t used = 0;
+        self->dx.horizon = self->watermark;
         int rc = derivers[i]->background(&self->dx, budget, &used);
         if (rc == 0) {
             rc = rsn_dx_flush(&self->dx);

@@ -165,6 +165,13 @@ rsn_arena_t *rsn_dx_arena(rsn_dx_t *dx);
  * arena. A step's entries change no group state (derive.c gives a step of
  * its own to an entry that does), so what it caches stays true. */
 void **rsn_dx_slot(rsn_dx_t *dx);
+/* The log index from which entries have not been shown to the derivers yet
+ * (during an entry's step: the entry after it; otherwise the watermark).
+ * What looks back may pass over entries at or past it: each gets its first
+ * sight later, judged then against everything shown before it, so a
+ * re-judge of it now would be redone then (and, in a reindex, would read
+ * facts kept from before the reindex, ahead of their turn). */
+uint64_t rsn_dx_horizon(const rsn_dx_t *dx);
 /* Writes what the step has put so far and starts a new step (background
  * work calls it between units). 0 or RSN_ERR_IO. */
 RSN_NODISCARD int rsn_dx_flush(rsn_dx_t *dx);

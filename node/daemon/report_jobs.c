@@ -30,7 +30,8 @@
 
 #define RS_JOB_INLINE 32 /* units of a new job run in the step that queues it */
 #define FLUSH_EVERY \
-    64 /* background units per derive step (the step's puts are searched linearly) */
+    64               /* background units per derive step (the step's puts are searched linearly) */
+#define SKIP_COST 16 /* entries passed over (not shown yet) that cost one unit */
 #define JOB_HEAD (1 + RSN_ID_BYTES + RSN_ID_BYTES + 8 + 1)
 #define JOB_MAX (JOB_HEAD + RSN_KEY_MAX)
 
@@ -92,13 +93,19 @@ static void job_walk(const rs_job_t *j, walk_t *w)
     }
 }
 
-/* What job J does with the entry at INDEX (ID) that its walk reached. */
-static int job_unit(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_job_t *j, uint64_t index,
-                    const uint8_t id[RSN_ID_BYTES])
+/* What job J does with the entry at log INDEX that its walk reached. */
+static int job_unit(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_job_t *j, uint64_t index)
 {
     rs_facts_t f;
     bool found = false;
+    uint8_t id[RSN_ID_BYTES];
     int rc = 0;
+    if (j->kind == RS_JOB_PROFILE || j->kind == RS_JOB_FORK) {
+        /* the only units that need the entry's id (the others go by index) */
+        if ((rc = rsn_tlog_leaf(rsn_dx_store(dx), index, id)) != 0) {
+            return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+        }
+    }
     switch (j->kind) {
     case RS_JOB_GROUP:
     case RS_JOB_REPLIES: return rs_rejudge(dx, x, index);
@@ -173,20 +180,25 @@ static int job_run(rsn_dx_t *dx, const rs_job_t *j, uint8_t *cursor, size_t *cle
     } else {
         rsn_index_first(&ix);
     }
-    for (; rc == 0 && rsn_index_valid(&ix) && *used < budget; rsn_index_next(&ix)) {
+    /* entries not shown yet are passed over (derive.h, rsn_dx_horizon):
+     * SKIP_COST of them cost one unit, so a walk stays bounded */
+    uint64_t horizon = rsn_dx_horizon(dx);
+    size_t passed = 0;
+    for (; rc == 0 && rsn_index_valid(&ix) && *used + passed / SKIP_COST < budget;
+         rsn_index_next(&ix)) {
         size_t vl = 8;
         const uint8_t *at = w.id_at ? rsn_index_key(&ix) + w.id_at : rsn_index_value(&ix, &vl);
-        uint8_t id[RSN_ID_BYTES];
-        (*used)++;
         memcpy(cursor, rsn_index_key(&ix), w.key_len);
         *clen = w.key_len;
-        if (vl != 8) {
+        uint64_t index = vl == 8 ? rsn_be64_get(at) : 0;
+        if (vl != 8 || index >= horizon) {
+            passed++;
             continue;
         }
-        uint64_t index = rsn_be64_get(at);
-        rc = rsn_tlog_leaf(store, index, id);
-        rc = rc == 0 ? job_unit(dx, x, j, index, id) : rc == RSN_ERR_NOT_FOUND ? 0 : rc;
+        (*used)++;
+        rc = job_unit(dx, x, j, index);
     }
+    *used += passed / SKIP_COST;
     *finished = rc == 0 && !rsn_index_valid(&ix);
     rsn_index_close(&ix);
     return rc;

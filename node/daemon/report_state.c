@@ -201,19 +201,16 @@ int rs_index_of(rsn_dx_t *dx, const uint8_t id[RSN_ID_BYTES], uint64_t *index)
 /* True when the parent PARENT of a post of GROUP is a held post of GROUP
  * (by its facts: a parent seen only without its body is in no group yet);
  * *AUTHOR gets its author. */
-static int parent_in_group(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_facts_t *f, bool *in,
-                           const uint8_t **author)
+static int parent_in_group(rsn_dx_t *dx, const rs_facts_t *f, bool *in,
+                           uint8_t author[RSN_KEY_BYTES])
 {
-    rsn_loaded_t *p = NULL;
     uint64_t index = 0;
     rs_facts_t pf;
     bool found = false;
     *in = false;
-    int rc = rsn_entry_try_load(rsn_dx_store(dx), rsn_view_ctx_arena(x), f->parent, &p);
-    if (rc || !p || p->entry->kind != RAISON__KIND__KIND_POST) {
-        return rc;
-    }
-    rc = rs_index_of(dx, f->parent, &index);
+    /* facts are kept for held entries only, with their kind and author:
+     * the parent itself is not loaded */
+    int rc = rs_index_of(dx, f->parent, &index);
     if (rc == 0) {
         rc = rs_facts_get(dx, index, &pf, &found);
     }
@@ -221,7 +218,9 @@ static int parent_in_group(rsn_dx_t *dx, rsn_view_ctx_t *x, const rs_facts_t *f,
         return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
     }
     *in = found && pf.kind == RS_POST && memcmp(pf.group, f->group, RSN_ID_BYTES) == 0;
-    *author = p->entry->author.data;
+    if (*in) {
+        memcpy(author, pf.author, RSN_KEY_BYTES);
+    }
     return 0;
 }
 
@@ -241,15 +240,19 @@ static int site_of(rsn_dx_t *dx, const uint8_t author[RSN_KEY_BYTES],
     return rc == RSN_ERR_NOT_FOUND ? 0 : rc;
 }
 
-/* The judgment of post L (facts F) now. */
-static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const rsn_loaded_t *l, const rs_facts_t *f,
-                 judgment_t *j)
+/* The judgment of post ID (facts F) now. What it reads of the entry is in
+ * its facts (author, seq, group, mission, parent, charter): neither the
+ * entry nor its body is loaded, so a re-judge costs its facts, its leaf and
+ * what the rules read (rsn_entry_shown's checks, by author and seq). */
+static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const uint8_t id[RSN_ID_BYTES],
+                 const rs_facts_t *f, judgment_t *j)
 {
     rsn_store_t *store = rsn_dx_store(dx);
     rsn_group_t *g = NULL;
     memset(j, 0, sizeof *j);
-    if (!rsn_entry_shown(store, rsn_view_ctx_arena(x), l)) {
-        return 0;
+    if (rsn_feed_hidden(store, f->author, f->seq) ||
+        rsn_entry_retracted(store, rsn_view_ctx_arena(x), id, f->author)) {
+        return 0; /* not shown (rsn_entry_shown) */
     }
     int rc = rsn_view_ctx_group(x, f->group, &g);
     if (rc) {
@@ -267,11 +270,11 @@ static int judge(rsn_dx_t *dx, rsn_view_ctx_t *x, const rsn_loaded_t *l, const r
     if ((rc = site_of(dx, f->author, j->site, &j->has_site)) != 0) {
         return rc;
     }
-    const uint8_t *pauthor = NULL;
+    uint8_t pauthor[RSN_KEY_BYTES];
     if (f->has_parent) {
         bool in = false, has = false;
         uint8_t psite[RSN_SITE_HASH_BYTES];
-        if ((rc = parent_in_group(dx, x, f, &in, &pauthor)) != 0 || !in ||
+        if ((rc = parent_in_group(dx, f, &in, pauthor)) != 0 || !in ||
             (rc = site_of(dx, pauthor, psite, &has)) != 0) {
             memset(j, 0, sizeof *j);
             return rc;
@@ -560,13 +563,13 @@ static int apply(rsn_dx_t *dx, const rs_facts_t *f, uint64_t index, const judgme
 
 /* Judges post L (at log INDEX, facts F) again; a changed judgment moves the
  * counters. */
-static int rejudge_loaded(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index, const rs_facts_t *f,
-                          const rsn_loaded_t *l)
+static int rejudge_id(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index, const rs_facts_t *f,
+                      const uint8_t id[RSN_ID_BYTES])
 {
     uint8_t k[RSN_KEY_MAX], *v = NULL, enc[1 + RSN_SITE_HASH_BYTES];
     size_t len = 0;
     judgment_t old, now;
-    int rc = judge(dx, x, l, f, &now);
+    int rc = judge(dx, x, id, f, &now);
     size_t kl = rsn_key_judged(k, index);
     int got = rc == 0 ? rsn_dx_get(dx, k, kl, &v, &len) : rc;
     if (got < 0 && got != RSN_ERR_NOT_FOUND) {
@@ -590,9 +593,9 @@ int rs_rejudge(rsn_dx_t *dx, rsn_view_ctx_t *x, uint64_t index)
     if (rc || !found || f.kind != RS_POST) {
         return rc;
     }
-    rsn_loaded_t *l = NULL;
-    rc = rsn_entry_load_at(rsn_dx_store(dx), rsn_view_ctx_arena(x), index, &l);
-    return rc ? rc : rejudge_loaded(dx, x, index, &f, l);
+    uint8_t id[RSN_ID_BYTES];
+    rc = rsn_tlog_leaf(rsn_dx_store(dx), index, id);
+    return rc ? rc : rejudge_id(dx, x, index, &f, id);
 }
 
 /* --- the deriver ---------------------------------------------------------------------- */
@@ -635,8 +638,8 @@ static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
         rsn_view_ctx_set_dx(x, dx);
         *slot = x;
     }
-    /* the entry as the pass loaded it (its header is what judging reads) */
-    rc = !x ? RSN_ERR_NOMEM : f.kind == RS_POST ? rejudge_loaded(dx, x, de->index, &f, l) : 0;
+    /* judged on its facts (judge: nothing more of the entry is read) */
+    rc = !x ? RSN_ERR_NOMEM : f.kind == RS_POST ? rejudge_id(dx, x, de->index, &f, l->id) : 0;
     if (rc == 0 && has_replies(rsn_dx_store(dx), l->id)) {
         /* replies held before this post could not be judged in its group */
         rs_job_t job = {.kind = RS_JOB_REPLIES};
