@@ -71,7 +71,11 @@ TEXT=$("$RAISON" --socket "$(node_socket w)" peers)
 assert_contains "$TEXT" "OWES A CONSISTENCY PROOF: did not answer" "raison peers (text)"
 assert_log() { log_has w "did not answer a consistency request from size 4 to 8"; }
 wait_for "w's log to say S did not answer" assert_log
-# S answers at last (w asks again when S links up)
+# S answers at last (w asks again when S links up). First w must have seen
+# S's silent session end (a link is down 6 s after its last frame): S coming
+# back before that is the same link to w, whose next ask then waits for its
+# backoff (seconds by now), and the window below saw none (a CI flake).
+wait_for "w to see S's link go down" field_is w "${HKEY[S]}" connected false
 OUT=$(hostile S answer 1500)
 assert_ne "asked=0" "$OUT" "w asks S again when it links up"
 wait_for "w to hold S's checkpoint of size 8" field_is w "${HKEY[S]}" checkpoint_size 8
