@@ -244,6 +244,18 @@ void cli_print_charter(rsn_cli_t *cli, FILE *out, const Raison__Charter *c);
  * escaped ("\x1b", "\u009b"); UTF-8 text is kept as it is. NULL gives "". */
 const char *cli_safe(rsn_cli_t *cli, const char *text);
 
+/* "" for one, "s" otherwise: "%llu post%s". */
+static inline const char *cli_s(uint64_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
+/* "reply" or "replies" for N. */
+static inline const char *cli_replies(uint64_t n)
+{
+    return n == 1 ? "reply" : "replies";
+}
+
 /* --- keystate.c: what the CLI keeps per signing key ------------------------ */
 
 /* The files of one key, shared by every copy of its identity file on this

@@ -38,9 +38,10 @@ static void print_window(rsn_cli_t *cli, const char *label, const Raison__Report
     if (!f) {
         return;
     }
-    printf("%s%llu posts by %llu people from %llu sites, %llu replies (%llu across sites)", label,
-           (unsigned long long)f->posts, (unsigned long long)f->authors,
-           (unsigned long long)f->sites, (unsigned long long)f->replies,
+    printf("%s%llu post%s by %llu %s from %llu site%s, %llu %s (%llu across sites)", label,
+           (unsigned long long)f->posts, cli_s(f->posts), (unsigned long long)f->authors,
+           f->authors == 1 ? "person" : "people", (unsigned long long)f->sites, cli_s(f->sites),
+           (unsigned long long)f->replies, cli_replies(f->replies),
            (unsigned long long)f->cross_site_replies);
     if (o->site) {
         printf(", %llu from %s", (unsigned long long)f->site_posts, cli_safe(cli, o->site));
@@ -69,13 +70,14 @@ static void print_text(rsn_cli_t *cli, const Raison__ReportReply *rr, const repo
             print_window(cli, label, m->window, o);
         }
         if (o->site) {
-            printf("  by %s: %llu posts\n", cli_safe(cli, o->site),
-                   (unsigned long long)m->site_posts);
+            printf("  by %s: %llu post%s\n", cli_safe(cli, o->site),
+                   (unsigned long long)m->site_posts, cli_s(m->site_posts));
         }
     }
-    printf("\ntotal: %llu posts by %llu authors from %llu sites, %llu cross-site replies\n",
-           (unsigned long long)rr->posts, (unsigned long long)rr->authors,
-           (unsigned long long)rr->sites, (unsigned long long)rr->cross_site_replies);
+    printf("\ntotal: %llu post%s by %llu author%s from %llu site%s, %llu cross-site %s\n",
+           (unsigned long long)rr->posts, cli_s(rr->posts), (unsigned long long)rr->authors,
+           cli_s(rr->authors), (unsigned long long)rr->sites, cli_s(rr->sites),
+           (unsigned long long)rr->cross_site_replies, cli_replies(rr->cross_site_replies));
     if (o->days) {
         char label[64];
         snprintf(label, sizeof label, "last %llu days: ", (unsigned long long)o->days);

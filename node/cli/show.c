@@ -19,21 +19,16 @@ static const char *access_text(Raison__Access a)
 
 /* --- groups ------------------------------------------------------------------ */
 
-static const char *plural(uint64_t n)
-{
-    return n == 1 ? "" : "s";
-}
-
 /* "34 posts by 9 people from 3 sites in the last 30 days, 11 replies across
  * sites": G's recent figures (GroupSummary 14..20). */
 static void print_recent(const Raison__GroupSummary *g)
 {
     printf("  %llu post%s by %llu %s from %llu site%s in the last %u day%s, %llu repl%s across "
            "sites (of %llu repl%s)%s\n",
-           (unsigned long long)g->recent_posts, plural(g->recent_posts),
+           (unsigned long long)g->recent_posts, cli_s(g->recent_posts),
            (unsigned long long)g->recent_people, g->recent_people == 1 ? "person" : "people",
-           (unsigned long long)g->recent_sites, plural(g->recent_sites), g->recent_days,
-           plural(g->recent_days), (unsigned long long)g->recent_cross_site_replies,
+           (unsigned long long)g->recent_sites, cli_s(g->recent_sites), g->recent_days,
+           cli_s(g->recent_days), (unsigned long long)g->recent_cross_site_replies,
            g->recent_cross_site_replies == 1 ? "y" : "ies", (unsigned long long)g->recent_replies,
            g->recent_replies == 1 ? "y" : "ies",
            g->counters_updating ? "; counters being updated" : "");

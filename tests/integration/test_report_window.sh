@@ -39,6 +39,9 @@ assert_eq '{"docs":[1,0,1],"triage":[2,1,1]}' \
     "per mission in the window"
 
 TEXT=$(as bob report "$G" --days 30 --site paris)
-assert_contains "$TEXT" "last 30 days: 3 posts by 2 people from 2 sites, 1 replies (1 across sites), 2 from paris" \
+assert_contains "$TEXT" "last 30 days: 3 posts by 2 people from 2 sites, 1 reply (1 across sites), 2 from paris" \
     "the text report's window line"
+assert_contains "$TEXT" "total: 3 posts by 2 authors from 2 sites, 1 cross-site reply" \
+    "the text report's total line (one reply, in the singular)"
+assert_contains "$TEXT" "  by paris: 1 post"$'\n' "a mission's one post from paris, in the singular"
 must_fail "a window over ten years" as bob report "$G" --days 4000

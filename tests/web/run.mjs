@@ -402,7 +402,7 @@ try {
     assert.deepEqual(order, [G, G2], 'platform (active at lyon) before aardvark, whatever their ids');
     const card = bob.page.locator(`li.group-card[data-group="${G}"]`);
     await expectText(card, /Active at your site/, 'marked active here');
-    await expectText(card, /3 posts by 2 people from 2 sites in the last 30 days, 1 replies across sites/, 'the window\'s figures');
+    await expectText(card, /3 posts by 2 people from 2 sites in the last 30 days, 1 reply across sites/, 'the window\'s figures');
     await shot(bob, 'phone-groups-two');
   });
 

@@ -51,6 +51,21 @@ test('French strings keep the English placeholders', () => {
   assert.deepEqual(bad, []);
 });
 
+test('counts take the plural their language gives them', () => {
+  i18n.setLang('en');
+  assert.equal(i18n.t('recent_line', { posts: 1, people: 1, sites: 2, days: 30, cross: 1 }),
+    '1 post by 1 person from 2 sites in the last 30 days, 1 reply across sites');
+  assert.equal(i18n.t('recent_line', { posts: 0, people: 0, sites: 0, days: 1, cross: 0 }),
+    '0 posts by 0 people from 0 sites in the last 1 day, 0 replies across sites');
+  assert.equal(i18n.t('members_n', { n: 1 }), '1 member');
+  i18n.setLang('fr');
+  // French counts 0 and 1 in the singular
+  assert.equal(i18n.t('recent_line', { posts: 0, people: 1, sites: 2, days: 30, cross: 3 }),
+    '0 message de 1 personne de 2 sites sur 30 jours, 3 réponses entre sites');
+  assert.equal(i18n.t('members_n', { n: 2 }), '2 membres');
+  i18n.setLang('en');
+});
+
 test('no module writes HTML, evaluates strings, or reaches another origin', () => {
   const bad = [];
   for (const [f, src] of js) {

@@ -41,12 +41,12 @@ const en = {
   profile_saved: 'Your profile is saved.',
   groups_title: 'Groups', groups_lead: 'What each group is for, what its members gain, and what it delivered lately.',
   filter: 'Filter by text', filter_hint: 'name or purpose', groups_shown: 'Groups shown: {n}', no_match: 'No group matches.', no_groups: 'No group yet: found the first one.',
-  recent_line: '{posts} posts by {people} people from {sites} sites in the last {days} days, {cross} replies across sites',
-  posts_total: '{n} posts', active_here: 'Active at your site', benefits: 'What members gain', missions: 'Missions',
-  members_n: '{n} members', version_n: 'version {n}', members_only: 'members only',
+  recent_line: '{posts} {posts:post|posts} by {people} {people:person|people} from {sites} {sites:site|sites} in the last {days} {days:day|days}, {cross} {cross:reply|replies} across sites',
+  posts_total: '{n} {n:post|posts}', active_here: 'Active at your site', benefits: 'What members gain', missions: 'Missions',
+  members_n: '{n} {n:member|members}', version_n: 'version {n}', members_only: 'members only',
   group_sections: 'Group', timeline: 'Timeline', report: 'Value report', amend: 'Amend the charter', charter: 'Charter',
   charter_v: 'Charter, version {n}', data_policy: 'Data policy', readers: 'Who reads', use: 'What it is used for, and never used for',
-  retention: 'How long posts are kept', retention_days: '{n} days', retention_kept: 'kept (no limit)',
+  retention: 'How long posts are kept', retention_days: '{n} {n:day|days}', retention_kept: 'kept (no limit)',
   access_open: 'Open: anyone can join', access_members: 'Members only: the owners add members',
   members_only_notice: 'This group is for members only. Its owners add members:',
   members_only_join: 'An owner must add you first; then joining acknowledges the charter.',
@@ -70,8 +70,8 @@ const en = {
   mission_required: 'Choose a mission: every post serves one.', text_required: 'Write something first.',
   post_sent: 'Posted.', reply_sent: 'Reply sent.', live_on: 'New posts appear as they come.', live_off: 'Live updates paused: reconnecting…',
   broken_rule: 'Stored, but no view shows it: {m}',
-  report_of: '{name}: value report', window: 'Period', days_n: 'last {n} days', all_time: 'all time',
-  report_line: '{posts} posts by {people} people from {sites} sites; replies: {replies}, across sites: {cross};', in_last_days: 'in the last {n} days', in_all_time: 'since the group began',
+  report_of: '{name}: value report', window: 'Period', days_n: 'last {n} {n:day|days}', all_time: 'all time',
+  report_line: '{posts} {posts:post|posts} by {people} {people:person|people} from {sites} {sites:site|sites}; replies: {replies}, across sites: {cross};', in_last_days: 'in the last {n} {n:day|days}', in_all_time: 'since the group began',
   m_posts: 'Posts per mission', m_people: 'People per mission', m_sites: 'Sites per mission', m_replies: 'Replies per mission',
   m_cross: 'Cross-site replies per mission', m_activity: 'Posts per day', no_posts_window: 'No post in this period.',
   retired: '(retired)', mission_goals: 'Goals', last_activity: 'last post {when}',
@@ -91,7 +91,7 @@ const en = {
   v_retention: 'Retention is a whole number of days (0: kept).', v_access: 'Choose who can join.',
   v_owner_hex: 'Each owner is a key of 64 hexadecimal characters.', v_owner_me: 'Your own key must be among the owners.',
   pending_waiting: 'An entry you signed ({kind}, seq {seq}, {id}) is waiting to be sent.', pending_retry: 'Send it now', pending_sent: 'Your waiting entry is sent.',
-  node_title: 'The site\'s node', node_status: 'Status', bodies_missing: '{n} bodies missing (being fetched from peers)',
+  node_title: 'The site\'s node', node_status: 'Status', bodies_missing: '{n} {n:body|bodies} missing (being fetched from peers)',
   node_peers: 'Peers ({n})', listens_on: 'Listens for peers on {at}', no_peers: 'No peer.',
   endpoint: 'Endpoint', connected: 'connected', not_connected: 'not connected', since: 'Since', bodies_fetched: 'Bodies fetched from it', checkpoint_note: 'The checkpoint, as signed', sent_received: 'Entries sent / received', missing: 'They lack',
   checkpoint: 'Last checkpoint witnessed', checkpoint_at: 'size {n}', problems: 'Problems',
@@ -131,12 +131,12 @@ const fr = {
   profile_saved: 'Votre profil est enregistré.',
   groups_title: 'Groupes', groups_lead: 'À quoi sert chaque groupe, ce que ses membres y gagnent, et ce qu\'il a produit récemment.',
   filter: 'Filtrer par texte', filter_hint: 'nom ou objectif', groups_shown: 'Groupes affichés : {n}', no_match: 'Aucun groupe ne correspond.', no_groups: 'Aucun groupe : fondez le premier.',
-  recent_line: '{posts} messages de {people} personnes de {sites} sites ces {days} derniers jours, {cross} réponses entre sites',
-  posts_total: '{n} messages', active_here: 'Actif sur votre site', benefits: 'Ce que les membres y gagnent', missions: 'Missions',
-  members_n: '{n} membres', version_n: 'version {n}', members_only: 'réservé aux membres',
+  recent_line: '{posts} {posts:message|messages} de {people} {people:personne|personnes} de {sites} {sites:site|sites} sur {days} {days:jour|jours}, {cross} {cross:réponse|réponses} entre sites',
+  posts_total: '{n} {n:message|messages}', active_here: 'Actif sur votre site', benefits: 'Ce que les membres y gagnent', missions: 'Missions',
+  members_n: '{n} {n:membre|membres}', version_n: 'version {n}', members_only: 'réservé aux membres',
   group_sections: 'Groupe', timeline: 'Fil', report: 'Bilan', amend: 'Amender la charte', charter: 'Charte',
   charter_v: 'Charte, version {n}', data_policy: 'Usage des données', readers: 'Qui lit', use: 'À quoi cela sert, et ne sert jamais',
-  retention: 'Durée de conservation', retention_days: '{n} jours', retention_kept: 'conservés (sans limite)',
+  retention: 'Durée de conservation', retention_days: '{n} {n:jour|jours}', retention_kept: 'conservés (sans limite)',
   access_open: 'Ouvert : tout le monde peut rejoindre', access_members: 'Réservé aux membres : les propriétaires les ajoutent',
   members_only_notice: 'Ce groupe est réservé à ses membres. Ses propriétaires les ajoutent :',
   members_only_join: 'Un propriétaire doit d\'abord vous ajouter ; rejoindre reconnaît alors la charte.',
@@ -160,8 +160,8 @@ const fr = {
   mission_required: 'Choisissez une mission : chaque message en sert une.', text_required: 'Écrivez d\'abord quelque chose.',
   post_sent: 'Publié.', reply_sent: 'Réponse envoyée.', live_on: 'Les nouveaux messages apparaissent en direct.', live_off: 'Direct interrompu : reconnexion…',
   broken_rule: 'Enregistré, mais aucune vue ne le montre : {m}',
-  report_of: '{name} : bilan', window: 'Période', days_n: '{n} derniers jours', all_time: 'depuis le début',
-  report_line: '{posts} messages de {people} personnes de {sites} sites ; réponses : {replies}, entre sites : {cross} ;', in_last_days: 'ces {n} derniers jours', in_all_time: 'depuis la création du groupe',
+  report_of: '{name} : bilan', window: 'Période', days_n: '{n} {n:dernier jour|derniers jours}', all_time: 'depuis le début',
+  report_line: '{posts} {posts:message|messages} de {people} {people:personne|personnes} de {sites} {sites:site|sites} ; réponses : {replies}, entre sites : {cross} ;', in_last_days: 'sur {n} {n:jour|jours}', in_all_time: 'depuis la création du groupe',
   m_posts: 'Messages par mission', m_people: 'Personnes par mission', m_sites: 'Sites par mission', m_replies: 'Réponses par mission',
   m_cross: 'Réponses entre sites par mission', m_activity: 'Messages par jour', no_posts_window: 'Aucun message sur cette période.',
   retired: '(retirée)', mission_goals: 'Objectifs', last_activity: 'dernier message {when}',
@@ -181,7 +181,7 @@ const fr = {
   v_retention: 'La conservation est un nombre entier de jours (0 : conservés).', v_access: 'Choisissez qui peut rejoindre.',
   v_owner_hex: 'Chaque propriétaire est une clé de 64 caractères hexadécimaux.', v_owner_me: 'Votre propre clé doit figurer parmi les propriétaires.',
   pending_waiting: 'Une entrée que vous avez signée ({kind}, seq {seq}, {id}) attend d\'être envoyée.', pending_retry: 'L\'envoyer maintenant', pending_sent: 'Votre entrée en attente est envoyée.',
-  node_title: 'Le nœud du site', node_status: 'État', bodies_missing: '{n} corps manquants (en cours de récupération auprès des pairs)',
+  node_title: 'Le nœud du site', node_status: 'État', bodies_missing: '{n} {n:corps manquant|corps manquants} (en cours de récupération auprès des pairs)',
   node_peers: 'Pairs ({n})', listens_on: 'Écoute les pairs sur {at}', no_peers: 'Aucun pair.',
   endpoint: 'Adresse', connected: 'connecté', not_connected: 'déconnecté', since: 'Depuis', bodies_fetched: 'Corps récupérés chez lui', checkpoint_note: 'Le point de contrôle, tel que signé', sent_received: 'Entrées envoyées / reçues', missing: 'Leur manquent',
   checkpoint: 'Dernier point de contrôle témoigné', checkpoint_at: 'taille {n}', problems: 'Problèmes',
@@ -225,7 +225,16 @@ export function setLang(l) {
 export function t(key, params) {
   const table = TABLES[lang()];
   let s = table[key] !== undefined ? table[key] : en[key] !== undefined ? en[key] : key;
-  if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (params[k] !== undefined ? String(params[k]) : m));
+  if (params) {
+    // {name} is the value; {name:one|other} the word for it, chosen by the
+    // language's plural rules (Intl.PluralRules: French says "0 message")
+    const rules = new Intl.PluralRules(lang());
+    s = s.replace(/\{(\w+)(?::([^|}]*)\|([^}]*))?\}/g, (m, k, one, other) => {
+      if (params[k] === undefined) return m;
+      if (one === undefined) return String(params[k]);
+      return rules.select(Number(params[k])) === 'one' ? one : other;
+    });
+  }
   return s;
 }
 
