@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "common/thread.h"
+
 #include "crypto/crypto.h"
 
 #define THREADS_MAX 8
@@ -65,7 +67,7 @@ void rsn_entry_verify_many(const rsn_verify_item_t *items, size_t n, int *result
     }
     /* slice 0 runs here; the others on threads (or here, if one cannot start) */
     for (int t = 1; t < threads; t++) {
-        started[t] = pthread_create(&tids[t], NULL, verify_slice, &slices[t]) == 0;
+        started[t] = rsn_thread_start(&tids[t], verify_slice, &slices[t]) == 0;
     }
     verify_slice(&slices[0]);
     for (int t = 1; t < threads; t++) {
@@ -111,7 +113,7 @@ void rsn_entry_verify_start(const rsn_verify_item_t *items, size_t n, int *resul
         size_t from = (size_t)t * per;
         size_t count = from >= n ? 0 : (n - from < per ? n - from : per);
         j->slices[t] = (slice_t){items + from, results + from, count};
-        j->started[t] = pthread_create(&j->tids[t], NULL, verify_slice, &j->slices[t]) == 0;
+        j->started[t] = rsn_thread_start(&j->tids[t], verify_slice, &j->slices[t]) == 0;
         any = any || j->started[t];
     }
     if (!any) {

@@ -14,7 +14,6 @@
 #define _GNU_SOURCE /* pthread_setname_np */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <zmq.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "net/api_server_int.h"
 #include "net/zsock.h"
 
@@ -325,11 +325,7 @@ int rsn_api_server_start_front(rsn_api_server_t *self, const rsn_api_front_t *fr
     self->front_end = end;
     self->loop = loop;
     /* the thread blocks every signal: they are the main thread's */
-    sigset_t all, was;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &was);
-    int err = pthread_create(&self->thread, NULL, front_main, self);
-    pthread_sigmask(SIG_SETMASK, &was, NULL);
+    int err = rsn_thread_start(&self->thread, front_main, self);
     if (err != 0) {
         rsn_error("api: cannot start the front thread: %s", strerror(err));
         self->loop = self->socket;

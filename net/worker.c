@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +22,7 @@
 #include <zmq.h>
 
 #include "common/log.h"
+#include "common/thread.h"
 #include "net/zsock.h"
 
 #define MSG_DATA 'm'
@@ -257,12 +257,8 @@ int rsn_worker_start(rsn_worker_t **out, rsn_workers_t *set, rsn_worker_fn fn, v
     if (rc < 0) {
         goto out;
     }
-    /* the new thread inherits a mask with every signal blocked */
-    sigset_t all, was;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &was);
-    int err = pthread_create(&self->thread, NULL, thread_main, self);
-    pthread_sigmask(SIG_SETMASK, &was, NULL);
+    /* the new thread blocks every signal */
+    int err = rsn_thread_start(&self->thread, thread_main, self);
     if (err != 0) {
         rsn_error("worker: cannot start a thread: %s", strerror(err));
         rc = RSN_ERR_IO;
