@@ -109,15 +109,23 @@ rsn_body_state_t rsn_ingest_body_state(rsn_ingest_t *self, const uint8_t id[RSN_
     return RSN_BODY_ERASED;
 }
 
-/* A missing body C restored (kept in 'B'): queued for the derive pass with
- * its bytes, since an erase-retraction later in this batch would take 'B'
- * before the pass reads it; unless a reindex has not reached the entry
- * (its first sight reads 'B': the bytes wait in the batch's record for
- * such an erasure). */
+/* A missing body C restored (kept in 'B'): a post's is queued for the
+ * derive pass with its bytes, since an erase-retraction later in this
+ * batch would take 'B' before the pass reads it; unless a reindex has not
+ * reached the entry (its first sight reads 'B': the bytes wait in the
+ * batch's record for such an erasure). Other kinds' are read from 'B'. */
 static void late_body(rsn_ingest_t *self, const candidate_t *c)
 {
     staged_t *s = rsn_ingest_staged(self, c->id);
     touched_t *t = s ? NULL : touched_find(self, c->id);
+    if (c->e->kind != RAISON__KIND__KIND_POST) {
+        /* only a post's facts ('f') outlive a reindex: a membership's or a
+         * charter's ('e', 'h') are derived again from 'B', so the pass
+         * must see the same 'B' a rebuild would (an erasure in this batch
+         * takes it from both) */
+        rsn_derive_queue_body(self->derive, self->batch, c->id, NULL, 0);
+        return;
+    }
     if (!rsn_derive_unseen(self->derive, c->id)) {
         rsn_derive_queue_body(self->derive, self->batch, c->id, c->body, c->body_len);
         if (s) {
@@ -321,7 +329,10 @@ void rsn_ingest_stage_body(rsn_ingest_t *self, candidate_t *c, bool missing)
     } else {
         rsn_batch_put(self->batch, k, rsn_key_body(k, c->index), c->body, c->body_len);
     }
-    if (missing) {
+    if (missing || erased) {
+        /* an entry staged whole and erased by retention at once is erased
+         * for the rest of the batch too: an erase-retraction after it
+         * finds it so (the first reason stays, counted once) */
         touch(self, c->id, erased ? RSN_BODY_ERASED : RSN_BODY_HELD);
     }
     if (erased) {

@@ -31,6 +31,7 @@
 
 #include <cmocka.h>
 
+#include "daemon/bodies.h"
 #include "daemon/derive.h"
 #include "daemon/group.h"
 #include "daemon/judge.h"
@@ -840,13 +841,211 @@ static void test_erased_with_its_body(void **state)
     erased_with_its_body(true);
 }
 
+/* --- erased memberships, erasures by retention ------------------------------------ */
+
+/* Prints the derived keys ('f' and the tags) that differ between two dumps. */
+static void print_diff(const buf_t *a, const buf_t *b)
+{
+    /* each dump: (len key)(len value) pairs then the reports; compare pairs */
+    size_t ia = 0, ib = 0;
+    while (ia < a->n || ib < b->n) {
+        const uint8_t *ka = ia < a->n ? a->b + ia + 8 : NULL,
+                      *kb = ib < b->n ? b->b + ib + 8 : NULL;
+        size_t la = ka ? rsn_be64_get(a->b + ia) : 0, lb = kb ? rsn_be64_get(b->b + ib) : 0;
+        size_t va = ka ? rsn_be64_get(a->b + ia + 8 + la) : 0,
+               vb = kb ? rsn_be64_get(b->b + ib + 8 + lb) : 0;
+        if (ka && kb && la == lb && memcmp(ka, kb, la) == 0) {
+            if (va != vb || memcmp(ka + la + 8, kb + lb + 8, va) != 0) {
+                fprintf(stderr, "  value differs: key '%c' len %zu (%zu vs %zu bytes)\n", ka[0], la,
+                        va, vb);
+            }
+            ia += 16 + la + va;
+            ib += 16 + lb + vb;
+            continue;
+        }
+        int c = !kb ? -1 : !ka ? 1 : memcmp(ka, kb, la < lb ? la : lb);
+        if (c == 0)
+            c = la < lb ? -1 : 1;
+        if (c < 0) {
+            fprintf(stderr, "  only incremental: key '%c' len %zu\n", ka[0], la);
+            ia += 16 + la + va;
+        } else {
+            fprintf(stderr, "  only rebuild:     key '%c' len %zu\n", kb[0], lb);
+            ib += 16 + lb + vb;
+        }
+        if (la > 80 || lb > 80)
+            break; /* reached the reports */
+    }
+}
+
+static uint64_t g1_posts(hist_t *h)
+{
+    rsn_arena_t *arena = rsn_arena_new();
+    Raison__ReportReply *r = NULL;
+    uint64_t n = UINT64_MAX;
+    if (rsn_view_report_window(h->f->store, arena, h->gid[1], NULL, &r) == 0) {
+        n = r->posts;
+    }
+    rsn_arena_destroy(&arena);
+    return n;
+}
+
+/* a1 adds a3 to the members-only g1, a3 joins (J), posts in g1 (P) and
+ * erase-retracts J (R). LATE: J held bare first, its body and R in one
+ * batch (0a584ed's late body with its bytes); else J whole, derived, and R
+ * in a later batch. FORK: a3 then forks at R's seq (R hidden: J counts
+ * again). Returns whether the incremental state equals the rebuild. */
+static bool membership_erased(bool late, bool fork)
+{
+    hist_t *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    h->rng.s = 11;
+    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
+    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
+    for (size_t a = 0; a < AUTHORS; a++) {
+        h->a[a] = fx_author_new((uint8_t)(a + 1));
+    }
+    charters(h);
+    item_t *add3 = add(h, 1, RAISON__KIND__KIND_MEMBERSHIP,
+                       membership(h, 1, RAISON__ACTION__ACTION_ADD, 3, NULL));
+    for (size_t i = 0; i < h->n; i++) {
+        stage(h, &h->items[i], true);
+    }
+    commit(h);
+    item_t *join = add(h, 3, RAISON__KIND__KIND_MEMBERSHIP,
+                       membership(h, 1, RAISON__ACTION__ACTION_JOIN, 3, add3->s.id));
+    item_t *p =
+        add(h, 3, RAISON__KIND__KIND_POST, fx_post(h->f, h->gid[1], "audit", "hello", NULL));
+    item_t *r = add(h, 3, RAISON__KIND__KIND_RETRACTION, fx_retraction(h->f, join->s.id, true));
+    stage(h, join, !late);
+    stage(h, p, true);
+    commit(h);
+    drain(h);
+    if (late) {
+        stage(h, join, true); /* the late body */
+    }
+    stage(h, r, true);
+    commit(h);
+    drain(h);
+    uint64_t before_fork = g1_posts(h);
+    if (fork) {
+        rsn_test_signed_t s;
+        assert_int_equal(rsn_test_author_sign(h->f->arena, h->a[3], 3, RAISON__KIND__KIND_PROFILE,
+                                              &fx_profile(h->f, "other", "forked")->base, h->t0,
+                                              &s),
+                         0);
+        item_t f = {.s = s};
+        stage(h, &f, true);
+        commit(h);
+        drain(h);
+    }
+    uint64_t inc_posts = g1_posts(h);
+    buf_t before = {0}, after = {0};
+    dump(h, &before);
+    assert_int_equal(rsn_derive_reset(h->f->store), 0);
+    rsn_ingest_destroy(&h->f->ingest);
+    assert_int_equal(rsn_ingest_new(&h->f->ingest, h->f->store), 0);
+    drain(h);
+    dump(h, &after);
+    uint64_t reb_posts = g1_posts(h);
+    bool same = before.n == after.n && memcmp(before.b, after.b, before.n) == 0;
+    fprintf(stderr,
+            "membership_erased(late=%d, fork=%d): g1 posts %llu before the fork, %llu incremental, "
+            "%llu rebuilt; state %s\n",
+            late, fork, (unsigned long long)before_fork, (unsigned long long)inc_posts,
+            (unsigned long long)reb_posts, same ? "equal" : "DIFFERS");
+    if (!same) {
+        print_diff(&before, &after);
+    }
+    free(before.b);
+    free(after.b);
+    for (size_t a = 0; a < AUTHORS; a++) {
+        fx_author_free(h->a[a]);
+    }
+    rsn_test_store_destroy(&h->f);
+    free(h);
+    return same;
+}
+
+static void test_membership_erased(void **state)
+{
+    (void)state;
+    assert_int_equal(rsn_crypto_init(), 0);
+    /* the join's body restored and erased in one batch: neither side sees
+     * it (a membership's facts are derived from 'B', which a rebuild finds
+     * gone too). With the join seen whole and erased later the two still
+     * differ (its 'e' and 'h' go with a reindex): docs/design-notes.md,
+     * "What 300 seeds of the property test found", known open */
+    assert_true(membership_erased(true, false));
+    assert_true(membership_erased(true, true));
+}
+
+/* A post already past its version's retention when it arrives (erased at
+ * staging), and its author's erase-retraction: in ONE batch, or two. */
+static uint64_t retention_then_erasure(bool one_batch, uint8_t reason[RSN_ID_BYTES])
+{
+    hist_t *h = calloc(1, sizeof *h);
+    assert_non_null(h);
+    h->rng.s = 13;
+    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
+    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
+    for (size_t a = 0; a < AUTHORS; a++) {
+        h->a[a] = fx_author_new((uint8_t)(a + 1));
+    }
+    const uint8_t *owners[1] = {h->a[0]->pk};
+    item_t *ch =
+        add(h, 0, RAISON__KIND__KIND_CHARTER,
+            fx_charter_keys(h->f, "short", RAISON__ACCESS__ACCESS_OPEN, "triage", owners, 1, 1));
+    stage(h, ch, true);
+    commit(h);
+    Raison__Post *body = fx_post(h->f, ch->s.id, "triage", "old news", NULL);
+    body->charter.len = RSN_ID_BYTES;
+    body->charter.data = ch->s.id;
+    item_t *p = add(h, 1, RAISON__KIND__KIND_POST, body);
+    item_t *r = add(h, 1, RAISON__KIND__KIND_RETRACTION, fx_retraction(h->f, p->s.id, true));
+    stage(h, p, true);
+    if (!one_batch) {
+        commit(h);
+    }
+    stage(h, r, true);
+    commit(h);
+    drain(h);
+    uint64_t erased = rsn_bodies_erased(h->f->store);
+    uint8_t k[RSN_KEY_MAX];
+    memset(reason, 0, RSN_ID_BYTES);
+    assert_int_equal(
+        rsn_store_get_fixed(h->f->store, k, rsn_key_body_erased(k, p->s.id), reason, RSN_ID_BYTES),
+        0);
+    fprintf(stderr, "retention_then_erasure(one_batch=%d): erased counter %llu, reason %s\n",
+            one_batch, (unsigned long long)erased,
+            memcmp(reason, ch->s.id, RSN_ID_BYTES) == 0  ? "the group (retention)"
+            : memcmp(reason, r->s.id, RSN_ID_BYTES) == 0 ? "the retraction"
+                                                         : "other");
+    for (size_t a = 0; a < AUTHORS; a++) {
+        fx_author_free(h->a[a]);
+    }
+    rsn_test_store_destroy(&h->f);
+    free(h);
+    return erased;
+}
+
+static void test_retention_then_erasure(void **state)
+{
+    (void)state;
+    assert_int_equal(rsn_crypto_init(), 0);
+    uint8_t r1[RSN_ID_BYTES], r2[RSN_ID_BYTES];
+    uint64_t two = retention_then_erasure(false, r2);
+    uint64_t one = retention_then_erasure(true, r1);
+    assert_int_equal(one, two);
+    assert_memory_equal(r1, r2, RSN_ID_BYTES);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rebuild),
-        cmocka_unit_test(test_rebuild_after_crashes),
-        cmocka_unit_test(test_online_reindex),
-        cmocka_unit_test(test_erased_with_its_body),
+        cmocka_unit_test(test_rebuild),           cmocka_unit_test(test_rebuild_after_crashes),
+        cmocka_unit_test(test_online_reindex),    cmocka_unit_test(test_erased_with_its_body),
+        cmocka_unit_test(test_membership_erased), cmocka_unit_test(test_retention_then_erasure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
