@@ -408,50 +408,17 @@ static int on_charter(rsn_dx_t *dx, const rsn_derive_entry_t *de)
     return recompute(dx, group, NULL);
 }
 
-/* True when MEMBER in GROUP has an event shown before, other than the one at
- * log INDEX: an 'e' key below the horizon (derive.h). The 'e' keys are
- * facts a reindex keeps, so keys past the horizon are of entries a rebuild
- * has not shown yet; the incremental pass never has any. */
-static bool has_events(rsn_dx_t *dx, const uint8_t *group, const uint8_t *member, uint64_t index)
+/* True when some event of MEMBER in GROUP was derived before this step. */
+static bool has_events(rsn_store_t *store, const uint8_t *group, const uint8_t *member)
 {
     uint8_t p[RSN_KEY_MAX];
-    size_t pl = rsn_key_gs_event(p, group, member, 0) - 8;
-    rsn_iter_t *it = rsn_iter_new(rsn_dx_store(dx), p, pl);
-    if (!it) {
-        return true; /* out of memory: not counted twice */
+    rsn_iter_t *it = rsn_iter_new(store, p, rsn_key_gs_event(p, group, member, 0) - 8);
+    if (it) {
+        rsn_iter_first(it);
     }
-    bool has = false;
-    for (rsn_iter_first(it); rsn_iter_valid(it); rsn_iter_next(it)) {
-        size_t kl = 0;
-        const uint8_t *key = rsn_iter_key(it, &kl);
-        uint64_t at = kl == pl + 8 ? rsn_be64_get(key + pl) : UINT64_MAX;
-        if (at == index) {
-            continue;
-        }
-        has = at < rsn_dx_horizon(dx);
-        break; /* in index order: the first other decides */
-    }
+    bool has = it && rsn_iter_valid(it);
     rsn_iter_destroy(&it);
     return has;
-}
-
-/* A membership at log INDEX about MEMBER of GROUP is shown: counted as a
- * subject when it is the member's first, and the member's record
- * recomputed (FACTS, LEN: its 'e' value when this step wrote it). */
-static int membership_shown(rsn_dx_t *dx, const uint8_t *group, const uint8_t *member,
-                            const uint8_t *facts, size_t len, uint64_t index)
-{
-    ctx_t c;
-    int rc = ctx_open(dx, group, &c);
-    if (rc) {
-        return rc;
-    }
-    if (!has_events(dx, group, member, index)) {
-        c.gs.n_subjects++;
-        c.dirty = true;
-    }
-    rc = member_update(dx, &c, member, facts, len, facts ? index : 0);
-    return rc == 0 ? ctx_write(dx, &c) : rc;
 }
 
 static int on_membership(rsn_dx_t *dx, const rsn_derive_entry_t *de)
@@ -467,31 +434,22 @@ static int on_membership(rsn_dx_t *dx, const rsn_derive_entry_t *de)
     const uint8_t *group = m->group.data, *member = other ? m->member.data : author;
     size_t len = 0;
     uint8_t *facts = rsn_gs_event_encode(rsn_dx_arena(dx), l, &len);
-    if (!facts) {
-        return RSN_ERR_NOMEM;
+    ctx_t c;
+    int rc = facts ? ctx_open(dx, group, &c) : RSN_ERR_NOMEM;
+    if (rc) {
+        return rc;
     }
-    /* facts at first sight (a reindex keeps them; written again the same) */
+    if (!has_events(rsn_dx_store(dx), group, member)) {
+        c.gs.n_subjects++;
+        c.dirty = true;
+    }
     uint8_t k[RSN_KEY_MAX], hv[2 * RSN_ID_BYTES];
     rsn_dx_put(dx, k, rsn_key_gs_event(k, group, member, de->index), facts, len);
     memcpy(hv, group, RSN_ID_BYTES);
     memcpy(hv + RSN_ID_BYTES, member, RSN_KEY_BYTES);
     rsn_dx_put(dx, k, rsn_key_gs_author(k, author, de->index), hv, sizeof hv);
-    return membership_shown(dx, group, member, facts, len, de->index);
-}
-
-/* A membership without its body (erased): what its facts, kept from its
- * first sight ('h', 'e'), say it concerns is shown as when it had one; a
- * membership never seen with a body has none and concerns nothing. */
-static int on_bare_membership(rsn_dx_t *dx, const rsn_derive_entry_t *de)
-{
-    uint8_t k[RSN_KEY_MAX], *v = NULL;
-    size_t len = 0;
-    int rc =
-        rsn_dx_get(dx, k, rsn_key_gs_author(k, de->l->entry->author.data, de->index), &v, &len);
-    if (rc == RSN_ERR_NOT_FOUND || (rc == 0 && len != 2 * RSN_ID_BYTES)) {
-        return 0;
-    }
-    return rc ? rc : membership_shown(dx, v, v + RSN_ID_BYTES, NULL, 0, de->index);
+    rc = member_update(dx, &c, member, facts, len, de->index);
+    return rc == 0 ? ctx_write(dx, &c) : rc;
 }
 
 /* What the 'h' key of AUTHOR at INDEX names, recomputed (none: nothing). */
@@ -524,9 +482,7 @@ static int on_retraction(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 {
     if (!de->l->body) {
-        /* its body, when it comes, is shown as a late body; one erased
-         * after its first sight left its facts */
-        return de->l->entry->kind == RAISON__KIND__KIND_MEMBERSHIP ? on_bare_membership(dx, de) : 0;
+        return 0; /* its body, when it comes, is shown as a late body */
     }
     switch (de->l->entry->kind) {
     case RAISON__KIND__KIND_CHARTER: return on_charter(dx, de);
@@ -661,7 +617,7 @@ static int background(rsn_dx_t *dx, size_t budget, size_t *done)
 
 const rsn_deriver_t rsn_groupstate_deriver = {
     .name = "groupstate",
-    .tags = "gmnk", /* not 'e', 'h': a membership's facts outlive a reindex, as 'f' */
+    .tags = "gmnehk",
     .entry = on_entry,
     .fork = on_fork,
     .background = background,

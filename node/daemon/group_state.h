@@ -50,7 +50,7 @@ typedef struct {
     bool updating;       /* member records are being recomputed in the background */
     uint64_t n_joined;   /* records in as an open group counts them (owners apart) */
     uint64_t n_spanned;  /* records in as a members-only group counts them (owners apart) */
-    uint64_t n_subjects; /* members with at least one event ('e') shown */
+    uint64_t n_subjects; /* members with at least one event ('e') */
     const char *name;    /* the current name ("" when not founded) */
     size_t n_chain;      /* version 1 first */
     const uint8_t (*chain)[RSN_ID_BYTES];

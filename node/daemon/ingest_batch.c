@@ -468,6 +468,7 @@ static int remember_staged(rsn_ingest_t *self, const candidate_t *c)
     s->body = !c->has_body ? (c->erased_by ? RSN_BODY_ERASED : RSN_BODY_MISSING) : RSN_BODY_HELD;
     s->body_bytes = NULL;
     s->body_len = 0;
+    s->queued = false;
     if (c->has_body && c->body_len > 0) {
         s->body_bytes = rsn_arena_memdup(self->batch_arena, c->body, c->body_len);
         if (!s->body_bytes) {

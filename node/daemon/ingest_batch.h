@@ -24,12 +24,12 @@ typedef struct {
     const uint8_t *signature;
     int kind;              /* Raison__Kind */
     rsn_body_state_t body; /* as staged: held, erased, or missing */
-    /* the body's bytes when held (a copy in the batch arena; also of a body
-     * that came later in the batch): an erasure later in the same batch
-     * queues them for the derive pass, which would otherwise never see them
-     * (daemon/derive.h) */
+    /* the body's bytes when held (a copy in the batch arena): an erasure
+     * later in the same batch queues them for the derive pass, which would
+     * otherwise never see them (daemon/derive.h) */
     const uint8_t *body_bytes;
     size_t body_len;
+    bool queued; /* its body, arrived later in the batch, is queued with its bytes */
 } staged_t;
 
 /* A stored entry whose body state the staged batch changes (a missing body

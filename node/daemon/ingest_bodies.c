@@ -109,29 +109,28 @@ rsn_body_state_t rsn_ingest_body_state(rsn_ingest_t *self, const uint8_t id[RSN_
     return RSN_BODY_ERASED;
 }
 
-/* A missing body C restored (kept in 'B'). Of an entry staged in this
- * batch, it is as if the entry had come whole. Of one held before, it is
- * queued for the derive pass with its bytes, since an erase-retraction
- * later in this batch would take 'B' before the pass reads it; unless a
- * reindex has not reached the entry (its first sight reads 'B': the bytes
- * wait in the batch's record for such an erasure). The facts the pass
- * takes from it ('f', 'e', 'h') outlive a reindex, so a rebuild that finds
- * 'B' gone still shows what they say. */
+/* A missing body C restored (kept in 'B'): a post's is queued for the
+ * derive pass with its bytes, since an erase-retraction later in this
+ * batch would take 'B' before the pass reads it; unless a reindex has not
+ * reached the entry (its first sight reads 'B': the bytes wait in the
+ * batch's record for such an erasure). Other kinds' are read from 'B'. */
 static void late_body(rsn_ingest_t *self, const candidate_t *c)
 {
     staged_t *s = rsn_ingest_staged(self, c->id);
-    if (s) {
-        /* staged bare in this very batch: as if it had come whole (its
-         * first sight reads 'B'; an erasure later in the batch queues these
-         * bytes), and not shown twice */
-        s->body_bytes = rsn_arena_memdup(self->batch_arena, c->body, c->body_len ? c->body_len : 1);
-        s->body_len = s->body_bytes ? c->body_len : 0;
+    touched_t *t = s ? NULL : touched_find(self, c->id);
+    if (c->e->kind != RAISON__KIND__KIND_POST) {
+        /* only a post's facts ('f') outlive a reindex: a membership's or a
+         * charter's ('e', 'h') are derived again from 'B', so the pass
+         * must see the same 'B' a rebuild would (an erasure in this batch
+         * takes it from both) */
+        rsn_derive_queue_body(self->derive, self->batch, c->id, NULL, 0);
         return;
     }
-    touched_t *t = touched_find(self, c->id);
     if (!rsn_derive_unseen(self->derive, c->id)) {
         rsn_derive_queue_body(self->derive, self->batch, c->id, c->body, c->body_len);
-        if (t) {
+        if (s) {
+            s->queued = true;
+        } else if (t) {
             t->queued = true;
         }
         return;
@@ -169,7 +168,7 @@ static void erase_body(rsn_ingest_t *self, const uint8_t id[RSN_ID_BYTES], rsn_b
         const touched_t *t = s ? NULL : touched_find(self, id);
         void *held = NULL;
         size_t held_len = 0;
-        if (t && t->queued) {
+        if ((s && s->queued) || (t && t->queued)) {
             /* queued with its bytes when it arrived */
         } else if (s && s->body_bytes) {
             rsn_derive_queue_body(self->derive, self->batch, id, s->body_bytes, s->body_len);
