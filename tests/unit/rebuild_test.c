@@ -694,17 +694,34 @@ static void check_references(hist_t *h, size_t g)
     check_reference(h, g, 30, 0);
 }
 
-static void one_seed(uint64_t seed)
+/* A history on a fresh store: authors made, nothing signed; RNG seeds its
+ * choices. */
+static hist_t *hist_new(uint64_t rng)
 {
     hist_t *h = calloc(1, sizeof *h);
     assert_non_null(h);
-    current_seed = seed;
-    h->rng.s = seed * 0x9E3779B97F4A7C15ULL + 1;
+    h->rng.s = rng;
     h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
     assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
     for (size_t a = 0; a < AUTHORS; a++) {
         h->a[a] = fx_author_new((uint8_t)(a + 1));
     }
+    return h;
+}
+
+static void hist_free(hist_t *h)
+{
+    for (size_t a = 0; a < AUTHORS; a++) {
+        fx_author_free(h->a[a]);
+    }
+    rsn_test_store_destroy(&h->f);
+    free(h);
+}
+
+static void one_seed(uint64_t seed)
+{
+    current_seed = seed;
+    hist_t *h = hist_new(seed * 0x9E3779B97F4A7C15ULL + 1);
     history(h);
     deliver(h);
     drain(h);
@@ -731,11 +748,7 @@ static void one_seed(uint64_t seed)
     }
     free(before.b);
     free(after.b);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        fx_author_free(h->a[a]);
-    }
-    rsn_test_store_destroy(&h->f);
-    free(h);
+    hist_free(h);
 }
 
 static void test_rebuild(void **state)
@@ -787,15 +800,8 @@ static void test_online_reindex(void **state)
  * where a fresh judgment (which reads P's 'P' key) counts it. */
 static void erased_with_its_body(bool one_batch)
 {
-    hist_t *h = calloc(1, sizeof *h);
-    assert_non_null(h);
     current_seed = one_batch ? 2 : 1;
-    h->rng.s = 7;
-    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
-    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        h->a[a] = fx_author_new((uint8_t)(a + 1));
-    }
+    hist_t *h = hist_new(7);
     charters(h);
     for (size_t i = 0; i < h->n; i++) {
         stage(h, &h->items[i], true);
@@ -826,11 +832,7 @@ static void erased_with_its_body(bool one_batch)
     assert_int_equal(rsn_report_replies(h->f->store, parent->s.id, &replies), 0);
     assert_int_equal(replies, 1);
     check_references(h, 0);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        fx_author_free(h->a[a]);
-    }
-    rsn_test_store_destroy(&h->f);
-    free(h);
+    hist_free(h);
 }
 
 static void test_erased_with_its_body(void **state)
@@ -897,14 +899,7 @@ static uint64_t g1_posts(hist_t *h)
  * again). Returns whether the incremental state equals the rebuild. */
 static bool membership_erased(bool late, bool fork)
 {
-    hist_t *h = calloc(1, sizeof *h);
-    assert_non_null(h);
-    h->rng.s = 11;
-    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
-    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        h->a[a] = fx_author_new((uint8_t)(a + 1));
-    }
+    hist_t *h = hist_new(11);
     charters(h);
     item_t *add3 = add(h, 1, RAISON__KIND__KIND_MEMBERSHIP,
                        membership(h, 1, RAISON__ACTION__ACTION_ADD, 3, NULL));
@@ -959,11 +954,7 @@ static bool membership_erased(bool late, bool fork)
     }
     free(before.b);
     free(after.b);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        fx_author_free(h->a[a]);
-    }
-    rsn_test_store_destroy(&h->f);
-    free(h);
+    hist_free(h);
     return same;
 }
 
@@ -984,14 +975,7 @@ static void test_membership_erased(void **state)
  * staging), and its author's erase-retraction: in ONE batch, or two. */
 static uint64_t retention_then_erasure(bool one_batch, uint8_t reason[RSN_ID_BYTES])
 {
-    hist_t *h = calloc(1, sizeof *h);
-    assert_non_null(h);
-    h->rng.s = 13;
-    h->t0 = (rsn_test_wall_ms() / DAY - 10) * DAY;
-    assert_int_equal(rsn_test_store_new(&h->f, "rsn-rebuild"), 0);
-    for (size_t a = 0; a < AUTHORS; a++) {
-        h->a[a] = fx_author_new((uint8_t)(a + 1));
-    }
+    hist_t *h = hist_new(13);
     const uint8_t *owners[1] = {h->a[0]->pk};
     item_t *ch =
         add(h, 0, RAISON__KIND__KIND_CHARTER,
@@ -1021,11 +1005,7 @@ static uint64_t retention_then_erasure(bool one_batch, uint8_t reason[RSN_ID_BYT
             memcmp(reason, ch->s.id, RSN_ID_BYTES) == 0  ? "the group (retention)"
             : memcmp(reason, r->s.id, RSN_ID_BYTES) == 0 ? "the retraction"
                                                          : "other");
-    for (size_t a = 0; a < AUTHORS; a++) {
-        fx_author_free(h->a[a]);
-    }
-    rsn_test_store_destroy(&h->f);
-    free(h);
+    hist_free(h);
     return erased;
 }
 
