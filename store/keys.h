@@ -117,6 +117,7 @@
 #define RSN_TAG_GS_EVENT 'e'  /* group member index -> one membership event's facts */
 #define RSN_TAG_GS_AUTHOR 'h' /* author index -> group [member]: what the author wrote */
 #define RSN_TAG_GS_JOB 'k'    /* kind(1) key(32) -> cursor: queued background work */
+#define RSN_TAG_GS_FACTS 'l'  /* index -> group member facts: a membership at first sight (kept) */
 #define RSN_GS_NAME_KEY 40    /* bytes of a group's name kept in an 'n' key */
 /* the report's derived state (daemon/report_state.h) */
 #define RSN_TAG_FACTS 'f'        /* index: an entry's facts at first sight (kept by reindex) */
@@ -435,6 +436,14 @@ static inline size_t rsn_key_gs_event(uint8_t *k, const uint8_t group[32], const
     rsn_key_2(k, RSN_TAG_GS_EVENT, group, member);
     rsn_be64_put(k + 65, index);
     return 73;
+}
+
+/* 'l' index: the facts of the membership at log INDEX as first seen
+ * (group, member, then the 'e' value): a fact, kept by a reindex, from
+ * which 'e' and 'h' are derived again when its body is gone. */
+static inline size_t rsn_key_gs_facts(uint8_t *k, uint64_t index)
+{
+    return rsn_key_n(k, RSN_TAG_GS_FACTS, index);
 }
 
 /* 'h' author index: the charter or membership at log INDEX that AUTHOR

@@ -552,12 +552,14 @@ static int run_events(rsn_derive_t *self)
 }
 
 /* True when a deriver answers entry DE by scanning its own keys, which
- * show only what earlier steps wrote: DE is a step of its own. */
+ * show only what earlier steps wrote: DE is a step of its own. A charter
+ * or a membership without its body too: the group state shows it from the
+ * facts kept at its first sight when a reindex finds its body erased. */
 static bool needs_own_step(const rsn_derive_entry_t *de)
 {
     switch (de->l->entry->kind) {
     case RAISON__KIND__KIND_CHARTER:
-    case RAISON__KIND__KIND_MEMBERSHIP:
+    case RAISON__KIND__KIND_MEMBERSHIP: return true;
     case RAISON__KIND__KIND_RETRACTION: return de->l->body != NULL;
     default: return false;
     }

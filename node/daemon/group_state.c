@@ -397,15 +397,36 @@ static int recompute(rsn_dx_t *dx, const uint8_t *group, const uint8_t *member)
     return rc == 0 ? ctx_write(dx, &c) : rc;
 }
 
+/* Puts the facts of entry INDEX at its first sight ('l': V/LEN), unless
+ * kept already (never rewritten). */
+static int keep_facts(rsn_dx_t *dx, uint64_t index, const uint8_t *v, size_t len)
+{
+    uint8_t k[RSN_KEY_MAX], *old = NULL;
+    size_t kl = rsn_key_gs_facts(k, index), ol = 0;
+    int rc = rsn_dx_get(dx, k, kl, &old, &ol);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        rsn_dx_put(dx, k, kl, v, len);
+        rc = 0;
+    }
+    return rc;
+}
+
+/* Charter INDEX by AUTHOR of GROUP: what AUTHOR wrote ('h'), the chain. */
+static int show_charter(rsn_dx_t *dx, uint64_t index, const uint8_t *author, const uint8_t *group)
+{
+    uint8_t k[RSN_KEY_MAX];
+    rsn_dx_put(dx, k, rsn_key_gs_author(k, author, index), group, RSN_ID_BYTES);
+    return recompute(dx, group, NULL);
+}
+
 static int on_charter(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 {
-    uint8_t group[RSN_ID_BYTES], k[RSN_KEY_MAX];
+    uint8_t group[RSN_ID_BYTES];
     if (rsn_entry_group(de->l, group) != 0) {
         return 0;
     }
-    rsn_dx_put(dx, k, rsn_key_gs_author(k, de->l->entry->author.data, de->index), group,
-               RSN_ID_BYTES);
-    return recompute(dx, group, NULL);
+    int rc = keep_facts(dx, de->index, group, RSN_ID_BYTES);
+    return rc ? rc : show_charter(dx, de->index, de->l->entry->author.data, group);
 }
 
 /* True when some event of MEMBER in GROUP was derived before this step. */
@@ -421,6 +442,37 @@ static bool has_events(rsn_store_t *store, const uint8_t *group, const uint8_t *
     return has;
 }
 
+/* Shows the membership at log INDEX, by AUTHOR, concerning MEMBER in
+ * GROUP, of facts FACTS/LEN (an 'e' value): its 'e' and 'h' keys, the
+ * group's count of members with events, the member's record. Once: a
+ * second sight of it (first from 'l', then from the bytes an erasure
+ * queued, during an online reindex) changes nothing. */
+static int show_membership(rsn_dx_t *dx, uint64_t index, const uint8_t *group,
+                           const uint8_t *member, const uint8_t *author, const uint8_t *facts,
+                           size_t len)
+{
+    uint8_t k[RSN_KEY_MAX], *seen = NULL, hv[2 * RSN_ID_BYTES];
+    size_t kl = rsn_key_gs_event(k, group, member, index), sl = 0;
+    int rc = rsn_dx_get(dx, k, kl, &seen, &sl);
+    if (rc != RSN_ERR_NOT_FOUND) {
+        return rc; /* 0: shown already */
+    }
+    ctx_t c;
+    if ((rc = ctx_open(dx, group, &c)) != 0) {
+        return rc;
+    }
+    if (!has_events(rsn_dx_store(dx), group, member)) {
+        c.gs.n_subjects++;
+        c.dirty = true;
+    }
+    rsn_dx_put(dx, k, kl, facts, len);
+    memcpy(hv, group, RSN_ID_BYTES);
+    memcpy(hv + RSN_ID_BYTES, member, RSN_KEY_BYTES);
+    rsn_dx_put(dx, k, rsn_key_gs_author(k, author, index), hv, sizeof hv);
+    rc = member_update(dx, &c, member, facts, len, index);
+    return rc == 0 ? ctx_write(dx, &c) : rc;
+}
+
 static int on_membership(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 {
     const rsn_loaded_t *l = de->l;
@@ -434,22 +486,48 @@ static int on_membership(rsn_dx_t *dx, const rsn_derive_entry_t *de)
     const uint8_t *group = m->group.data, *member = other ? m->member.data : author;
     size_t len = 0;
     uint8_t *facts = rsn_gs_event_encode(rsn_dx_arena(dx), l, &len);
-    ctx_t c;
-    int rc = facts ? ctx_open(dx, group, &c) : RSN_ERR_NOMEM;
+    uint8_t *kept = facts ? rsn_arena_alloc(rsn_dx_arena(dx), 2 * RSN_ID_BYTES + len) : NULL;
+    if (!kept) {
+        return RSN_ERR_NOMEM;
+    }
+    /* its facts kept for good ('l'), so a reindex shows it again once its
+     * body is erased */
+    memcpy(kept, group, RSN_ID_BYTES);
+    memcpy(kept + RSN_ID_BYTES, member, RSN_KEY_BYTES);
+    memcpy(kept + 2 * RSN_ID_BYTES, facts, len);
+    int rc = keep_facts(dx, de->index, kept, 2 * RSN_ID_BYTES + len);
+    return rc ? rc : show_membership(dx, de->index, group, member, author, facts, len);
+}
+
+/* A charter or a membership seen without its body: shown from the facts
+ * kept at its first sight ('l') when there was one (its body erased since,
+ * and a reindex under way); else its body, when it comes, is a late body. */
+static int on_bare(rsn_dx_t *dx, const rsn_derive_entry_t *de)
+{
+    uint8_t k[RSN_KEY_MAX], *v = NULL;
+    size_t len = 0;
+    const uint8_t *author = de->l->entry->author.data;
+    int rc = rsn_dx_get(dx, k, rsn_key_gs_facts(k, de->index), &v, &len);
+    if (rc == RSN_ERR_NOT_FOUND) {
+        return 0;
+    }
+    bool charter = de->l->entry->kind == RAISON__KIND__KIND_CHARTER;
+    rsn_gs_event_t fe;
+    if (rc == 0 && (charter ? len != RSN_ID_BYTES
+                            : len < 2 * RSN_ID_BYTES ||
+                                  rsn_gs_event_decode(v + 2 * RSN_ID_BYTES, len - 2 * RSN_ID_BYTES,
+                                                      v, v + RSN_ID_BYTES, &fe) != 0 ||
+                                  memcmp(fe.author, author, RSN_KEY_BYTES) != 0)) {
+        rsn_error("group state: the kept facts of entry %llu do not decode (a damaged store)",
+                  (unsigned long long)de->index);
+        rc = RSN_ERR_IO;
+    }
     if (rc) {
         return rc;
     }
-    if (!has_events(rsn_dx_store(dx), group, member)) {
-        c.gs.n_subjects++;
-        c.dirty = true;
-    }
-    uint8_t k[RSN_KEY_MAX], hv[2 * RSN_ID_BYTES];
-    rsn_dx_put(dx, k, rsn_key_gs_event(k, group, member, de->index), facts, len);
-    memcpy(hv, group, RSN_ID_BYTES);
-    memcpy(hv + RSN_ID_BYTES, member, RSN_KEY_BYTES);
-    rsn_dx_put(dx, k, rsn_key_gs_author(k, author, de->index), hv, sizeof hv);
-    rc = member_update(dx, &c, member, facts, len, de->index);
-    return rc == 0 ? ctx_write(dx, &c) : rc;
+    return charter ? show_charter(dx, de->index, author, v)
+                   : show_membership(dx, de->index, v, v + RSN_ID_BYTES, author,
+                                     v + 2 * RSN_ID_BYTES, len - 2 * RSN_ID_BYTES);
 }
 
 /* What the 'h' key of AUTHOR at INDEX names, recomputed (none: nothing). */
@@ -482,7 +560,9 @@ static int on_retraction(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 static int on_entry(rsn_dx_t *dx, const rsn_derive_entry_t *de)
 {
     if (!de->l->body) {
-        return 0; /* its body, when it comes, is shown as a late body */
+        bool kept = de->l->entry->kind == RAISON__KIND__KIND_CHARTER ||
+                    de->l->entry->kind == RAISON__KIND__KIND_MEMBERSHIP;
+        return kept ? on_bare(dx, de) : 0;
     }
     switch (de->l->entry->kind) {
     case RAISON__KIND__KIND_CHARTER: return on_charter(dx, de);
