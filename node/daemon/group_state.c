@@ -518,7 +518,8 @@ static int on_bare(rsn_dx_t *dx, const rsn_derive_entry_t *de)
                                   rsn_gs_event_decode(v + 2 * RSN_ID_BYTES, len - 2 * RSN_ID_BYTES,
                                                       v, v + RSN_ID_BYTES, &fe) != 0 ||
                                   memcmp(fe.author, author, RSN_KEY_BYTES) != 0)) {
-        rsn_error("group state: the kept facts of entry %llu do not decode (a damaged store)",
+        rsn_error("group state: the kept facts ('l') of entry %llu do not decode: a damaged "
+                  "store, which a reindex does not repair (they are kept by it)",
                   (unsigned long long)de->index);
         rc = RSN_ERR_IO;
     }

@@ -119,10 +119,10 @@ static void late_body(rsn_ingest_t *self, const candidate_t *c)
     staged_t *s = rsn_ingest_staged(self, c->id);
     touched_t *t = s ? NULL : touched_find(self, c->id);
     if (c->e->kind != RAISON__KIND__KIND_POST) {
-        /* only a post's facts ('f') outlive a reindex: a membership's or a
-         * charter's ('e', 'h') are derived again from 'B', so the pass
-         * must see the same 'B' a rebuild would (an erasure in this batch
-         * takes it from both) */
+        /* a membership's or a charter's facts ('l') are kept from the
+         * first sight of its body in 'B': the pass must see the same 'B' a
+         * rebuild would (an erasure in this batch takes it from both, and
+         * neither keeps facts it never saw) */
         rsn_derive_queue_body(self->derive, self->batch, c->id, NULL, 0);
         return;
     }
